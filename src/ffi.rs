@@ -1,0 +1,461 @@
+//! The C ABI. Each function is thin: it copies what it needs out of the
+//! caller's pointers (the one checked conversion), runs the safe checks of
+//! `api`/`shape` inside the panic boundary, and hands a proven plan to the
+//! kernels.
+
+use core::ffi::c_char;
+use core::ptr;
+
+use crate::api::{self, Addrs, RawOptions, OPTIONS_MAX_SIZE, OPTIONS_V1_SIZE};
+use crate::consts::*;
+use crate::error::{Error, Result};
+use crate::kernel::{self, Element};
+use crate::last_error;
+use crate::layout;
+use crate::panic::{guard, guard_value};
+use crate::shape;
+use crate::types::{batch_dot_layout, batch_dot_options};
+
+/// Copies a layout out of caller memory (any alignment), or `None` for NULL.
+///
+/// # Safety
+/// `p` is NULL or points to a readable `batch_dot_layout`.
+unsafe fn read_layout(p: *const batch_dot_layout) -> Option<batch_dot_layout> {
+    // SAFETY: non-NULL, readable by the caller's contract; read_unaligned
+    // tolerates any alignment.
+    (!p.is_null()).then(|| unsafe { ptr::read_unaligned(p) })
+}
+
+/// Copies `n <= BATCH_DOT_MAX_NDIM` extents out of caller memory.
+///
+/// # Safety
+/// `p` points to `n` readable `int64_t` (it may be NULL only when `n == 0`).
+unsafe fn read_extents(p: *const i64, n: usize) -> [i64; BATCH_DOT_MAX_NDIM] {
+    let mut a = [0i64; BATCH_DOT_MAX_NDIM];
+    for (i, v) in a.iter_mut().enumerate().take(n) {
+        // SAFETY: i < n, readable by the caller's contract; any alignment.
+        *v = unsafe { ptr::read_unaligned(p.add(i)) };
+    }
+    a
+}
+
+/// Reads a non-NULL options struct, extensible-struct style: nothing past
+/// `struct_size` is read, and nothing at all past `OPTIONS_MAX_SIZE`.
+///
+/// # Safety
+/// `p` points to at least `min(struct_size, OPTIONS_MAX_SIZE)` readable bytes,
+/// where `struct_size` is its first field.
+unsafe fn read_options(p: *const batch_dot_options) -> RawOptions {
+    let bytes = p as *const u8;
+    // SAFETY: struct_size is the first field, which every caller has.
+    let struct_size = unsafe { ptr::read_unaligned(p as *const usize) };
+    let mut o = RawOptions {
+        struct_size,
+        num_threads: 0,
+        flags: 0,
+        tail_nonzero: false,
+    };
+    if (OPTIONS_V1_SIZE..=OPTIONS_MAX_SIZE).contains(&struct_size) {
+        // SAFETY: struct_size >= OPTIONS_V1_SIZE, so the whole v1 struct is
+        // readable; the tail up to struct_size is readable by contract.
+        unsafe {
+            let v1 = ptr::read_unaligned(p);
+            o.num_threads = v1.num_threads;
+            o.flags = v1.flags;
+            let tail = core::slice::from_raw_parts(
+                bytes.add(OPTIONS_V1_SIZE),
+                struct_size - OPTIONS_V1_SIZE,
+            );
+            o.tail_nonzero = tail.iter().any(|&b| b != 0);
+        }
+    }
+    o
+}
+
+/// The body of `batch_dot_f32` and `batch_dot_f64`.
+///
+/// # Safety
+/// The caller's contract of those functions.
+#[allow(clippy::too_many_arguments)]
+unsafe fn compute<T: Element>(
+    x: *const batch_dot_layout,
+    x_data: *const T,
+    y: *const batch_dot_layout,
+    y_data: *const T,
+    axis_x: i64,
+    axis_y: i64,
+    out: *const batch_dot_layout,
+    out_data: *mut T,
+    options: *const batch_dot_options,
+) -> Result<()> {
+    // SAFETY: the caller passes NULL or valid pointers.
+    let (xl, yl, ol) = unsafe { (read_layout(x), read_layout(y), read_layout(out)) };
+    // SAFETY: as above; read only when the layouts are all there, so that a
+    // NULL layout (check 1) wins over anything in the options (check 2).
+    let opts = if xl.is_some() && yl.is_some() && ol.is_some() && !options.is_null() {
+        Some(unsafe { read_options(options) })
+    } else {
+        None
+    };
+    let p = api::prepare(
+        xl.as_ref(),
+        yl.as_ref(),
+        ol.as_ref(),
+        axis_x,
+        axis_y,
+        opts.as_ref(),
+        Addrs {
+            x: x_data as usize,
+            y: y_data as usize,
+            out: out_data as usize,
+        },
+        core::mem::size_of::<T>(),
+        core::mem::align_of::<T>(),
+    )?;
+    if let Some(plan) = p.plan {
+        // SAFETY: `prepare` proved every element the plan reaches lies in
+        // [0, len) of its non-NULL, aligned buffer, that out reaches no
+        // element twice and shares no byte with x or y.
+        unsafe { kernel::run(&plan, p.threads, x_data, y_data, out_data) }?;
+    }
+    Ok(())
+}
+
+/// Output shape of `batch_dot(x, y, axes)` without touching data.
+///
+/// Keras's `axes=None` is `(BATCH_DOT_AXIS_DEFAULT, BATCH_DOT_AXIS_DEFAULT)`;
+/// `axes=a` is `(a, a)`; negative axes count from the end of each operand
+/// separately. Writes `*out_ndim` and `out_shape[0..*out_ndim)` only on
+/// success; `out_shape` must hold BATCH_DOT_MAX_NDIM entries. An extent of
+/// BATCH_DOT_DIM_UNKNOWN means "not known yet": it propagates to the result,
+/// and the checks that need it are skipped, as in Keras's static shape
+/// inference (the result's batch is x's, or y's when x's is unknown).
+///
+/// Statuses: OK; NULL_POINTER (`x_shape`/`y_shape` NULL with ndim > 0,
+/// `out_ndim` or `out_shape` NULL); INVALID_RANK (ndim outside 0..16, an
+/// input rank below 2, a result rank above 16); INVALID_SHAPE (an extent
+/// below -1); BATCH_MISMATCH; INVALID_AXES; BATCH_AXIS;
+/// CONTRACTION_MISMATCH; OVERFLOW (the product of the known extents of x, y
+/// or the result exceeds INT64_MAX); INTERNAL.
+///
+/// # Safety
+/// `x_shape` (`y_shape`) points to `x_ndim` (`y_ndim`) readable extents when
+/// that ndim is in 1..16; `out_ndim` is writable; `out_shape` holds 16
+/// writable extents.
+#[no_mangle]
+pub unsafe extern "C" fn batch_dot_infer_shape(
+    x_ndim: i32,
+    x_shape: *const i64,
+    y_ndim: i32,
+    y_shape: *const i64,
+    axis_x: i64,
+    axis_y: i64,
+    out_ndim: *mut i32,
+    out_shape: *mut i64,
+) -> i32 {
+    guard(|| {
+        for (name, p, n) in [("x_shape", x_shape, x_ndim), ("y_shape", y_shape, y_ndim)] {
+            if p.is_null() && n > 0 {
+                return Err(Error::NullPointer(format!(
+                    "{name} is NULL, but ndim = {n}."
+                )));
+            }
+        }
+        if out_ndim.is_null() {
+            return Err(Error::NullPointer("out_ndim is NULL.".into()));
+        }
+        if out_shape.is_null() {
+            return Err(Error::NullPointer("out_shape is NULL.".into()));
+        }
+        let xn = layout::check_ndim("x", x_ndim)?;
+        let yn = layout::check_ndim("y", y_ndim)?;
+        // SAFETY: non-NULL when the count is nonzero, readable by contract.
+        let (xs, ys) = unsafe { (read_extents(x_shape, xn), read_extents(y_shape, yn)) };
+        let s = shape::infer_shape(&xs[..xn], &ys[..yn], axis_x, axis_y)?;
+        let dims = s.as_slice();
+        // SAFETY: checked non-NULL; out_shape holds BATCH_DOT_MAX_NDIM entries
+        // and infer_shape guarantees dims.len() <= BATCH_DOT_MAX_NDIM.
+        unsafe {
+            for (i, &d) in dims.iter().enumerate() {
+                ptr::write_unaligned(out_shape.add(i), d);
+            }
+            ptr::write_unaligned(out_ndim, dims.len() as i32);
+        }
+        Ok(())
+    })
+}
+
+/// `out = batch_dot(x, y, axes)` with Keras semantics, for float32 data of
+/// any strides. The out layout must have exactly the inferred shape; its
+/// strides are the caller's choice (non-overlapping). `options` may be NULL.
+///
+/// Each output is a float32 sum, from +0.0, of the K products; a contraction
+/// of length 0 gives +0.0. Results are bitwise identical from run to run and
+/// for every `num_threads`. Only the output elements the out layout reaches
+/// are written, and nothing at all on error.
+///
+/// Statuses, in the order checked: NULL_POINTER (a layout); INVALID_ARGUMENT
+/// (flags, len, options); INVALID_RANK; INVALID_SHAPE; BATCH_MISMATCH;
+/// INVALID_AXES; BATCH_AXIS; CONTRACTION_MISMATCH; INVALID_RANK (result
+/// rank); OUTPUT_SHAPE; OVERFLOW; NULL_POINTER (a data pointer of a tensor
+/// with elements) or INVALID_ARGUMENT (one misaligned for its type);
+/// OUT_OF_BOUNDS; ALIASING; ALLOCATION; INTERNAL.
+///
+/// # Safety
+/// Each data pointer owns `len` elements of its layout; the layouts and
+/// `options` are NULL or readable.
+#[no_mangle]
+pub unsafe extern "C" fn batch_dot_f32(
+    x: *const batch_dot_layout,
+    x_data: *const f32,
+    y: *const batch_dot_layout,
+    y_data: *const f32,
+    axis_x: i64,
+    axis_y: i64,
+    out: *const batch_dot_layout,
+    out_data: *mut f32,
+    options: *const batch_dot_options,
+) -> i32 {
+    // SAFETY: the caller's contract is compute's.
+    guard(|| unsafe { compute(x, x_data, y, y_data, axis_x, axis_y, out, out_data, options) })
+}
+
+/// `out = batch_dot(x, y, axes)` for float64 data: as `batch_dot_f32`, with
+/// float64 sums.
+///
+/// # Safety
+/// As `batch_dot_f32`.
+#[no_mangle]
+pub unsafe extern "C" fn batch_dot_f64(
+    x: *const batch_dot_layout,
+    x_data: *const f64,
+    y: *const batch_dot_layout,
+    y_data: *const f64,
+    axis_x: i64,
+    axis_y: i64,
+    out: *const batch_dot_layout,
+    out_data: *mut f64,
+    options: *const batch_dot_options,
+) -> i32 {
+    // SAFETY: the caller's contract is compute's.
+    guard(|| unsafe { compute(x, x_data, y, y_data, axis_x, axis_y, out, out_data, options) })
+}
+
+/// Fills `*layout` with a row-major packed layout: `strides[i]` = product of
+/// `shape[i+1..]` with extents of 0 counted as 1, offset 0, len = product of
+/// the extents, flags 0, entries past ndim zeroed. Writes `*layout` only on
+/// success.
+///
+/// Statuses: OK; NULL_POINTER (`layout`, or `shape` with ndim > 0);
+/// INVALID_RANK (ndim outside 0..16); INVALID_SHAPE (a negative extent);
+/// OVERFLOW (a stride or the element count exceeds INT64_MAX); INTERNAL.
+///
+/// # Safety
+/// `layout` is NULL or writable; `shape` points to `ndim` readable extents.
+#[no_mangle]
+pub unsafe extern "C" fn batch_dot_layout_init_contiguous(
+    layout: *mut batch_dot_layout,
+    ndim: i32,
+    shape: *const i64,
+) -> i32 {
+    guard(|| {
+        if layout.is_null() {
+            return Err(Error::NullPointer("layout is NULL.".into()));
+        }
+        if shape.is_null() && ndim > 0 {
+            return Err(Error::NullPointer(format!(
+                "shape is NULL, but ndim = {ndim}."
+            )));
+        }
+        let n = layout::check_ndim("layout", ndim)?;
+        // SAFETY: non-NULL when n > 0, readable by contract.
+        let dims = unsafe { read_extents(shape, n) };
+        let l = contiguous(&dims[..n])?;
+        // SAFETY: checked non-NULL, writable by contract; any alignment.
+        unsafe { ptr::write_unaligned(layout, l) };
+        Ok(())
+    })
+}
+
+/// The row-major packed layout of `dims` (safe part of
+/// `batch_dot_layout_init_contiguous`).
+pub fn contiguous(dims: &[i64]) -> Result<batch_dot_layout> {
+    shape::check_extents("shape", dims, false)?;
+    let mut l = batch_dot_layout::zeroed();
+    l.ndim = dims.len() as i32;
+    let mut stride: i64 = 1;
+    for i in (0..dims.len()).rev() {
+        l.shape[i] = dims[i];
+        l.strides[i] = stride;
+        stride = stride.checked_mul(dims[i].max(1)).ok_or_else(|| {
+            Error::Overflow(format!(
+                "The strides of a packed layout of shape {} do not fit in int64.",
+                shape::Tuple(dims)
+            ))
+        })?;
+    }
+    l.len = shape::checked_count(dims).ok_or_else(|| {
+        Error::Overflow(format!(
+            "The number of elements of shape {} does not fit in int64.",
+            shape::Tuple(dims)
+        ))
+    })?;
+    Ok(l)
+}
+
+/// Fills `*options` with the defaults: `struct_size = sizeof(batch_dot_options)`,
+/// `num_threads = 0`, `flags = 0`. Does nothing when `options` is NULL.
+///
+/// # Safety
+/// `options` is NULL or points to a writable `batch_dot_options`.
+#[no_mangle]
+pub unsafe extern "C" fn batch_dot_options_init(options: *mut batch_dot_options) {
+    guard_value((), || {
+        if !options.is_null() {
+            // SAFETY: non-NULL, writable by contract; any alignment.
+            unsafe { ptr::write_unaligned(options, batch_dot_options::default()) };
+        }
+    })
+}
+
+/// Message of the last failed call on this thread, snprintf-style: copies at
+/// most `buf_len - 1` bytes plus a NUL (nothing when `buf` is NULL or
+/// `buf_len` is 0) and returns the full length of the message. Every
+/// function that returns a status clears the message on entry and sets it
+/// on failure; the other functions leave it alone. A thread that has made no
+/// call reads "".
+///
+/// # Safety
+/// `buf` is NULL or holds `buf_len` writable bytes.
+#[no_mangle]
+pub unsafe extern "C" fn batch_dot_last_error_message(buf: *mut c_char, buf_len: usize) -> usize {
+    guard_value(0, || {
+        last_error::with(|msg| {
+            if !buf.is_null() && buf_len > 0 {
+                let n = msg.len().min(buf_len - 1);
+                // SAFETY: buf holds buf_len >= n + 1 writable bytes; msg is
+                // our own buffer, which cannot overlap the caller's.
+                unsafe {
+                    ptr::copy_nonoverlapping(msg.as_ptr(), buf as *mut u8, n);
+                    *buf.add(n) = 0;
+                }
+            }
+            msg.len()
+        })
+    })
+}
+
+/// Stable name of a status (e.g. "BATCH_DOT_STATUS_BATCH_MISMATCH"): a static
+/// NUL-terminated string, never NULL; unknown values give
+/// "BATCH_DOT_STATUS_UNKNOWN".
+#[no_mangle]
+pub extern "C" fn batch_dot_status_string(status: i32) -> *const c_char {
+    const UNKNOWN: &core::ffi::CStr = c"BATCH_DOT_STATUS_UNKNOWN";
+    guard_value(UNKNOWN.as_ptr(), || {
+        status_cstr(status).map_or(UNKNOWN.as_ptr(), |s| s.as_ptr())
+    })
+}
+
+fn status_cstr(status: i32) -> Option<&'static core::ffi::CStr> {
+    const NAMES: [&core::ffi::CStr; 15] = [
+        c"BATCH_DOT_STATUS_OK",
+        c"BATCH_DOT_STATUS_NULL_POINTER",
+        c"BATCH_DOT_STATUS_INVALID_RANK",
+        c"BATCH_DOT_STATUS_INVALID_AXES",
+        c"BATCH_DOT_STATUS_BATCH_AXIS",
+        c"BATCH_DOT_STATUS_BATCH_MISMATCH",
+        c"BATCH_DOT_STATUS_CONTRACTION_MISMATCH",
+        c"BATCH_DOT_STATUS_INVALID_SHAPE",
+        c"BATCH_DOT_STATUS_OUTPUT_SHAPE",
+        c"BATCH_DOT_STATUS_OUT_OF_BOUNDS",
+        c"BATCH_DOT_STATUS_OVERFLOW",
+        c"BATCH_DOT_STATUS_ALIASING",
+        c"BATCH_DOT_STATUS_INVALID_ARGUMENT",
+        c"BATCH_DOT_STATUS_ALLOCATION",
+        c"BATCH_DOT_STATUS_INTERNAL",
+    ];
+    usize::try_from(status)
+        .ok()
+        .and_then(|i| NAMES.get(i).copied())
+}
+
+/// Version of the loaded library (not of the header it was compiled
+/// against): "MAJOR.MINOR.PATCH", static, never NULL.
+#[no_mangle]
+pub extern "C" fn batch_dot_version_string() -> *const c_char {
+    const V: &core::ffi::CStr = match core::ffi::CStr::from_bytes_with_nul(
+        concat!(env!("CARGO_PKG_VERSION"), "\0").as_bytes(),
+    ) {
+        Ok(v) => v,
+        Err(_) => c"?",
+    };
+    V.as_ptr()
+}
+
+/// Version of the loaded library: `(MAJOR << 16) | (MINOR << 8) | PATCH`.
+#[no_mangle]
+pub extern "C" fn batch_dot_version() -> u32 {
+    (BATCH_DOT_VERSION_MAJOR << 16) | (BATCH_DOT_VERSION_MINOR << 8) | BATCH_DOT_VERSION_PATCH
+}
+
+/// ABI version of the loaded library; equals BATCH_DOT_ABI_VERSION of a
+/// compatible header.
+#[no_mangle]
+pub extern "C" fn batch_dot_abi_version() -> u32 {
+    BATCH_DOT_ABI_VERSION
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn status_names_agree() {
+        macro_rules! check {
+            ($($c:ident),*) => {$(
+                assert_eq!(status_cstr($c).unwrap().to_str().unwrap(), stringify!($c));
+            )*};
+        }
+        check!(
+            BATCH_DOT_STATUS_OK,
+            BATCH_DOT_STATUS_NULL_POINTER,
+            BATCH_DOT_STATUS_INVALID_RANK,
+            BATCH_DOT_STATUS_INVALID_AXES,
+            BATCH_DOT_STATUS_BATCH_AXIS,
+            BATCH_DOT_STATUS_BATCH_MISMATCH,
+            BATCH_DOT_STATUS_CONTRACTION_MISMATCH,
+            BATCH_DOT_STATUS_INVALID_SHAPE,
+            BATCH_DOT_STATUS_OUTPUT_SHAPE,
+            BATCH_DOT_STATUS_OUT_OF_BOUNDS,
+            BATCH_DOT_STATUS_OVERFLOW,
+            BATCH_DOT_STATUS_ALIASING,
+            BATCH_DOT_STATUS_INVALID_ARGUMENT,
+            BATCH_DOT_STATUS_ALLOCATION,
+            BATCH_DOT_STATUS_INTERNAL
+        );
+        assert!(status_cstr(15).is_none());
+        assert!(status_cstr(-1).is_none());
+        let s = unsafe { core::ffi::CStr::from_ptr(batch_dot_status_string(99)) };
+        assert_eq!(s.to_str().unwrap(), "BATCH_DOT_STATUS_UNKNOWN");
+    }
+
+    #[test]
+    fn versions_match_the_crate() {
+        let v = env!("CARGO_PKG_VERSION");
+        let s = unsafe { core::ffi::CStr::from_ptr(batch_dot_version_string()) };
+        assert_eq!(s.to_str().unwrap(), v);
+        let parts: Vec<u32> = v.split('.').map(|p| p.parse().unwrap()).collect();
+        assert_eq!(
+            parts,
+            [
+                BATCH_DOT_VERSION_MAJOR,
+                BATCH_DOT_VERSION_MINOR,
+                BATCH_DOT_VERSION_PATCH
+            ]
+        );
+        assert_eq!(
+            batch_dot_version(),
+            (parts[0] << 16) | (parts[1] << 8) | parts[2]
+        );
+    }
+}

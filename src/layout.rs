@@ -1,0 +1,210 @@
+//! Checks on one `batch_dot_layout` taken by value: reserved fields, ranks,
+//! extents, element counts, the range of elements it reaches, and whether an
+//! output layout can write an element twice. Pure safe Rust: addresses are
+//! plain integers here.
+
+use crate::consts::BATCH_DOT_MAX_NDIM;
+use crate::error::{Error, Result};
+use crate::shape::{checked_count, Tuple};
+use crate::types::batch_dot_layout;
+
+/// The inclusive range of element indices `[lo, hi]` a non-empty layout
+/// reaches, counted from its data pointer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Reach {
+    /// Lowest element index reached.
+    pub lo: i64,
+    /// Highest element index reached.
+    pub hi: i64,
+}
+
+/// API.md check 2 for a layout: reserved flags and a negative `len`.
+pub fn check_reserved(name: &str, l: &batch_dot_layout) -> Result<()> {
+    if l.flags != 0 {
+        return Err(Error::InvalidArgument(format!(
+            "{name}.flags = {:#x}: reserved, must be 0.",
+            l.flags
+        )));
+    }
+    if l.len < 0 {
+        return Err(Error::InvalidArgument(format!(
+            "{name}.len = {}: must be >= 0.",
+            l.len
+        )));
+    }
+    Ok(())
+}
+
+/// API.md check 3 for a layout: `ndim` in `0..=BATCH_DOT_MAX_NDIM`.
+pub fn check_ndim(name: &str, ndim: i32) -> Result<usize> {
+    if ndim < 0 || ndim as usize > BATCH_DOT_MAX_NDIM {
+        return Err(Error::InvalidRank(format!(
+            "{name}.ndim = {ndim} is outside 0..{BATCH_DOT_MAX_NDIM} (BATCH_DOT_MAX_NDIM)."
+        )));
+    }
+    Ok(ndim as usize)
+}
+
+/// The extents of a layout whose ndim was checked.
+pub fn dims(l: &batch_dot_layout) -> &[i64] {
+    &l.shape[..l.ndim as usize]
+}
+
+/// The strides of a layout whose ndim was checked.
+pub fn strides(l: &batch_dot_layout) -> &[i64] {
+    &l.strides[..l.ndim as usize]
+}
+
+/// API.md check 8 for a layout with valid extents: its element count and the
+/// offsets it reaches, in elements and in bytes, fit in `i64`. Returns the
+/// reached range, or `None` for a layout with no elements (which reaches
+/// nothing).
+pub fn reach(name: &str, l: &batch_dot_layout, elem_size: usize) -> Result<Option<Reach>> {
+    let d = dims(l);
+    let count = checked_count(d).ok_or_else(|| {
+        Error::Overflow(format!(
+            "The number of elements of {name}, shape {}, does not fit in int64.",
+            Tuple(d)
+        ))
+    })?;
+    if count == 0 {
+        return Ok(None);
+    }
+    let (mut lo, mut hi) = (l.offset as i128, l.offset as i128);
+    for (&e, &s) in d.iter().zip(strides(l)) {
+        if e > 1 {
+            let span = (e as i128 - 1) * s as i128;
+            if span < 0 {
+                lo += span;
+            } else {
+                hi += span;
+            }
+        }
+    }
+    let size = elem_size as i128;
+    let fits = |v: i128| v >= i64::MIN as i128 && v <= i64::MAX as i128;
+    if !(fits(lo) && fits(hi) && fits(lo * size) && fits((hi + 1) * size)) {
+        return Err(Error::Overflow(format!(
+            "{name} reaches element offsets {lo}..={hi} (offset {}, shape {}, strides {}), \
+             which do not fit in int64 as elements or as bytes.",
+            l.offset,
+            Tuple(d),
+            Tuple(strides(l))
+        )));
+    }
+    Ok(Some(Reach {
+        lo: lo as i64,
+        hi: hi as i64,
+    }))
+}
+
+/// API.md check 10: every reached element lies in `[0, len)`.
+pub fn check_bounds(name: &str, l: &batch_dot_layout, r: Reach) -> Result<()> {
+    if r.lo < 0 || r.hi >= l.len {
+        return Err(Error::OutOfBounds(format!(
+            "{name} reaches elements {}..={} (offset {}, shape {}, strides {}), outside \
+             [0, {name}.len) = [0, {}).",
+            r.lo,
+            r.hi,
+            l.offset,
+            Tuple(dims(l)),
+            Tuple(strides(l)),
+            l.len
+        )));
+    }
+    Ok(())
+}
+
+/// API.md check 11, first half: the out layout is non-overlapping by
+/// construction: taking its dimensions of extent > 1 in order of increasing
+/// |stride|, each |stride| exceeds the span the smaller ones cover.
+pub fn check_non_overlapping(name: &str, l: &batch_dot_layout) -> Result<()> {
+    let mut ds: [(u128, u128); BATCH_DOT_MAX_NDIM] = [(0, 0); BATCH_DOT_MAX_NDIM];
+    let mut n = 0;
+    for (&e, &s) in dims(l).iter().zip(strides(l)) {
+        if e > 1 {
+            ds[n] = ((s as i128).unsigned_abs(), e as u128);
+            n += 1;
+        }
+    }
+    let ds = &mut ds[..n];
+    ds.sort_unstable();
+    let mut span: u128 = 0;
+    for &(s, e) in ds.iter() {
+        if s <= span {
+            return Err(Error::Aliasing(format!(
+                "{name} with shape {} and strides {} can write an element twice: it is not \
+                 non-overlapping by construction.",
+                Tuple(dims(l)),
+                Tuple(strides(l))
+            )));
+        }
+        span += (e - 1) * s;
+    }
+    Ok(())
+}
+
+/// The inclusive byte range `[first, last]` of a reached element range for
+/// data at address `base`.
+pub fn byte_range(base: usize, r: Reach, elem_size: usize) -> (i128, i128) {
+    let size = elem_size as i128;
+    let b = base as i128;
+    (b + r.lo as i128 * size, b + (r.hi as i128 + 1) * size - 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lay(shape: &[i64], strides: &[i64], offset: i64, len: i64) -> batch_dot_layout {
+        let mut l = batch_dot_layout::zeroed();
+        l.ndim = shape.len() as i32;
+        l.shape[..shape.len()].copy_from_slice(shape);
+        l.strides[..strides.len()].copy_from_slice(strides);
+        l.offset = offset;
+        l.len = len;
+        l
+    }
+
+    #[test]
+    fn reach_and_bounds() {
+        let l = lay(&[2, 3], &[3, 1], 0, 6);
+        let r = reach("x", &l, 4).unwrap().unwrap();
+        assert_eq!((r.lo, r.hi), (0, 5));
+        check_bounds("x", &l, r).unwrap();
+        let l = lay(&[2, 3], &[3, 1], 0, 5);
+        assert!(check_bounds("x", &l, reach("x", &l, 4).unwrap().unwrap()).is_err());
+        // negative stride, offset at the end
+        let l = lay(&[2, 3], &[-3, 1], 3, 6);
+        let r = reach("x", &l, 4).unwrap().unwrap();
+        assert_eq!((r.lo, r.hi), (0, 5));
+        // extent-1 strides ignored, even INT64_MIN
+        let l = lay(&[1, 3], &[i64::MIN, 1], 0, 3);
+        assert_eq!(reach("x", &l, 8).unwrap().unwrap().hi, 2);
+        // empty tensors reach nothing
+        let l = lay(&[0, 3], &[i64::MAX, i64::MAX], i64::MIN, 0);
+        assert_eq!(reach("x", &l, 8).unwrap(), None);
+    }
+
+    #[test]
+    fn overflow_in_elements_and_bytes() {
+        let l = lay(&[2, 2], &[i64::MAX, 1], 0, i64::MAX);
+        assert!(matches!(reach("x", &l, 4), Err(Error::Overflow(_))));
+        let l = lay(&[2], &[i64::MAX / 4], 0, i64::MAX);
+        assert!(matches!(reach("x", &l, 8), Err(Error::Overflow(_))));
+        let l = lay(&[1 << 32, 1 << 32], &[1, 1], 0, i64::MAX);
+        assert!(matches!(reach("x", &l, 4), Err(Error::Overflow(_))));
+    }
+
+    #[test]
+    fn non_overlapping() {
+        check_non_overlapping("out", &lay(&[2, 3], &[3, 1], 0, 6)).unwrap();
+        check_non_overlapping("out", &lay(&[2, 3], &[1, 2], 0, 6)).unwrap();
+        check_non_overlapping("out", &lay(&[2, 3], &[-3, -1], 5, 6)).unwrap();
+        check_non_overlapping("out", &lay(&[2, 1], &[1, 0], 0, 6)).unwrap();
+        assert!(check_non_overlapping("out", &lay(&[2, 3], &[2, 1], 0, 6)).is_err());
+        assert!(check_non_overlapping("out", &lay(&[2, 3], &[0, 1], 0, 6)).is_err());
+        assert!(check_non_overlapping("out", &lay(&[2, 3], &[3, -1], 2, 6)).is_ok());
+        assert!(check_non_overlapping("out", &lay(&[3, 3], &[2, 1], 0, 9)).is_err());
+    }
+}

@@ -1,0 +1,36 @@
+//! libbatch_dot: Keras's `batch_dot` for f32 and f64 tensors of any strides,
+//! behind a C ABI (`include/batch_dot.h`).
+//!
+//! The C API is the product; its Rust items are re-exported here under their
+//! C names so Rust tests, fuzzers and benchmarks call exactly what C calls.
+//! Layout of the crate:
+//! - `shape`: the semantics on shapes (axes, validation, result shape), pure;
+//! - `layout`, `api`: the checks of API.md on layouts and pointers, pure;
+//! - `plan`: a validated call as loops around one strided matrix product;
+//! - `kernel`: runs a plan (the `unsafe` code);
+//! - `ffi`, `panic`, `last_error`: the thin C boundary;
+//! - `reference`: a naive f64 reference for tests.
+
+#![deny(unsafe_op_in_unsafe_fn)]
+#![warn(missing_docs)]
+
+pub mod api;
+pub mod consts;
+pub mod error;
+mod ffi;
+pub mod kernel;
+pub mod last_error;
+pub mod layout;
+mod panic;
+pub mod plan;
+pub mod reference;
+pub mod shape;
+#[cfg(feature = "testing")]
+pub mod testing;
+pub mod threads;
+pub mod types;
+
+pub use consts::*;
+pub use error::{Error, Result};
+pub use ffi::*;
+pub use types::*;
