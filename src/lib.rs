@@ -31,6 +31,6 @@ pub mod threads;
 pub mod types;
 
 pub use consts::*;
-pub use error::{Error, Result};
+pub use error::Error;
 pub use ffi::*;
 pub use types::*;

@@ -301,7 +301,7 @@ def emit(out, cid, case, rng, stats):
             if not (ts == "ok" and st == "INVALID_AXES" and below):
                 sys.exit("case %d static %s %s: spec %s, TF %s" % (cid, sxs, sys_, st, tv))
             stats.add("static: error by spec, TF static ok (axes below -rank)")
-        stats.add("static group")
+        stats.add("static groups (infer_shape with unknown dims)")
         w(("static_x_shape " + " ".join(map(str, sxs))).rstrip())
         w(("static_y_shape " + " ".join(map(str, sys_))).rstrip())
         w(("tf_static ok " + " ".join(map(str, tv))) if ts == "ok" else "tf_static error " + tv)
@@ -519,7 +519,7 @@ def random_case(rng, i):
         sx = [-1 if rng.random() < 0.35 else d for d in xs]
         sy = [-1 if rng.random() < 0.35 else d for d in ys]
         statics.append((sx, sy))
-    return Case(desc.replace(" ", " "), xs, ys, axes_py, kind, statics=statics)
+    return Case(desc, xs, ys, axes_py, kind, statics=statics)
 
 
 def main():

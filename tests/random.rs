@@ -1,0 +1,563 @@
+//! Thousands of random calls through the C ABI, compared with a naive f64
+//! loop over logical indices (`common::naive_batch_dot_f64`, which shares no
+//! code with the library), on every axes form and random layouts (permuted,
+//! padded, reversed, offset, broadcast zero strides, strided outputs), for
+//! f32 and f64. Every case checks the status (against an independent
+//! re-statement of SPEC.md §3's order), the shape from
+//! `batch_dot_infer_shape`, the values within SPEC.md §6's bound, that
+//! padding of the output is untouched, and that nothing is written on error.
+//! Also: every example of the seed page and every upstream case of SPEC.md §9.
+
+mod common;
+
+use batch_dot::*;
+use common::*;
+
+const D: i64 = BATCH_DOT_AXIS_DEFAULT;
+
+/// SPEC.md §3's order, restated independently of the library.
+fn expected_status(xs: &[i64], ys: &[i64], ax: i64, ay: i64) -> Result<Vec<i64>, i32> {
+    let (n, m) = (xs.len() as i64, ys.len() as i64);
+    if n < 2 || m < 2 {
+        return Err(BATCH_DOT_STATUS_INVALID_RANK);
+    }
+    if xs[0] != ys[0] {
+        return Err(BATCH_DOT_STATUS_BATCH_MISMATCH);
+    }
+    if (ax == D) != (ay == D) {
+        return Err(BATCH_DOT_STATUS_INVALID_AXES);
+    }
+    let (a0, a1) = if ax == D {
+        (n - 1, if m == 2 { 1 } else { m - 2 })
+    } else {
+        (
+            if ax < 0 { ax + n } else { ax },
+            if ay < 0 { ay + m } else { ay },
+        )
+    };
+    if a0 == 0 || a1 == 0 {
+        return Err(BATCH_DOT_STATUS_BATCH_AXIS);
+    }
+    if !(1..n).contains(&a0) || !(1..m).contains(&a1) {
+        return Err(BATCH_DOT_STATUS_INVALID_AXES);
+    }
+    if xs[a0 as usize] != ys[a1 as usize] {
+        return Err(BATCH_DOT_STATUS_CONTRACTION_MISMATCH);
+    }
+    let out = result_shape(xs, ys, a0 as usize, a1 as usize);
+    if out.len() > BATCH_DOT_MAX_NDIM {
+        return Err(BATCH_DOT_STATUS_INVALID_RANK);
+    }
+    Ok(out)
+}
+
+trait Call: Element + Default {
+    const UNIT_ROUNDOFF: f64;
+    /// # Safety: as batch_dot_f32.
+    #[allow(clippy::too_many_arguments)]
+    unsafe fn call(
+        x: &batch_dot_layout,
+        xd: *const Self,
+        y: &batch_dot_layout,
+        yd: *const Self,
+        ax: i64,
+        ay: i64,
+        o: &batch_dot_layout,
+        od: *mut Self,
+        opts: *const batch_dot_options,
+    ) -> i32;
+}
+
+impl Call for f32 {
+    const UNIT_ROUNDOFF: f64 = 5.960464477539063e-8; // 2^-24
+    unsafe fn call(
+        x: &batch_dot_layout,
+        xd: *const f32,
+        y: &batch_dot_layout,
+        yd: *const f32,
+        ax: i64,
+        ay: i64,
+        o: &batch_dot_layout,
+        od: *mut f32,
+        opts: *const batch_dot_options,
+    ) -> i32 {
+        unsafe { batch_dot_f32(x, xd, y, yd, ax, ay, o, od, opts) }
+    }
+}
+
+impl Call for f64 {
+    const UNIT_ROUNDOFF: f64 = 1.1102230246251565e-16; // 2^-53
+    unsafe fn call(
+        x: &batch_dot_layout,
+        xd: *const f64,
+        y: &batch_dot_layout,
+        yd: *const f64,
+        ax: i64,
+        ay: i64,
+        o: &batch_dot_layout,
+        od: *mut f64,
+        opts: *const batch_dot_options,
+    ) -> i32 {
+        unsafe { batch_dot_f64(x, xd, y, yd, ax, ay, o, od, opts) }
+    }
+}
+
+fn random_arrangement(rng: &mut SplitMix64) -> Arrangement {
+    if rng.chance(0.25) {
+        return Arrangement::CONTIGUOUS;
+    }
+    Arrangement {
+        permute: rng.chance(0.5),
+        pad: rng.chance(0.5),
+        reverse: rng.chance(0.4),
+        offset: rng.chance(0.4),
+        junk_unit_strides: rng.chance(0.3),
+        junk_when_empty: rng.chance(0.3),
+    }
+}
+
+fn random_value<T: Element>(rng: &mut SplitMix64, ints: bool, specials: bool) -> T {
+    if specials && rng.chance(0.05) {
+        let s = [f64::NAN, f64::INFINITY, f64::NEG_INFINITY, -0.0, 0.0];
+        return T::from_f64(s[rng.below(s.len() as u64) as usize]);
+    }
+    if ints {
+        T::from_f64(rng.range_i64(-4, 4) as f64)
+    } else {
+        T::from_f64(rng.unit_f64() * 4.0 - 2.0)
+    }
+}
+
+/// An input tensor: a layout, its buffer, and its logical values (row-major).
+struct Input<T> {
+    layout: batch_dot_layout,
+    buf: Vec<T>,
+    logical: Vec<T>,
+}
+
+fn random_input<T: Element>(
+    shape: &[i64],
+    rng: &mut SplitMix64,
+    ints: bool,
+    specials: bool,
+) -> Input<T> {
+    let n = num_elements(shape);
+    if n > 0 && rng.chance(0.2) {
+        // Broadcast: zero strides on some dimensions; the logical values are
+        // whatever the buffer holds through that layout.
+        let mut layout = arranged_layout(shape, random_arrangement(rng), rng);
+        for d in 0..shape.len() {
+            if shape[d] > 1 && rng.chance(0.4) {
+                layout.strides[d] = 0;
+            }
+        }
+        let len = (layout.len as usize).max(1);
+        let buf: Vec<T> = (0..len)
+            .map(|_| random_value(rng, ints, specials))
+            .collect();
+        let logical = gather(&layout, &buf);
+        return Input {
+            layout,
+            buf,
+            logical,
+        };
+    }
+    let logical: Vec<T> = (0..n).map(|_| random_value(rng, ints, specials)).collect();
+    let (layout, buf) = materialize(shape, &logical, random_arrangement(rng), rng);
+    Input {
+        layout,
+        buf,
+        logical,
+    }
+}
+
+/// Runs one case for element type T; returns whether it was a valid call.
+#[allow(clippy::too_many_arguments)]
+fn check_case<T: Call>(
+    xs: &[i64],
+    ys: &[i64],
+    ax: i64,
+    ay: i64,
+    rng: &mut SplitMix64,
+    ints: bool,
+    specials: bool,
+    what: &str,
+) -> bool {
+    let expected = expected_status(xs, ys, ax, ay);
+
+    // Shape inference.
+    let mut on = -7i32;
+    let mut oshape = [-7i64; 16];
+    let st = unsafe {
+        batch_dot_infer_shape(
+            xs.len() as i32,
+            xs.as_ptr(),
+            ys.len() as i32,
+            ys.as_ptr(),
+            ax,
+            ay,
+            &mut on,
+            oshape.as_mut_ptr(),
+        )
+    };
+    match &expected {
+        Ok(shape) => {
+            assert_eq!(st, BATCH_DOT_STATUS_OK, "{what}: infer_shape status");
+            assert_eq!(&oshape[..on as usize], &shape[..], "{what}: infer_shape");
+        }
+        Err(s) => {
+            assert_eq!(st, *s, "{what}: infer_shape status");
+            assert_eq!((on, oshape), (-7, [-7; 16]), "{what}: written on error");
+        }
+    }
+
+    let x = random_input::<T>(xs, rng, ints, specials);
+    let y = random_input::<T>(ys, rng, ints, specials);
+    // The out layout: the expected shape, or a plausible one on error.
+    let oshape: Vec<i64> = match &expected {
+        Ok(s) => s.clone(),
+        Err(_) => vec![xs.first().copied().unwrap_or(1).max(0), 1],
+    };
+    let olayout = arranged_layout(
+        &oshape,
+        Arrangement {
+            permute: rng.chance(0.5),
+            pad: rng.chance(0.5),
+            reverse: rng.chance(0.3),
+            offset: rng.chance(0.3),
+            junk_unit_strides: rng.chance(0.3),
+            junk_when_empty: false,
+        },
+        rng,
+    );
+    let mut obuf = canary_buffer::<T>((olayout.len as usize).max(1));
+    let mut opts = batch_dot_options::default();
+    opts.num_threads = rng.below(4) as u32;
+    let st = unsafe {
+        T::call(
+            &x.layout,
+            x.buf.as_ptr(),
+            &y.layout,
+            y.buf.as_ptr(),
+            ax,
+            ay,
+            &olayout,
+            obuf.as_mut_ptr(),
+            &opts,
+        )
+    };
+    let shape = match expected {
+        Err(s) => {
+            assert_eq!(st, s, "{what}: status");
+            assert!(
+                obuf.iter().all(|v| v.bits() == T::canary().bits()),
+                "{what}: output written on error"
+            );
+            return false;
+        }
+        Ok(shape) => shape,
+    };
+    assert_eq!(st, BATCH_DOT_STATUS_OK, "{what}: status");
+    // Padding untouched.
+    for p in unreached_positions(&olayout, obuf.len()) {
+        assert_eq!(
+            obuf[p].bits(),
+            T::canary().bits(),
+            "{what}: padding {p} written"
+        );
+    }
+    // Values.
+    let n = xs.len();
+    let m = ys.len();
+    let (a0, a1) = normalize_axes(n, m, ax, ay).unwrap();
+    let xl: Vec<f64> = x.logical.iter().map(|v| v.to_f64()).collect();
+    let yl: Vec<f64> = y.logical.iter().map(|v| v.to_f64()).collect();
+    let (rshape, want, mags) = naive_batch_dot_f64(xs, &xl, ys, &yl, a0, a1);
+    assert_eq!(rshape, shape);
+    let got = gather(&olayout, &obuf);
+    let k = xs[a0] as f64;
+    for (i, (g, (w, mag))) in got.iter().zip(want.iter().zip(&mags)).enumerate() {
+        let g = g.to_f64();
+        let ok = if w.is_nan() {
+            g.is_nan()
+        } else if w.is_infinite() {
+            g == *w
+        } else if ints {
+            g == *w || (g - w).abs() <= (k + 1.0) * T::UNIT_ROUNDOFF * mag
+        } else {
+            (g - w).abs() <= (k + 1.0) * T::UNIT_ROUNDOFF * mag
+        };
+        assert!(ok, "{what}: element {i}: got {g}, want {w} (Σ|xy| = {mag})");
+        if *w == 0.0 && *mag == 0.0 && !w.is_nan() {
+            // A sum of zeros starts from +0.0 (SPEC.md §6).
+            assert!(
+                g == 0.0 && g.is_sign_positive(),
+                "{what}: element {i} is -0.0"
+            );
+        }
+    }
+    // Results do not depend on the thread count.
+    let mut obuf1 = canary_buffer::<T>(obuf.len());
+    let st = unsafe {
+        T::call(
+            &x.layout,
+            x.buf.as_ptr(),
+            &y.layout,
+            y.buf.as_ptr(),
+            ax,
+            ay,
+            &olayout,
+            obuf1.as_mut_ptr(),
+            core::ptr::null(),
+        )
+    };
+    assert_eq!(st, BATCH_DOT_STATUS_OK);
+    let same = obuf.iter().zip(&obuf1).all(|(a, b)| a.bits() == b.bits());
+    assert!(
+        same,
+        "{what}: result depends on num_threads = {}",
+        opts.num_threads
+    );
+    true
+}
+
+fn random_shapes(rng: &mut SplitMix64) -> (Vec<i64>, Vec<i64>, i64, i64) {
+    let n = 2 + rng.below(5) as usize; // 2..=6
+    let m = 2 + rng.below(5) as usize;
+    let ext = |rng: &mut SplitMix64| {
+        if rng.chance(0.06) {
+            0
+        } else {
+            1 + rng.below(if n + m > 8 { 3 } else { 5 }) as i64
+        }
+    };
+    let mut xs: Vec<i64> = (0..n).map(|_| ext(rng)).collect();
+    let mut ys: Vec<i64> = (0..m).map(|_| ext(rng)).collect();
+    if rng.chance(0.1) {
+        xs[0] = 0;
+    }
+    ys[0] = xs[0];
+    // Axes form.
+    let (ax, ay) = match rng.below(10) {
+        0 | 1 => (D, D),
+        2 | 3 => {
+            let a = rng.range_i64(-(n.min(m) as i64) + 1, n.min(m) as i64 - 1);
+            let a = if a == 0 { 1 } else { a };
+            (a, a)
+        }
+        4 => {
+            // Anything, valid or not, including below -rank and a lone default.
+            let pick = |rng: &mut SplitMix64, r: usize| match rng.below(8) {
+                0 => D,
+                1 => 0,
+                2 => r as i64 + rng.below(3) as i64,
+                3 => -(r as i64) - 1 - rng.below(3) as i64,
+                _ => rng.range_i64(-(r as i64), r as i64),
+            };
+            (pick(rng, n), pick(rng, m))
+        }
+        _ => {
+            let a0 = rng.range_i64(1, n as i64 - 1);
+            let a1 = rng.range_i64(1, m as i64 - 1);
+            (
+                if rng.chance(0.3) { a0 - n as i64 } else { a0 },
+                if rng.chance(0.3) { a1 - m as i64 } else { a1 },
+            )
+        }
+    };
+    // Make the contraction match (most of the time).
+    if let Some((a0, a1)) = normalize_axes(n, m, ax, ay) {
+        if !rng.chance(0.05) {
+            ys[a1] = xs[a0];
+        }
+    }
+    if rng.chance(0.03) {
+        ys[0] = xs[0] + 1; // batch mismatch
+    }
+    (xs, ys, ax, ay)
+}
+
+#[test]
+fn random_cases_f32_and_f64() {
+    let mut rng = SplitMix64::new(0x5eed_ba7c);
+    let (mut valid, mut invalid) = (0, 0);
+    for case in 0..4000 {
+        let (xs, ys, ax, ay) = random_shapes(&mut rng);
+        let ints = rng.chance(0.5);
+        let specials = rng.chance(0.1);
+        let what = format!("case {case}: {xs:?}·{ys:?} axes ({ax}, {ay})");
+        let v = if case % 2 == 0 {
+            check_case::<f32>(&xs, &ys, ax, ay, &mut rng, ints, specials, &what)
+        } else {
+            check_case::<f64>(&xs, &ys, ax, ay, &mut rng, ints, specials, &what)
+        };
+        if v {
+            valid += 1
+        } else {
+            invalid += 1
+        }
+    }
+    println!("random cases: {valid} valid, {invalid} invalid");
+    assert!(
+        valid > 2500 && invalid > 300,
+        "{valid} valid, {invalid} invalid"
+    );
+}
+
+/// The seed page's examples and SPEC.md §7 / §9's upstream cases, on random
+/// data and random layouts, f32 and f64.
+#[test]
+fn seed_and_upstream_cases() {
+    let cases: &[(&[i64], &[i64], (i64, i64), &[i64])] = &[
+        // seed page
+        (&[2, 2], &[2, 2], (1, 1), &[2, 1]),
+        (&[100, 20], &[100, 30, 20], (1, 2), &[100, 30]),
+        (&[32, 20, 1], &[32, 30, 20], (1, 2), &[32, 1, 30]),
+        // tf-keras backend_test.py::test_batch_dot
+        (&[2, 3, 4, 5], &[2, 5, 6, 7], (3, 1), &[2, 3, 4, 6, 7]),
+        (&[2, 20, 1], &[2, 30, 20], (1, 2), &[2, 1, 30]),
+        (&[4, 2, 3], &[4, 5, 3], (2, 2), &[4, 2, 5]),
+        (&[4, 2], &[4, 2, 3], (1, 1), &[4, 3]),
+        (&[4, 2, 3], &[4, 3], (2, 1), &[4, 2]),
+        // Keras 2.3 test_batch_dot_shape (batch 7)
+        (&[7, 3, 4, 5], &[7, 2, 3, 4], (2, 3), &[7, 3, 5, 2, 3]),
+        (&[7, 3, 4, 5], &[7, 2, 4], (2, 2), &[7, 3, 5, 2]),
+        (&[7, 3, 4], &[7, 2, 3, 4], (2, 3), &[7, 3, 2, 3]),
+        (&[7, 4, 3], &[7, 3, 5], (2, 1), &[7, 4, 5]),
+        (&[7, 4], &[7, 3, 4], (1, 2), &[7, 3]),
+        (&[7, 4], &[7, 4], (D, D), &[7, 1]),
+        // Keras 2.3 test_linear_operations
+        (&[32, 20], &[32, 20], (1, 1), &[32, 1]),
+        // Keras 3 merging_test.py
+        (&[2, 4], &[2, 4], (-1, -1), &[2, 1]),
+        (&[2, 4, 5], &[2, 4, 5], (-1, -1), &[2, 4, 4]),
+        (&[1, 3, 2], &[1, 1, 2, 3], (-2, -1), &[1, 2, 1, 2]),
+        // SPEC.md §7
+        (&[3, 4], &[3, 4, 5], (D, D), &[3, 5]),
+        (&[3, 4, 5], &[3, 5], (D, D), &[3, 4]),
+        (&[3, 4, 5], &[3, 4], (1, 1), &[3, 5]),
+        (&[2, 3, 4, 5], &[2, 6, 5, 7], (D, D), &[2, 3, 4, 6, 7]),
+        (
+            &[2, 3, 4, 5, 6],
+            &[2, 2, 3, 4, 5],
+            (2, 3),
+            &[2, 3, 5, 6, 2, 3, 5],
+        ),
+        (&[2, 1, 2, 2], &[2, 1, 2, 2], (2, 2), &[2, 1, 2, 1, 2]),
+        (&[1, 2, 1], &[1, 2, 1, 16], (2, 2), &[1, 2, 2, 16]),
+        (&[1, 2, 6, 2], &[1, 2, 2, 3], (3, 1), &[1, 2, 6, 2, 3]),
+        (&[8, 7, 4, 2], &[8, 7, 2, 5], (D, D), &[8, 7, 4, 7, 5]),
+        (&[0, 4], &[0, 4], (1, 1), &[0, 1]),
+        (&[3, 0], &[3, 0], (1, 1), &[3, 1]),
+        (&[3, 4, 0], &[3, 0, 5], (2, 1), &[3, 4, 5]),
+        (&[3, 0, 4], &[3, 4, 5], (D, D), &[3, 0, 5]),
+        (&[3, 0, 2, 4], &[3, 4, 0, 5], (3, 1), &[3, 0, 2, 0, 5]),
+        (&[3, 2, 0, 0], &[3, 0], (3, 1), &[3, 2, 0]),
+        (
+            &[1, 1, 1, 1, 1],
+            &[1, 1, 1, 1, 1],
+            (4, 4),
+            &[1, 1, 1, 1, 1, 1, 1],
+        ),
+    ];
+    let mut rng = SplitMix64::new(42);
+    for (xs, ys, (ax, ay), want) in cases {
+        assert_eq!(expected_status(xs, ys, *ax, *ay).as_deref(), Ok(*want));
+        for rep in 0..6 {
+            let what = format!("{xs:?}·{ys:?} axes ({ax}, {ay}) rep {rep}");
+            let ints = rep % 2 == 0;
+            assert!(check_case::<f32>(
+                xs, ys, *ax, *ay, &mut rng, ints, false, &what
+            ));
+            assert!(check_case::<f64>(
+                xs, ys, *ax, *ay, &mut rng, ints, false, &what
+            ));
+        }
+    }
+}
+
+/// The seed page's worked example, value by value.
+#[test]
+fn seed_example_values() {
+    let x = [1.0f32, 2.0, 3.0, 4.0];
+    let y = [5.0f32, 6.0, 7.0, 8.0];
+    let l = contiguous_layout(&[2, 2]);
+    let ol = contiguous_layout(&[2, 1]);
+    let mut out = [0.0f32; 2];
+    let st = unsafe {
+        batch_dot_f32(
+            &l,
+            x.as_ptr(),
+            &l,
+            y.as_ptr(),
+            1,
+            1,
+            &ol,
+            out.as_mut_ptr(),
+            core::ptr::null(),
+        )
+    };
+    assert_eq!(st, BATCH_DOT_STATUS_OK);
+    assert_eq!(out, [17.0, 53.0]);
+}
+
+/// SPEC.md §7's error rows (those expressible in C), with their statuses.
+#[test]
+fn spec_error_rows() {
+    let rows: &[(&[i64], &[i64], (i64, i64), i32)] = &[
+        (
+            &[3, 4],
+            &[3, 5, 4],
+            (D, D),
+            BATCH_DOT_STATUS_CONTRACTION_MISMATCH,
+        ),
+        (
+            &[3, 4, 5],
+            &[3, 4],
+            (D, D),
+            BATCH_DOT_STATUS_CONTRACTION_MISMATCH,
+        ),
+        (&[3, 4], &[3, 4], (0, 0), BATCH_DOT_STATUS_BATCH_AXIS),
+        (&[3, 4], &[3, 4], (0, 1), BATCH_DOT_STATUS_BATCH_AXIS),
+        (&[3, 4], &[3, 4], (1, 0), BATCH_DOT_STATUS_BATCH_AXIS),
+        (&[3, 4], &[3, 4], (-2, -2), BATCH_DOT_STATUS_BATCH_AXIS),
+        (&[3, 4], &[3, 4], (2, 2), BATCH_DOT_STATUS_INVALID_AXES),
+        (&[3, 4], &[3, 4], (1, 2), BATCH_DOT_STATUS_INVALID_AXES),
+        (&[3, 4], &[3, 4], (-3, -3), BATCH_DOT_STATUS_INVALID_AXES),
+        (
+            &[3, 4, 5],
+            &[3, 5, 6],
+            (-4, -4),
+            BATCH_DOT_STATUS_INVALID_AXES,
+        ),
+        (
+            &[3, 5, 5],
+            &[3, 5, 5],
+            (1, -5),
+            BATCH_DOT_STATUS_INVALID_AXES,
+        ),
+        (
+            &[2, 2, 2],
+            &[2, 2, 2],
+            (-5, 1),
+            BATCH_DOT_STATUS_INVALID_AXES,
+        ),
+        (&[3, 4], &[5, 4], (1, 1), BATCH_DOT_STATUS_BATCH_MISMATCH),
+        (&[1, 4], &[2, 4], (1, 1), BATCH_DOT_STATUS_BATCH_MISMATCH),
+        (&[3], &[3, 4], (1, 1), BATCH_DOT_STATUS_INVALID_RANK),
+        (&[], &[3, 4], (1, 1), BATCH_DOT_STATUS_INVALID_RANK),
+        (&[3, 4], &[3, 4], (D, 1), BATCH_DOT_STATUS_INVALID_AXES),
+        (&[3, 4], &[3, 4], (1, D), BATCH_DOT_STATUS_INVALID_AXES),
+    ];
+    let mut rng = SplitMix64::new(7);
+    for (xs, ys, (ax, ay), st) in rows {
+        assert_eq!(expected_status(xs, ys, *ax, *ay), Err(*st));
+        let what = format!("{xs:?}·{ys:?} axes ({ax}, {ay})");
+        assert!(!check_case::<f32>(
+            xs, ys, *ax, *ay, &mut rng, true, false, &what
+        ));
+        assert!(!check_case::<f64>(
+            xs, ys, *ax, *ay, &mut rng, true, false, &what
+        ));
+    }
+}
