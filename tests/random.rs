@@ -146,8 +146,8 @@ fn random_input<T: Element>(
         // Broadcast: zero strides on some dimensions; the logical values are
         // whatever the buffer holds through that layout.
         let mut layout = arranged_layout(shape, random_arrangement(rng), rng);
-        for d in 0..shape.len() {
-            if shape[d] > 1 && rng.chance(0.4) {
+        for (d, &e) in shape.iter().enumerate() {
+            if e > 1 && rng.chance(0.4) {
                 layout.strides[d] = 0;
             }
         }
@@ -231,8 +231,10 @@ fn check_case<T: Call>(
         rng,
     );
     let mut obuf = canary_buffer::<T>((olayout.len as usize).max(1));
-    let mut opts = batch_dot_options::default();
-    opts.num_threads = rng.below(4) as u32;
+    let opts = batch_dot_options {
+        num_threads: rng.below(4) as u32,
+        ..Default::default()
+    };
     let st = unsafe {
         T::call(
             &x.layout,
@@ -408,7 +410,8 @@ fn random_cases_f32_and_f64() {
 /// data and random layouts, f32 and f64.
 #[test]
 fn seed_and_upstream_cases() {
-    let cases: &[(&[i64], &[i64], (i64, i64), &[i64])] = &[
+    type Case<'a> = (&'a [i64], &'a [i64], (i64, i64), &'a [i64]);
+    let cases: &[Case] = &[
         // seed page
         (&[2, 2], &[2, 2], (1, 1), &[2, 1]),
         (&[100, 20], &[100, 30, 20], (1, 2), &[100, 30]),
@@ -504,7 +507,8 @@ fn seed_example_values() {
 /// SPEC.md §7's error rows (those expressible in C), with their statuses.
 #[test]
 fn spec_error_rows() {
-    let rows: &[(&[i64], &[i64], (i64, i64), i32)] = &[
+    type Row<'a> = (&'a [i64], &'a [i64], (i64, i64), i32);
+    let rows: &[Row] = &[
         (
             &[3, 4],
             &[3, 5, 4],
