@@ -389,20 +389,22 @@ pub extern "C" fn batch_dot_version_string() -> *const c_char {
         Ok(v) => v,
         Err(_) => c"?",
     };
-    V.as_ptr()
+    guard_value(V.as_ptr(), || V.as_ptr())
 }
 
 /// Version of the loaded library: `(MAJOR << 16) | (MINOR << 8) | PATCH`.
 #[no_mangle]
 pub extern "C" fn batch_dot_version() -> u32 {
-    (BATCH_DOT_VERSION_MAJOR << 16) | (BATCH_DOT_VERSION_MINOR << 8) | BATCH_DOT_VERSION_PATCH
+    const V: u32 =
+        (BATCH_DOT_VERSION_MAJOR << 16) | (BATCH_DOT_VERSION_MINOR << 8) | BATCH_DOT_VERSION_PATCH;
+    guard_value(V, || V)
 }
 
 /// ABI version of the loaded library; equals BATCH_DOT_ABI_VERSION of a
 /// compatible header.
 #[no_mangle]
 pub extern "C" fn batch_dot_abi_version() -> u32 {
-    BATCH_DOT_ABI_VERSION
+    guard_value(BATCH_DOT_ABI_VERSION, || BATCH_DOT_ABI_VERSION)
 }
 
 #[cfg(test)]
@@ -437,6 +439,14 @@ mod tests {
         assert!(status_cstr(-1).is_none());
         let s = unsafe { core::ffi::CStr::from_ptr(batch_dot_status_string(99)) };
         assert_eq!(s.to_str().unwrap(), "BATCH_DOT_STATUS_UNKNOWN");
+    }
+
+    #[test]
+    fn soname_abi_matches_the_header() {
+        let build_rs = include_str!("../build.rs");
+        let line = format!("const ABI_VERSION: u32 = {BATCH_DOT_ABI_VERSION};");
+        assert!(build_rs.contains(&line), "build.rs must say `{line}`");
+        assert_eq!(batch_dot_abi_version(), BATCH_DOT_ABI_VERSION);
     }
 
     #[test]
