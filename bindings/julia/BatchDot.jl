@@ -1,0 +1,285 @@
+"""
+    BatchDot
+
+Julia binding of libbatch_dot: Keras's `batch_dot` for `Float32`/`Float64`
+arrays of any strides (column-major arrays, views, `PermutedDimsArray`s,
+reversed ranges), through the library's C ABI with `ccall`.
+
+Dimensions are Julia's: the batch is dimension 1 and `axes` are 1-based
+(`axes=2` contracts the second dimension of both operands; negative axes count
+from the end, `-1` being the last). The library's error messages number axes
+from 0, as Keras does.
+
+    include("BatchDot.jl"); using .BatchDot
+    x = Float64[1 2; 3 4]; y = Float64[5 6; 7 8]
+    batch_dot(x, y; axes=2)          # 2×1 Matrix: [17.0; 53.0]
+
+The library is found through the environment variable `BATCH_DOT_LIBRARY`
+(a path), else as `libbatch_dot` on the system's search path
+(`LD_LIBRARY_PATH`, ...).
+"""
+module BatchDot
+
+using Libdl
+
+export batch_dot, batch_dot!, infer_shape, BatchDotError, Layout, Options
+
+const ABI_VERSION = 0
+const MAX_NDIM = 16
+const AXIS_DEFAULT = typemin(Int64)
+const DIM_UNKNOWN = Int64(-1)
+
+const STATUS_OK = Int32(0)
+const STATUS_NULL_POINTER = Int32(1)
+const STATUS_INVALID_RANK = Int32(2)
+const STATUS_INVALID_AXES = Int32(3)
+const STATUS_BATCH_AXIS = Int32(4)
+const STATUS_BATCH_MISMATCH = Int32(5)
+const STATUS_CONTRACTION_MISMATCH = Int32(6)
+const STATUS_INVALID_SHAPE = Int32(7)
+const STATUS_OUTPUT_SHAPE = Int32(8)
+const STATUS_OUT_OF_BOUNDS = Int32(9)
+const STATUS_OVERFLOW = Int32(10)
+const STATUS_ALIASING = Int32(11)
+const STATUS_INVALID_ARGUMENT = Int32(12)
+const STATUS_ALLOCATION = Int32(13)
+const STATUS_INTERNAL = Int32(14)
+
+"""
+    Layout
+
+`batch_dot_layout`, byte for byte (280 bytes, no padding, no pointers): an
+`isbits` value that `ccall` passes by reference as `Ref{Layout}`. Strides are
+in elements; element `[i0, ..., i{n-1}]` (0-based) is at
+`data[offset + i0*strides[1] + ...]`.
+"""
+struct Layout
+    ndim::Int32
+    flags::UInt32
+    offset::Int64
+    len::Int64
+    shape::NTuple{16,Int64}
+    strides::NTuple{16,Int64}
+end
+
+"""
+    Options
+
+`batch_dot_options`: `struct_size`, `num_threads` (0 = default: 1 thread, or
+`BATCH_DOT_NUM_THREADS`), `flags` (reserved, 0).
+"""
+struct Options
+    struct_size::Csize_t
+    num_threads::UInt32
+    flags::UInt32
+end
+
+Options(; num_threads::Integer=0) = Options(Csize_t(sizeof(Options)), UInt32(num_threads), UInt32(0))
+
+@assert isbitstype(Layout) && sizeof(Layout) == 280
+@assert fieldoffset(Layout, 5) == 24 && fieldoffset(Layout, 6) == 152
+@assert isbitstype(Options) && sizeof(Options) == 16
+
+pad16(v) = ntuple(i -> i <= length(v) ? Int64(v[i]) : Int64(0), 16)
+
+"""
+    BatchDotError(status, name, message)
+
+A failed call: `status` is the C status value, `name` its stable name
+(`"BATCH_DOT_STATUS_BATCH_MISMATCH"`), `message` the library's message.
+"""
+struct BatchDotError <: Exception
+    status::Int32
+    name::String
+    message::String
+end
+
+Base.showerror(io::IO, e::BatchDotError) = print(io, "BatchDotError(", e.name, "): ", e.message)
+
+# --- the library --------------------------------------------------------------
+
+const HANDLE = Ref{Ptr{Cvoid}}(C_NULL)
+const F_ABI = Ref{Ptr{Cvoid}}(C_NULL)
+const F_STATUS_STRING = Ref{Ptr{Cvoid}}(C_NULL)
+const F_LAST_ERROR = Ref{Ptr{Cvoid}}(C_NULL)
+const F_INFER = Ref{Ptr{Cvoid}}(C_NULL)
+const F_F32 = Ref{Ptr{Cvoid}}(C_NULL)
+const F_F64 = Ref{Ptr{Cvoid}}(C_NULL)
+const F_VERSION_STRING = Ref{Ptr{Cvoid}}(C_NULL)
+
+function __init__()
+    path = get(ENV, "BATCH_DOT_LIBRARY", "")
+    h = isempty(path) ? Libdl.dlopen("libbatch_dot") : Libdl.dlopen(path)
+    HANDLE[] = h
+    F_ABI[] = Libdl.dlsym(h, :batch_dot_abi_version)
+    F_STATUS_STRING[] = Libdl.dlsym(h, :batch_dot_status_string)
+    F_LAST_ERROR[] = Libdl.dlsym(h, :batch_dot_last_error_message)
+    F_INFER[] = Libdl.dlsym(h, :batch_dot_infer_shape)
+    F_F32[] = Libdl.dlsym(h, :batch_dot_f32)
+    F_F64[] = Libdl.dlsym(h, :batch_dot_f64)
+    F_VERSION_STRING[] = Libdl.dlsym(h, :batch_dot_version_string)
+    abi = ccall(F_ABI[], UInt32, ())
+    abi == ABI_VERSION || error("BatchDot: the loaded libbatch_dot has ABI version $abi, " *
+                                "but this binding was written for ABI version $ABI_VERSION")
+    return nothing
+end
+
+"Version of the loaded library, \"MAJOR.MINOR.PATCH\"."
+library_version() = unsafe_string(ccall(F_VERSION_STRING[], Cstring, ()))
+
+"Stable name of a status value."
+status_string(status::Integer) = unsafe_string(ccall(F_STATUS_STRING[], Cstring, (Int32,), Int32(status)))
+
+# The message is per OS thread: read it right after the call, on the same task
+# and thread (no yield point between the two ccalls).
+function last_error_message()
+    n = ccall(F_LAST_ERROR[], Csize_t, (Ptr{UInt8}, Csize_t), C_NULL, 0)
+    buf = Vector{UInt8}(undef, n + 1)
+    ccall(F_LAST_ERROR[], Csize_t, (Ptr{UInt8}, Csize_t), buf, n + 1)
+    return String(buf[1:n])
+end
+
+function check(status::Int32)
+    status == STATUS_OK && return nothing
+    throw(BatchDotError(status, status_string(status), last_error_message()))
+end
+
+# --- axes (1-based Julia dimensions -> the C library's 0-based axes) -----------
+
+function c_axis(a::Integer)
+    a == 0 && throw(ArgumentError("axes are 1-based Julia dimensions; 0 is not an axis"))
+    return a > 0 ? Int64(a) - 1 : Int64(a)   # -1 is the last dimension in both
+end
+
+function c_axes(axes)
+    axes === nothing && return (AXIS_DEFAULT, AXIS_DEFAULT)
+    if axes isa Integer && !(axes isa Bool)
+        a = c_axis(axes)
+        return (a, a)
+    end
+    if axes isa Union{Tuple,AbstractVector}
+        if any(a -> a isa Union{Tuple,AbstractVector}, axes)
+            throw(ArgumentError("Multiple target dimensions are not supported. " *
+                                "Expected: nothing, Int, (Int, Int), Provided: $(repr(axes))"))
+        end
+        length(axes) == 2 || throw(ArgumentError("axes must be nothing, an Int or a pair of Ints; got $(repr(axes))"))
+        a0, a1 = axes[1], axes[2]
+        (a0 isa Integer && a1 isa Integer) ||
+            throw(ArgumentError("axes must be nothing, an Int or a pair of Ints; got $(repr(axes))"))
+        return (c_axis(a0), c_axis(a1))
+    end
+    throw(ArgumentError("axes must be nothing, an Int or a pair of Ints; got $(repr(axes))"))
+end
+
+# --- layouts of Julia arrays ------------------------------------------------------
+
+"""
+    layout(x::StridedArray) -> (ptr, Layout)
+
+Describes `x` as it is, without copying: `ptr` is the lowest address any
+element reaches (below `pointer(x)` when a stride is negative), `offset` is
+element `x[1, ..., 1]` counted from it, `len` the span of the view. Must be
+used inside `GC.@preserve x`.
+"""
+function layout(x::StridedArray{T}) where {T}
+    nd = ndims(x)
+    nd <= MAX_NDIM || throw(BatchDotError(STATUS_INVALID_RANK, status_string(STATUS_INVALID_RANK),
+                                          "an array of ndim $nd > $MAX_NDIM has no layout"))
+    sz = size(x)
+    st = collect(Int64, strides(x))
+    for i in 1:nd
+        sz[i] <= 1 && (st[i] = 0)
+    end
+    if length(x) == 0
+        return (Ptr{T}(pointer(x)), Layout(Int32(nd), UInt32(0), 0, 0, pad16(sz), pad16(st)))
+    end
+    lo = 0
+    hi = 0
+    for i in 1:nd
+        if st[i] < 0
+            lo += (sz[i] - 1) * st[i]
+        else
+            hi += (sz[i] - 1) * st[i]
+        end
+    end
+    p = pointer(x) + lo * sizeof(T)      # lo <= 0
+    return (p, Layout(Int32(nd), UInt32(0), Int64(-lo), Int64(hi - lo + 1), pad16(sz), pad16(st)))
+end
+
+# --- the functions ---------------------------------------------------------------
+
+function c_infer(xs, ys, ax::Int64, ay::Int64)
+    (length(xs) <= MAX_NDIM && length(ys) <= MAX_NDIM) ||
+        throw(BatchDotError(STATUS_INVALID_RANK, status_string(STATUS_INVALID_RANK),
+                            "Cannot do batch_dot on inputs with more than $MAX_NDIM dimensions."))
+    xa = collect(pad16(xs))
+    ya = collect(pad16(ys))
+    nd = Ref{Int32}(0)
+    out = zeros(Int64, MAX_NDIM)
+    st = ccall(F_INFER[], Int32,
+               (Int32, Ptr{Int64}, Int32, Ptr{Int64}, Int64, Int64, Ref{Int32}, Ptr{Int64}),
+               length(xs), xa, length(ys), ya, ax, ay, nd, out)
+    check(st)
+    return Tuple(out[1:nd[]])
+end
+
+"""
+    infer_shape(x_shape, y_shape; axes=nothing)
+
+Shape of `batch_dot(x, y; axes)` without data. `missing` is an extent not
+known yet: it propagates to the result.
+"""
+function infer_shape(x_shape, y_shape; axes=nothing)
+    conv(d) = d === missing ? DIM_UNKNOWN : Int64(d)
+    ax, ay = c_axes(axes)
+    r = c_infer(map(conv, Tuple(x_shape)), map(conv, Tuple(y_shape)), ax, ay)
+    return map(d -> d == DIM_UNKNOWN ? missing : d, r)
+end
+
+cfunc(::Type{Float32}) = F_F32[]
+cfunc(::Type{Float64}) = F_F64[]
+
+"""
+    batch_dot!(out, x, y; axes=nothing, num_threads=0)
+
+Writes `batch_dot(x, y; axes)` into `out` (any strides, not overlapping `x`
+or `y`); returns `out`.
+"""
+function batch_dot!(out::StridedArray{T}, x::StridedArray{T}, y::StridedArray{T};
+                    axes=nothing, num_threads::Integer=0) where {T<:Union{Float32,Float64}}
+    ax, ay = c_axes(axes)
+    opts = Ref(Options(num_threads=num_threads))
+    GC.@preserve out x y begin
+        xp, xl = layout(x)
+        yp, yl = layout(y)
+        op, ol = layout(out)
+        st = ccall(cfunc(T), Int32,
+                   (Ref{Layout}, Ptr{T}, Ref{Layout}, Ptr{T}, Int64, Int64, Ref{Layout}, Ptr{T}, Ref{Options}),
+                   xl, xp, yl, yp, ax, ay, ol, op, opts)
+        check(st)
+    end
+    return out
+end
+
+"""
+    batch_dot(x, y; axes=nothing, num_threads=0)
+
+Keras's `batch_dot` of two `Float32` or two `Float64` arrays (dimension 1 is
+the batch; `axes` are 1-based). Views are passed without copying; other
+`AbstractArray`s are copied into an `Array` first.
+"""
+function batch_dot(x::StridedArray{T}, y::StridedArray{T};
+                   axes=nothing, num_threads::Integer=0) where {T<:Union{Float32,Float64}}
+    ax, ay = c_axes(axes)
+    shape = c_infer(size(x), size(y), ax, ay)
+    out = Array{T}(undef, shape...)
+    return batch_dot!(out, x, y; axes=axes, num_threads=num_threads)
+end
+
+batch_dot(x::AbstractArray{T}, y::AbstractArray{T}; kw...) where {T<:Union{Float32,Float64}} =
+    batch_dot(x isa StridedArray ? x : Array(x), y isa StridedArray ? y : Array(y); kw...)
+
+batch_dot(x::AbstractArray, y::AbstractArray; kw...) =
+    throw(ArgumentError("batch_dot needs two Float32 or two Float64 arrays; got $(eltype(x)) and $(eltype(y))"))
+
+end # module
