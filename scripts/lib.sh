@@ -21,11 +21,11 @@ need_apt() {
   [ "$(id -u)" -eq 0 ] || sudo="sudo"
   if [ -z "$_apt_updated" ]; then
     log "apt-get update"
-    $sudo apt-get update -qq >/dev/null
+    $sudo apt-get -o DPkg::Lock::Timeout=600 update -qq >/dev/null
     _apt_updated=1
   fi
   log "apt-get install ${missing[*]}"
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
 # need_pip MODULE=SPEC...: pip install SPEC when `import MODULE` fails.

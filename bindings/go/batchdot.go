@@ -1,0 +1,468 @@
+// Package batchdot is the Go binding of libbatch_dot: Keras's batch_dot for
+// float32 and float64 tensors of any strides.
+//
+// A tensor is a Go slice plus a Layout (shape, strides in elements, offset of
+// element [0, ..., 0]); the library proves, before it touches memory, that the
+// layout stays inside the slice. The binding finds the C library through
+// pkg-config (`#cgo pkg-config: batch_dot`), so an installed library is found
+// with PKG_CONFIG_PATH alone.
+//
+//	x := []float64{1, 2, 3, 4}
+//	y := []float64{5, 6, 7, 8}
+//	out, shape, err := batchdot.BatchDot(x, batchdot.Contiguous(2, 2), y, batchdot.Contiguous(2, 2), batchdot.Axis(1))
+//	// out = [17 53], shape = [2 1]
+//
+// Errors are *Error values carrying the library's Status and message;
+// errors.Is(err, batchdot.StatusBatchMismatch) tests the status.
+package batchdot
+
+/*
+#cgo pkg-config: batch_dot
+#include <batch_dot.h>
+*/
+import "C"
+
+import (
+	"fmt"
+	"math"
+	"math/bits"
+	"runtime"
+	"strings"
+	"unsafe"
+)
+
+// Constants of the C API (include/batch_dot.h).
+const (
+	// MaxNDim is the largest number of dimensions a layout can describe.
+	MaxNDim = 16
+	// AxisDefault passed as both axes is Keras's axes=None.
+	AxisDefault int64 = math.MinInt64
+	// DimUnknown is an extent not known yet; only InferShape accepts it.
+	DimUnknown int64 = -1
+	// ABIVersion is the ABI this binding was written for.
+	ABIVersion = 0
+)
+
+// Compile-time checks that the constants match the header.
+var (
+	_ [C.BATCH_DOT_MAX_NDIM - MaxNDim]struct{}
+	_ [MaxNDim - C.BATCH_DOT_MAX_NDIM]struct{}
+	_ [C.BATCH_DOT_ABI_VERSION - ABIVersion]struct{}
+	_ [ABIVersion - C.BATCH_DOT_ABI_VERSION]struct{}
+	_ [C.BATCH_DOT_DIM_UNKNOWN - DimUnknown]struct{}
+	_ [DimUnknown - C.BATCH_DOT_DIM_UNKNOWN]struct{}
+	_ [unsafe.Sizeof(C.batch_dot_layout{}) - 280]struct{}
+	_ [280 - unsafe.Sizeof(C.batch_dot_layout{})]struct{}
+)
+
+func init() {
+	if v := uint32(C.batch_dot_abi_version()); v != ABIVersion {
+		panic(fmt.Sprintf("batchdot: the loaded libbatch_dot has ABI version %d, but this binding was written for ABI version %d", v, ABIVersion))
+	}
+	if int64(C.BATCH_DOT_AXIS_DEFAULT) != AxisDefault {
+		panic("batchdot: BATCH_DOT_AXIS_DEFAULT differs from AxisDefault")
+	}
+}
+
+// Status is a libbatch_dot status code. It implements error, so that
+// errors.Is(err, StatusBatchMismatch) reports whether err has that status.
+type Status int32
+
+// Status values (ABI: never renumbered).
+const (
+	StatusOK                  Status = 0
+	StatusNullPointer         Status = 1
+	StatusInvalidRank         Status = 2
+	StatusInvalidAxes         Status = 3
+	StatusBatchAxis           Status = 4
+	StatusBatchMismatch       Status = 5
+	StatusContractionMismatch Status = 6
+	StatusInvalidShape        Status = 7
+	StatusOutputShape         Status = 8
+	StatusOutOfBounds         Status = 9
+	StatusOverflow            Status = 10
+	StatusAliasing            Status = 11
+	StatusInvalidArgument     Status = 12
+	StatusAllocation          Status = 13
+	StatusInternal            Status = 14
+)
+
+// String is the status's stable name, e.g. "BATCH_DOT_STATUS_BATCH_MISMATCH".
+func (s Status) String() string { return C.GoString(C.batch_dot_status_string(C.int32_t(s))) }
+
+// Error makes a Status usable as the target of errors.Is.
+func (s Status) Error() string { return s.String() }
+
+// Error is a failed call: the status and the library's message.
+type Error struct {
+	Status  Status
+	Message string
+}
+
+func (e *Error) Error() string { return "batchdot: " + e.Status.String() + ": " + e.Message }
+
+// Is reports whether target is this error's Status.
+func (e *Error) Is(target error) bool {
+	s, ok := target.(Status)
+	return ok && s == e.Status
+}
+
+// lastError builds the error of a failed call; the caller holds the OS
+// thread it made the call on (the message is per thread).
+func lastError(st C.int32_t) error {
+	n := C.batch_dot_last_error_message(nil, 0)
+	buf := make([]byte, int(n)+1)
+	C.batch_dot_last_error_message((*C.char)(unsafe.Pointer(&buf[0])), C.size_t(len(buf)))
+	return &Error{Status: Status(st), Message: string(buf[:n])}
+}
+
+// Version is the version of the loaded library, "MAJOR.MINOR.PATCH".
+func Version() string { return C.GoString(C.batch_dot_version_string()) }
+
+// Axes are Keras's axes argument. The zero value is axes=None; Axis(a) is
+// axes=a; AxisPair(a0, a1) is axes=(a0, a1). Negative axes count from the end
+// of each operand separately.
+type Axes struct {
+	x, y int64
+	set  bool
+}
+
+// DefaultAxes is Keras's axes=None (the zero Axes).
+func DefaultAxes() Axes { return Axes{} }
+
+// Axis is Keras's axes=a: (a, a).
+func Axis(a int64) Axes { return Axes{a, a, true} }
+
+// AxisPair is Keras's axes=(x, y).
+func AxisPair(x, y int64) Axes { return Axes{x, y, true} }
+
+// C returns the two axis arguments of the C functions.
+func (a Axes) C() (axisX, axisY int64) {
+	if !a.set {
+		return AxisDefault, AxisDefault
+	}
+	return a.x, a.y
+}
+
+func (a Axes) String() string {
+	if !a.set {
+		return "None"
+	}
+	return fmt.Sprintf("(%d, %d)", a.x, a.y)
+}
+
+// Layout says where a tensor's elements are in its slice: element
+// [i0, ..., i{n-1}] is at data[Offset + i0*Strides[0] + ... ]. Strides are in
+// elements and may be 0 (broadcast) or negative on inputs; nil Strides means
+// row-major contiguous. The slice's length is the layout's len.
+type Layout struct {
+	Shape   []int64
+	Strides []int64
+	Offset  int64
+}
+
+// Contiguous is the row-major packed layout of shape.
+func Contiguous(shape ...int64) Layout {
+	return Layout{Shape: append([]int64(nil), shape...), Strides: ContiguousStrides(shape)}
+}
+
+// Strided is a layout with explicit strides (in elements) and offset.
+func Strided(shape, strides []int64, offset int64) Layout {
+	return Layout{Shape: append([]int64(nil), shape...), Strides: append([]int64(nil), strides...), Offset: offset}
+}
+
+// ContiguousStrides are the row-major strides of shape (extents of 0 count
+// as 1).
+func ContiguousStrides(shape []int64) []int64 {
+	s := make([]int64, len(shape))
+	acc := int64(1)
+	for i := len(shape) - 1; i >= 0; i-- {
+		s[i] = acc
+		if shape[i] > 1 {
+			acc *= shape[i]
+		}
+	}
+	return s
+}
+
+// NDim is the number of dimensions.
+func (l Layout) NDim() int { return len(l.Shape) }
+
+// NumElements is the product of the extents (0 if any is 0 or negative).
+func (l Layout) NumElements() int64 {
+	n := int64(1)
+	for _, d := range l.Shape {
+		if d <= 0 {
+			return 0
+		}
+		n *= d
+	}
+	return n
+}
+
+func (l Layout) strides() []int64 {
+	if l.Strides == nil {
+		return ContiguousStrides(l.Shape)
+	}
+	return l.Strides
+}
+
+// Transpose permutes the dimensions: dimension i of the result is
+// dimension perm[i] of l (like numpy's transpose). It panics if perm is not
+// a permutation of 0..NDim()-1.
+func (l Layout) Transpose(perm ...int) Layout {
+	if len(perm) != len(l.Shape) {
+		panic("batchdot: Transpose: perm has the wrong length")
+	}
+	st := l.strides()
+	seen := make([]bool, len(perm))
+	r := Layout{Shape: make([]int64, len(perm)), Strides: make([]int64, len(perm)), Offset: l.Offset}
+	for i, p := range perm {
+		if p < 0 || p >= len(perm) || seen[p] {
+			panic("batchdot: Transpose: not a permutation")
+		}
+		seen[p] = true
+		r.Shape[i], r.Strides[i] = l.Shape[p], st[p]
+	}
+	return r
+}
+
+func (l Layout) String() string {
+	return fmt.Sprintf("Layout{Shape: %v, Strides: %v, Offset: %d}", l.Shape, l.strides(), l.Offset)
+}
+
+// toC converts l, over a slice of n elements, to the C struct (a plain
+// value: its arrays are inline). An ndim above MaxNDim is passed on for the
+// library to report (it checks ndim before reading any extent).
+func (l Layout) toC(name string, n int) (C.batch_dot_layout, error) {
+	var c C.batch_dot_layout
+	if l.Strides != nil && len(l.Strides) != len(l.Shape) {
+		return c, &Error{StatusInvalidArgument, fmt.Sprintf("%s has %d extents but %d strides.", name, len(l.Shape), len(l.Strides))}
+	}
+	nd := len(l.Shape)
+	if nd > math.MaxInt32 {
+		nd = math.MaxInt32
+	}
+	c.ndim = C.int32_t(nd)
+	c.offset = C.int64_t(l.Offset)
+	c.len = C.int64_t(n)
+	st := l.strides()
+	for i := 0; i < len(l.Shape) && i < MaxNDim; i++ {
+		c.shape[i] = C.int64_t(l.Shape[i])
+		c.strides[i] = C.int64_t(st[i])
+	}
+	return c, nil
+}
+
+// inBounds reports, conservatively (false on any overflow), whether every
+// element l reaches lies in [0, n).
+func (l Layout) inBounds(n int) bool {
+	if len(l.Shape) > MaxNDim {
+		return false
+	}
+	for _, d := range l.Shape {
+		if d < 0 {
+			return false
+		}
+		if d == 0 {
+			return true
+		}
+	}
+	st := l.strides()
+	if len(st) != len(l.Shape) {
+		return false
+	}
+	lo, hi := l.Offset, l.Offset
+	for i, d := range l.Shape {
+		if d == 1 {
+			continue
+		}
+		s := st[i]
+		if s == math.MinInt64 {
+			return false
+		}
+		neg := s < 0
+		if neg {
+			s = -s
+		}
+		h, p := bits.Mul64(uint64(d-1), uint64(s))
+		if h != 0 || p > math.MaxInt64/2 {
+			return false
+		}
+		if neg {
+			lo -= int64(p)
+		} else {
+			hi += int64(p)
+		}
+		if lo < math.MinInt64/2 || hi > math.MaxInt64/2 {
+			return false
+		}
+	}
+	return lo >= 0 && hi < int64(n)
+}
+
+// Float is the element types the library computes in.
+type Float interface{ float32 | float64 }
+
+// Options of a compute call.
+type Options struct {
+	// NumThreads: 0 = the library's default (1, or BATCH_DOT_NUM_THREADS);
+	// n = at most n threads, the caller's included.
+	NumThreads uint32
+}
+
+// Option sets an Option.
+type Option func(*Options)
+
+// WithNumThreads sets Options.NumThreads.
+func WithNumThreads(n uint32) Option { return func(o *Options) { o.NumThreads = n } }
+
+// alignment-friendly stand-in for the data pointer of an empty slice: the
+// library never touches it (len is 0), but a tensor with elements then gets
+// OUT_OF_BOUNDS rather than NULL_POINTER.
+var emptyData [1]float64
+
+func dataPtr[T Float](s []T) unsafe.Pointer {
+	if len(s) == 0 {
+		return unsafe.Pointer(&emptyData[0])
+	}
+	return unsafe.Pointer(&s[0])
+}
+
+// InferShape is the shape of batch_dot(x, y, axes) for operands of these
+// shapes, without data. DimUnknown extents propagate to the result, and the
+// checks that need them are skipped (Keras's static shape inference).
+func InferShape(xShape, yShape []int64, axes Axes) ([]int64, error) {
+	var xs, ys, os [MaxNDim]C.int64_t
+	for i := 0; i < len(xShape) && i < MaxNDim; i++ {
+		xs[i] = C.int64_t(xShape[i])
+	}
+	for i := 0; i < len(yShape) && i < MaxNDim; i++ {
+		ys[i] = C.int64_t(yShape[i])
+	}
+	ax, ay := axes.C()
+	var nd C.int32_t
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	st := C.batch_dot_infer_shape(clampNDim(len(xShape)), &xs[0], clampNDim(len(yShape)), &ys[0],
+		C.int64_t(ax), C.int64_t(ay), &nd, &os[0])
+	if st != 0 {
+		return nil, lastError(st)
+	}
+	r := make([]int64, int(nd))
+	for i := range r {
+		r[i] = int64(os[i])
+	}
+	return r, nil
+}
+
+func clampNDim(n int) C.int32_t {
+	if n > math.MaxInt32 {
+		return math.MaxInt32
+	}
+	return C.int32_t(n)
+}
+
+func compute[T Float](out []T, ol Layout, x []T, xl Layout, y []T, yl Layout, axes Axes, opts []Option) error {
+	var o Options
+	for _, f := range opts {
+		f(&o)
+	}
+	cx, err := xl.toC("x", len(x))
+	if err != nil {
+		return err
+	}
+	cy, err := yl.toC("y", len(y))
+	if err != nil {
+		return err
+	}
+	co, err := ol.toC("out", len(out))
+	if err != nil {
+		return err
+	}
+	var copts C.batch_dot_options
+	C.batch_dot_options_init(&copts)
+	copts.num_threads = C.uint32_t(o.NumThreads)
+	ax, ay := axes.C()
+	px, py, po := dataPtr(x), dataPtr(y), dataPtr(out)
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	var st C.int32_t
+	switch any(x).(type) {
+	case []float32:
+		st = C.batch_dot_f32(&cx, (*C.float)(px), &cy, (*C.float)(py), C.int64_t(ax), C.int64_t(ay),
+			&co, (*C.float)(po), &copts)
+	case []float64:
+		st = C.batch_dot_f64(&cx, (*C.double)(px), &cy, (*C.double)(py), C.int64_t(ax), C.int64_t(ay),
+			&co, (*C.double)(po), &copts)
+	}
+	if st != 0 {
+		return lastError(st)
+	}
+	return nil
+}
+
+// BatchDotInto computes out = batch_dot(x, y, axes) into the caller's slice:
+// ol must have exactly the result's shape; its strides are the caller's
+// choice (non-overlapping, not sharing memory with x or y). Only the
+// elements ol reaches are written, and nothing on error.
+func BatchDotInto[T Float](out []T, ol Layout, x []T, xl Layout, y []T, yl Layout, axes Axes, opts ...Option) error {
+	return compute(out, ol, x, xl, y, yl, axes, opts)
+}
+
+// BatchDot returns batch_dot(x, y, axes) as a new row-major slice and its
+// shape.
+func BatchDot[T Float](x []T, xl Layout, y []T, yl Layout, axes Axes, opts ...Option) ([]T, []int64, error) {
+	shape, err := InferShape(xl.Shape, yl.Shape, axes)
+	if err != nil {
+		return nil, nil, err
+	}
+	ol := Contiguous(shape...)
+	for _, d := range shape {
+		if d < 0 {
+			// DimUnknown in an input layout: the compute call reports it.
+			return nil, nil, compute[T](nil, ol, x, xl, y, yl, axes, opts)
+		}
+	}
+	if !xl.inBounds(len(x)) || !yl.inBounds(len(y)) {
+		// Do not allocate the result of layouts that lie about their
+		// slices: let the library report the error (with an empty out it
+		// checks x's and y's bounds first, and writes nothing).
+		err := compute[T](nil, ol, x, xl, y, yl, axes, opts)
+		if err == nil {
+			return []T{}, shape, nil // the result has no elements
+		}
+		if e, ok := err.(*Error); !ok || e.Status != StatusOutOfBounds || !strings.HasPrefix(e.Message, "out ") {
+			return nil, nil, err
+		}
+		// Only the empty out was refused: x and y are fine after all.
+	}
+	n := ol.NumElements()
+	out := make([]T, n)
+	if err := compute(out, ol, x, xl, y, yl, axes, opts); err != nil {
+		return nil, nil, err
+	}
+	return out, shape, nil
+}
+
+// BatchDotF32 is BatchDot for float32.
+func BatchDotF32(x []float32, xl Layout, y []float32, yl Layout, axes Axes, opts ...Option) ([]float32, []int64, error) {
+	return BatchDot(x, xl, y, yl, axes, opts...)
+}
+
+// BatchDotF64 is BatchDot for float64.
+func BatchDotF64(x []float64, xl Layout, y []float64, yl Layout, axes Axes, opts ...Option) ([]float64, []int64, error) {
+	return BatchDot(x, xl, y, yl, axes, opts...)
+}
+
+// FormatShape formats a shape like Python's tuples, "(2, 3)".
+func FormatShape(shape []int64) string {
+	parts := make([]string, len(shape))
+	for i, d := range shape {
+		parts[i] = fmt.Sprint(d)
+	}
+	if len(parts) == 1 {
+		return "(" + parts[0] + ",)"
+	}
+	return "(" + strings.Join(parts, ", ") + ")"
+}

@@ -1,0 +1,3 @@
+module batchdot
+
+go 1.18
