@@ -34,7 +34,7 @@ abi=$(sed -n 's/^#define BATCH_DOT_ABI_VERSION \([0-9][0-9]*\)$/\1/p' include/ba
 
 # --- the README quotes the examples verbatim ---------------------------------------
 # Each example must appear as a whole fenced block in README.md or in
-# docs/README-install-cpp.md (the snippet merged into it), whichever exist.
+# docs/README-install-cpp.md, whichever exist.
 docs=()
 for d in README.md docs/README-install-cpp.md; do [ -f "$d" ] && docs+=("$d"); done
 if [ ${#docs[@]} -gt 0 ]; then

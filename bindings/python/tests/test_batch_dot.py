@@ -575,7 +575,7 @@ def test_library_found_through_env():
 
 
 # ---------------------------------------------------------------------------
-# The README snippet (docs/README-bindings.md, "Use it from Python")
+# The README snippet ("Use it from Python")
 # ---------------------------------------------------------------------------
 
 
