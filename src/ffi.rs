@@ -287,6 +287,9 @@ pub fn contiguous(dims: &[i64]) -> Result<batch_dot_layout> {
     for i in (0..dims.len()).rev() {
         l.shape[i] = dims[i];
         l.strides[i] = stride;
+        if i == 0 {
+            break; // the product of all extents is no stride
+        }
         stride = stride.checked_mul(dims[i].max(1)).ok_or_else(|| {
             Error::Overflow(format!(
                 "The strides of a packed layout of shape {} do not fit in int64.",
@@ -439,6 +442,19 @@ mod tests {
         assert!(status_cstr(-1).is_none());
         let s = unsafe { core::ffi::CStr::from_ptr(batch_dot_status_string(99)) };
         assert_eq!(s.to_str().unwrap(), "BATCH_DOT_STATUS_UNKNOWN");
+    }
+
+    #[test]
+    fn contiguous_strides_and_overflow() {
+        let l = contiguous(&[1 << 40, 0, 1 << 40]).unwrap();
+        assert_eq!(&l.strides[..3], &[1 << 40, 1 << 40, 1]);
+        assert_eq!(l.len, 0);
+        let l = contiguous(&[2, 3, 4]).unwrap();
+        assert_eq!((&l.strides[..3], l.len), (&[12, 4, 1][..], 24));
+        assert!(matches!(contiguous(&[2, 1 << 62, 4]), Err(Error::Overflow(_))));
+        assert!(matches!(contiguous(&[1 << 32, 1 << 32]), Err(Error::Overflow(_))));
+        assert!(matches!(contiguous(&[1 << 32, 1 << 31]), Err(Error::Overflow(_))));
+        assert!(matches!(contiguous(&[1 << 32, 1 << 30]), Ok(_)));
     }
 
     #[test]

@@ -1,0 +1,2067 @@
+/*
+ * c_tests/harness.c: the C test harness of libbatch_dot.
+ *
+ * Calls every function of include/batch_dot.h from C and checks every status
+ * the library can return, API.md's check order, that nothing is written on
+ * error (canary values), last-error semantics, options, layouts, shape
+ * inference, and results against a naive double loop written here.
+ *
+ * Built two ways:
+ *   - by c_tests/build.rs (the `cc` crate) into the `batch_dot_c_tests` test,
+ *     which calls batch_dot_c_harness() and links the Rust rlib (with the
+ *     `testing` feature, so the panic test runs);
+ *   - as a standalone program with -DBATCH_DOT_HARNESS_MAIN against
+ *     libbatch_dot.so, by scripts/suites/10-c-harness-sanitizers.sh
+ *     (ASan + UBSan) and scripts/suites/20-c-harness-valgrind.sh (memcheck).
+ *
+ * Prints one line per failed check (file:line), SKIP lines for what cannot
+ * run in this build, and a final line `N passed, N failed`.
+ */
+#define _POSIX_C_SOURCE 200809L
+
+#include "batch_dot.h"
+
+#include <dirent.h>
+#include <inttypes.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Exported only by a library built with the Cargo feature `testing` (not in
+ * the header): the next status-returning call on this thread panics inside
+ * the library's boundary. Weak, so the harness also links against a release
+ * build, where the panic test is skipped. */
+extern void batch_dot_testing_arm_panic(void) __attribute__((weak));
+
+int batch_dot_c_harness(void);
+int batch_dot_c_harness_panic_tested(void);
+
+/* The ABI the header promises. */
+_Static_assert(sizeof(batch_dot_layout) == 280, "batch_dot_layout is 280 bytes");
+_Static_assert(offsetof(batch_dot_layout, ndim) == 0, "ndim offset");
+_Static_assert(offsetof(batch_dot_layout, flags) == 4, "flags offset");
+_Static_assert(offsetof(batch_dot_layout, offset) == 8, "offset offset");
+_Static_assert(offsetof(batch_dot_layout, len) == 16, "len offset");
+_Static_assert(offsetof(batch_dot_layout, shape) == 24, "shape offset");
+_Static_assert(offsetof(batch_dot_layout, strides) == 24 + 8 * BATCH_DOT_MAX_NDIM,
+               "strides offset");
+_Static_assert(offsetof(batch_dot_options, struct_size) == 0, "struct_size offset");
+_Static_assert(sizeof(batch_dot_options) == sizeof(size_t) + 8, "options size");
+_Static_assert(BATCH_DOT_MAX_NDIM == 16, "BATCH_DOT_MAX_NDIM");
+_Static_assert(BATCH_DOT_AXIS_DEFAULT == INT64_MIN, "BATCH_DOT_AXIS_DEFAULT");
+_Static_assert(BATCH_DOT_DIM_UNKNOWN == -1, "BATCH_DOT_DIM_UNKNOWN");
+
+/* ------------------------------------------------------------------------ */
+/* Reporting                                                                */
+/* ------------------------------------------------------------------------ */
+
+static int n_pass, n_fail, n_skip, panic_tested;
+/* Bit s set once the library has returned status s to this harness. */
+static uint32_t seen_status;
+
+static void note_status(int32_t s)
+{
+    if (s >= 0 && s < 32) {
+        seen_status |= (uint32_t)1 << s;
+    }
+}
+
+static void fail_at(const char *file, int line, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void fail_at(const char *file, int line, const char *fmt, ...)
+{
+    va_list ap;
+    n_fail++;
+    printf("%s:%d: FAILED: ", file, line);
+    va_start(ap, fmt);
+    vprintf(fmt, ap);
+    va_end(ap);
+    printf("\n");
+    fflush(stdout);
+}
+
+static int check_at(int ok, const char *file, int line, const char *what)
+{
+    if (ok) {
+        n_pass++;
+    } else {
+        fail_at(file, line, "%s", what);
+    }
+    return ok;
+}
+
+#define CHECK(c) check_at(!!(c), __FILE__, __LINE__, #c)
+
+/* CHECK with details: CHECKF(cond, fmt, ...) prints `cond (details)`. */
+static int checkf_at(int ok, const char *file, int line, const char *what, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+
+static int checkf_at(int ok, const char *file, int line, const char *what, const char *fmt, ...)
+{
+    char details[256];
+    va_list ap;
+    if (ok) {
+        n_pass++;
+        return 1;
+    }
+    va_start(ap, fmt);
+    vsnprintf(details, sizeof details, fmt, ap);
+    va_end(ap);
+    fail_at(file, line, "%s (%s)", what, details);
+    return 0;
+}
+
+#define CHECKF(c, ...) checkf_at(!!(c), __FILE__, __LINE__, #c, __VA_ARGS__)
+
+static int check_status_at(int32_t got, int32_t want, const char *file, int line,
+                           const char *what)
+{
+    char msg[512];
+    note_status(got);
+    if (got == want) {
+        n_pass++;
+        return 1;
+    }
+    batch_dot_last_error_message(msg, sizeof msg);
+    fail_at(file, line, "%s: expected %s, got %s (message: \"%s\")", what,
+            batch_dot_status_string(want), batch_dot_status_string(got), msg);
+    return 0;
+}
+
+#define CHECK_STATUS(call, want) check_status_at((call), (want), __FILE__, __LINE__, #call)
+
+static void skip(const char *what)
+{
+    n_skip++;
+    printf("SKIP: %s\n", what);
+}
+
+/* Length of this thread's last error message (and a copy of it). */
+static size_t last_msg(char *buf, size_t n)
+{
+    return batch_dot_last_error_message(buf, n);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Types, layouts, reference                                                */
+/* ------------------------------------------------------------------------ */
+
+enum { F32 = 0, F64 = 1 };
+static const char *const type_name[2] = {"f32", "f64"};
+
+static size_t esize(int t) { return t == F64 ? sizeof(double) : sizeof(float); }
+
+static double get_el(int t, const void *p, int64_t i)
+{
+    return t == F64 ? ((const double *)p)[i] : (double)((const float *)p)[i];
+}
+
+static void set_el(int t, void *p, int64_t i, double v)
+{
+    if (t == F64) {
+        ((double *)p)[i] = v;
+    } else {
+        ((float *)p)[i] = (float)v;
+    }
+}
+
+static int32_t call_bd(int t, const batch_dot_layout *x, const void *xd, const batch_dot_layout *y,
+                       const void *yd, int64_t ax, int64_t ay, const batch_dot_layout *o, void *od,
+                       const batch_dot_options *opt)
+{
+    int32_t s;
+    if (t == F64) {
+        s = batch_dot_f64(x, (const double *)xd, y, (const double *)yd, ax, ay, o, (double *)od,
+                          opt);
+    } else {
+        s = batch_dot_f32(x, (const float *)xd, y, (const float *)yd, ax, ay, o, (float *)od,
+                          opt);
+    }
+    note_status(s);
+    return s;
+}
+
+/* Input layout kinds: every one describes the same logical tensor. */
+enum { M_C, M_F, M_NEG, M_ZERO, M_PAD, M_MIX, M_COUNT };
+static const char *const mode_name[M_COUNT] = {"C-contiguous", "transposed (F order)",
+                                               "negative strides", "zero strides",
+                                               "padded", "mixed signs, padded, F order"};
+/* Out may not use zero strides (it would write an element twice). */
+static const int out_modes[5] = {M_C, M_F, M_NEG, M_PAD, M_MIX};
+
+/* A layout of the given kind with a tight len (the last element it reaches
+ * is len - 1, or len - 4 for the padded kinds, which also start at 2). */
+static batch_dot_layout make_layout(int nd, const int64_t *shape, int mode)
+{
+    batch_dot_layout l;
+    int64_t ext[BATCH_DOT_MAX_NDIM];
+    int64_t s = 1, lo = 0, hi = 0, count = 1, pad = 0;
+    int i;
+    memset(&l, 0, sizeof l);
+    l.ndim = nd;
+    for (i = 0; i < nd; i++) {
+        l.shape[i] = shape[i];
+        ext[i] = shape[i] > 0 ? shape[i] : 1;
+        if (mode == M_PAD || mode == M_MIX) {
+            ext[i] += 1;
+        }
+        count *= shape[i];
+    }
+    if (mode == M_ZERO && nd >= 2) {
+        ext[1] = 1;
+        ext[nd - 1] = 1;
+    }
+    if (mode == M_F || mode == M_MIX) {
+        for (i = 0; i < nd; i++) {
+            l.strides[i] = s;
+            s *= ext[i];
+        }
+    } else {
+        for (i = nd - 1; i >= 0; i--) {
+            l.strides[i] = s;
+            s *= ext[i];
+        }
+    }
+    if (mode == M_ZERO && nd >= 2) {
+        l.strides[1] = 0;
+        l.strides[nd - 1] = 0;
+    }
+    for (i = 0; i < nd; i++) {
+        if (mode == M_NEG || (mode == M_MIX && i % 2 == 1)) {
+            l.strides[i] = -l.strides[i];
+        }
+        if (shape[i] > 1) {
+            int64_t span = (shape[i] - 1) * l.strides[i];
+            if (span < 0) {
+                lo += span;
+            } else {
+                hi += span;
+            }
+        }
+    }
+    if (mode == M_PAD || mode == M_MIX) {
+        pad = 2;
+    }
+    l.offset = -lo + pad;
+    l.len = count == 0 ? 0 : l.offset + hi + 1 + pad;
+    return l;
+}
+
+static batch_dot_layout lay_c(int nd, const int64_t *shape) { return make_layout(nd, shape, M_C); }
+
+/* A layout given field by field (offset 0), for shapes make_layout cannot
+ * count without overflowing. */
+static batch_dot_layout lay_raw(int nd, const int64_t *shape, const int64_t *strides, int64_t len)
+{
+    batch_dot_layout l;
+    memset(&l, 0, sizeof l);
+    l.ndim = nd;
+    memcpy(l.shape, shape, (size_t)nd * sizeof(int64_t));
+    memcpy(l.strides, strides, (size_t)nd * sizeof(int64_t));
+    l.len = len;
+    return l;
+}
+
+static int64_t elem_pos(const batch_dot_layout *l, const int64_t *idx)
+{
+    int64_t p = l->offset;
+    int d;
+    for (d = 0; d < l->ndim; d++) {
+        if (l->shape[d] > 1) {
+            p += idx[d] * l->strides[d];
+        }
+    }
+    return p;
+}
+
+/* Row-major odometer; returns 0 after the last index. */
+static int next_index(int nd, const int64_t *shape, int64_t *idx)
+{
+    int d;
+    for (d = nd - 1; d >= 0; d--) {
+        if (++idx[d] < shape[d]) {
+            return 1;
+        }
+        idx[d] = 0;
+    }
+    return 0;
+}
+
+static int64_t count_of(int nd, const int64_t *shape)
+{
+    int64_t c = 1;
+    int d;
+    for (d = 0; d < nd; d++) {
+        c *= shape[d];
+    }
+    return c;
+}
+
+/* SPEC.md §2: normalised axes (valid inputs only). */
+static void ref_axes(int n, int m, int64_t ax, int64_t ay, int *a0, int *a1)
+{
+    if (ax == BATCH_DOT_AXIS_DEFAULT && ay == BATCH_DOT_AXIS_DEFAULT) {
+        *a0 = n - 1;
+        *a1 = m == 2 ? 1 : m - 2;
+    } else {
+        *a0 = (int)(ax < 0 ? ax + n : ax);
+        *a1 = (int)(ay < 0 ? ay + m : ay);
+    }
+}
+
+/* SPEC.md §1: the output shape; returns its rank. */
+static int ref_out_shape(int n, const int64_t *xs, int m, const int64_t *ys, int a0, int a1,
+                         int64_t *os)
+{
+    int k = 0, d;
+    os[k++] = xs[0];
+    for (d = 1; d < n; d++) {
+        if (d != a0) {
+            os[k++] = xs[d];
+        }
+    }
+    for (d = 1; d < m; d++) {
+        if (d != a1) {
+            os[k++] = ys[d];
+        }
+    }
+    if (k == 1) {
+        os[k++] = 1;
+    }
+    return k;
+}
+
+/* out[oidx] by the definition, summed in double from +0.0. */
+static double ref_value(int t, const batch_dot_layout *x, const void *xd,
+                        const batch_dot_layout *y, const void *yd, int a0, int a1,
+                        const int64_t *oidx)
+{
+    int64_t xi[BATCH_DOT_MAX_NDIM], yi[BATCH_DOT_MAX_NDIM], k;
+    int d, j = 1;
+    double s = 0.0;
+    xi[0] = yi[0] = oidx[0];
+    for (d = 1; d < x->ndim; d++) {
+        if (d != a0) {
+            xi[d] = oidx[j++];
+        }
+    }
+    for (d = 1; d < y->ndim; d++) {
+        if (d != a1) {
+            yi[d] = oidx[j++];
+        }
+    }
+    for (k = 0; k < x->shape[a0]; k++) {
+        xi[a0] = k;
+        yi[a1] = k;
+        s += get_el(t, xd, elem_pos(x, xi)) * get_el(t, yd, elem_pos(y, yi));
+    }
+    return s;
+}
+
+static uint32_t rng_state = 12345u;
+
+/* A small integer in [-4, 4]: every sum of products stays exact in f32. */
+static int rnd_small(void)
+{
+    rng_state = rng_state * 1103515245u + 12345u;
+    return (int)((rng_state >> 16) % 9u) - 4;
+}
+
+/* A value with a full mantissa, for the bitwise-reproducibility test. */
+static double rnd_real(void)
+{
+    rng_state = rng_state * 1103515245u + 12345u;
+    return ((double)((rng_state >> 8) & 0xFFFFFu) - 524288.0) / 7919.0;
+}
+
+static void *xmalloc(size_t n)
+{
+    void *p = malloc(n ? n : 1);
+    if (!p) {
+        fprintf(stderr, "harness: out of memory\n");
+        exit(2);
+    }
+    return p;
+}
+
+#define CANARY_BYTE 0xA5
+
+/* ------------------------------------------------------------------------ */
+/* Numeric checks against the reference                                      */
+/* ------------------------------------------------------------------------ */
+
+typedef struct {
+    int n, m;
+    int64_t xs[BATCH_DOT_MAX_NDIM], ys[BATCH_DOT_MAX_NDIM];
+    int64_t ax, ay;
+} shape_case;
+
+/* Runs one product with the given layout kinds, checks OK, the values the
+ * out layout reaches against ref_value, that every other out element kept
+ * its canary, that the inputs were not written, and that the message is "".
+ * same_xy: y is x (same layout and pointer; needs a square contraction). */
+static void numeric_at(const char *file, int line, int t, const shape_case *c, int xm, int ym,
+                       int om, int same_xy, uint32_t nthreads)
+{
+    batch_dot_options opt;
+    batch_dot_layout x = make_layout(c->n, c->xs, xm);
+    batch_dot_layout y = same_xy ? x : make_layout(c->m, c->ys, ym);
+    batch_dot_layout o;
+    int64_t os[BATCH_DOT_MAX_NDIM], infer_os[BATCH_DOT_MAX_NDIM], idx[BATCH_DOT_MAX_NDIM];
+    int32_t infer_nd = -1, st;
+    int a0, a1, ond, bad = 0;
+    size_t es = esize(t);
+    void *xd, *yd, *od, *xcopy, *ycopy;
+    unsigned char *reached;
+    int64_t i;
+    char msg[256];
+
+    ref_axes(c->n, c->m, c->ax, c->ay, &a0, &a1);
+    ond = ref_out_shape(c->n, c->xs, c->m, c->ys, a0, a1, os);
+    st = batch_dot_infer_shape(c->n, c->xs, c->m, c->ys, c->ax, c->ay, &infer_nd, infer_os);
+    note_status(st);
+    if (st != BATCH_DOT_STATUS_OK || infer_nd != ond ||
+        memcmp(infer_os, os, (size_t)ond * sizeof(int64_t)) != 0) {
+        fail_at(file, line, "%s: infer_shape gave %s, ndim %d; expected OK, ndim %d",
+                type_name[t], batch_dot_status_string(st), (int)infer_nd, ond);
+        return;
+    }
+    o = make_layout(ond, os, out_modes[om]);
+
+    xd = xmalloc((size_t)x.len * es);
+    yd = same_xy ? xd : xmalloc((size_t)y.len * es);
+    od = xmalloc((size_t)o.len * es);
+    for (i = 0; i < x.len; i++) {
+        set_el(t, xd, i, rnd_small());
+    }
+    if (!same_xy) {
+        for (i = 0; i < y.len; i++) {
+            set_el(t, yd, i, rnd_small());
+        }
+    }
+    memset(od, CANARY_BYTE, (size_t)o.len * es);
+    xcopy = xmalloc((size_t)x.len * es);
+    ycopy = xmalloc((size_t)y.len * es);
+    memcpy(xcopy, xd, (size_t)x.len * es);
+    memcpy(ycopy, yd, (size_t)y.len * es);
+    reached = xmalloc((size_t)o.len);
+    memset(reached, 0, (size_t)o.len);
+
+    batch_dot_options_init(&opt);
+    opt.num_threads = nthreads;
+    st = call_bd(t, &x, xd, &y, yd, c->ax, c->ay, &o, od, nthreads ? &opt : NULL);
+    if (st != BATCH_DOT_STATUS_OK) {
+        last_msg(msg, sizeof msg);
+        fail_at(file, line, "%s: x %s, y %s, out %s, num_threads %u: expected OK, got %s (%s)",
+                type_name[t], mode_name[xm], mode_name[ym], mode_name[out_modes[om]],
+                (unsigned)nthreads, batch_dot_status_string(st), msg);
+        bad = 1;
+    } else {
+        memset(idx, 0, sizeof idx);
+        if (count_of(ond, os) > 0) {
+            do {
+                int64_t p = elem_pos(&o, idx);
+                double want = ref_value(t, &x, xd, &y, yd, a0, a1, idx);
+                double got = get_el(t, od, p);
+                reached[p] = 1;
+                if (t == F32 ? (float)got != (float)want : got != want) {
+                    fail_at(file, line,
+                            "%s: x %s, y %s, out %s, num_threads %u: out element at offset %"
+                            PRId64 " (batch %" PRId64 ") is %.17g, expected %.17g",
+                            type_name[t], mode_name[xm], mode_name[ym],
+                            mode_name[out_modes[om]], (unsigned)nthreads, p, idx[0], got, want);
+                    bad = 1;
+                    break;
+                }
+            } while (next_index(ond, os, idx));
+        }
+        for (i = 0; i < o.len && !bad; i++) {
+            size_t b;
+            if (reached[i]) {
+                continue;
+            }
+            for (b = 0; b < es; b++) {
+                if (((unsigned char *)od)[(size_t)i * es + b] != CANARY_BYTE) {
+                    fail_at(file, line, "%s: out %s: padding element %" PRId64 " was written",
+                            type_name[t], mode_name[out_modes[om]], i);
+                    bad = 1;
+                    break;
+                }
+            }
+        }
+        if (!bad && last_msg(NULL, 0) != 0) {
+            fail_at(file, line, "%s: message not cleared by a successful call", type_name[t]);
+            bad = 1;
+        }
+    }
+    if (!bad && (memcmp(xcopy, xd, (size_t)x.len * es) != 0 ||
+                 memcmp(ycopy, yd, (size_t)y.len * es) != 0)) {
+        fail_at(file, line, "%s: an input was written", type_name[t]);
+        bad = 1;
+    }
+    if (!bad) {
+        n_pass++;
+    }
+    free(reached);
+    free(xcopy);
+    free(ycopy);
+    free(od);
+    if (!same_xy) {
+        free(yd);
+    }
+    free(xd);
+}
+
+#define NUMERIC(t, c, xm, ym, om) numeric_at(__FILE__, __LINE__, (t), (c), (xm), (ym), (om), 0, 0)
+
+static shape_case sc(int n, const int64_t *xs, int m, const int64_t *ys, int64_t ax, int64_t ay)
+{
+    shape_case c;
+    memset(&c, 0, sizeof c);
+    c.n = n;
+    c.m = m;
+    memcpy(c.xs, xs, (size_t)n * sizeof(int64_t));
+    memcpy(c.ys, ys, (size_t)m * sizeof(int64_t));
+    c.ax = ax;
+    c.ay = ay;
+    return c;
+}
+
+#define S(...) ((const int64_t[]){__VA_ARGS__})
+#define D BATCH_DOT_AXIS_DEFAULT
+
+static void test_numeric_matrix(void)
+{
+    /* The seed examples (SPEC.md §1), §7's and §9's cases. */
+    const shape_case cases[] = {
+        sc(2, S(2, 2), 2, S(2, 2), 1, 1),
+        sc(2, S(100, 20), 3, S(100, 30, 20), 1, 2),
+        sc(3, S(32, 20, 1), 3, S(32, 30, 20), 1, 2),
+        sc(4, S(8, 7, 4, 2), 4, S(8, 7, 2, 5), D, D),
+        sc(4, S(2, 3, 4, 5), 4, S(2, 5, 6, 7), 3, 1),
+        sc(3, S(4, 2, 3), 3, S(4, 5, 3), 2, 2),
+        sc(2, S(4, 2), 3, S(4, 2, 3), 1, 1),
+        sc(3, S(4, 2, 3), 2, S(4, 3), 2, 1),
+        sc(3, S(3, 4, 5), 3, S(3, 6, 5), -1, -1),
+        sc(4, S(2, 1, 2, 2), 4, S(2, 1, 2, 2), 2, 2),
+        sc(3, S(1, 2, 1), 4, S(1, 2, 1, 16), 2, 2),
+        sc(3, S(1, 3, 2), 4, S(1, 1, 2, 3), -2, -1),
+        sc(5, S(2, 3, 2, 2, 3), 5, S(2, 2, 3, 2, 2), 2, 3),
+        /* A rank-16 result. */
+        sc(9, S(2, 2, 1, 2, 1, 1, 2, 1, 3), 10, S(2, 1, 3, 1, 2, 1, 1, 1, 1, 2), 8, 2),
+    };
+    size_t ci;
+    int t, xm, ym;
+    for (ci = 0; ci < sizeof cases / sizeof cases[0]; ci++) {
+        for (t = F32; t <= F64; t++) {
+            for (xm = 0; xm < M_COUNT; xm++) {
+                for (ym = 0; ym < M_COUNT; ym++) {
+                    NUMERIC(t, &cases[ci], xm, ym, (xm * M_COUNT + ym) % 5);
+                }
+            }
+        }
+    }
+    /* x == y: inputs may alias each other. */
+    for (t = F32; t <= F64; t++) {
+        shape_case sq = sc(3, S(2, 3, 3), 3, S(2, 3, 3), 2, 1);
+        shape_case sq2 = sc(3, S(3, 4, 5), 3, S(3, 4, 5), 1, 1);
+        numeric_at(__FILE__, __LINE__, t, &sq, M_C, M_C, 0, 1, 0);
+        numeric_at(__FILE__, __LINE__, t, &sq, M_NEG, M_NEG, 3, 1, 0);
+        numeric_at(__FILE__, __LINE__, t, &sq2, M_MIX, M_MIX, 1, 1, 0);
+    }
+}
+
+/* [[1,2],[3,4]] . [[5,6],[7,8]], axes 1 -> [[17],[53]], for every way of
+ * spelling axes=1 (SPEC.md §7's first row). */
+static void test_seed_values(void)
+{
+    const int64_t axes[][2] = {{1, 1}, {D, D}, {-1, -1}, {1, -1}};
+    int t;
+    size_t a;
+    for (t = F32; t <= F64; t++) {
+        for (a = 0; a < sizeof axes / sizeof axes[0]; a++) {
+            double xv[4] = {1, 2, 3, 4}, yv[4] = {5, 6, 7, 8};
+            float xf[4] = {1, 2, 3, 4}, yf[4] = {5, 6, 7, 8};
+            double od[2] = {-1, -1};
+            float of[2] = {-1, -1};
+            batch_dot_layout x = lay_c(2, S(2, 2)), o = lay_c(2, S(2, 1));
+            const void *xd = t == F64 ? (const void *)xv : (const void *)xf;
+            const void *yd = t == F64 ? (const void *)yv : (const void *)yf;
+            void *out = t == F64 ? (void *)od : (void *)of;
+            CHECK_STATUS(call_bd(t, &x, xd, &x, yd, axes[a][0], axes[a][1], &o, out, NULL),
+                         BATCH_DOT_STATUS_OK);
+            CHECK(get_el(t, out, 0) == 17.0 && get_el(t, out, 1) == 53.0);
+        }
+    }
+}
+
+/* ------------------------------------------------------------------------ */
+/* IEEE: K = 0, signed zeros, NaN, Inf                                       */
+/* ------------------------------------------------------------------------ */
+
+/* x (B, K) . y (B, K), axes 1, from explicit values; writes out[0..B). */
+static int32_t dot_rows(int t, int64_t b, int64_t k, const double *xv, const double *yv,
+                        double *res)
+{
+    int64_t i;
+    int32_t st;
+    batch_dot_layout x = lay_c(2, S(b, k)), o = lay_c(2, S(b, 1));
+    void *xd = xmalloc((size_t)(b * k) * esize(t)), *yd = xmalloc((size_t)(b * k) * esize(t));
+    void *od = xmalloc((size_t)b * esize(t));
+    for (i = 0; i < b * k; i++) {
+        set_el(t, xd, i, xv[i]);
+        set_el(t, yd, i, yv[i]);
+    }
+    st = call_bd(t, &x, xd, &x, yd, 1, 1, &o, od, NULL);
+    for (i = 0; i < b; i++) {
+        res[i] = get_el(t, od, i);
+    }
+    free(xd);
+    free(yd);
+    free(od);
+    return st;
+}
+
+static void test_ieee(void)
+{
+    int t;
+    for (t = F32; t <= F64; t++) {
+        /* K = 0 with NULL input data (empty inputs): +0.0 over a -0.0 canary. */
+        {
+            batch_dot_layout x = lay_c(2, S(3, 0)), o = lay_c(2, S(3, 1));
+            double od[3];
+            float of[3];
+            void *out = t == F64 ? (void *)od : (void *)of;
+            int i, ok = 1;
+            for (i = 0; i < 3; i++) {
+                set_el(t, out, i, -0.0);
+            }
+            CHECK_STATUS(call_bd(t, &x, NULL, &x, NULL, 1, 1, &o, out, NULL),
+                         BATCH_DOT_STATUS_OK);
+            for (i = 0; i < 3; i++) {
+                double v = get_el(t, out, i);
+                ok = ok && v == 0.0 && !signbit(v);
+            }
+            CHECK(ok);
+        }
+        /* K = 0 in higher rank, input buffers given, and a padded out. */
+        {
+            batch_dot_layout x = lay_c(3, S(2, 3, 0)), y = lay_c(3, S(2, 0, 4));
+            batch_dot_layout o = make_layout(3, S(2, 3, 4), M_PAD);
+            double xd[1] = {7}, yd[1] = {7};
+            float xf[1] = {7}, yf[1] = {7};
+            void *out = xmalloc((size_t)o.len * esize(t));
+            int64_t i, idx[3] = {0, 0, 0};
+            int ok = 1;
+            for (i = 0; i < o.len; i++) {
+                set_el(t, out, i, -0.0);
+            }
+            CHECK_STATUS(call_bd(t, &x, t == F64 ? (void *)xd : (void *)xf, &y,
+                                 t == F64 ? (void *)yd : (void *)yf, 2, 1, &o, out, NULL),
+                         BATCH_DOT_STATUS_OK);
+            do {
+                double v = get_el(t, out, elem_pos(&o, idx));
+                ok = ok && v == 0.0 && !signbit(v);
+            } while (next_index(3, S(2, 3, 4), idx));
+            CHECK(ok);
+            CHECK(signbit(get_el(t, out, 0)) && signbit(get_el(t, out, o.len - 1)));
+            free(out);
+        }
+        /* Every product -0: the sum starts from +0.0, so the result is +0. */
+        {
+            double xv[2] = {-0.0, -0.0}, yv[2] = {1, 1}, r[1] = {1};
+            CHECK_STATUS(dot_rows(t, 1, 2, xv, yv, r), BATCH_DOT_STATUS_OK);
+            CHECK(r[0] == 0.0 && !signbit(r[0]));
+        }
+        /* NaN and Inf propagate. */
+        {
+            double xv[10] = {NAN, 1, INFINITY, 1, INFINITY, 1, INFINITY, -INFINITY, 1, -INFINITY};
+            double yv[10] = {1, 1, 0, 1, 1, 1, 1, 1, 1, 2};
+            double r[5];
+            CHECK_STATUS(dot_rows(t, 5, 2, xv, yv, r), BATCH_DOT_STATUS_OK);
+            CHECK(isnan(r[0]));                 /* NaN * 1 */
+            CHECK(isnan(r[1]));                 /* Inf * 0 */
+            CHECK(isinf(r[2]) && r[2] > 0);     /* Inf + 1 */
+            CHECK(isnan(r[3]));                 /* Inf + -Inf */
+            CHECK(isinf(r[4]) && r[4] < 0);     /* 1 + -Inf */
+        }
+        /* A NaN in y reaches only the outputs that contract with it. */
+        {
+            double xv[4] = {1, 2, 3, 4}, yv[4] = {1, 1, NAN, 0}, r[2];
+            CHECK_STATUS(dot_rows(t, 2, 2, xv, yv, r), BATCH_DOT_STATUS_OK);
+            CHECK(r[0] == 3.0 && isnan(r[1]));
+        }
+    }
+    /* Sums are in the element type: f32 overflows to Inf, f64 does not. */
+    {
+        double xv[2] = {3e38, 3e38}, yv[2] = {1, 1}, r[1];
+        CHECK_STATUS(dot_rows(F32, 1, 2, xv, yv, r), BATCH_DOT_STATUS_OK);
+        CHECK(isinf(r[0]) && r[0] > 0);
+        CHECK_STATUS(dot_rows(F64, 1, 2, xv, yv, r), BATCH_DOT_STATUS_OK);
+        CHECK(r[0] == 6e38);
+    }
+}
+
+/* ------------------------------------------------------------------------ */
+/* Strides the library must ignore, empty tensors                             */
+/* ------------------------------------------------------------------------ */
+
+static void test_ignored_fields_and_empty(void)
+{
+    int t;
+    for (t = F32; t <= F64; t++) {
+        /* Extent-1 strides are ignored, INT64_MIN included; entries past
+         * ndim are ignored, negative shapes included. */
+        {
+            batch_dot_layout x = lay_c(3, S(2, 1, 4)), y = lay_c(3, S(2, 4, 3));
+            batch_dot_layout o = lay_c(3, S(2, 1, 3));
+            double xv[8], yv[24], od[6];
+            float xf[8], yf[24], of[6];
+            void *xd = t == F64 ? (void *)xv : (void *)xf, *yd = t == F64 ? (void *)yv : (void *)yf;
+            void *out = t == F64 ? (void *)od : (void *)of;
+            int i, b, j, k, ok = 1;
+            for (i = 0; i < 8; i++) {
+                set_el(t, xd, i, i + 1);
+            }
+            for (i = 0; i < 24; i++) {
+                set_el(t, yd, i, i % 5 - 2);
+            }
+            x.strides[1] = INT64_MIN;
+            o.strides[1] = INT64_MIN;
+            for (i = 3; i < BATCH_DOT_MAX_NDIM; i++) {
+                x.shape[i] = -5;
+                x.strides[i] = INT64_MAX;
+                y.shape[i] = -7;
+                o.shape[i] = INT64_MIN;
+            }
+            CHECK_STATUS(call_bd(t, &x, xd, &y, yd, 2, 1, &o, out, NULL), BATCH_DOT_STATUS_OK);
+            for (b = 0; b < 2; b++) {
+                for (j = 0; j < 3; j++) {
+                    double s = 0;
+                    for (k = 0; k < 4; k++) {
+                        s += get_el(t, xd, b * 4 + k) * get_el(t, yd, b * 12 + k * 3 + j);
+                    }
+                    ok = ok && get_el(t, out, b * 3 + j) == s;
+                }
+            }
+            CHECK(ok);
+        }
+        /* Extent-1 batch and contraction axes with INT64_MIN strides. */
+        {
+            batch_dot_layout x = lay_c(3, S(1, 3, 1)), y = lay_c(3, S(1, 1, 4));
+            batch_dot_layout o = lay_c(3, S(1, 3, 4));
+            double xv[3] = {1, -2, 3}, yv[4] = {4, 0, -1, 2}, od[12];
+            float xf[3] = {1, -2, 3}, yf[4] = {4, 0, -1, 2}, of[12];
+            void *out = t == F64 ? (void *)od : (void *)of;
+            int i, j, ok = 1;
+            x.strides[0] = INT64_MIN;
+            x.strides[2] = INT64_MIN;
+            y.strides[0] = INT64_MIN;
+            y.strides[1] = INT64_MIN;
+            o.strides[0] = INT64_MIN;
+            CHECK_STATUS(call_bd(t, &x, t == F64 ? (void *)xv : (void *)xf, &y,
+                                 t == F64 ? (void *)yv : (void *)yf, 2, 1, &o, out, NULL),
+                         BATCH_DOT_STATUS_OK);
+            for (i = 0; i < 3; i++) {
+                for (j = 0; j < 4; j++) {
+                    ok = ok && get_el(t, out, i * 4 + j) == xv[i] * yv[j];
+                }
+            }
+            CHECK(ok);
+        }
+        /* Empty everything: offsets, strides and data pointers unchecked. */
+        {
+            batch_dot_layout x = lay_c(2, S(0, 4)), o = lay_c(2, S(0, 1));
+            x.offset = INT64_MIN;
+            x.strides[0] = INT64_MAX;
+            x.strides[1] = INT64_MIN;
+            x.len = 0;
+            o.offset = INT64_MAX;
+            o.strides[0] = 0;
+            o.len = 0;
+            CHECK_STATUS(call_bd(t, &x, NULL, &x, NULL, 1, 1, &o, NULL, NULL),
+                         BATCH_DOT_STATUS_OK);
+            x.len = -1;
+            CHECK_STATUS(call_bd(t, &x, NULL, &x, NULL, 1, 1, &o, NULL, NULL),
+                         BATCH_DOT_STATUS_INVALID_ARGUMENT);
+        }
+        /* Empty output of non-empty x: out data NULL, nothing touched. */
+        {
+            batch_dot_layout x = lay_c(3, S(3, 2, 4)), y = lay_c(3, S(3, 4, 0));
+            batch_dot_layout o = lay_c(3, S(3, 2, 0));
+            double xv[24] = {0};
+            float xf[24] = {0};
+            const void *xd = t == F64 ? (const void *)xv : (const void *)xf;
+            CHECK_STATUS(call_bd(t, &x, xd, &y, NULL, 2, 1, &o, NULL, NULL), BATCH_DOT_STATUS_OK);
+            /* x has elements, so its data pointer is still required. */
+            CHECK_STATUS(call_bd(t, &x, NULL, &y, NULL, 2, 1, &o, NULL, NULL),
+                         BATCH_DOT_STATUS_NULL_POINTER);
+        }
+        /* SPEC.md §5's zero-size case: (3,2,0,0) . (3,0), axes (3,1) -> (3,2,0). */
+        {
+            batch_dot_layout x = lay_c(4, S(3, 2, 0, 0)), y = lay_c(2, S(3, 0));
+            batch_dot_layout o = lay_c(3, S(3, 2, 0));
+            CHECK_STATUS(call_bd(t, &x, NULL, &y, NULL, 3, 1, &o, NULL, NULL),
+                         BATCH_DOT_STATUS_OK);
+        }
+        /* An empty x may share out's pointer: it reaches nothing. */
+        {
+            batch_dot_layout x = lay_c(2, S(2, 0)), o = lay_c(2, S(2, 1));
+            double od[2] = {5, 5};
+            float of[2] = {5, 5};
+            void *out = t == F64 ? (void *)od : (void *)of;
+            CHECK_STATUS(call_bd(t, &x, out, &x, out, 1, 1, &o, out, NULL), BATCH_DOT_STATUS_OK);
+            CHECK(get_el(t, out, 0) == 0.0 && get_el(t, out, 1) == 0.0);
+        }
+    }
+}
+
+/* ------------------------------------------------------------------------ */
+/* Error cases on a shared arena: status, check order, nothing written      */
+/* ------------------------------------------------------------------------ */
+
+#define ARENA_BYTES 32768
+static _Alignas(16) unsigned char arena[ARENA_BYTES];
+static unsigned char arena_copy[ARENA_BYTES];
+
+#define NO_PTR (-1L)
+
+typedef struct {
+    batch_dot_layout x, y, o;
+    int lx, ly, lo;    /* pass the layout (1) or NULL (0) */
+    int64_t ax, ay;
+    long xe, ye, oe;   /* data pointer: arena + this many elements, or NULL (NO_PTR) */
+    size_t xmis;       /* bytes added to x's data pointer (misalignment) */
+    const batch_dot_options *opt;
+} oc_t;
+
+/* A valid call: x (2,3,4) at element 0, y (2,4,5) at 256, out (2,3,5) at 512. */
+static oc_t base_case(void)
+{
+    oc_t c;
+    memset(&c, 0, sizeof c);
+    c.x = lay_c(3, S(2, 3, 4));
+    c.y = lay_c(3, S(2, 4, 5));
+    c.o = lay_c(3, S(2, 3, 5));
+    c.lx = c.ly = c.lo = 1;
+    c.ax = 2;
+    c.ay = 1;
+    c.xe = 0;
+    c.ye = 256;
+    c.oe = 512;
+    return c;
+}
+
+static void *arena_ptr(int t, long e, size_t mis)
+{
+    return e == NO_PTR ? NULL : (void *)(arena + (size_t)e * esize(t) + mis);
+}
+
+/* Runs c for the element type t; expects want; on error, checks that not a
+ * byte of the arena (x, y, out and the padding around them) changed and
+ * that a message was set; on success, that the message is "". */
+static void expect_case_t(const char *file, int line, const char *what, int t, const oc_t *c,
+                          int32_t want)
+{
+    size_t i;
+    int32_t st;
+    char msg[512];
+    size_t mlen;
+    for (i = 0; i < ARENA_BYTES; i++) {
+        arena[i] = (unsigned char)(0x3Cu + i % 3u); /* finite as f32 and f64 */
+    }
+    memcpy(arena_copy, arena, ARENA_BYTES);
+    st = call_bd(t, c->lx ? &c->x : NULL, arena_ptr(t, c->xe, c->xmis), c->ly ? &c->y : NULL,
+                 arena_ptr(t, c->ye, 0), c->ax, c->ay, c->lo ? &c->o : NULL,
+                 arena_ptr(t, c->oe, 0), c->opt);
+    mlen = last_msg(msg, sizeof msg);
+    if (st != want) {
+        fail_at(file, line, "%s (%s): expected %s, got %s (message: \"%s\")", what, type_name[t],
+                batch_dot_status_string(want), batch_dot_status_string(st), msg);
+        return;
+    }
+    if (want != BATCH_DOT_STATUS_OK) {
+        if (memcmp(arena, arena_copy, ARENA_BYTES) != 0) {
+            fail_at(file, line, "%s (%s): %s, but memory was written", what, type_name[t],
+                    batch_dot_status_string(st));
+            return;
+        }
+        if (mlen == 0 || strlen(msg) == 0) {
+            fail_at(file, line, "%s (%s): %s with an empty message", what, type_name[t],
+                    batch_dot_status_string(st));
+            return;
+        }
+    } else if (mlen != 0) {
+        fail_at(file, line, "%s (%s): OK but the message is \"%s\"", what, type_name[t], msg);
+        return;
+    }
+    n_pass++;
+}
+
+static void expect_case_at(const char *file, int line, const char *what, const oc_t *c,
+                           int32_t want32, int32_t want64)
+{
+    expect_case_t(file, line, what, F32, c, want32);
+    expect_case_t(file, line, what, F64, c, want64);
+}
+
+#define EXPECT(what, c, want) expect_case_at(__FILE__, __LINE__, (what), &(c), (want), (want))
+
+/* Makes c's x and y rank 16 with all extents 1 except the two given. */
+static void rank16_inputs(oc_t *c, int64_t kx, int64_t ky)
+{
+    int64_t ones[BATCH_DOT_MAX_NDIM];
+    int i;
+    for (i = 0; i < BATCH_DOT_MAX_NDIM; i++) {
+        ones[i] = 1;
+    }
+    ones[0] = 2;
+    ones[1] = kx;
+    c->x = lay_c(BATCH_DOT_MAX_NDIM, ones);
+    ones[1] = ky;
+    c->y = lay_c(BATCH_DOT_MAX_NDIM, ones);
+    c->ax = 1;
+    c->ay = 1;
+}
+
+static void test_compute_statuses(void)
+{
+    oc_t c;
+
+    c = base_case();
+    EXPECT("the base case", c, BATCH_DOT_STATUS_OK);
+
+    /* 1. NULL layouts. */
+    c = base_case(); c.lx = 0; EXPECT("x NULL", c, BATCH_DOT_STATUS_NULL_POINTER);
+    c = base_case(); c.ly = 0; EXPECT("y NULL", c, BATCH_DOT_STATUS_NULL_POINTER);
+    c = base_case(); c.lo = 0; EXPECT("out NULL", c, BATCH_DOT_STATUS_NULL_POINTER);
+    c = base_case(); c.lx = c.ly = c.lo = 0; c.xe = c.ye = c.oe = NO_PTR;
+    EXPECT("everything NULL", c, BATCH_DOT_STATUS_NULL_POINTER);
+
+    /* 2. Reserved flags, negative len. (Options: test_options.) */
+    c = base_case(); c.x.flags = 1; EXPECT("x.flags", c, BATCH_DOT_STATUS_INVALID_ARGUMENT);
+    c = base_case(); c.y.flags = 0x80000000u; EXPECT("y.flags", c, BATCH_DOT_STATUS_INVALID_ARGUMENT);
+    c = base_case(); c.o.flags = 2; EXPECT("out.flags", c, BATCH_DOT_STATUS_INVALID_ARGUMENT);
+    c = base_case(); c.x.len = -1; EXPECT("x.len < 0", c, BATCH_DOT_STATUS_INVALID_ARGUMENT);
+    c = base_case(); c.y.len = INT64_MIN; EXPECT("y.len < 0", c, BATCH_DOT_STATUS_INVALID_ARGUMENT);
+    c = base_case(); c.o.len = -30; EXPECT("out.len < 0", c, BATCH_DOT_STATUS_INVALID_ARGUMENT);
+
+    /* 3. Ranks. */
+    c = base_case(); c.x.ndim = 17; EXPECT("x.ndim 17", c, BATCH_DOT_STATUS_INVALID_RANK);
+    c = base_case(); c.y.ndim = -1; EXPECT("y.ndim -1", c, BATCH_DOT_STATUS_INVALID_RANK);
+    c = base_case(); c.o.ndim = 17; EXPECT("out.ndim 17", c, BATCH_DOT_STATUS_INVALID_RANK);
+    c = base_case(); c.o.ndim = INT32_MIN; EXPECT("out.ndim INT32_MIN", c, BATCH_DOT_STATUS_INVALID_RANK);
+    c = base_case(); c.x = lay_c(1, S(2)); EXPECT("x rank 1", c, BATCH_DOT_STATUS_INVALID_RANK);
+    c = base_case(); c.y = lay_c(0, NULL); EXPECT("y rank 0", c, BATCH_DOT_STATUS_INVALID_RANK);
+
+    /* 4. Negative extents. */
+    c = base_case(); c.x.shape[1] = -1; EXPECT("x extent -1", c, BATCH_DOT_STATUS_INVALID_SHAPE);
+    c = base_case(); c.y.shape[2] = INT64_MIN; EXPECT("y extent INT64_MIN", c, BATCH_DOT_STATUS_INVALID_SHAPE);
+    c = base_case(); c.o.shape[0] = -2; EXPECT("out extent -2", c, BATCH_DOT_STATUS_INVALID_SHAPE);
+
+    /* 5. SPEC.md §3. */
+    c = base_case(); c.y.shape[0] = 3; EXPECT("batch 2 vs 3", c, BATCH_DOT_STATUS_BATCH_MISMATCH);
+    c = base_case(); c.ax = D; EXPECT("lone default (x)", c, BATCH_DOT_STATUS_INVALID_AXES);
+    c = base_case(); c.ay = D; EXPECT("lone default (y)", c, BATCH_DOT_STATUS_INVALID_AXES);
+    c = base_case(); c.ax = 0; EXPECT("axis_x 0", c, BATCH_DOT_STATUS_BATCH_AXIS);
+    c = base_case(); c.ay = -3; EXPECT("axis_y -3 -> 0", c, BATCH_DOT_STATUS_BATCH_AXIS);
+    c = base_case(); c.ax = 3; EXPECT("axis_x 3 of rank 3", c, BATCH_DOT_STATUS_INVALID_AXES);
+    c = base_case(); c.ay = -4; EXPECT("axis_y -4 of rank 3", c, BATCH_DOT_STATUS_INVALID_AXES);
+    c = base_case(); c.ax = INT64_MAX; EXPECT("axis_x INT64_MAX", c, BATCH_DOT_STATUS_INVALID_AXES);
+    c = base_case(); c.ay = INT64_MIN + 1; EXPECT("axis_y INT64_MIN+1", c, BATCH_DOT_STATUS_INVALID_AXES);
+    c = base_case(); c.ax = 1; EXPECT("K 3 vs 4", c, BATCH_DOT_STATUS_CONTRACTION_MISMATCH);
+    c = base_case(); c.ax = D; c.ay = D;   /* (2, 1): the base case's axes */
+    EXPECT("axes default", c, BATCH_DOT_STATUS_OK);
+
+    /* 6. Result rank above 16. */
+    c = base_case(); rank16_inputs(&c, 3, 3); EXPECT("result rank 29", c, BATCH_DOT_STATUS_INVALID_RANK);
+
+    /* 7. The out layout's shape. */
+    c = base_case(); c.o.shape[2] = 4; EXPECT("out shape (2,3,4)", c, BATCH_DOT_STATUS_OUTPUT_SHAPE);
+    c = base_case(); c.o = lay_c(2, S(2, 15)); EXPECT("out ndim 2", c, BATCH_DOT_STATUS_OUTPUT_SHAPE);
+    c = base_case(); c.x = lay_c(2, S(2, 4)); c.ax = 1; c.ay = 1;
+    c.o = lay_c(3, S(2, 1, 5)); EXPECT("out (2,1,5) for (2,5)", c, BATCH_DOT_STATUS_OUTPUT_SHAPE);
+
+    /* 8. Overflow: element counts and reachable offsets, in bytes too. */
+    c = base_case(); c.x.strides[0] = INT64_MAX; EXPECT("x reach overflows", c, BATCH_DOT_STATUS_OVERFLOW);
+    c = base_case(); c.o.offset = INT64_MAX; EXPECT("out offset + span overflows", c, BATCH_DOT_STATUS_OVERFLOW);
+    c = base_case(); c.y.strides[1] = INT64_MIN; EXPECT("y reach underflows", c, BATCH_DOT_STATUS_OVERFLOW);
+    c = base_case();
+    c.x = lay_raw(3, S(2, (int64_t)1 << 32, (int64_t)1 << 32), S(1, 1, 1), 0);
+    c.y = lay_raw(3, S(2, (int64_t)1 << 32, 5), S(0, 0, 1), 5);
+    c.o = lay_raw(3, S(2, (int64_t)1 << 32, 5), S(0, 1, 0), 1);
+    EXPECT("x element count 2^65", c, BATCH_DOT_STATUS_OVERFLOW);
+    /* hi = 2^60 + 11 elements: fits in bytes for f32 (then out of bounds),
+     * not for f64; lo = -2^61 elements: -2^63 bytes for f32 fits. */
+    c = base_case(); c.x.strides[0] = (int64_t)1 << 60;
+    expect_case_at(__FILE__, __LINE__, "x reach 2^60 elements", &c, BATCH_DOT_STATUS_OUT_OF_BOUNDS,
+                   BATCH_DOT_STATUS_OVERFLOW);
+    c = base_case(); c.x.strides[0] = -((int64_t)1 << 61);
+    expect_case_at(__FILE__, __LINE__, "x reach -2^61 elements", &c, BATCH_DOT_STATUS_OUT_OF_BOUNDS,
+                   BATCH_DOT_STATUS_OVERFLOW);
+
+    /* 9. NULL data pointers of tensors with elements; misaligned ones
+     * (INVALID_ARGUMENT, as the header documents). */
+    c = base_case(); c.xe = NO_PTR; EXPECT("x_data NULL", c, BATCH_DOT_STATUS_NULL_POINTER);
+    c = base_case(); c.ye = NO_PTR; EXPECT("y_data NULL", c, BATCH_DOT_STATUS_NULL_POINTER);
+    c = base_case(); c.oe = NO_PTR; EXPECT("out_data NULL", c, BATCH_DOT_STATUS_NULL_POINTER);
+    c = base_case(); c.xmis = 2; EXPECT("x_data misaligned", c, BATCH_DOT_STATUS_INVALID_ARGUMENT);
+
+    /* 10. Bounds. */
+    c = base_case(); c.x.len = 23; EXPECT("x.len one short", c, BATCH_DOT_STATUS_OUT_OF_BOUNDS);
+    c = base_case(); c.y.offset = -1; c.y.len = 41; EXPECT("y below 0", c, BATCH_DOT_STATUS_OUT_OF_BOUNDS);
+    c = base_case(); c.o.offset = 1; EXPECT("out past len", c, BATCH_DOT_STATUS_OUT_OF_BOUNDS);
+    c = base_case(); c.o.offset = 1; c.o.len = 31; EXPECT("out offset 1, len 31", c, BATCH_DOT_STATUS_OK);
+    c = base_case(); c.x.strides[0] = -12; c.x.offset = 12;
+    EXPECT("x negative stride, offset at the end", c, BATCH_DOT_STATUS_OK);
+    c = base_case(); c.x.strides[0] = -12;
+    EXPECT("x negative stride, offset 0", c, BATCH_DOT_STATUS_OUT_OF_BOUNDS);
+    c = base_case(); c.y.strides[0] = 0; c.y.len = 20;
+    EXPECT("y broadcast over the batch", c, BATCH_DOT_STATUS_OK);
+
+    /* 11. Aliasing. */
+    c = base_case(); c.oe = 10; EXPECT("out inside x", c, BATCH_DOT_STATUS_ALIASING);
+    c = base_case(); c.oe = 23; EXPECT("out's first element on x's last", c, BATCH_DOT_STATUS_ALIASING);
+    c = base_case(); c.oe = 24; EXPECT("out right after x", c, BATCH_DOT_STATUS_OK);
+    c = base_case(); c.oe = 256 - 30; EXPECT("out right before y", c, BATCH_DOT_STATUS_OK);
+    c = base_case(); c.oe = 256 - 29; EXPECT("out's last element on y's first", c, BATCH_DOT_STATUS_ALIASING);
+    c = base_case(); c.oe = 290; EXPECT("out inside y", c, BATCH_DOT_STATUS_ALIASING);
+    c = base_case(); c.ye = 0; c.y = lay_c(3, S(2, 4, 5)); c.x = lay_c(3, S(2, 3, 4));
+    EXPECT("x and y overlap (allowed)", c, BATCH_DOT_STATUS_OK);
+    /* Interleaved but disjoint: rejected (the conservative test). */
+    c = base_case(); c.x.strides[0] = 24; c.x.strides[1] = 8; c.x.strides[2] = 2; c.x.len = 48;
+    c.o.strides[0] = 30; c.o.strides[1] = 10; c.o.strides[2] = 2; c.o.len = 60; c.oe = 1;
+    EXPECT("out interleaved with x", c, BATCH_DOT_STATUS_ALIASING);
+    /* Not non-overlapping by construction. */
+    c = base_case(); c.o.strides[2] = 0; EXPECT("out stride 0", c, BATCH_DOT_STATUS_ALIASING);
+    c = base_case(); c.o.strides[0] = 1; c.o.strides[1] = 1; c.o.strides[2] = 1; c.o.len = 8;
+    EXPECT("out strides (1,1,1)", c, BATCH_DOT_STATUS_ALIASING);
+    /* (2,3) with strides (3,2) reaches 0,2,4,3,5,7: no repeats, but not by
+     * construction (|3| <= span 4 of the stride-2 axis). */
+    c = base_case(); c.x = lay_c(2, S(2, 4)); c.y = lay_c(3, S(2, 4, 3)); c.ax = 1; c.ay = 1;
+    c.o = lay_c(2, S(2, 3)); c.o.strides[0] = 3; c.o.strides[1] = 2; c.o.len = 8;
+    EXPECT("out strides (3,2)", c, BATCH_DOT_STATUS_ALIASING);
+    c.o.strides[0] = 5; c.o.len = 10; EXPECT("out strides (5,2)", c, BATCH_DOT_STATUS_OK);
+    c.o.strides[0] = -5; c.o.strides[1] = -2; c.o.offset = 9;
+    EXPECT("out strides (-5,-2)", c, BATCH_DOT_STATUS_OK);
+    c.o.strides[0] = 3; c.o.strides[1] = -1; c.o.offset = 2; c.o.len = 6;
+    EXPECT("out strides (3,-1)", c, BATCH_DOT_STATUS_OK);
+    /* Extent-1 out dimensions may have any stride. */
+    c = base_case(); c.x = lay_c(2, S(2, 4)); c.y = lay_c(2, S(2, 4)); c.ax = 1; c.ay = 1;
+    c.o = lay_c(2, S(2, 1)); c.o.strides[1] = 0; EXPECT("out (2,1) strides (1,0)", c, BATCH_DOT_STATUS_OK);
+    c.o.strides[1] = INT64_MIN; EXPECT("out (2,1) strides (1,INT64_MIN)", c, BATCH_DOT_STATUS_OK);
+
+    printf("note: BATCH_DOT_STATUS_ALLOCATION (13) is not tested: the library's only "
+           "fallible allocation is a scratch buffer of bounded size (per thread, whatever "
+           "the shapes), so no input makes it fail; it is unreachable from C short of "
+           "exhausting the process's memory.\n");
+}
+
+/* API.md's check order: for each adjacent pair of its 11 steps (and inside
+ * step 5, SPEC.md §3's order), an input that fails both gets the earlier
+ * step's status. */
+static void test_check_order(void)
+{
+    oc_t c;
+    batch_dot_options bad;
+    batch_dot_options_init(&bad);
+    bad.struct_size = 1;
+
+    /* 1 before 2 */
+    c = base_case(); c.lx = 0; c.y.flags = 1; EXPECT("1<2: x NULL, y.flags", c, BATCH_DOT_STATUS_NULL_POINTER);
+    c = base_case(); c.lo = 0; c.opt = &bad; EXPECT("1<2: out NULL, bad struct_size", c, BATCH_DOT_STATUS_NULL_POINTER);
+    c = base_case(); c.ly = 0; c.x.len = -1; EXPECT("1<2: y NULL, x.len < 0", c, BATCH_DOT_STATUS_NULL_POINTER);
+    /* 2 before 3 */
+    c = base_case(); c.x.flags = 1; c.y.ndim = 17; EXPECT("2<3: x.flags, y.ndim 17", c, BATCH_DOT_STATUS_INVALID_ARGUMENT);
+    c = base_case(); c.o.len = -1; c.x.ndim = 1; EXPECT("2<3: out.len < 0, x rank 1", c, BATCH_DOT_STATUS_INVALID_ARGUMENT);
+    c = base_case(); c.opt = &bad; c.o.ndim = -1; EXPECT("2<3: struct_size, out.ndim -1", c, BATCH_DOT_STATUS_INVALID_ARGUMENT);
+    /* 3 before 4 */
+    c = base_case(); c.x.ndim = 17; c.y.shape[0] = -5; EXPECT("3<4: x.ndim 17, y extent -5", c, BATCH_DOT_STATUS_INVALID_RANK);
+    c = base_case(); c.x.ndim = 1; c.x.shape[0] = -2; EXPECT("3<4: x rank 1 with extent -2", c, BATCH_DOT_STATUS_INVALID_RANK);
+    c = base_case(); c.o.ndim = 17; c.x.shape[1] = -1; EXPECT("3<4: out.ndim 17, x extent -1", c, BATCH_DOT_STATUS_INVALID_RANK);
+    /* 4 before 5 */
+    c = base_case(); c.y.shape[0] = 3; c.o.shape[2] = -1; EXPECT("4<5: batch mismatch, out extent -1", c, BATCH_DOT_STATUS_INVALID_SHAPE);
+    c = base_case(); c.ax = 0; c.x.shape[2] = -4; EXPECT("4<5: axis 0, x extent -4", c, BATCH_DOT_STATUS_INVALID_SHAPE);
+    /* inside 5: batch, lone default, axis 0, out of range, contraction */
+    c = base_case(); c.y.shape[0] = 3; c.ax = D; EXPECT("5: batch before lone default", c, BATCH_DOT_STATUS_BATCH_MISMATCH);
+    c = base_case(); c.y.shape[0] = 3; c.ax = 0; c.ay = 0; EXPECT("5: batch before axis 0", c, BATCH_DOT_STATUS_BATCH_MISMATCH);
+    c = base_case(); c.ax = D; c.ay = 0; EXPECT("5: lone default before axis 0", c, BATCH_DOT_STATUS_INVALID_AXES);
+    c = base_case(); c.ax = 0; c.ay = 7; EXPECT("5: axis 0 before out of range", c, BATCH_DOT_STATUS_BATCH_AXIS);
+    c = base_case(); c.ax = 7; c.ay = 0; EXPECT("5: axis 0 (y) before out of range (x)", c, BATCH_DOT_STATUS_BATCH_AXIS);
+    c = base_case(); c.ax = 1; c.ay = 3; EXPECT("5: out of range before contraction", c, BATCH_DOT_STATUS_INVALID_AXES);
+    /* 5 before 6 */
+    c = base_case(); rank16_inputs(&c, 2, 3); EXPECT("5<6: contraction, result rank 29", c, BATCH_DOT_STATUS_CONTRACTION_MISMATCH);
+    c = base_case(); rank16_inputs(&c, 2, 2); c.y.shape[0] = 3; EXPECT("5<6: batch, result rank 29", c, BATCH_DOT_STATUS_BATCH_MISMATCH);
+    /* 6 before 7 */
+    c = base_case(); rank16_inputs(&c, 2, 2); EXPECT("6<7: result rank 29, out (2,3,5)", c, BATCH_DOT_STATUS_INVALID_RANK);
+    /* 7 before 8 */
+    c = base_case(); c.o.shape[1] = 4; c.x.strides[0] = INT64_MAX; EXPECT("7<8: out shape, x reach overflow", c, BATCH_DOT_STATUS_OUTPUT_SHAPE);
+    /* 8 before 9 */
+    c = base_case(); c.x.strides[0] = INT64_MAX; c.xe = NO_PTR; EXPECT("8<9: x overflow, x_data NULL", c, BATCH_DOT_STATUS_OVERFLOW);
+    c = base_case(); c.o.offset = INT64_MAX; c.ye = NO_PTR; EXPECT("8<9: out overflow, y_data NULL", c, BATCH_DOT_STATUS_OVERFLOW);
+    /* 9 before 10 */
+    c = base_case(); c.xe = NO_PTR; c.y.len = 10; EXPECT("9<10: x_data NULL, y out of bounds", c, BATCH_DOT_STATUS_NULL_POINTER);
+    c = base_case(); c.oe = NO_PTR; c.x.offset = 5; EXPECT("9<10: out_data NULL, x out of bounds", c, BATCH_DOT_STATUS_NULL_POINTER);
+    c = base_case(); c.xmis = 1; c.y.len = 10; EXPECT("9<10: x misaligned, y out of bounds", c, BATCH_DOT_STATUS_INVALID_ARGUMENT);
+    /* 10 before 11 */
+    c = base_case(); c.oe = 10; c.o.len = 5; EXPECT("10<11: out out of bounds and inside x", c, BATCH_DOT_STATUS_OUT_OF_BOUNDS);
+    c = base_case(); c.o.strides[2] = 0; c.o.len = 3; EXPECT("10<11: out out of bounds, stride 0", c, BATCH_DOT_STATUS_OUT_OF_BOUNDS);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Options                                                                   */
+/* ------------------------------------------------------------------------ */
+
+/* A newer caller's options struct of up to a page. */
+static union {
+    batch_dot_options o;
+    unsigned char bytes[4200];
+} optbuf;
+
+static void test_options(void)
+{
+    batch_dot_options o;
+    struct {
+        batch_dot_options o;
+        unsigned char tail[16];
+    } big;
+    oc_t c;
+    size_t i;
+
+    /* options_init fills all three fields, and only sizeof(batch_dot_options) bytes. */
+    memset(&big, 0xCD, sizeof big);
+    batch_dot_options_init(&big.o);
+    CHECK(big.o.struct_size == sizeof(batch_dot_options));
+    CHECK(big.o.num_threads == 0 && big.o.flags == 0);
+    for (i = 0; i < sizeof big.tail; i++) {
+        if (big.tail[i] != 0xCD) {
+            break;
+        }
+    }
+    CHECK(i == sizeof big.tail);
+    batch_dot_options_init(NULL); /* does nothing (a crash here fails the run) */
+
+    c = base_case();
+    c.opt = NULL; EXPECT("options NULL", c, BATCH_DOT_STATUS_OK);
+    batch_dot_options_init(&o);
+    c.opt = &o; EXPECT("options from init", c, BATCH_DOT_STATUS_OK);
+    o.num_threads = 1; EXPECT("num_threads 1", c, BATCH_DOT_STATUS_OK);
+    o.num_threads = 3; EXPECT("num_threads 3", c, BATCH_DOT_STATUS_OK);
+    o.num_threads = 0;
+    o.flags = 1; EXPECT("options flags 1", c, BATCH_DOT_STATUS_INVALID_ARGUMENT);
+    o.flags = 0x80000000u; EXPECT("options flags bit 31", c, BATCH_DOT_STATUS_INVALID_ARGUMENT);
+    o.flags = 0;
+    o.struct_size = 0; EXPECT("struct_size 0", c, BATCH_DOT_STATUS_INVALID_ARGUMENT);
+    o.struct_size = sizeof(size_t); EXPECT("struct_size 8", c, BATCH_DOT_STATUS_INVALID_ARGUMENT);
+    o.struct_size = sizeof o - 1; EXPECT("struct_size sizeof - 1", c, BATCH_DOT_STATUS_INVALID_ARGUMENT);
+    o.struct_size = sizeof o; EXPECT("struct_size sizeof", c, BATCH_DOT_STATUS_OK);
+
+    /* A newer caller's larger struct: accepted when the tail is all zero. */
+    memset(&big, 0, sizeof big);
+    batch_dot_options_init(&big.o);
+    big.o.struct_size = sizeof big;
+    c.opt = &big.o; EXPECT("larger struct, zero tail", c, BATCH_DOT_STATUS_OK);
+    big.tail[sizeof big.tail - 1] = 1; EXPECT("larger struct, last tail byte 1", c, BATCH_DOT_STATUS_INVALID_ARGUMENT);
+    big.tail[sizeof big.tail - 1] = 0; big.tail[0] = 0x80;
+    EXPECT("larger struct, first tail byte 0x80", c, BATCH_DOT_STATUS_INVALID_ARGUMENT);
+    big.tail[0] = 0;
+    big.o.struct_size = sizeof big.o + 1; big.tail[1] = 9;
+    EXPECT("struct_size + 1: bytes past struct_size are not read", c, BATCH_DOT_STATUS_OK);
+    big.tail[0] = 9; EXPECT("struct_size + 1, that byte nonzero", c, BATCH_DOT_STATUS_INVALID_ARGUMENT);
+
+    /* Up to a page (openat2's E2BIG limit, documented in the header). */
+    memset(&optbuf, 0, sizeof optbuf);
+    batch_dot_options_init(&optbuf.o);
+    c.opt = &optbuf.o;
+    optbuf.o.struct_size = 4096; EXPECT("struct_size 4096, zero tail", c, BATCH_DOT_STATUS_OK);
+    optbuf.bytes[4095] = 1; EXPECT("struct_size 4096, byte 4095 set", c, BATCH_DOT_STATUS_INVALID_ARGUMENT);
+    optbuf.bytes[4095] = 0;
+    optbuf.bytes[4096] = 1; EXPECT("struct_size 4096, byte 4096 set (not read)", c, BATCH_DOT_STATUS_OK);
+    optbuf.o.struct_size = 4097; EXPECT("struct_size 4097", c, BATCH_DOT_STATUS_INVALID_ARGUMENT);
+    optbuf.bytes[4096] = 0;
+    EXPECT("struct_size 4097, zero tail", c, BATCH_DOT_STATUS_INVALID_ARGUMENT);
+    optbuf.o.struct_size = SIZE_MAX; EXPECT("struct_size SIZE_MAX", c, BATCH_DOT_STATUS_INVALID_ARGUMENT);
+}
+
+/* Products big enough for the library to use more than one thread when
+ * allowed (more than ~80 microseconds of estimated work), in a few layouts:
+ * many batches, and one batch (split by rows). */
+static const struct {
+    shape_case c;
+    int xm, ym, om;
+} big_cases[] = {
+    {{3, 3, {4, 96, 300}, {4, 300, 64}, 2, 1}, M_C, M_C, 0},
+    {{3, 3, {4, 96, 300}, {4, 300, 64}, 2, 1}, M_MIX, M_F, 3},
+    {{3, 3, {1, 256, 300}, {1, 300, 64}, 2, 1}, M_C, M_NEG, 2},
+    {{2, 3, {3, 300}, {3, 300, 200}, 1, 1}, M_C, M_C, 0},
+};
+
+/* Threads of this process (Linux's /proc/self/task), or -1. */
+static int count_threads(void)
+{
+    DIR *d = opendir("/proc/self/task");
+    struct dirent *e;
+    int n = 0;
+    if (!d) {
+        return -1;
+    }
+    while ((e = readdir(d)) != NULL) {
+        if (e->d_name[0] != '.') {
+            n++;
+        }
+    }
+    closedir(d);
+    return n;
+}
+
+/* With default options (and BATCH_DOT_NUM_THREADS unset) a call runs on the
+ * caller's thread alone and starts no thread, however big. Runs before any
+ * call that asks for threads. */
+static void test_default_single_thread(void)
+{
+    const char *env = getenv("BATCH_DOT_NUM_THREADS");
+    size_t bc;
+    int before, after, t;
+    batch_dot_options opt;
+    if (env != NULL && env[0] != '\0') {
+        skip("no-thread test: BATCH_DOT_NUM_THREADS is set");
+        return;
+    }
+    before = count_threads();
+    if (before < 0) {
+        skip("no-thread test: /proc/self/task is not readable");
+        return;
+    }
+    batch_dot_options_init(&opt);
+    for (bc = 0; bc < sizeof big_cases / sizeof big_cases[0]; bc++) {
+        for (t = F32; t <= F64; t++) {
+            const shape_case *c = &big_cases[bc].c;
+            batch_dot_layout x = lay_c(c->n, c->xs), y = lay_c(c->m, c->ys), o;
+            int64_t os[BATCH_DOT_MAX_NDIM];
+            int a0, a1, ond;
+            void *xd = xmalloc((size_t)x.len * esize(t)), *yd = xmalloc((size_t)y.len * esize(t));
+            void *od;
+            ref_axes(c->n, c->m, c->ax, c->ay, &a0, &a1);
+            ond = ref_out_shape(c->n, c->xs, c->m, c->ys, a0, a1, os);
+            o = lay_c(ond, os);
+            od = xmalloc((size_t)o.len * esize(t));
+            memset(xd, 0, (size_t)x.len * esize(t));
+            memset(yd, 0, (size_t)y.len * esize(t));
+            CHECK_STATUS(call_bd(t, &x, xd, &y, yd, c->ax, c->ay, &o, od, NULL),
+                         BATCH_DOT_STATUS_OK);
+            opt.num_threads = 0;
+            CHECK_STATUS(call_bd(t, &x, xd, &y, yd, c->ax, c->ay, &o, od, &opt),
+                         BATCH_DOT_STATUS_OK);
+            opt.num_threads = 1;
+            CHECK_STATUS(call_bd(t, &x, xd, &y, yd, c->ax, c->ay, &o, od, &opt),
+                         BATCH_DOT_STATUS_OK);
+            free(xd);
+            free(yd);
+            free(od);
+        }
+    }
+    after = count_threads();
+    CHECKF(after == before, "threads before: %d, after: %d", before, after);
+}
+
+/* Results are right, and bitwise identical whatever num_threads is. */
+static void test_threads_bitwise(void)
+{
+    size_t bc;
+    int t;
+    for (bc = 0; bc < sizeof big_cases / sizeof big_cases[0]; bc++) {
+        const shape_case *c = &big_cases[bc].c;
+        for (t = F32; t <= F64; t++) {
+            batch_dot_layout x = make_layout(c->n, c->xs, big_cases[bc].xm);
+            batch_dot_layout y = make_layout(c->m, c->ys, big_cases[bc].ym);
+            batch_dot_layout o;
+            int64_t os[BATCH_DOT_MAX_NDIM];
+            int a0, a1, ond;
+            size_t es = esize(t), on;
+            void *xd, *yd;
+            unsigned char *first, *out;
+            const uint32_t nts[6] = {1, 2, 3, 4, 8, 64};
+            int64_t i;
+            size_t k;
+            batch_dot_options opt;
+
+            /* Exact values: compare with the reference, with threads. */
+            numeric_at(__FILE__, __LINE__, t, c, big_cases[bc].xm, big_cases[bc].ym,
+                       big_cases[bc].om, 0, 4);
+            /* Full-mantissa values: compare run against run. */
+            ref_axes(c->n, c->m, c->ax, c->ay, &a0, &a1);
+            ond = ref_out_shape(c->n, c->xs, c->m, c->ys, a0, a1, os);
+            o = make_layout(ond, os, out_modes[big_cases[bc].om]);
+            on = (size_t)o.len * es;
+            xd = xmalloc((size_t)x.len * es);
+            yd = xmalloc((size_t)y.len * es);
+            first = xmalloc(on);
+            out = xmalloc(on);
+            for (i = 0; i < x.len; i++) {
+                set_el(t, xd, i, rnd_real());
+            }
+            for (i = 0; i < y.len; i++) {
+                set_el(t, yd, i, rnd_real());
+            }
+            memset(first, 0, on);
+            CHECK_STATUS(call_bd(t, &x, xd, &y, yd, c->ax, c->ay, &o, first, NULL),
+                         BATCH_DOT_STATUS_OK);
+            batch_dot_options_init(&opt);
+            for (k = 0; k < sizeof nts / sizeof nts[0]; k++) {
+                opt.num_threads = nts[k];
+                memset(out, 0, on);
+                CHECK_STATUS(call_bd(t, &x, xd, &y, yd, c->ax, c->ay, &o, out, &opt),
+                             BATCH_DOT_STATUS_OK);
+                CHECKF(memcmp(first, out, on) == 0, "big case %d, %s, num_threads %u", (int)bc,
+                       type_name[t], (unsigned)nts[k]);
+            }
+            free(xd);
+            free(yd);
+            free(first);
+            free(out);
+        }
+    }
+}
+
+/* ------------------------------------------------------------------------ */
+/* batch_dot_infer_shape                                                     */
+/* ------------------------------------------------------------------------ */
+
+#define OUT_NDIM_CANARY 0x5EED
+#define OUT_SHAPE_CANARY ((int64_t)-777777)
+
+static void infer_at(const char *file, int line, int xn, const int64_t *xs, int yn,
+                     const int64_t *ys, int64_t ax, int64_t ay, int32_t want, int want_nd,
+                     const int64_t *want_shape)
+{
+    int32_t nd = OUT_NDIM_CANARY, st;
+    int64_t shape[BATCH_DOT_MAX_NDIM];
+    char msg[512];
+    size_t mlen;
+    int i, ok = 1;
+    for (i = 0; i < BATCH_DOT_MAX_NDIM; i++) {
+        shape[i] = OUT_SHAPE_CANARY;
+    }
+    st = batch_dot_infer_shape(xn, xs, yn, ys, ax, ay, &nd, shape);
+    note_status(st);
+    mlen = last_msg(msg, sizeof msg);
+    if (st != want) {
+        fail_at(file, line, "infer_shape: expected %s, got %s (message: \"%s\")",
+                batch_dot_status_string(want), batch_dot_status_string(st), msg);
+        return;
+    }
+    if (st != BATCH_DOT_STATUS_OK) {
+        ok = nd == OUT_NDIM_CANARY && mlen > 0;
+        for (i = 0; i < BATCH_DOT_MAX_NDIM; i++) {
+            ok = ok && shape[i] == OUT_SHAPE_CANARY;
+        }
+        if (!ok) {
+            fail_at(file, line, "infer_shape: %s, but out_ndim/out_shape written or no message",
+                    batch_dot_status_string(st));
+            return;
+        }
+    } else {
+        ok = nd == want_nd && mlen == 0;
+        for (i = 0; ok && i < want_nd; i++) {
+            ok = shape[i] == want_shape[i];
+        }
+        for (i = want_nd; ok && i < BATCH_DOT_MAX_NDIM; i++) {
+            ok = shape[i] == OUT_SHAPE_CANARY;
+        }
+        if (!ok) {
+            fail_at(file, line, "infer_shape: OK with ndim %d, wrong shape, entries past ndim "
+                    "written, or a message", (int)nd);
+            return;
+        }
+    }
+    n_pass++;
+}
+
+#define INFER_OK(xn, xs, yn, ys, ax, ay, on, os) \
+    infer_at(__FILE__, __LINE__, (xn), (xs), (yn), (ys), (ax), (ay), BATCH_DOT_STATUS_OK, (on), (os))
+#define INFER_ERR(xn, xs, yn, ys, ax, ay, want) \
+    infer_at(__FILE__, __LINE__, (xn), (xs), (yn), (ys), (ax), (ay), (want), 0, NULL)
+
+static void test_infer_shape(void)
+{
+    const int64_t U = BATCH_DOT_DIM_UNKNOWN, G40 = (int64_t)1 << 40;
+    int64_t ones16[BATCH_DOT_MAX_NDIM], big16[BATCH_DOT_MAX_NDIM], ones7[7];
+    int i;
+    int32_t nd = OUT_NDIM_CANARY;
+    int64_t shape[BATCH_DOT_MAX_NDIM];
+    for (i = 0; i < BATCH_DOT_MAX_NDIM; i++) {
+        ones16[i] = 1;
+        big16[i] = 1;
+    }
+    big16[1] = G40;
+    big16[2] = G40;
+    for (i = 0; i < 7; i++) {
+        ones7[i] = 1;
+    }
+
+    /* SPEC.md §1, §7, §9. */
+    INFER_OK(2, S(2, 2), 2, S(2, 2), 1, 1, 2, S(2, 1));
+    INFER_OK(2, S(100, 20), 3, S(100, 30, 20), 1, 2, 2, S(100, 30));
+    INFER_OK(3, S(32, 20, 1), 3, S(32, 30, 20), 1, 2, 3, S(32, 1, 30));
+    INFER_OK(4, S(8, 7, 4, 2), 4, S(8, 7, 2, 5), D, D, 5, S(8, 7, 4, 7, 5));
+    INFER_OK(2, S(3, 4), 2, S(3, 4), D, D, 2, S(3, 1));
+    INFER_OK(2, S(3, 4), 2, S(3, 4), -1, -1, 2, S(3, 1));
+    INFER_OK(2, S(3, 4), 3, S(3, 4, 5), D, D, 2, S(3, 5));
+    INFER_ERR(2, S(3, 4), 3, S(3, 5, 4), D, D, BATCH_DOT_STATUS_CONTRACTION_MISMATCH);
+    INFER_OK(3, S(3, 4, 5), 2, S(3, 5), D, D, 2, S(3, 4));
+    INFER_ERR(3, S(3, 4, 5), 2, S(3, 4), D, D, BATCH_DOT_STATUS_CONTRACTION_MISMATCH);
+    INFER_OK(3, S(3, 4, 5), 2, S(3, 4), 1, 1, 2, S(3, 5));
+    INFER_OK(3, S(3, 4, 5), 3, S(3, 6, 5), -1, -1, 3, S(3, 4, 6));
+    INFER_OK(4, S(2, 3, 4, 5), 4, S(2, 5, 6, 7), 3, 1, 5, S(2, 3, 4, 6, 7));
+    INFER_OK(4, S(2, 3, 4, 5), 4, S(2, 6, 5, 7), D, D, 5, S(2, 3, 4, 6, 7));
+    INFER_OK(5, S(2, 3, 4, 5, 6), 5, S(2, 2, 3, 4, 5), 2, 3, 7, S(2, 3, 5, 6, 2, 3, 5));
+    INFER_OK(4, S(2, 1, 2, 2), 4, S(2, 1, 2, 2), 2, 2, 5, S(2, 1, 2, 1, 2));
+    INFER_OK(3, S(1, 2, 1), 4, S(1, 2, 1, 16), 2, 2, 4, S(1, 2, 2, 16));
+    INFER_OK(4, S(1, 2, 6, 2), 4, S(1, 2, 2, 3), 3, 1, 5, S(1, 2, 6, 2, 3));
+    INFER_ERR(2, S(3, 4), 2, S(3, 4), 0, 0, BATCH_DOT_STATUS_BATCH_AXIS);
+    INFER_ERR(2, S(3, 4), 2, S(3, 4), 0, 1, BATCH_DOT_STATUS_BATCH_AXIS);
+    INFER_ERR(2, S(3, 4), 2, S(3, 4), 1, 0, BATCH_DOT_STATUS_BATCH_AXIS);
+    INFER_ERR(2, S(3, 4), 2, S(3, 4), -2, -2, BATCH_DOT_STATUS_BATCH_AXIS);
+    INFER_ERR(2, S(3, 4), 2, S(3, 4), 2, 2, BATCH_DOT_STATUS_INVALID_AXES);
+    INFER_ERR(2, S(3, 4), 2, S(3, 4), 1, 2, BATCH_DOT_STATUS_INVALID_AXES);
+    INFER_ERR(2, S(3, 4), 2, S(3, 4), -3, -3, BATCH_DOT_STATUS_INVALID_AXES);
+    INFER_ERR(3, S(3, 4, 5), 3, S(3, 5, 6), -4, -4, BATCH_DOT_STATUS_INVALID_AXES);
+    INFER_ERR(3, S(3, 5, 5), 3, S(3, 5, 5), 1, -5, BATCH_DOT_STATUS_INVALID_AXES);
+    INFER_ERR(2, S(3, 4), 2, S(5, 4), 1, 1, BATCH_DOT_STATUS_BATCH_MISMATCH);
+    INFER_ERR(2, S(1, 4), 2, S(2, 4), 1, 1, BATCH_DOT_STATUS_BATCH_MISMATCH);
+    INFER_ERR(1, S(3), 2, S(3, 4), 1, 1, BATCH_DOT_STATUS_INVALID_RANK);
+    INFER_ERR(0, NULL, 2, S(3, 4), 1, 1, BATCH_DOT_STATUS_INVALID_RANK);
+    INFER_ERR(2, S(3, 4), 0, NULL, D, D, BATCH_DOT_STATUS_INVALID_RANK);
+    INFER_OK(2, S(0, 4), 2, S(0, 4), 1, 1, 2, S(0, 1));
+    INFER_OK(2, S(3, 0), 2, S(3, 0), 1, 1, 2, S(3, 1));
+    INFER_OK(3, S(3, 0, 4), 3, S(3, 4, 5), D, D, 3, S(3, 0, 5));
+    INFER_OK(4, S(3, 2, 0, 0), 2, S(3, 0), 3, 1, 3, S(3, 2, 0));
+    INFER_OK(5, S(1, 1, 1, 1, 1), 5, S(1, 1, 1, 1, 1), 4, 4, 7, ones7);
+    INFER_ERR(4, S(2, 3, 3, 3), 3, S(2, 3, 3), -3, -3, BATCH_DOT_STATUS_BATCH_AXIS);
+    INFER_OK(4, S(2, 3, 4, 5), 3, S(2, 6, 5), -1, -1, 4, S(2, 3, 4, 6));
+    INFER_OK(3, S(2, 20, 1), 3, S(2, 30, 20), 1, 2, 3, S(2, 1, 30));
+    INFER_OK(3, S(4, 2, 3), 3, S(4, 5, 3), 2, 2, 3, S(4, 2, 5));
+    INFER_OK(2, S(4, 2), 3, S(4, 2, 3), 1, 1, 2, S(4, 3));
+    INFER_OK(3, S(4, 2, 3), 2, S(4, 3), 2, 1, 2, S(4, 2));
+    INFER_OK(3, S(1, 3, 2), 4, S(1, 1, 2, 3), -2, -1, 4, S(1, 2, 1, 2));
+    INFER_ERR(2, S(4, 5), 2, S(4, 6), -1, -1, BATCH_DOT_STATUS_CONTRACTION_MISMATCH);
+    INFER_ERR(2, S(3, 4), 2, S(3, 4), D, 1, BATCH_DOT_STATUS_INVALID_AXES);
+    INFER_ERR(2, S(3, 4), 2, S(3, 4), 1, D, BATCH_DOT_STATUS_INVALID_AXES);
+
+    /* BATCH_DOT_DIM_UNKNOWN (Keras 2.3's placeholder tests, and more). */
+    INFER_OK(4, S(U, 3, 4, 5), 4, S(U, 2, 3, 4), 2, 3, 5, S(U, 3, 5, 2, 3));
+    INFER_OK(4, S(U, 3, 4, 5), 3, S(U, 2, 4), 2, 2, 4, S(U, 3, 5, 2));
+    INFER_OK(3, S(U, 3, 4), 4, S(U, 2, 3, 4), 2, 3, 4, S(U, 3, 2, 3));
+    INFER_OK(3, S(U, 4, 3), 3, S(U, 3, 5), 2, 1, 3, S(U, 4, 5));
+    INFER_OK(2, S(U, 4), 3, S(U, 3, 4), 1, 2, 2, S(U, 3));
+    INFER_OK(2, S(U, 4), 2, S(U, 4), D, D, 2, S(U, 1));
+    INFER_OK(2, S(U, 4), 2, S(3, 4), 1, 1, 2, S(3, 1));
+    INFER_OK(2, S(3, 4), 2, S(U, 4), 1, 1, 2, S(3, 1));
+    INFER_OK(2, S(3, U), 2, S(3, 5), 1, 1, 2, S(3, 1));      /* contraction check skipped */
+    INFER_OK(3, S(3, U, 4), 3, S(3, 4, 5), 2, 1, 3, S(3, U, 5));
+    INFER_OK(3, S(U, 2, U), 3, S(U, U, U), 2, 1, 3, S(U, 2, U));
+    INFER_ERR(2, S(-2, 4), 2, S(3, 4), 1, 1, BATCH_DOT_STATUS_INVALID_SHAPE);
+    INFER_ERR(2, S(3, 4), 2, S(3, INT64_MIN), 1, 1, BATCH_DOT_STATUS_INVALID_SHAPE);
+    INFER_ERR(2, S(U, 4), 2, S(U, 5), 1, 1, BATCH_DOT_STATUS_CONTRACTION_MISMATCH);
+    INFER_ERR(2, S(U, 4), 2, S(U, 4), 0, 0, BATCH_DOT_STATUS_BATCH_AXIS);
+
+    /* Result rank, overflow. */
+    INFER_ERR(BATCH_DOT_MAX_NDIM, ones16, BATCH_DOT_MAX_NDIM, ones16, 1, 1, BATCH_DOT_STATUS_INVALID_RANK);
+    INFER_OK(10, ones16, 9, ones16, 1, 1, 16, ones16);
+    INFER_ERR(3, S(2, G40, 7), 3, S(2, 7, G40), 2, 1, BATCH_DOT_STATUS_OVERFLOW);
+    INFER_ERR(3, S(2, G40, 0), 3, S(2, 0, G40), 2, 1, BATCH_DOT_STATUS_OVERFLOW);
+    INFER_OK(3, S(2, G40, 5), 3, S(2, 5, 0), 2, 1, 3, S(2, G40, 0));
+    INFER_ERR(3, S(2, G40, G40), 2, S(2, G40), 2, 1, BATCH_DOT_STATUS_OVERFLOW);  /* x itself */
+    INFER_ERR(3, S(U, G40, 7), 3, S(U, 7, G40), 2, 1, BATCH_DOT_STATUS_OVERFLOW);
+    INFER_OK(3, S(U, (int64_t)1 << 31, 7), 3, S(U, 7, (int64_t)1 << 31), 2, 1, 3,
+             S(U, (int64_t)1 << 31, (int64_t)1 << 31));
+    INFER_OK(2, S(INT64_MAX, 1), 2, S(INT64_MAX, 1), 1, 1, 2, S(INT64_MAX, 1));
+
+    /* NULL pointers and ndim. */
+    INFER_ERR(2, NULL, 2, S(3, 4), 1, 1, BATCH_DOT_STATUS_NULL_POINTER);
+    INFER_ERR(2, S(3, 4), 2, NULL, 1, 1, BATCH_DOT_STATUS_NULL_POINTER);
+    INFER_ERR(17, S(3, 4), 2, S(3, 4), 1, 1, BATCH_DOT_STATUS_INVALID_RANK);
+    INFER_ERR(2, S(3, 4), -1, S(3, 4), 1, 1, BATCH_DOT_STATUS_INVALID_RANK);
+    INFER_ERR(INT32_MIN, NULL, 2, S(3, 4), 1, 1, BATCH_DOT_STATUS_INVALID_RANK);
+    for (i = 0; i < BATCH_DOT_MAX_NDIM; i++) {
+        shape[i] = OUT_SHAPE_CANARY;
+    }
+    CHECK_STATUS(batch_dot_infer_shape(2, S(3, 4), 2, S(3, 4), 1, 1, NULL, shape),
+                 BATCH_DOT_STATUS_NULL_POINTER);
+    CHECK(shape[0] == OUT_SHAPE_CANARY && shape[1] == OUT_SHAPE_CANARY);
+    CHECK_STATUS(batch_dot_infer_shape(2, S(3, 4), 2, S(3, 4), 1, 1, &nd, NULL),
+                 BATCH_DOT_STATUS_NULL_POINTER);
+    CHECK(nd == OUT_NDIM_CANARY);
+
+    /* The check order, pairwise (API.md's steps that apply to shapes). */
+    CHECK_STATUS(batch_dot_infer_shape(17, S(3, 4), 2, S(3, 4), 1, 1, NULL, shape),
+                 BATCH_DOT_STATUS_NULL_POINTER);
+    CHECK_STATUS(batch_dot_infer_shape(2, NULL, 17, S(3, 4), 1, 1, &nd, shape),
+                 BATCH_DOT_STATUS_NULL_POINTER);
+    INFER_ERR(17, S(3, 4), 2, S(-5, 4), 1, 1, BATCH_DOT_STATUS_INVALID_RANK);
+    INFER_ERR(1, S(-5), 2, S(3, 4), 1, 1, BATCH_DOT_STATUS_INVALID_RANK);
+    INFER_ERR(2, S(3, 4), 2, S(5, -3), 1, 1, BATCH_DOT_STATUS_INVALID_SHAPE);
+    INFER_ERR(2, S(3, 4), 2, S(5, 4), D, 1, BATCH_DOT_STATUS_BATCH_MISMATCH);
+    INFER_ERR(2, S(3, 4), 2, S(5, 4), 0, 0, BATCH_DOT_STATUS_BATCH_MISMATCH);
+    INFER_ERR(2, S(3, 4), 2, S(3, 4), D, 0, BATCH_DOT_STATUS_INVALID_AXES);
+    INFER_ERR(2, S(3, 4), 2, S(3, 4), 0, 7, BATCH_DOT_STATUS_BATCH_AXIS);
+    INFER_ERR(2, S(3, 4), 2, S(3, 4), 7, 0, BATCH_DOT_STATUS_BATCH_AXIS);
+    INFER_ERR(3, S(3, 4, 5), 2, S(3, 5), 3, 1, BATCH_DOT_STATUS_INVALID_AXES);
+    {
+        int64_t a[BATCH_DOT_MAX_NDIM], b[BATCH_DOT_MAX_NDIM];
+        memcpy(a, ones16, sizeof a);
+        memcpy(b, ones16, sizeof b);
+        a[1] = 2;
+        b[1] = 3;
+        INFER_ERR(BATCH_DOT_MAX_NDIM, a, BATCH_DOT_MAX_NDIM, b, 1, 1,
+                  BATCH_DOT_STATUS_CONTRACTION_MISMATCH); /* before result rank */
+    }
+    INFER_ERR(BATCH_DOT_MAX_NDIM, big16, BATCH_DOT_MAX_NDIM, ones16, 3, 1,
+              BATCH_DOT_STATUS_INVALID_RANK); /* result rank before overflow */
+    INFER_ERR(3, S(2, G40, G40), 3, S(2, 3, 1), 1, 1,
+              BATCH_DOT_STATUS_CONTRACTION_MISMATCH); /* contraction before overflow */
+}
+
+/* ------------------------------------------------------------------------ */
+/* batch_dot_layout_init_contiguous                                          */
+/* ------------------------------------------------------------------------ */
+
+static void fill_layout_canary(batch_dot_layout *l) { memset(l, 0x5A, sizeof *l); }
+
+static int layout_is_canary(const batch_dot_layout *l)
+{
+    batch_dot_layout c;
+    fill_layout_canary(&c);
+    return memcmp(l, &c, sizeof c) == 0;
+}
+
+static void init_contig_at(const char *file, int line, int nd, const int64_t *shape,
+                           int32_t want, const int64_t *want_strides, int64_t want_len)
+{
+    batch_dot_layout l;
+    int32_t st;
+    int i, ok = 1;
+    fill_layout_canary(&l);
+    st = batch_dot_layout_init_contiguous(&l, nd, shape);
+    note_status(st);
+    if (st != want) {
+        char msg[256];
+        last_msg(msg, sizeof msg);
+        fail_at(file, line, "layout_init_contiguous: expected %s, got %s (%s)",
+                batch_dot_status_string(want), batch_dot_status_string(st), msg);
+        return;
+    }
+    if (st != BATCH_DOT_STATUS_OK) {
+        if (!layout_is_canary(&l) || last_msg(NULL, 0) == 0) {
+            fail_at(file, line, "layout_init_contiguous: %s, but *layout written or no message",
+                    batch_dot_status_string(st));
+            return;
+        }
+        n_pass++;
+        return;
+    }
+    ok = l.ndim == nd && l.flags == 0 && l.offset == 0 && l.len == want_len &&
+         last_msg(NULL, 0) == 0;
+    for (i = 0; i < nd; i++) {
+        ok = ok && l.shape[i] == shape[i] && l.strides[i] == want_strides[i];
+    }
+    for (i = nd; i < BATCH_DOT_MAX_NDIM; i++) {
+        ok = ok && l.shape[i] == 0 && l.strides[i] == 0;
+    }
+    if (!ok) {
+        fail_at(file, line, "layout_init_contiguous: wrong layout (ndim %d, len %" PRId64
+                ", offset %" PRId64 ", flags %u)", (int)l.ndim, l.len, l.offset,
+                (unsigned)l.flags);
+        return;
+    }
+    /* It agrees with this harness's own C-order layouts. */
+    if (count_of(nd, shape) > 0) {
+        batch_dot_layout mine = lay_c(nd, shape);
+        if (memcmp(&mine, &l, sizeof l) != 0) {
+            fail_at(file, line, "layout_init_contiguous differs from the harness's C layout");
+            return;
+        }
+    }
+    n_pass++;
+}
+
+#define CONTIG_OK(nd, shape, strides, len) \
+    init_contig_at(__FILE__, __LINE__, (nd), (shape), BATCH_DOT_STATUS_OK, (strides), (len))
+#define CONTIG_ERR(nd, shape, want) init_contig_at(__FILE__, __LINE__, (nd), (shape), (want), NULL, 0)
+
+static void test_layout_init_contiguous(void)
+{
+    const int64_t G31 = (int64_t)1 << 31, G32 = (int64_t)1 << 32, G40 = (int64_t)1 << 40;
+    int64_t ones[BATCH_DOT_MAX_NDIM + 1], onest[BATCH_DOT_MAX_NDIM + 1];
+    batch_dot_layout l;
+    int i;
+    for (i = 0; i <= BATCH_DOT_MAX_NDIM; i++) {
+        ones[i] = 1;
+        onest[i] = 1;
+    }
+    CONTIG_OK(3, S(2, 3, 4), S(12, 4, 1), 24);
+    CONTIG_OK(2, S(2, 2), S(2, 1), 4);
+    CONTIG_OK(1, S(7), S(1), 7);
+    CONTIG_OK(0, NULL, NULL, 1);
+    CONTIG_OK(0, S(5), NULL, 1);
+    CONTIG_OK(BATCH_DOT_MAX_NDIM, ones, onest, 1);
+    /* Zero extents count as 1 in strides; len is 0. */
+    CONTIG_OK(3, S(2, 0, 3), S(3, 3, 1), 0);
+    CONTIG_OK(2, S(0, 5), S(5, 1), 0);
+    CONTIG_OK(3, S(4, 5, 0), S(5, 1, 1), 0);
+    CONTIG_OK(1, S(INT64_MAX), S(1), INT64_MAX);
+    CONTIG_OK(2, S(INT64_MAX, 1), S(1, 1), INT64_MAX);
+    CONTIG_OK(3, S(0, G31, G31 - 1), S((G31 - 1) * G31, G31 - 1, 1), 0);
+    /* Every stride fits and len is 0: the product of all extents (zeros
+     * counted as 1) is no stride and must not overflow the call. */
+    CONTIG_OK(3, S(G40, 0, G40), S(G40, G40, 1), 0);
+    /* Statuses. */
+    CONTIG_ERR(-1, S(2), BATCH_DOT_STATUS_INVALID_RANK);
+    CONTIG_ERR(-1, NULL, BATCH_DOT_STATUS_INVALID_RANK);
+    CONTIG_ERR(17, ones, BATCH_DOT_STATUS_INVALID_RANK);
+    CONTIG_ERR(INT32_MAX, ones, BATCH_DOT_STATUS_INVALID_RANK);
+    CONTIG_ERR(1, NULL, BATCH_DOT_STATUS_NULL_POINTER);
+    CONTIG_ERR(17, NULL, BATCH_DOT_STATUS_NULL_POINTER);   /* NULL before rank */
+    CONTIG_ERR(2, S(2, -1), BATCH_DOT_STATUS_INVALID_SHAPE);
+    CONTIG_ERR(1, S(INT64_MIN), BATCH_DOT_STATUS_INVALID_SHAPE);
+    CONTIG_ERR(2, S(G32, G32), BATCH_DOT_STATUS_OVERFLOW);
+    CONTIG_ERR(2, S(INT64_MAX, 2), BATCH_DOT_STATUS_OVERFLOW);
+    CONTIG_ERR(3, S(0, INT64_MAX, INT64_MAX), BATCH_DOT_STATUS_OVERFLOW); /* a stride */
+    CONTIG_ERR(3, S(G32, G32, -1), BATCH_DOT_STATUS_INVALID_SHAPE);       /* shape before overflow */
+    CHECK_STATUS(batch_dot_layout_init_contiguous(NULL, 2, S(2, 3)), BATCH_DOT_STATUS_NULL_POINTER);
+    CHECK_STATUS(batch_dot_layout_init_contiguous(NULL, 17, NULL), BATCH_DOT_STATUS_NULL_POINTER);
+    CHECK_STATUS(batch_dot_layout_init_contiguous(NULL, 2, S(-1, 3)), BATCH_DOT_STATUS_NULL_POINTER);
+    /* A layout it makes is accepted by the compute functions. */
+    fill_layout_canary(&l);
+    CHECK_STATUS(batch_dot_layout_init_contiguous(&l, 2, S(2, 2)), BATCH_DOT_STATUS_OK);
+    {
+        double xv[4] = {1, 2, 3, 4}, yv[4] = {5, 6, 7, 8}, od[2];
+        batch_dot_layout o;
+        CHECK_STATUS(batch_dot_layout_init_contiguous(&o, 2, S(2, 1)), BATCH_DOT_STATUS_OK);
+        CHECK_STATUS(batch_dot_f64(&l, xv, &l, yv, 1, 1, &o, od, NULL), BATCH_DOT_STATUS_OK);
+        CHECK(od[0] == 17.0 && od[1] == 53.0);
+    }
+}
+
+/* ------------------------------------------------------------------------ */
+/* last_error_message, status_string, versions                                */
+/* ------------------------------------------------------------------------ */
+
+static int32_t make_batch_error(int64_t bx, int64_t by)
+{
+    int32_t nd;
+    int64_t shape[BATCH_DOT_MAX_NDIM];
+    int64_t xs[2], ys[2];
+    int32_t st;
+    xs[0] = bx;
+    xs[1] = 4;
+    ys[0] = by;
+    ys[1] = 4;
+    st = batch_dot_infer_shape(2, xs, 2, ys, 1, 1, &nd, shape);
+    return st;
+}
+
+typedef struct {
+    size_t fresh_len;
+    char fresh_buf[8];
+    int32_t status;
+    char msg[256];
+    int32_t status_after_arm;
+} thread_result;
+
+static void *thread_fresh(void *p)
+{
+    thread_result *r = p;
+    memset(r->fresh_buf, 'X', sizeof r->fresh_buf);
+    r->fresh_len = batch_dot_last_error_message(r->fresh_buf, sizeof r->fresh_buf);
+    r->status = make_batch_error(7, 8);
+    batch_dot_last_error_message(r->msg, sizeof r->msg);
+    return NULL;
+}
+
+static void test_last_error(void)
+{
+    const char *want = "Cannot do batch_dot on inputs with different batch sizes. Received "
+                       "inputs with shapes (3, 4) and (5, 4).";
+    size_t n = strlen(want), got;
+    char buf[512], small[16];
+    pthread_t th;
+    thread_result r;
+    int32_t nd;
+    int64_t shape[BATCH_DOT_MAX_NDIM];
+    oc_t c;
+    batch_dot_layout l;
+
+    /* A fresh thread reads "" (this one may have made calls already). */
+    memset(&r, 0, sizeof r);
+    CHECK(pthread_create(&th, NULL, thread_fresh, &r) == 0);
+    CHECK(pthread_join(th, NULL) == 0);
+    CHECK(r.fresh_len == 0 && r.fresh_buf[0] == '\0' && r.fresh_buf[1] == 'X');
+    CHECK(r.status == BATCH_DOT_STATUS_BATCH_MISMATCH);
+    CHECK(strcmp(r.msg, "Cannot do batch_dot on inputs with different batch sizes. Received "
+                        "inputs with shapes (7, 4) and (8, 4).") == 0);
+
+    /* The full message, in Keras's words. */
+    CHECK_STATUS(make_batch_error(3, 5), BATCH_DOT_STATUS_BATCH_MISMATCH);
+    memset(buf, 'X', sizeof buf);
+    got = batch_dot_last_error_message(buf, sizeof buf);
+    CHECK(got == n);
+    CHECK(strcmp(buf, want) == 0);
+    CHECK(buf[n + 1] == 'X');
+
+    /* The message is per thread: another thread's error did not touch it,
+     * and this thread's error does not show there (r.msg above). */
+    memset(&r, 0, sizeof r);
+    CHECK(pthread_create(&th, NULL, thread_fresh, &r) == 0);
+    CHECK(pthread_join(th, NULL) == 0);
+    CHECK(r.fresh_len == 0);
+    got = batch_dot_last_error_message(buf, sizeof buf);
+    CHECK(got == n && strcmp(buf, want) == 0);
+
+    /* snprintf-style truncation. */
+    CHECK(batch_dot_last_error_message(NULL, 0) == n);
+    CHECK(batch_dot_last_error_message(NULL, 100) == n);
+    memset(small, 'X', sizeof small);
+    CHECK(batch_dot_last_error_message(small, 0) == n);
+    CHECK(small[0] == 'X');
+    CHECK(batch_dot_last_error_message(small, 1) == n);
+    CHECK(small[0] == '\0' && small[1] == 'X');
+    memset(small, 'X', sizeof small);
+    CHECK(batch_dot_last_error_message(small, 5) == n);
+    CHECK(memcmp(small, "Cann", 4) == 0 && small[4] == '\0' && small[5] == 'X');
+    memset(buf, 'X', sizeof buf);
+    CHECK(batch_dot_last_error_message(buf, n) == n);
+    CHECK(strncmp(buf, want, n - 1) == 0 && buf[n - 1] == '\0' && buf[n] == 'X');
+    memset(buf, 'X', sizeof buf);
+    CHECK(batch_dot_last_error_message(buf, n + 1) == n);
+    CHECK(strcmp(buf, want) == 0 && buf[n + 1] == 'X');
+
+    /* Functions that return no status leave the message alone. */
+    (void)batch_dot_status_string(BATCH_DOT_STATUS_OK);
+    (void)batch_dot_status_string(99);
+    (void)batch_dot_version_string();
+    (void)batch_dot_version();
+    (void)batch_dot_abi_version();
+    {
+        batch_dot_options o;
+        batch_dot_options_init(&o);
+        batch_dot_options_init(NULL);
+    }
+    got = batch_dot_last_error_message(buf, sizeof buf);
+    CHECK(got == n && strcmp(buf, want) == 0);
+
+    /* Every status-returning function clears it on success. */
+    CHECK_STATUS(batch_dot_infer_shape(2, S(3, 4), 2, S(3, 4), 1, 1, &nd, shape),
+                 BATCH_DOT_STATUS_OK);
+    memset(buf, 'X', sizeof buf);
+    CHECK(batch_dot_last_error_message(buf, sizeof buf) == 0 && buf[0] == '\0');
+    CHECK_STATUS(make_batch_error(3, 5), BATCH_DOT_STATUS_BATCH_MISMATCH);
+    CHECK_STATUS(batch_dot_layout_init_contiguous(&l, 2, S(3, 4)), BATCH_DOT_STATUS_OK);
+    CHECK(batch_dot_last_error_message(NULL, 0) == 0);
+    CHECK_STATUS(make_batch_error(3, 5), BATCH_DOT_STATUS_BATCH_MISMATCH);
+    c = base_case();
+    expect_case_t(__FILE__, __LINE__, "success after an error clears the message (f32)", F32, &c,
+                  BATCH_DOT_STATUS_OK);
+    CHECK_STATUS(make_batch_error(3, 5), BATCH_DOT_STATUS_BATCH_MISMATCH);
+    expect_case_t(__FILE__, __LINE__, "success after an error clears the message (f64)", F64, &c,
+                  BATCH_DOT_STATUS_OK);
+
+    /* ... and replaces it on failure. */
+    CHECK_STATUS(make_batch_error(3, 5), BATCH_DOT_STATUS_BATCH_MISMATCH);
+    CHECK_STATUS(batch_dot_layout_init_contiguous(&l, 1, S(-3)), BATCH_DOT_STATUS_INVALID_SHAPE);
+    got = batch_dot_last_error_message(buf, sizeof buf);
+    CHECK(got > 0 && got == strlen(buf) && strstr(buf, "-3") != NULL &&
+          strstr(buf, "batch sizes") == NULL);
+
+    /* Messages name the values (API.md's example, from both entries). */
+    {
+        const char *cm = "Cannot do batch_dot on inputs with shapes (2, 3) and (2, 4) with "
+                         "axes=[1, 1]. x.shape[1] != y.shape[1] (3 != 4).";
+        CHECK_STATUS(batch_dot_infer_shape(2, S(2, 3), 2, S(2, 4), 1, 1, &nd, shape),
+                     BATCH_DOT_STATUS_CONTRACTION_MISMATCH);
+        batch_dot_last_error_message(buf, sizeof buf);
+        CHECK(strcmp(buf, cm) == 0);
+        c = base_case();
+        c.x = lay_c(2, S(2, 3));
+        c.y = lay_c(2, S(2, 4));
+        c.o = lay_c(2, S(2, 1));
+        c.ax = c.ay = 1;
+        expect_case_t(__FILE__, __LINE__, "contraction mismatch", F32, &c,
+                      BATCH_DOT_STATUS_CONTRACTION_MISMATCH);
+        batch_dot_last_error_message(buf, sizeof buf);
+        CHECK(strcmp(buf, cm) == 0);
+        CHECK_STATUS(batch_dot_infer_shape(1, S(3), 2, S(3, 4), 1, 1, &nd, shape),
+                     BATCH_DOT_STATUS_INVALID_RANK);
+        batch_dot_last_error_message(buf, sizeof buf);
+        CHECK(strcmp(buf, "Cannot do batch_dot on inputs with rank < 2. Received inputs with "
+                          "shapes (3,) and (3, 4).") == 0);
+        c = base_case();
+        c.x.flags = 4;
+        expect_case_t(__FILE__, __LINE__, "x.flags", F64, &c, BATCH_DOT_STATUS_INVALID_ARGUMENT);
+        batch_dot_last_error_message(buf, sizeof buf);
+        CHECK(strstr(buf, "flags") != NULL);
+    }
+}
+
+static void test_status_strings_and_versions(void)
+{
+    static const struct {
+        int32_t value;
+        const char *name;
+    } names[] = {
+#define ST(x) {x, #x}
+        ST(BATCH_DOT_STATUS_OK),
+        ST(BATCH_DOT_STATUS_NULL_POINTER),
+        ST(BATCH_DOT_STATUS_INVALID_RANK),
+        ST(BATCH_DOT_STATUS_INVALID_AXES),
+        ST(BATCH_DOT_STATUS_BATCH_AXIS),
+        ST(BATCH_DOT_STATUS_BATCH_MISMATCH),
+        ST(BATCH_DOT_STATUS_CONTRACTION_MISMATCH),
+        ST(BATCH_DOT_STATUS_INVALID_SHAPE),
+        ST(BATCH_DOT_STATUS_OUTPUT_SHAPE),
+        ST(BATCH_DOT_STATUS_OUT_OF_BOUNDS),
+        ST(BATCH_DOT_STATUS_OVERFLOW),
+        ST(BATCH_DOT_STATUS_ALIASING),
+        ST(BATCH_DOT_STATUS_INVALID_ARGUMENT),
+        ST(BATCH_DOT_STATUS_ALLOCATION),
+        ST(BATCH_DOT_STATUS_INTERNAL),
+#undef ST
+    };
+    const int32_t unknown[] = {15, 16, 99, -1, INT32_MIN, INT32_MAX};
+    char v[64];
+    size_t i;
+    for (i = 0; i < sizeof names / sizeof names[0]; i++) {
+        const char *s = batch_dot_status_string(names[i].value);
+        CHECK(names[i].value == (int32_t)i); /* 0..14, never renumbered */
+        CHECKF(s != NULL && strcmp(s, names[i].name) == 0, "status %d: \"%s\"",
+               (int)names[i].value, s ? s : "(null)");
+        CHECK(s == batch_dot_status_string(names[i].value)); /* static */
+    }
+    for (i = 0; i < sizeof unknown / sizeof unknown[0]; i++) {
+        const char *s = batch_dot_status_string(unknown[i]);
+        CHECK(s != NULL && strcmp(s, "BATCH_DOT_STATUS_UNKNOWN") == 0);
+    }
+
+    snprintf(v, sizeof v, "%d.%d.%d", BATCH_DOT_VERSION_MAJOR, BATCH_DOT_VERSION_MINOR,
+             BATCH_DOT_VERSION_PATCH);
+    CHECK(batch_dot_version_string() != NULL && strcmp(batch_dot_version_string(), v) == 0);
+    CHECK(batch_dot_version() == (((uint32_t)BATCH_DOT_VERSION_MAJOR << 16) |
+                                  ((uint32_t)BATCH_DOT_VERSION_MINOR << 8) |
+                                  (uint32_t)BATCH_DOT_VERSION_PATCH));
+    CHECK(batch_dot_abi_version() == BATCH_DOT_ABI_VERSION);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Threads: concurrent calls, per-thread messages                             */
+/* ------------------------------------------------------------------------ */
+
+typedef struct {
+    int id;
+    int failures;
+} worker_arg;
+
+static void *worker(void *p)
+{
+    worker_arg *a = p;
+    int it, b, i, j, k;
+    char msg[256], want[256];
+    double xv[2 * 3 * 5], yv[2 * 5 * 4], od[2 * 3 * 4];
+    batch_dot_layout x = lay_c(3, S(2, 3, 5)), y = lay_c(3, S(2, 5, 4)), o = lay_c(3, S(2, 3, 4));
+    for (i = 0; i < 30; i++) {
+        xv[i] = (i * (a->id + 3)) % 7 - 3;
+    }
+    for (i = 0; i < 40; i++) {
+        yv[i] = (i + a->id) % 5 - 2;
+    }
+    for (it = 0; it < 40; it++) {
+        int32_t st = make_batch_error(a->id + 2, a->id + 100);
+        snprintf(want, sizeof want, "Cannot do batch_dot on inputs with different batch sizes. "
+                 "Received inputs with shapes (%d, 4) and (%d, 4).", a->id + 2, a->id + 100);
+        batch_dot_last_error_message(msg, sizeof msg);
+        if (st != BATCH_DOT_STATUS_BATCH_MISMATCH || strcmp(msg, want) != 0) {
+            a->failures++;
+        }
+        memset(od, 0, sizeof od);
+        if (batch_dot_f64(&x, xv, &y, yv, 2, 1, &o, od, NULL) != BATCH_DOT_STATUS_OK ||
+            batch_dot_last_error_message(NULL, 0) != 0) {
+            a->failures++;
+            continue;
+        }
+        for (b = 0; b < 2; b++) {
+            for (i = 0; i < 3; i++) {
+                for (j = 0; j < 4; j++) {
+                    double s = 0;
+                    for (k = 0; k < 5; k++) {
+                        s += xv[b * 15 + i * 5 + k] * yv[b * 20 + k * 4 + j];
+                    }
+                    if (od[b * 12 + i * 4 + j] != s) {
+                        a->failures++;
+                    }
+                }
+            }
+        }
+    }
+    return NULL;
+}
+
+static void test_threads(void)
+{
+    enum { NT = 4 };
+    pthread_t th[NT];
+    worker_arg args[NT];
+    int i;
+    for (i = 0; i < NT; i++) {
+        args[i].id = i;
+        args[i].failures = 0;
+        CHECK(pthread_create(&th[i], NULL, worker, &args[i]) == 0);
+    }
+    for (i = 0; i < NT; i++) {
+        CHECK(pthread_join(th[i], NULL) == 0);
+        CHECKF(args[i].failures == 0, "thread %d: %d failures", i, args[i].failures);
+    }
+}
+
+/* ------------------------------------------------------------------------ */
+/* A panic inside the library: BATCH_DOT_STATUS_INTERNAL                      */
+/* ------------------------------------------------------------------------ */
+
+static void *thread_call_ok(void *p)
+{
+    thread_result *r = p;
+    int32_t nd;
+    int64_t shape[BATCH_DOT_MAX_NDIM];
+    r->status_after_arm = batch_dot_infer_shape(2, S(3, 4), 2, S(3, 4), 1, 1, &nd, shape);
+    return NULL;
+}
+
+static void test_panic(void)
+{
+    char buf[512];
+    int32_t nd;
+    int64_t shape[BATCH_DOT_MAX_NDIM];
+    int i, ok;
+    oc_t c;
+    batch_dot_layout l;
+    pthread_t th;
+    thread_result r;
+
+    if (!batch_dot_testing_arm_panic) {
+        skip("panic test: batch_dot_testing_arm_panic is absent (library built without the "
+             "`testing` feature); BATCH_DOT_STATUS_INTERNAL not produced");
+        return;
+    }
+    panic_tested = 1;
+    /* The compute entries: INTERNAL, a message, nothing written. */
+    c = base_case();
+    batch_dot_testing_arm_panic();
+    expect_case_t(__FILE__, __LINE__, "armed panic", F32, &c, BATCH_DOT_STATUS_INTERNAL);
+    batch_dot_last_error_message(buf, sizeof buf);
+    CHECK(strstr(buf, "panic") != NULL);
+    expect_case_t(__FILE__, __LINE__, "the next call after a panic", F32, &c, BATCH_DOT_STATUS_OK);
+    batch_dot_testing_arm_panic();
+    expect_case_t(__FILE__, __LINE__, "armed panic", F64, &c, BATCH_DOT_STATUS_INTERNAL);
+    expect_case_t(__FILE__, __LINE__, "the next call after a panic", F64, &c, BATCH_DOT_STATUS_OK);
+
+    /* infer_shape: nothing written. */
+    nd = OUT_NDIM_CANARY;
+    for (i = 0; i < BATCH_DOT_MAX_NDIM; i++) {
+        shape[i] = OUT_SHAPE_CANARY;
+    }
+    batch_dot_testing_arm_panic();
+    CHECK_STATUS(batch_dot_infer_shape(2, S(3, 4), 2, S(3, 4), 1, 1, &nd, shape),
+                 BATCH_DOT_STATUS_INTERNAL);
+    ok = nd == OUT_NDIM_CANARY;
+    for (i = 0; i < BATCH_DOT_MAX_NDIM; i++) {
+        ok = ok && shape[i] == OUT_SHAPE_CANARY;
+    }
+    CHECK(ok);
+    CHECK(batch_dot_last_error_message(NULL, 0) > 0);
+
+    /* layout_init_contiguous: *layout untouched. Functions that return no
+     * status do not consume the armed panic. */
+    batch_dot_testing_arm_panic();
+    (void)batch_dot_status_string(1);
+    (void)batch_dot_version();
+    batch_dot_options_init(NULL);
+    (void)batch_dot_last_error_message(NULL, 0);
+    fill_layout_canary(&l);
+    CHECK_STATUS(batch_dot_layout_init_contiguous(&l, 2, S(3, 4)), BATCH_DOT_STATUS_INTERNAL);
+    CHECK(layout_is_canary(&l));
+    CHECK_STATUS(batch_dot_layout_init_contiguous(&l, 2, S(3, 4)), BATCH_DOT_STATUS_OK);
+
+    /* Arming is per thread. */
+    batch_dot_testing_arm_panic();
+    memset(&r, 0, sizeof r);
+    r.status_after_arm = -1;
+    CHECK(pthread_create(&th, NULL, thread_call_ok, &r) == 0);
+    CHECK(pthread_join(th, NULL) == 0);
+    CHECK(r.status_after_arm == BATCH_DOT_STATUS_OK);
+    CHECK_STATUS(batch_dot_infer_shape(2, S(3, 4), 2, S(3, 4), 1, 1, &nd, shape),
+                 BATCH_DOT_STATUS_INTERNAL);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Entry points                                                              */
+/* ------------------------------------------------------------------------ */
+
+static void test_status_coverage(void)
+{
+    int s;
+    for (s = 0; s <= BATCH_DOT_STATUS_INTERNAL; s++) {
+        int seen = (seen_status >> s) & 1u;
+        if (s == BATCH_DOT_STATUS_ALLOCATION) {
+            continue; /* unreachable: see the note above */
+        }
+        if (s == BATCH_DOT_STATUS_INTERNAL && !batch_dot_testing_arm_panic) {
+            continue; /* skipped above */
+        }
+        CHECKF(seen, "never produced: %s", batch_dot_status_string(s));
+    }
+}
+
+/* 1 when the last run had the testing hook and ran the panic test. */
+int batch_dot_c_harness_panic_tested(void) { return panic_tested; }
+
+int batch_dot_c_harness(void)
+{
+    n_pass = n_fail = n_skip = panic_tested = 0;
+    seen_status = 0;
+    rng_state = 12345u;
+
+    test_default_single_thread(); /* before any call that asks for threads */
+    test_status_strings_and_versions();
+    test_last_error();
+    test_options();
+    test_layout_init_contiguous();
+    test_infer_shape();
+    test_compute_statuses();
+    test_check_order();
+    test_seed_values();
+    test_numeric_matrix();
+    test_ieee();
+    test_ignored_fields_and_empty();
+    test_threads_bitwise();
+    test_threads();
+    test_panic();
+    test_status_coverage();
+
+    if (n_skip > 0) {
+        printf("%d skipped (see the SKIP lines)\n", n_skip);
+    }
+    printf("%d passed, %d failed\n", n_pass, n_fail);
+    fflush(stdout);
+    return n_fail;
+}
+
+#ifdef BATCH_DOT_HARNESS_MAIN
+int main(void)
+{
+    return batch_dot_c_harness() == 0 ? 0 : 1;
+}
+#endif

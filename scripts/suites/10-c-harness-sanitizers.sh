@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Builds the C test harness (c_tests/harness.c) as a standalone program with
+# AddressSanitizer and UndefinedBehaviorSanitizer against the release
+# libbatch_dot.so, and runs it. Any sanitizer report, or any failed check
+# (the harness's closing `N passed, N failed` line), fails the suite. The
+# release library has no `testing` feature, so the harness skips its panic
+# test (and says so).
+source "$(dirname "$0")/../lib.sh"
+cd "$ROOT"
+need_apt gcc libc6-dev
+
+lib=$(build_release)
+work="$ROOT/target/c-harness"
+mkdir -p "$work/lib"
+# The .so's SONAME is libbatch_dot.so.<ABI>: give the loader that name.
+ln -sf "$lib/libbatch_dot.so" "$work/lib/libbatch_dot.so"
+ln -sf "$lib/libbatch_dot.so" "$work/lib/libbatch_dot.so.0"
+
+bin="$work/harness-asan-ubsan"
+gcc -std=c11 -Wall -Wextra -Werror -pedantic -DBATCH_DOT_HARNESS_MAIN \
+  -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer -g -O1 \
+  -I include c_tests/harness.c -o "$bin" \
+  -L "$work/lib" -Wl,-rpath,"$work/lib" -lbatch_dot -pthread -lm
+
+log "running $bin"
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:halt_on_error=1:detect_stack_use_after_return=1 \
+UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  "$bin"
