@@ -191,7 +191,21 @@ pub fn prepare(
         }
     }
     let threads = threads(options.map_or(0, |o| o.num_threads));
-    let plan = reach[2].map(|_| plan::build(x, y, out, &c));
+    // An input with no elements (K = 0 while out has elements) reaches
+    // nothing, so its offset and strides were never checked and may be
+    // anything (i64::MAX, say): the plan gets zeros instead, so that no
+    // arithmetic on them can overflow (tests/hardening.rs,
+    // k0_inputs_with_unchecked_strides).
+    let checked = |l: &batch_dot_layout, r: &Option<Reach>| {
+        let mut l = *l;
+        if r.is_none() {
+            l.offset = 0;
+            l.strides = [0; BATCH_DOT_MAX_NDIM];
+        }
+        l
+    };
+    let (xc, yc) = (checked(x, &reach[0]), checked(y, &reach[1]));
+    let plan = reach[2].map(|_| plan::build(&xc, &yc, out, &c));
     debug_assert!(od.len() <= BATCH_DOT_MAX_NDIM);
     Ok(Prepared { plan, threads })
 }

@@ -451,10 +451,19 @@ mod tests {
         assert_eq!(l.len, 0);
         let l = contiguous(&[2, 3, 4]).unwrap();
         assert_eq!((&l.strides[..3], l.len), (&[12, 4, 1][..], 24));
-        assert!(matches!(contiguous(&[2, 1 << 62, 4]), Err(Error::Overflow(_))));
-        assert!(matches!(contiguous(&[1 << 32, 1 << 32]), Err(Error::Overflow(_))));
-        assert!(matches!(contiguous(&[1 << 32, 1 << 31]), Err(Error::Overflow(_))));
-        assert!(matches!(contiguous(&[1 << 32, 1 << 30]), Ok(_)));
+        assert!(matches!(
+            contiguous(&[2, 1 << 62, 4]),
+            Err(Error::Overflow(_))
+        ));
+        assert!(matches!(
+            contiguous(&[1 << 32, 1 << 32]),
+            Err(Error::Overflow(_))
+        ));
+        assert!(matches!(
+            contiguous(&[1 << 32, 1 << 31]),
+            Err(Error::Overflow(_))
+        ));
+        assert!(contiguous(&[1 << 32, 1 << 30]).is_ok());
     }
 
     #[test]

@@ -1,7 +1,35 @@
-//! Thread counts. With default options every call runs on the caller's
-//! thread alone.
+//! Thread counts and the library's small persistent thread pool.
+//!
+//! With default options every call runs on the caller's thread alone and no
+//! thread is ever started. The pool is created by the first call that is
+//! allowed more than one thread *and* has enough work to use them; its
+//! workers then live until the process exits (they are never joined).
+//!
+//! How a parallel call runs: the caller publishes a job (a borrowed closure
+//! over chunk indices) under a new epoch, wakes sleeping workers, and claims
+//! chunks itself from a shared ticket (`epoch << 32 | next chunk`, advanced
+//! by compare-and-swap, so a worker holding a stale job can never claim a
+//! chunk of a newer one). It returns only when every chunk has finished, so
+//! the borrowed job outlives every use. The caller can always finish all
+//! chunks alone: when the pool is busy with another caller's job, or has no
+//! workers (spawn failed, or after `fork`), the call simply runs on the
+//! caller's thread. Which thread runs a chunk never changes results: chunks
+//! are independent output blocks computed by the same code.
+//!
+//! Idle workers spin briefly (about 0.2 ms, yielding the CPU now and then)
+//! for the next job, then sleep on a condition variable; a caller waiting
+//! for its workers spins briefly, yields, then sleeps. A worker that panics inside a chunk records it; the
+//! caller then panics after all chunks have finished (the C boundary turns
+//! that into BATCH_DOT_STATUS_INTERNAL).
+//!
+//! `dlclose`: workers execute the library's code forever, so a process that
+//! ever ran a multi-threaded call must not unload the library (see
+//! docs/PERFORMANCE.md). With default options no worker exists.
 
-use std::sync::OnceLock;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Condvar, Mutex, OnceLock};
+use std::time::{Duration, Instant};
 
 /// The default thread count: 1, unless `BATCH_DOT_NUM_THREADS` holds a
 /// positive integer. Read once, at first need.
@@ -18,8 +46,243 @@ pub fn parse_threads(v: Option<&str>) -> usize {
         .min(1024)
 }
 
+/// CPUs this process may use (at least 1), read once.
+pub fn cpus() -> usize {
+    static N: OnceLock<usize> = OnceLock::new();
+    *N.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+}
+
+/// Most workers the pool ever starts.
+const MAX_WORKERS: usize = 63;
+/// How long an idle worker spins (yielding now and then) before it sleeps.
+const WORKER_SPIN: Duration = Duration::from_micros(200);
+/// How long a caller waiting for workers yields before it sleeps.
+const CALLER_YIELD: Duration = Duration::from_micros(500);
+
+/// A borrowed job, lifetime erased: valid while its epoch's chunks run.
+#[derive(Clone, Copy)]
+struct JobRef(*const (dyn Fn(usize, usize) + Sync));
+// SAFETY: the closure is Sync, and the pointer is dereferenced only while
+// the publishing caller waits for the job to finish (module docs).
+unsafe impl Send for JobRef {}
+
+struct State {
+    epoch: u32,
+    job: Option<JobRef>,
+    chunks: usize,
+    /// Threads the job may use (the caller included), and how many have
+    /// joined it so far: a worker joining as number `threads` or later
+    /// stays out, so a call never runs on more threads than it allows.
+    threads: usize,
+    joined: usize,
+    workers: usize,
+    sleeping: usize,
+}
+
+struct Pool {
+    state: Mutex<State>,
+    wake: Condvar,
+    finished: Condvar,
+    /// `epoch << 32 | next unclaimed chunk`.
+    ticket: AtomicU64,
+    done: AtomicUsize,
+    panicked: AtomicBool,
+    /// Held by the one caller whose job the pool runs.
+    busy: Mutex<()>,
+}
+
+fn pool() -> &'static Pool {
+    static POOL: OnceLock<Pool> = OnceLock::new();
+    POOL.get_or_init(|| Pool {
+        state: Mutex::new(State {
+            epoch: 0,
+            job: None,
+            chunks: 0,
+            threads: 0,
+            joined: 0,
+            workers: 0,
+            sleeping: 0,
+        }),
+        wake: Condvar::new(),
+        finished: Condvar::new(),
+        ticket: AtomicU64::new(0),
+        done: AtomicUsize::new(0),
+        panicked: AtomicBool::new(false),
+        busy: Mutex::new(()),
+    })
+}
+
+/// Number of pool workers started so far (0 until a call asks for threads).
+pub fn pool_workers() -> usize {
+    match POOL_STARTED.load(Ordering::Acquire) {
+        false => 0,
+        true => lock(&pool().state).workers,
+    }
+}
+
+static POOL_STARTED: AtomicBool = AtomicBool::new(false);
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Runs `f(c, slot)` for every chunk `c` in `0..chunks`, each exactly once,
+/// on the caller's thread (slot 0) and up to `threads - 1` pool workers
+/// (slots `1..threads`), which claim chunks as they go; returns when all
+/// are done. A slot is used by one thread at a time. Panics (after every
+/// chunk has finished) if a chunk panicked.
+pub fn parallel(chunks: usize, threads: usize, f: &(dyn Fn(usize, usize) + Sync)) {
+    if chunks <= 1 || threads <= 1 {
+        for i in 0..chunks {
+            f(i, 0);
+        }
+        return;
+    }
+    let p = pool();
+    let Ok(_busy) = p.busy.try_lock() else {
+        // Another caller's job is running: do this one alone.
+        for i in 0..chunks {
+            f(i, 0);
+        }
+        return;
+    };
+    POOL_STARTED.store(true, Ordering::Release);
+    let epoch = {
+        let mut st = lock(&p.state);
+        let want = (threads - 1).min(chunks - 1).min(MAX_WORKERS);
+        while st.workers < want {
+            let spawned = std::thread::Builder::new()
+                .name("batch_dot-worker".into())
+                .spawn(worker);
+            if spawned.is_err() {
+                break; // fewer workers: the caller does the rest
+            }
+            st.workers += 1;
+        }
+        st.epoch = st.epoch.wrapping_add(1);
+        // SAFETY (lifetime erasure, same fat-pointer layout): the job is
+        // only dereferenced by whoever claims a chunk of this epoch, and this
+        // function does not return before every chunk of this epoch has
+        // finished.
+        let job = unsafe {
+            core::mem::transmute::<
+                &(dyn Fn(usize, usize) + Sync),
+                *const (dyn Fn(usize, usize) + Sync + 'static),
+            >(f)
+        };
+        st.job = Some(JobRef(job));
+        st.chunks = chunks;
+        st.threads = threads;
+        st.joined = 1; // the caller
+        p.done.store(0, Ordering::Relaxed);
+        p.ticket.store((st.epoch as u64) << 32, Ordering::Release);
+        if st.sleeping > 0 {
+            p.wake.notify_all();
+        }
+        st.epoch
+    };
+    claim_and_run(p, epoch, f, chunks, 0);
+    // Wait for the chunks other threads claimed.
+    // (Spin briefly, then yield the CPU, then sleep: a waiting caller must
+    // not take time from a worker that shares its CPU.)
+    let t0 = Instant::now();
+    let mut spins = 0u32;
+    while p.done.load(Ordering::Acquire) < chunks {
+        spins = spins.wrapping_add(1);
+        if spins < 256 {
+            std::hint::spin_loop();
+            continue;
+        }
+        if t0.elapsed() < CALLER_YIELD {
+            std::thread::yield_now();
+            continue;
+        }
+        let mut st = lock(&p.state);
+        while p.done.load(Ordering::Acquire) < chunks {
+            st = p.finished.wait(st).unwrap_or_else(|e| e.into_inner());
+        }
+        break;
+    }
+    lock(&p.state).job = None;
+    if p.panicked.swap(false, Ordering::AcqRel) {
+        panic!("batch_dot: a worker thread panicked");
+    }
+}
+
+/// Claims chunks of `epoch` until none is left, running each as `slot`.
+fn claim_and_run(
+    p: &Pool,
+    epoch: u32,
+    f: &(dyn Fn(usize, usize) + Sync),
+    chunks: usize,
+    slot: usize,
+) {
+    loop {
+        let t = p.ticket.load(Ordering::Acquire);
+        let (e, i) = ((t >> 32) as u32, (t & 0xffff_ffff) as usize);
+        if e != epoch || i >= chunks {
+            return;
+        }
+        if p.ticket
+            .compare_exchange_weak(t, t + 1, Ordering::AcqRel, Ordering::Acquire)
+            .is_err()
+        {
+            continue;
+        }
+        if catch_unwind(AssertUnwindSafe(|| f(i, slot))).is_err() {
+            p.panicked.store(true, Ordering::Release);
+        }
+        if p.done.fetch_add(1, Ordering::AcqRel) + 1 == chunks {
+            let _st = lock(&p.state);
+            p.finished.notify_all();
+        }
+    }
+}
+
+fn worker() {
+    let p = pool();
+    let mut seen = lock(&p.state).epoch;
+    loop {
+        // Spin a little for the next epoch, then sleep.
+        let t0 = Instant::now();
+        let mut spins = 0u32;
+        while (p.ticket.load(Ordering::Acquire) >> 32) as u32 == seen {
+            spins = spins.wrapping_add(1);
+            if spins.is_multiple_of(64) {
+                if t0.elapsed() > WORKER_SPIN {
+                    break;
+                }
+                std::thread::yield_now();
+            }
+            std::hint::spin_loop();
+        }
+        let (epoch, job, chunks, slot, allowed) = {
+            let mut st = lock(&p.state);
+            while st.epoch == seen {
+                st.sleeping += 1;
+                st = p.wake.wait(st).unwrap_or_else(|e| e.into_inner());
+                st.sleeping -= 1;
+            }
+            let slot = st.joined;
+            st.joined += 1;
+            (st.epoch, st.job, st.chunks, slot, slot < st.threads)
+        };
+        seen = epoch;
+        if let (Some(JobRef(job)), true) = (job, allowed) {
+            // SAFETY: a chunk is claimed only while the ticket carries this
+            // epoch, and the caller of that epoch waits until every claimed
+            // chunk has finished before the job goes away.
+            let f: &(dyn Fn(usize, usize) + Sync) = unsafe { &*job };
+            claim_and_run(p, epoch, f, chunks, slot);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    use super::*;
+    use std::sync::atomic::AtomicUsize;
+
     #[test]
     fn parse() {
         use super::parse_threads as p;
@@ -30,5 +293,55 @@ mod tests {
         assert_eq!(p(Some("x")), 1);
         assert_eq!(p(Some(" 4 ")), 4);
         assert_eq!(p(Some("99999")), 1024);
+    }
+
+    #[test]
+    fn every_chunk_once() {
+        for chunks in [0, 1, 2, 3, 8, 100] {
+            for _ in 0..50 {
+                let hits: Vec<AtomicUsize> = (0..chunks).map(|_| AtomicUsize::new(0)).collect();
+                let slots: Vec<AtomicUsize> = (0..3).map(|_| AtomicUsize::new(0)).collect();
+                parallel(chunks, 3, &|i, slot| {
+                    hits[i].fetch_add(1, Ordering::Relaxed);
+                    slots[slot].fetch_add(1, Ordering::Relaxed);
+                });
+                assert!(hits.iter().all(|h| h.load(Ordering::Relaxed) == 1));
+            }
+        }
+    }
+
+    #[test]
+    fn concurrent_callers() {
+        std::thread::scope(|s| {
+            for _ in 0..4 {
+                s.spawn(|| {
+                    for _ in 0..200 {
+                        let sum = AtomicUsize::new(0);
+                        parallel(5, 2, &|i, _| {
+                            sum.fetch_add(i + 1, Ordering::Relaxed);
+                        });
+                        assert_eq!(sum.load(Ordering::Relaxed), 15);
+                    }
+                });
+            }
+        });
+    }
+
+    #[test]
+    fn worker_panic_is_reported() {
+        let r = catch_unwind(|| {
+            parallel(4, 2, &|i, _| {
+                if i == 3 {
+                    panic!("boom");
+                }
+            })
+        });
+        assert!(r.is_err());
+        // The pool still works afterwards.
+        let sum = AtomicUsize::new(0);
+        parallel(4, 2, &|i, _| {
+            sum.fetch_add(i, Ordering::Relaxed);
+        });
+        assert_eq!(sum.load(Ordering::Relaxed), 6);
     }
 }

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Smoke run of the benchmarks (issue 3): every case of the suite on small
+# sizes, f32 and f64, at 1 and 2 threads, with results checked against
+# NumPy (bench/bench_batch_dot.py --smoke), then a one-sample pass of the
+# native benchmark (cargo bench --bench batch_dot). Timings are printed but
+# never asserted: this only proves the benchmarks run and agree with NumPy.
+source "$(dirname "$0")/../lib.sh"
+cd "$ROOT"
+
+need_pip numpy=numpy
+lib_dir=$(build_release)
+export BATCH_DOT_LIBRARY="$lib_dir/libbatch_dot.so"
+
+log "bench/bench_batch_dot.py --smoke (1 and 2 threads, f32 and f64)"
+python3 bench/bench_batch_dot.py --smoke --dtype both --threads 1,2
+
+log "cargo bench --bench batch_dot (one short sample per case)"
+cargo bench --quiet --bench batch_dot -- o d1 a --threads 1,2 --samples 1 --min-ms 1
+
+# Every kernel level the CPU has, through the library (the level is read
+# once per process from BATCH_DOT_FORCE_ISA).
+for isa in scalar avx2 avx512; do
+  log "bench smoke with BATCH_DOT_FORCE_ISA=$isa"
+  BATCH_DOT_FORCE_ISA=$isa python3 bench/bench_batch_dot.py --smoke --threads 1 --cases a,b,d1,e,f,g2,o
+done

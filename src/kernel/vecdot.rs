@@ -1,0 +1,119 @@
+//! Dot products along a contiguous contraction: row-wise dots (m = n = 1)
+//! and matrix-vector products (n = 1), vectorised along K.
+//!
+//! Numerics: each output is two vector accumulators from +0.0 — the even
+//! and odd full vectors go to the first and second, a last full odd vector
+//! to the first, a masked tail to the second — added lane-wise, then summed
+//! across lanes in a fixed order. The same for every row, whichever group
+//! of rows it is computed with.
+
+use super::simd::Simd;
+
+/// `out[r] = Σ_t a[r][t] · b[t]` for `R` rows at once, `t < k`, unit strides.
+///
+/// # Safety
+/// `a[r][0..k]` and `b[0..k]` are readable; the CPU supports `S`.
+#[inline(always)]
+pub(crate) unsafe fn dot_rows<S: Simd, const R: usize>(
+    k: usize,
+    a: [*const S::T; R],
+    b: *const S::T,
+) -> [S::T; R] {
+    let l = S::LANES;
+    // SAFETY: every load below covers elements t..t+l (or the masked
+    // first k-t of them) with t + l <= k, inside the rows (contract).
+    unsafe {
+        let mut acc0 = [S::zero(); R];
+        let mut acc1 = [S::zero(); R];
+        let mut t = 0;
+        while t + 2 * l <= k {
+            let b0 = S::load(b.add(t));
+            let b1 = S::load(b.add(t + l));
+            for r in 0..R {
+                acc0[r] = S::fma(S::load(a[r].add(t)), b0, acc0[r]);
+                acc1[r] = S::fma(S::load(a[r].add(t + l)), b1, acc1[r]);
+            }
+            t += 2 * l;
+        }
+        if t + l <= k {
+            let b0 = S::load(b.add(t));
+            for r in 0..R {
+                acc0[r] = S::fma(S::load(a[r].add(t)), b0, acc0[r]);
+            }
+            t += l;
+        }
+        if t < k {
+            let m = S::mask(k - t);
+            let b1 = S::load_m(b.add(t), m);
+            for r in 0..R {
+                acc1[r] = S::fma(S::load_m(a[r].add(t), m), b1, acc1[r]);
+            }
+        }
+        let mut out = [<S::T as super::Element>::ZERO; R];
+        for r in 0..R {
+            out[r] = S::reduce(S::add(acc0[r], acc1[r]));
+        }
+        out
+    }
+}
+
+/// `count` row-wise dots (m = n = 1, unit strides along K): dot `i` reads
+/// `x + i·xs`, `y + i·ys` and writes `out + i·os`.
+///
+/// # Safety
+/// Every element named lies inside its buffer; the CPU supports `S`.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+pub(crate) unsafe fn dots<S: Simd>(
+    k: usize,
+    count: usize,
+    x: *const S::T,
+    y: *const S::T,
+    out: *mut S::T,
+    xs: isize,
+    ys: isize,
+    os: isize,
+) {
+    for i in 0..count as isize {
+        // SAFETY: dot i of the run (contract).
+        unsafe {
+            let [v] = dot_rows::<S, 1>(k, [x.wrapping_offset(i * xs)], y.wrapping_offset(i * ys));
+            *out.wrapping_offset(i * os) = v;
+        }
+    }
+}
+
+/// Rows `r0..r1` of one matrix-vector product `out[i] = Σ_t a[i·a_rs + t] b[t]`.
+///
+/// # Safety
+/// Every element named lies inside its buffer; the CPU supports `S`.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+pub(crate) unsafe fn gemv<S: Simd>(
+    k: usize,
+    a: *const S::T,
+    a_rs: isize,
+    b: *const S::T,
+    out: *mut S::T,
+    o_rs: isize,
+    r0: usize,
+    r1: usize,
+) {
+    let row = |i: usize| a.wrapping_offset(i as isize * a_rs);
+    let mut i = r0;
+    // SAFETY: rows i.. of the product (contract).
+    unsafe {
+        while i + 4 <= r1 {
+            let v = dot_rows::<S, 4>(k, [row(i), row(i + 1), row(i + 2), row(i + 3)], b);
+            for (r, &val) in v.iter().enumerate() {
+                *out.wrapping_offset((i + r) as isize * o_rs) = val;
+            }
+            i += 4;
+        }
+        while i < r1 {
+            let [v] = dot_rows::<S, 1>(k, [row(i)], b);
+            *out.wrapping_offset(i as isize * o_rs) = v;
+            i += 1;
+        }
+    }
+}

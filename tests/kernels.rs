@@ -1,0 +1,612 @@
+//! Kernel tests: every regime (tiny fixed tiles, row dots, GEMV, blocked
+//! GEMM with and without packing, transposed problems, K = 0) at every
+//! instruction-set level this CPU supports, on random shapes and strides
+//! (permuted, padded, negative and zero), for f32 and f64, against
+//! `batch_dot::reference`; plus bitwise equality across thread counts.
+//!
+//! Buffers are exactly the elements a layout reaches (inputs) and the
+//! output buffer's unreached elements hold a canary that must survive.
+
+use batch_dot::api::{self, Addrs, RawOptions};
+use batch_dot::kernel::{self, Element, Isa};
+use batch_dot::reference::{self, Tensor};
+use batch_dot::{batch_dot_layout, batch_dot_options};
+
+/// SplitMix64.
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+    fn chance(&mut self, p: f64) -> bool {
+        (self.next() >> 11) as f64 / (1u64 << 53) as f64 <= p
+    }
+    fn pick<T: Copy>(&mut self, v: &[T]) -> T {
+        v[self.below(v.len() as u64) as usize]
+    }
+    fn val(&mut self) -> f64 {
+        ((self.next() >> 11) as f64 / (1u64 << 53) as f64) * 2.0 - 1.0
+    }
+}
+
+trait Elt: Element + std::fmt::Debug {
+    const U: f64;
+    fn from(v: f64) -> Self;
+    fn canary() -> Self;
+    fn bits(self) -> u64;
+}
+impl Elt for f32 {
+    const U: f64 = 1.0 / (1u64 << 24) as f64;
+    fn from(v: f64) -> Self {
+        v as f32
+    }
+    fn canary() -> Self {
+        f32::from_bits(0x7fc0_dead)
+    }
+    fn bits(self) -> u64 {
+        self.to_bits() as u64
+    }
+}
+impl Elt for f64 {
+    const U: f64 = 1.0 / (1u64 << 53) as f64;
+    fn from(v: f64) -> Self {
+        v
+    }
+    fn canary() -> Self {
+        f64::from_bits(0x7ff8_dead_beef_0001)
+    }
+    fn bits(self) -> u64 {
+        self.to_bits()
+    }
+}
+
+/// A layout for `shape`: dimensions stored in a random order, with random
+/// padding and signs, zero strides (inputs only) and junk strides on unit
+/// dimensions; `unit_dim` (if any) gets stride +1 with no padding when
+/// `contiguous_inner`. The buffer holds exactly the reached range.
+fn make_layout(
+    rng: &mut Rng,
+    shape: &[i64],
+    input: bool,
+    inner: Option<usize>,
+    plain: bool,
+) -> batch_dot_layout {
+    let nd = shape.len();
+    let mut order: Vec<usize> = (0..nd).rev().collect(); // innermost first
+    if !plain && rng.chance(0.5) {
+        for i in (1..nd).rev() {
+            let j = rng.below(i as u64 + 1) as usize;
+            order.swap(i, j);
+        }
+    }
+    if let Some(d) = inner {
+        order.retain(|&o| o != d);
+        order.insert(0, d);
+    }
+    let mut strides = vec![0i64; nd];
+    let mut s = 1i64;
+    for (pos, &d) in order.iter().enumerate() {
+        let ext = shape[d].max(1);
+        let keep_unit = pos == 0 && inner == Some(d);
+        if !plain && !keep_unit && rng.chance(0.3) {
+            s *= 1 + rng.below(3) as i64; // padding
+        }
+        let mut st = s;
+        if !plain && !keep_unit {
+            if rng.chance(0.25) {
+                st = -st;
+            }
+            if input && shape[d] > 1 && rng.chance(0.1) {
+                st = 0; // broadcast
+            }
+        }
+        if shape[d] <= 1 && rng.chance(0.5) {
+            st = rng.pick(&[i64::MIN, 12345, -7, 0]);
+        }
+        strides[d] = st;
+        s *= ext;
+    }
+    let mut l = batch_dot_layout::zeroed();
+    l.ndim = nd as i32;
+    let (mut lo, mut hi) = (0i64, 0i64);
+    for d in 0..nd {
+        l.shape[d] = shape[d];
+        l.strides[d] = strides[d];
+        if shape[d] > 1 {
+            let span = (shape[d] - 1) * strides[d];
+            if span < 0 {
+                lo += span;
+            } else {
+                hi += span;
+            }
+        }
+    }
+    let empty = shape.contains(&0);
+    l.offset = -lo;
+    l.len = if empty { 0 } else { hi - lo + 1 };
+    l
+}
+
+fn fill<T: Elt>(rng: &mut Rng, len: i64) -> Vec<T> {
+    (0..len).map(|_| T::from(rng.val())).collect()
+}
+
+struct Case {
+    x: batch_dot_layout,
+    y: batch_dot_layout,
+    out: batch_dot_layout,
+    ax: i64,
+    ay: i64,
+}
+
+/// A random case in the regime `which`.
+fn make_case(rng: &mut Rng, which: &str) -> Case {
+    let b = rng.pick(&[1i64, 2, 3, 5]);
+    let small = [1i64, 2, 3, 4, 5, 7, 8, 9, 16, 17];
+    let plain = rng.chance(0.3);
+    // (x shape, y shape, axes, inner dims forced contiguous)
+    let (xs, ys, ax, ay, xin, yin): (Vec<i64>, Vec<i64>, i64, i64, Option<usize>, Option<usize>) =
+        match which {
+            // m = n = 1: row dots (contiguous K), any K.
+            "dot" => {
+                let k = rng.pick(&[0, 1, 3, 15, 16, 17, 31, 32, 33, 64, 100]);
+                (vec![b * 3, k], vec![b * 3, k], 1, 1, Some(1), Some(1))
+            }
+            // n = 1: GEMV, x (B, M, K) · y (B, K).
+            "gemv" => {
+                let (m, k) = (
+                    rng.pick(&small) + rng.below(6) as i64,
+                    rng.pick(&[1, 5, 16, 33, 70]),
+                );
+                (vec![b, m, k], vec![b, k], 2, 1, Some(2), Some(1))
+            }
+            // m = 1 (transposed to GEMV): x (B, K) · y (B, N, K).
+            "vecmat" => {
+                let (n, k) = (rng.pick(&small), rng.pick(&[1, 7, 16, 40]));
+                (vec![b, k], vec![b, n, k], 1, 2, Some(1), Some(2))
+            }
+            // Tiny products, many blocks.
+            "tiny" => {
+                let (m, k, n) = (rng.pick(&small), rng.pick(&small), rng.pick(&small));
+                (
+                    vec![b * 7, m, k],
+                    vec![b * 7, k, n],
+                    2,
+                    1,
+                    None,
+                    if rng.chance(0.5) { Some(2) } else { None },
+                )
+            }
+            // Larger products: several tiles, k-blocking (K > 128).
+            "gemm" => {
+                let m = rng.pick(&[9, 16, 24, 33, 64, 70]);
+                let n = rng.pick(&[2, 17, 32, 33, 48, 65]);
+                let k = rng.pick(&[1, 8, 63, 130, 257, 300]);
+                if rng.chance(0.5) {
+                    (vec![b, m, k], vec![b, k, n], 2, 1, None, None)
+                } else {
+                    // NT: both contract their last axis (B packed/transposed).
+                    (vec![b, m, k], vec![b, n, k], 2, 2, Some(2), Some(2))
+                }
+            }
+            // Large products: blocks of A packed too (n >= 256, m >= 32).
+            "large" => {
+                let m = rng.pick(&[32, 41, 70]);
+                let n = rng.pick(&[256, 300]);
+                let k = rng.pick(&[1, 17, 130]);
+                if rng.chance(0.5) {
+                    (vec![1, m, k], vec![1, k, n], 2, 1, None, None)
+                } else {
+                    (vec![1, k, m], vec![1, k, n], 1, 1, None, Some(2))
+                }
+            }
+            // Rank 4 with several free dimensions on each side.
+            "rank4" => {
+                let s = [1i64, 2, 3, 4];
+                let x = vec![b, rng.pick(&s), rng.pick(&s) + 1, rng.pick(&[1, 4, 9])];
+                let y = vec![b, rng.pick(&s), x[3], rng.pick(&s) + 2];
+                (x, y, 3, 2, None, None)
+            }
+            // Contiguous tiny blocks (the fixed 4×4×4 kernel and friends).
+            "fixed" => {
+                let (m, k, n) = rng.pick(&[
+                    (4i64, 4i64, 4i64),
+                    (4, 4, 4),
+                    (8, 8, 8),
+                    (2, 2, 2),
+                    (4, 4, 1),
+                    (1, 4, 4),
+                ]);
+                (vec![b * 9, m, k], vec![b * 9, k, n], 2, 1, Some(2), Some(2))
+            }
+            // K = 0.
+            "zero" => {
+                let (m, n) = (rng.pick(&small), rng.pick(&small));
+                (vec![b, m, 0], vec![b, 0, n], 2, 1, None, None)
+            }
+            _ => unreachable!(),
+        };
+    let (kx, ky) = (rng.chance(0.8), rng.chance(0.8));
+    let x = make_layout(rng, &xs, true, xin.filter(|_| kx), plain);
+    let y = make_layout(rng, &ys, true, yin.filter(|_| ky), plain);
+    let mut on = 0i32;
+    let mut os = [0i64; 16];
+    let st = unsafe {
+        batch_dot::batch_dot_infer_shape(
+            x.ndim,
+            x.shape.as_ptr(),
+            y.ndim,
+            y.shape.as_ptr(),
+            ax,
+            ay,
+            &mut on,
+            os.as_mut_ptr(),
+        )
+    };
+    assert_eq!(st, 0);
+    let out = make_layout(rng, &os[..on as usize], false, None, plain);
+    Case { x, y, out, ax, ay }
+}
+
+/// Runs `case` through `prepare` + `kernel::run_with` at `isa` with
+/// `threads`; returns the output buffer.
+fn run_case<T: Elt>(c: &Case, xd: &[T], yd: &[T], isa: Isa, threads: usize) -> Vec<T> {
+    let mut od = vec![T::canary(); c.out.len as usize];
+    let addr = |p: *const T, n: usize| {
+        if n == 0 {
+            std::mem::align_of::<T>()
+        } else {
+            p as usize
+        }
+    };
+    let opts = RawOptions {
+        struct_size: std::mem::size_of::<batch_dot_options>(),
+        num_threads: threads as u32,
+        flags: 0,
+        tail_nonzero: false,
+    };
+    let p = api::prepare(
+        Some(&c.x),
+        Some(&c.y),
+        Some(&c.out),
+        c.ax,
+        c.ay,
+        Some(&opts),
+        Addrs {
+            x: addr(xd.as_ptr(), xd.len()),
+            y: addr(yd.as_ptr(), yd.len()),
+            out: addr(od.as_ptr(), od.len()),
+        },
+        std::mem::size_of::<T>(),
+        std::mem::align_of::<T>(),
+    )
+    .expect("prepare");
+    if let Some(plan) = p.plan {
+        unsafe {
+            kernel::run_with(
+                &plan,
+                p.threads,
+                isa,
+                xd.as_ptr(),
+                yd.as_ptr(),
+                od.as_mut_ptr(),
+            )
+        }
+        .expect("run");
+    }
+    od
+}
+
+fn check<T: Elt>(c: &Case, xd: &[T], yd: &[T], od: &[T], what: &str) {
+    let r = reference::batch_dot(
+        Tensor {
+            layout: &c.x,
+            data: xd,
+        },
+        Tensor {
+            layout: &c.y,
+            data: yd,
+        },
+        c.ax,
+        c.ay,
+    )
+    .expect("reference");
+    let nd = c.out.ndim as usize;
+    let shape: Vec<usize> = c.out.shape[..nd].iter().map(|&d| d as usize).collect();
+    let total: usize = shape.iter().product();
+    let mut idx = vec![0usize; nd];
+    let mut written = vec![false; od.len()];
+    for _ in 0..total {
+        let mut off = c.out.offset;
+        for d in 0..nd {
+            if shape[d] > 1 {
+                off += idx[d] as i64 * c.out.strides[d];
+            }
+        }
+        let got = od[off as usize];
+        written[off as usize] = true;
+        assert!(
+            r.accepts(&idx, got.to_f64(), T::U),
+            "{what}: out{idx:?} = {got:?}, want {} (x {:?} {:?}, y {:?} {:?}, axes {} {})",
+            r.value[idx.as_slice()],
+            &c.x.shape[..c.x.ndim as usize],
+            &c.x.strides[..c.x.ndim as usize],
+            &c.y.shape[..c.y.ndim as usize],
+            &c.y.strides[..c.y.ndim as usize],
+            c.ax,
+            c.ay
+        );
+        // +0.0 for K = 0 (never -0.0).
+        if r.k == 0 {
+            assert_eq!(got.bits(), T::ZERO.bits(), "{what}: K = 0 must give +0.0");
+        }
+        for d in (0..nd).rev() {
+            idx[d] += 1;
+            if idx[d] < shape[d] {
+                break;
+            }
+            idx[d] = 0;
+        }
+    }
+    for (i, v) in od.iter().enumerate() {
+        if !written[i] {
+            assert_eq!(
+                v.bits(),
+                T::canary().bits(),
+                "{what}: unreached out[{i}] was written"
+            );
+        }
+    }
+}
+
+fn levels() -> Vec<Isa> {
+    Isa::ALL.into_iter().filter(|i| i.supported()).collect()
+}
+
+fn regime_test<T: Elt>(which: &str, seed: u64, n: usize) {
+    let mut rng = Rng(seed);
+    for case in 0..n {
+        let c = make_case(&mut rng, which);
+        let xd: Vec<T> = fill(&mut rng, c.x.len);
+        let yd: Vec<T> = fill(&mut rng, c.y.len);
+        let mut first: Option<Vec<T>> = None;
+        for isa in levels() {
+            let od = run_case(&c, &xd, &yd, isa, 1);
+            check(&c, &xd, &yd, &od, &format!("{which} #{case} {isa:?}"));
+            // Threads never change the bits.
+            let od2 = run_case(&c, &xd, &yd, isa, 2);
+            assert!(
+                od.iter().zip(&od2).all(|(a, b)| a.bits() == b.bits()),
+                "{which} #{case} {isa:?}: 2 threads differ"
+            );
+            first.get_or_insert(od);
+        }
+    }
+}
+
+macro_rules! regimes {
+    ($($name:ident: $which:literal, $n:expr;)*) => {$(
+        #[test]
+        fn $name() {
+            regime_test::<f32>($which, 0x1000 + line!() as u64, $n);
+            regime_test::<f64>($which, 0x2000 + line!() as u64, $n);
+        }
+    )*};
+}
+
+regimes! {
+    dot_rows: "dot", 60;
+    gemv: "gemv", 60;
+    vecmat: "vecmat", 40;
+    tiny_fixed: "tiny", 120;
+    gemm_blocked: "gemm", 30;
+    rank4_loops: "rank4", 80;
+    zero_k: "zero", 30;
+    fixed_tiny: "fixed", 60;
+    gemm_large: "large", 6;
+}
+
+/// The suite's shapes (scaled down) through the C ABI at 1, 2, 3 and 8
+/// threads: bitwise identical, and correct.
+#[test]
+fn threads_bitwise_identical() {
+    let mut rng = Rng(42);
+    // (x shape, y shape, ax, ay): big enough that 2 threads are used.
+    let shapes: Vec<(Vec<i64>, Vec<i64>, i64, i64)> = vec![
+        (vec![24, 64, 64], vec![24, 64, 64], 2, 2),
+        (vec![12, 128, 96], vec![12, 96, 64], 2, 1),
+        (vec![1, 300, 260], vec![1, 260, 200], 2, 1),
+        (vec![3, 200, 100], vec![3, 100, 90], 2, 1),
+        (vec![10000, 8, 8], vec![10000, 8, 8], 2, 1),
+        (vec![4096, 4, 4], vec![4096, 4, 4], 2, 1),
+        (vec![200000, 16], vec![200000, 16], 1, 1),
+        (vec![64, 256, 256], vec![64, 256], 2, 1),
+        (vec![5, 7, 3, 40, 9], vec![5, 9, 4, 11], 4, 1),
+    ];
+    for (xs, ys, ax, ay) in shapes {
+        for plain in [true, false] {
+            let x = make_layout(&mut rng, &xs, true, None, plain);
+            let y = make_layout(&mut rng, &ys, true, None, plain);
+            let mut on = 0i32;
+            let mut os = [0i64; 16];
+            let st = unsafe {
+                batch_dot::batch_dot_infer_shape(
+                    x.ndim,
+                    x.shape.as_ptr(),
+                    y.ndim,
+                    y.shape.as_ptr(),
+                    ax,
+                    ay,
+                    &mut on,
+                    os.as_mut_ptr(),
+                )
+            };
+            assert_eq!(st, 0);
+            let out = make_layout(&mut rng, &os[..on as usize], false, None, plain);
+            let c = Case { x, y, out, ax, ay };
+            let xd: Vec<f32> = fill(&mut rng, c.x.len);
+            let yd: Vec<f32> = fill(&mut rng, c.y.len);
+            let mut results: Vec<Vec<f32>> = vec![];
+            for t in [1u32, 2, 3, 8] {
+                let mut od = vec![f32::canary(); c.out.len as usize];
+                let o = batch_dot_options {
+                    num_threads: t,
+                    ..Default::default()
+                };
+                let st = unsafe {
+                    batch_dot::batch_dot_f32(
+                        &c.x,
+                        xd.as_ptr(),
+                        &c.y,
+                        yd.as_ptr(),
+                        ax,
+                        ay,
+                        &c.out,
+                        od.as_mut_ptr(),
+                        &o,
+                    )
+                };
+                assert_eq!(st, 0);
+                results.push(od);
+            }
+            if xs[0] * xs[1] < 5000 {
+                check(&c, &xd, &yd, &results[0], &format!("threads {xs:?}"));
+            }
+            for r in &results[1..] {
+                assert!(
+                    r.iter()
+                        .zip(&results[0])
+                        .all(|(a, b)| a.to_bits() == b.to_bits()),
+                    "{xs:?}·{ys:?}: results differ between thread counts"
+                );
+            }
+        }
+    }
+}
+
+/// NaN and infinities propagate; an all -0.0 product sum is +0.0.
+#[test]
+fn ieee_specials() {
+    for isa in levels() {
+        for k in [1usize, 3, 16, 40] {
+            // x (2, k) · y (2, k): row 0 has a NaN, row 1 sums -0.0 products.
+            let mut x = vec![1.0f32; 2 * k];
+            let mut y = vec![2.0f32; 2 * k];
+            x[k - 1] = f32::NAN;
+            for t in 0..k {
+                x[k + t] = -0.0;
+                y[k + t] = 1.0;
+            }
+            let mut xl = batch_dot_layout::zeroed();
+            xl.ndim = 2;
+            xl.shape[..2].copy_from_slice(&[2, k as i64]);
+            xl.strides[..2].copy_from_slice(&[k as i64, 1]);
+            xl.len = 2 * k as i64;
+            let yl = xl;
+            let mut ol = batch_dot_layout::zeroed();
+            ol.ndim = 2;
+            ol.shape[..2].copy_from_slice(&[2, 1]);
+            ol.strides[..2].copy_from_slice(&[1, 1]);
+            ol.len = 2;
+            let c = Case {
+                x: xl,
+                y: yl,
+                out: ol,
+                ax: 1,
+                ay: 1,
+            };
+            let od = run_case(&c, &x, &y, isa, 1);
+            assert!(od[0].is_nan(), "{isa:?} k={k}");
+            assert_eq!(
+                od[1].to_bits(),
+                0,
+                "{isa:?} k={k}: want +0.0, got {:?}",
+                od[1]
+            );
+        }
+    }
+}
+
+/// Products that are all -0.0 sum to +0.0 in every product regime
+/// (contiguous and strided tiny tiles, blocked GEMM, GEMV).
+#[test]
+fn negative_zero_products_sum_to_plus_zero() {
+    for isa in levels() {
+        for (b, m, k, n) in [
+            (3i64, 4i64, 4i64, 4i64),
+            (2, 8, 8, 8),
+            (2, 5, 3, 7),
+            (1, 40, 300, 33),
+            (2, 9, 20, 1),
+        ] {
+            let xs = [b, m, k];
+            let ys = [b, k, n];
+            let mut xl = batch_dot_layout::zeroed();
+            xl.ndim = 3;
+            xl.shape[..3].copy_from_slice(&xs);
+            xl.strides[..3].copy_from_slice(&[m * k, k, 1]);
+            xl.len = b * m * k;
+            let mut yl = batch_dot_layout::zeroed();
+            yl.ndim = 3;
+            yl.shape[..3].copy_from_slice(&ys);
+            yl.strides[..3].copy_from_slice(&[k * n, n, 1]);
+            yl.len = b * k * n;
+            let mut ol = batch_dot_layout::zeroed();
+            let os: Vec<i64> = if n == 1 { vec![b, m] } else { vec![b, m, n] };
+            ol.ndim = os.len() as i32;
+            ol.shape[..os.len()].copy_from_slice(&os);
+            let st: Vec<i64> = if n == 1 {
+                vec![m, 1]
+            } else {
+                vec![m * n, n, 1]
+            };
+            ol.strides[..os.len()].copy_from_slice(&st);
+            ol.len = b * m * n;
+            if n == 1 {
+                yl.ndim = 2;
+                yl.shape[..2].copy_from_slice(&[b, k]);
+                yl.strides[..2].copy_from_slice(&[k, 1]);
+            }
+            let x = vec![-0.0f32; xl.len as usize];
+            let y = vec![1.0f32; yl.len as usize];
+            let c = Case {
+                x: xl,
+                y: yl,
+                out: ol,
+                ax: 2,
+                ay: 1,
+            };
+            let od = run_case(&c, &x, &y, isa, 1);
+            assert!(
+                od.iter().all(|v| v.to_bits() == 0),
+                "{isa:?} {b}x{m}x{k}x{n}: {od:?}"
+            );
+            let xd: Vec<f64> = vec![-0.0; xl.len as usize];
+            let yd: Vec<f64> = vec![1.0; yl.len as usize];
+            let od = run_case(&c, &xd, &yd, isa, 1);
+            assert!(
+                od.iter().all(|v| v.to_bits() == 0),
+                "{isa:?} f64 {b}x{m}x{k}x{n}"
+            );
+        }
+    }
+}
+
+/// `BATCH_DOT_FORCE_ISA` caps the level; the tests above force each level
+/// through `run_with`, and this checks the parser the library uses.
+#[test]
+fn force_isa_parsing() {
+    use batch_dot::kernel::isa::parse_force;
+    assert_eq!(parse_force(Some("scalar")), Some(Isa::Scalar));
+    assert_eq!(parse_force(Some("avx2")), Some(Isa::Avx2));
+    assert_eq!(parse_force(Some("AVX512")), Some(Isa::Avx512));
+    assert_eq!(parse_force(Some("auto")), None);
+    assert!(kernel::isa::active() <= kernel::isa::detected());
+}
