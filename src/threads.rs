@@ -22,9 +22,11 @@
 //! caller then panics after all chunks have finished (the C boundary turns
 //! that into BATCH_DOT_STATUS_INTERNAL).
 //!
-//! `dlclose`: workers execute the library's code forever, so a process that
-//! ever ran a multi-threaded call must not unload the library (see
-//! docs/PERFORMANCE.md). With default options no worker exists.
+//! `dlclose`: workers execute the library's code forever, so before the
+//! first worker starts the library marks itself NODELETE (`pin_library`): a
+//! later `dlclose` then leaves it mapped instead of pulling the code from
+//! under the workers. With default options no worker exists and nothing is
+//! pinned, so the library unloads normally.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
@@ -150,6 +152,9 @@ pub fn parallel(chunks: usize, threads: usize, f: &(dyn Fn(usize, usize) + Sync)
     let epoch = {
         let mut st = lock(&p.state);
         let want = (threads - 1).min(chunks - 1).min(MAX_WORKERS);
+        if st.workers < want && st.workers == 0 {
+            pin_library();
+        }
         while st.workers < want {
             let spawned = std::thread::Builder::new()
                 .name("batch_dot-worker".into())
@@ -235,6 +240,30 @@ fn claim_and_run(
         if p.done.fetch_add(1, Ordering::AcqRel) + 1 == chunks {
             let _st = lock(&p.state);
             p.finished.notify_all();
+        }
+    }
+}
+
+/// Keeps the shared object this code lives in mapped for the rest of the
+/// process, before the first worker starts: workers run the library's code
+/// forever, so a later `dlclose` must not unmap it. `dlopen` with
+/// `RTLD_NOLOAD | RTLD_NODELETE` on our own path marks the already-loaded
+/// object NODELETE; the handle is deliberately never closed. Linked
+/// statically, the lookup finds the executable and this does nothing.
+fn pin_library() {
+    #[cfg(all(target_os = "linux", not(miri)))]
+    // SAFETY: dladdr only reads our own code address and fills `info`;
+    // dli_fname is a NUL-terminated path owned by the loader, valid while the
+    // object is loaded (it is: we are running its code); dlopen with NOLOAD
+    // loads nothing new.
+    unsafe {
+        let mut info: libc::Dl_info = core::mem::zeroed();
+        let here = pin_library as *const () as *const libc::c_void;
+        if libc::dladdr(here, &mut info) != 0 && !info.dli_fname.is_null() {
+            let _handle = libc::dlopen(
+                info.dli_fname,
+                libc::RTLD_NOW | libc::RTLD_NOLOAD | libc::RTLD_NODELETE,
+            );
         }
     }
 }
