@@ -3,7 +3,7 @@
 //! pointers are plain addresses here. What passes comes out as a `Prepared`
 //! call whose plan the kernels can run without further checks.
 
-use crate::consts::BATCH_DOT_MAX_NDIM;
+use crate::consts::{BATCH_DOT_AXIS_DEFAULT, BATCH_DOT_MAX_NDIM};
 use crate::error::{Error, Result};
 use crate::layout::{self, Reach};
 use crate::plan::{self, Plan};
@@ -92,8 +92,25 @@ fn threads(num_threads: u32) -> usize {
     }
 }
 
+/// What the checks of API.md established about a call that passed them all.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Checked<'a> {
+    x: &'a batch_dot_layout,
+    y: &'a batch_dot_layout,
+    out: &'a batch_dot_layout,
+    /// Normalised contracted axis of x.
+    axis_x: usize,
+    /// Normalised contracted axis of y.
+    axis_y: usize,
+    /// Whether x, y, out have no elements (and so reach nothing).
+    x_empty: bool,
+    y_empty: bool,
+    out_empty: bool,
+}
+
 /// Runs checks 1–11 of API.md for a compute call on elements of
 /// `elem_size` bytes (and alignment `elem_align`), and builds the plan.
+/// (`prepare_into` without a caller-provided plan, for tests and tools.)
 #[allow(clippy::too_many_arguments)]
 pub fn prepare(
     x: Option<&batch_dot_layout>,
@@ -106,6 +123,227 @@ pub fn prepare(
     elem_size: usize,
     elem_align: usize,
 ) -> Result<Prepared> {
+    let mut plan = Plan::new();
+    let run = prepare_into(
+        &mut plan, x, y, out, axis_x, axis_y, options, addrs, elem_size, elem_align,
+    )?;
+    Ok(Prepared {
+        plan: run.map(|_| plan),
+        threads: run.unwrap_or_else(|| threads(options.map_or(0, |o| o.num_threads))),
+    })
+}
+
+/// Runs checks 1–11 of API.md for a compute call on elements of
+/// `elem_size` bytes (and alignment `elem_align`), in API.md's order (the
+/// first failure wins), and builds the plan into `plan`. Returns the threads
+/// the caller allows (>= 1), or `None` when the output has no elements
+/// (nothing to do, `plan` untouched).
+///
+/// Every call first goes through a fast path that runs all the checks at
+/// once, in `i64` arithmetic, and only says yes or "not sure"; anything it
+/// does not accept (every error, and the rare valid call that needs wider
+/// arithmetic) goes through `check_in_order`, which decides and words the
+/// error. In debug builds every accepted call is checked by both.
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+pub fn prepare_into(
+    plan: &mut Plan,
+    x: Option<&batch_dot_layout>,
+    y: Option<&batch_dot_layout>,
+    out: Option<&batch_dot_layout>,
+    axis_x: i64,
+    axis_y: i64,
+    options: Option<&RawOptions>,
+    addrs: Addrs,
+    elem_size: usize,
+    elem_align: usize,
+) -> Result<Option<usize>> {
+    let c = match check_fast(
+        x, y, out, axis_x, axis_y, options, addrs, elem_size, elem_align,
+    ) {
+        Some(c) => {
+            debug_assert_eq!(
+                check_in_order(x, y, out, axis_x, axis_y, options, addrs, elem_size, elem_align),
+                Ok(c),
+                "the fast checks accepted a call the ordered checks do not"
+            );
+            c
+        }
+        None => check_in_order(
+            x, y, out, axis_x, axis_y, options, addrs, elem_size, elem_align,
+        )?,
+    };
+    let threads = threads(options.map_or(0, |o| o.num_threads));
+    if c.out_empty {
+        return Ok(None);
+    }
+    plan::build(
+        plan, c.x, c.y, c.out, c.axis_x, c.axis_y, c.x_empty, c.y_empty,
+    );
+    Ok(Some(threads))
+}
+
+/// `p % align == 0`, without a division for the usual power-of-two `align`.
+#[inline(always)]
+fn aligned(p: usize, align: usize) -> bool {
+    if align.is_power_of_two() {
+        p & (align - 1) == 0
+    } else {
+        p.is_multiple_of(align)
+    }
+}
+
+/// Normalised axes when both are valid for ranks `n`, `m` (>= 2), else `None`.
+#[inline(always)]
+fn axes_fast(axis_x: i64, axis_y: i64, n: usize, m: usize) -> Option<(usize, usize)> {
+    if axis_x == BATCH_DOT_AXIS_DEFAULT && axis_y == BATCH_DOT_AXIS_DEFAULT {
+        return Some((n - 1, if m == 2 { 1 } else { m - 2 }));
+    }
+    // A lone default normalises far below 1: out of range, so `None`.
+    let norm = |a: i64, r: usize| if a < 0 { a.wrapping_add(r as i64) } else { a };
+    let (a0, a1) = (norm(axis_x, n), norm(axis_y, m));
+    if a0 < 1 || a0 >= n as i64 || a1 < 1 || a1 >= m as i64 {
+        return None;
+    }
+    Some((a0 as usize, a1 as usize))
+}
+
+/// Checks 1–11 all at once, for calls that pass them all: `Some` exactly
+/// when `check_in_order` would succeed, with the same result, except that it
+/// may say `None` ("not sure") for a valid call whose offsets need more
+/// than `i64` arithmetic to check.
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn check_fast<'a>(
+    x: Option<&'a batch_dot_layout>,
+    y: Option<&'a batch_dot_layout>,
+    out: Option<&'a batch_dot_layout>,
+    axis_x: i64,
+    axis_y: i64,
+    options: Option<&RawOptions>,
+    addrs: Addrs,
+    elem_size: usize,
+    elem_align: usize,
+) -> Option<Checked<'a>> {
+    // 1.
+    let (x, y, out) = (x?, y?, out?);
+    // 2.
+    if let Some(o) = options {
+        if o.struct_size < OPTIONS_V1_SIZE
+            || o.struct_size > OPTIONS_MAX_SIZE
+            || o.flags != 0
+            || o.tail_nonzero
+        {
+            return None;
+        }
+    }
+    if (x.flags | y.flags | out.flags) != 0 || (x.len | y.len | out.len) < 0 {
+        return None;
+    }
+    // 3. (A negative ndim becomes huge.)
+    let (xn, yn, on) = (
+        x.ndim as u32 as usize,
+        y.ndim as u32 as usize,
+        out.ndim as u32 as usize,
+    );
+    if xn > BATCH_DOT_MAX_NDIM
+        || yn > BATCH_DOT_MAX_NDIM
+        || on > BATCH_DOT_MAX_NDIM
+        || xn < 2
+        || yn < 2
+    {
+        return None;
+    }
+    let (xd, yd, od) = (&x.shape[..xn], &y.shape[..yn], &out.shape[..on]);
+    // 4. (Negative extents: with 8, below; until then they are only compared.)
+    // 5.
+    if xd[0] != yd[0] {
+        return None;
+    }
+    let (ax, ay) = axes_fast(axis_x, axis_y, xn, yn)?;
+    if xd[ax] != yd[ay] {
+        return None;
+    }
+    // 6–7. The result rank is xn + yn - 3 (2 for rank-2 inputs); one above
+    // 16 cannot equal out's.
+    if on != (xn + yn - 3).max(2) || od[0] != xd[0] {
+        return None;
+    }
+    let mut o = 1;
+    for (i, &d) in xd.iter().enumerate().skip(1) {
+        if i != ax {
+            if od[o] != d {
+                return None;
+            }
+            o += 1;
+        }
+    }
+    for (j, &d) in yd.iter().enumerate().skip(1) {
+        if j != ay {
+            if od[o] != d {
+                return None;
+            }
+            o += 1;
+        }
+    }
+    if o == 1 && od[1] != 1 {
+        return None;
+    }
+    // 4 and 8.
+    let rx = layout::reach_fast(x, elem_size)?;
+    let ry = layout::reach_fast(y, elem_size)?;
+    let ro = layout::reach_fast(out, elem_size)?;
+    // 9–10.
+    let ok = |r: Option<Reach>, p: usize, l: &batch_dot_layout| match r {
+        None => true,
+        Some(r) => p != 0 && aligned(p, elem_align) && r.lo >= 0 && r.hi < l.len,
+    };
+    if !(ok(rx, addrs.x, x) && ok(ry, addrs.y, y) && ok(ro, addrs.out, out)) {
+        return None;
+    }
+    // 11.
+    if let Some(ro) = ro {
+        if !layout::is_non_overlapping(out) {
+            return None;
+        }
+        let (o0, o1) = layout::byte_range(addrs.out, ro, elem_size);
+        for (r, p) in [(rx, addrs.x), (ry, addrs.y)] {
+            if let Some(r) = r {
+                let (a0, a1) = layout::byte_range(p, r, elem_size);
+                if a0 <= o1 && o0 <= a1 {
+                    return None;
+                }
+            }
+        }
+    }
+    Some(Checked {
+        x,
+        y,
+        out,
+        axis_x: ax,
+        axis_y: ay,
+        x_empty: rx.is_none(),
+        y_empty: ry.is_none(),
+        out_empty: ro.is_none(),
+    })
+}
+
+/// Checks 1–11 of API.md one by one, in its order, with exact arithmetic:
+/// the first failure is the call's error.
+#[allow(clippy::too_many_arguments)]
+#[cold]
+#[inline(never)]
+fn check_in_order<'a>(
+    x: Option<&'a batch_dot_layout>,
+    y: Option<&'a batch_dot_layout>,
+    out: Option<&'a batch_dot_layout>,
+    axis_x: i64,
+    axis_y: i64,
+    options: Option<&RawOptions>,
+    addrs: Addrs,
+    elem_size: usize,
+    elem_align: usize,
+) -> Result<Checked<'a>> {
     // 1. NULL layouts.
     let (x, y, out) = (need("x", x)?, need("y", y)?, need("out", out)?);
     // 2. Reserved fields, struct_size, negative len.
@@ -190,22 +428,174 @@ pub fn prepare(
             }
         }
     }
-    let threads = threads(options.map_or(0, |o| o.num_threads));
-    // An input with no elements (K = 0 while out has elements) reaches
-    // nothing, so its offset and strides were never checked and may be
-    // anything (i64::MAX, say): the plan gets zeros instead, so that no
-    // arithmetic on them can overflow (tests/hardening.rs,
-    // k0_inputs_with_unchecked_strides).
-    let checked = |l: &batch_dot_layout, r: &Option<Reach>| {
-        let mut l = *l;
-        if r.is_none() {
-            l.offset = 0;
-            l.strides = [0; BATCH_DOT_MAX_NDIM];
+    Ok(Checked {
+        x,
+        y,
+        out,
+        axis_x: c.axis_x,
+        axis_y: c.axis_y,
+        x_empty: reach[0].is_none(),
+        y_empty: reach[1].is_none(),
+        out_empty: reach[2].is_none(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// xorshift64*: deterministic, no dependency.
+    struct Rng(u64);
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 >> 12;
+            self.0 ^= self.0 << 25;
+            self.0 ^= self.0 >> 27;
+            self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+        }
+        fn below(&mut self, n: u64) -> u64 {
+            self.next() % n
+        }
+        fn pick(&mut self, v: &[i64]) -> i64 {
+            v[self.below(v.len() as u64) as usize]
+        }
+    }
+
+    const WILD: [i64; 12] = [
+        i64::MIN,
+        i64::MIN / 3,
+        -(1 << 40),
+        -7,
+        -1,
+        0,
+        1,
+        2,
+        5,
+        1 << 31,
+        1 << 61,
+        i64::MAX,
+    ];
+
+    fn layout(r: &mut Rng, ndim: i32, shape: &[i64]) -> batch_dot_layout {
+        let mut l = batch_dot_layout::zeroed();
+        l.ndim = ndim;
+        for i in 0..BATCH_DOT_MAX_NDIM {
+            l.shape[i] = if i < shape.len() {
+                shape[i]
+            } else {
+                r.pick(&WILD)
+            };
+            l.strides[i] = match r.below(4) {
+                0 => r.pick(&WILD),
+                1 => -(r.below(9) as i64),
+                _ => r.below(40) as i64,
+            };
+        }
+        l.offset = if r.below(4) == 0 {
+            r.pick(&WILD)
+        } else {
+            r.below(200) as i64
+        };
+        l.len = if r.below(8) == 0 {
+            r.pick(&WILD)
+        } else {
+            r.below(400) as i64
+        };
+        if r.below(40) == 0 {
+            l.flags = 1;
         }
         l
-    };
-    let (xc, yc) = (checked(x, &reach[0]), checked(y, &reach[1]));
-    let plan = reach[2].map(|_| plan::build(&xc, &yc, out, &c));
-    debug_assert!(od.len() <= BATCH_DOT_MAX_NDIM);
-    Ok(Prepared { plan, threads })
+    }
+
+    /// The fast checks accept exactly what the ordered checks accept, with
+    /// the same result (they may only say "not sure" for valid calls).
+    #[test]
+    fn fast_checks_agree_with_ordered_checks() {
+        let mut r = Rng(0x9e37_79b9_7f4a_7c15);
+        let (mut fast_ok, mut ok) = (0, 0);
+        for _ in 0..200_000 {
+            let xn = r.below(5) as i32 + if r.below(30) == 0 { -2 } else { 1 };
+            let yn = r.below(5) as i32 + 1;
+            let ext = |r: &mut Rng| {
+                if r.below(25) == 0 {
+                    r.pick(&WILD)
+                } else {
+                    r.below(4) as i64
+                }
+            };
+            let b = ext(&mut r);
+            let mut xs: Vec<i64> = (0..xn.max(0)).map(|_| ext(&mut r)).collect();
+            let mut ys: Vec<i64> = (0..yn).map(|_| ext(&mut r)).collect();
+            if !xs.is_empty() && r.below(4) != 0 {
+                xs[0] = b;
+            }
+            if r.below(4) != 0 {
+                ys[0] = b;
+            }
+            let (ax, ay) = match r.below(6) {
+                0 => (BATCH_DOT_AXIS_DEFAULT, BATCH_DOT_AXIS_DEFAULT),
+                1 => (BATCH_DOT_AXIS_DEFAULT, 1),
+                _ => (r.below(7) as i64 - 3, r.below(7) as i64 - 3),
+            };
+            let x = layout(&mut r, xn, &xs);
+            let mut y = layout(&mut r, yn, &ys);
+            if r.below(2) == 0 && xs.len() >= 2 && ys.len() >= 2 {
+                // Often make the contraction match.
+                let a0 = if ax < 0 { ax + xn as i64 } else { ax };
+                let a1 = if ay < 0 { ay + yn as i64 } else { ay };
+                if (0..xn as i64).contains(&a0) && (0..yn as i64).contains(&a1) {
+                    y.shape[a1 as usize] = x.shape[a0 as usize];
+                }
+            }
+            // out: often the inferred shape.
+            let inferred = shape::infer_shape(&xs, &ys, ax, ay).ok();
+            let od: Vec<i64> = match (&inferred, r.below(5)) {
+                (Some(s), 0..=3) => s.as_slice().to_vec(),
+                _ => (0..r.below(5)).map(|_| ext(&mut r)).collect(),
+            };
+            let mut o = layout(&mut r, od.len() as i32, &od);
+            if r.below(2) == 0 {
+                // A packed out layout, which passes more often.
+                if let Ok(c) = crate::ffi::contiguous(&od) {
+                    o.strides = c.strides;
+                    o.offset = 0;
+                    o.len = c.len;
+                }
+            }
+            let opts = RawOptions {
+                struct_size: if r.below(20) == 0 { 3 } else { OPTIONS_V1_SIZE },
+                num_threads: r.below(3) as u32,
+                flags: (r.below(30) == 0) as u32,
+                tail_nonzero: r.below(30) == 0,
+            };
+            let options = if r.below(2) == 0 { None } else { Some(&opts) };
+            let addr = |r: &mut Rng| match r.below(12) {
+                0 => 0,
+                1 => 0x1002,
+                2 => usize::MAX - 64,
+                _ => 0x10_0000 * (1 + r.below(3) as usize),
+            };
+            let addrs = Addrs {
+                x: addr(&mut r),
+                y: addr(&mut r),
+                out: addr(&mut r),
+            };
+            let (size, align) = if r.below(2) == 0 { (4, 4) } else { (8, 8) };
+            let (xo, yo, oo) = match r.below(30) {
+                0 => (None, Some(&y), Some(&o)),
+                1 => (Some(&x), Some(&y), None),
+                _ => (Some(&x), Some(&y), Some(&o)),
+            };
+            let ordered = check_in_order(xo, yo, oo, ax, ay, options, addrs, size, align);
+            ok += ordered.is_ok() as u32;
+            if let Some(c) = check_fast(xo, yo, oo, ax, ay, options, addrs, size, align) {
+                fast_ok += 1;
+                assert_eq!(ordered, Ok(c), "{x:?} {y:?} {o:?} {ax} {ay} {addrs:?}");
+            }
+        }
+        // The generator reaches both outcomes, and the fast path takes
+        // nearly every valid call.
+        assert!(ok > 1_000, "only {ok} valid calls");
+        assert!(fast_ok * 100 >= ok * 95, "fast path took {fast_ok} of {ok}");
+    }
 }

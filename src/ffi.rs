@@ -4,6 +4,7 @@
 //! kernels.
 
 use core::ffi::c_char;
+use core::mem::MaybeUninit;
 use core::ptr;
 
 use crate::api::{self, Addrs, RawOptions, OPTIONS_MAX_SIZE, OPTIONS_V1_SIZE};
@@ -13,17 +14,47 @@ use crate::kernel::{self, Element};
 use crate::last_error;
 use crate::layout;
 use crate::panic::{guard, guard_value};
+use crate::plan::Plan;
 use crate::shape;
 use crate::types::{batch_dot_layout, batch_dot_options};
 
-/// Copies a layout out of caller memory (any alignment), or `None` for NULL.
+/// Copies a layout out of caller memory (any alignment) into `slot` and
+/// returns it, or `None` for NULL. Part by part (header, shape, strides),
+/// straight into `slot`, so that each copy is small enough to be inlined.
 ///
 /// # Safety
 /// `p` is NULL or points to a readable `batch_dot_layout`.
-unsafe fn read_layout(p: *const batch_dot_layout) -> Option<batch_dot_layout> {
-    // SAFETY: non-NULL, readable by the caller's contract; read_unaligned
-    // tolerates any alignment.
-    (!p.is_null()).then(|| unsafe { ptr::read_unaligned(p) })
+#[inline(always)]
+unsafe fn read_layout(
+    p: *const batch_dot_layout,
+    slot: &mut MaybeUninit<batch_dot_layout>,
+) -> Option<&batch_dot_layout> {
+    if p.is_null() {
+        return None;
+    }
+    const HEAD: usize = core::mem::offset_of!(batch_dot_layout, shape);
+    const ARR: usize = core::mem::size_of::<[i64; BATCH_DOT_MAX_NDIM]>();
+    const _: () = assert!(HEAD + 2 * ARR == core::mem::size_of::<batch_dot_layout>());
+    let d = slot.as_mut_ptr();
+    // SAFETY: `p` is non-NULL and readable by the caller's contract, `d` is
+    // our own slot; the places are projected without references and the
+    // byte copies tolerate any alignment. The three copies cover every byte
+    // of the struct (it has no padding: asserted above), so it is
+    // initialised afterwards.
+    unsafe {
+        ptr::copy_nonoverlapping(p as *const u8, d as *mut u8, HEAD);
+        ptr::copy_nonoverlapping(
+            &raw const (*p).shape as *const u8,
+            &raw mut (*d).shape as *mut u8,
+            ARR,
+        );
+        ptr::copy_nonoverlapping(
+            &raw const (*p).strides as *const u8,
+            &raw mut (*d).strides as *mut u8,
+            ARR,
+        );
+        Some(slot.assume_init_ref())
+    }
 }
 
 /// Copies `n <= BATCH_DOT_MAX_NDIM` extents out of caller memory.
@@ -88,8 +119,19 @@ unsafe fn compute<T: Element>(
     out_data: *mut T,
     options: *const batch_dot_options,
 ) -> Result<()> {
+    let (mut xs, mut ys, mut os) = (
+        MaybeUninit::uninit(),
+        MaybeUninit::uninit(),
+        MaybeUninit::uninit(),
+    );
     // SAFETY: the caller passes NULL or valid pointers.
-    let (xl, yl, ol) = unsafe { (read_layout(x), read_layout(y), read_layout(out)) };
+    let (xl, yl, ol) = unsafe {
+        (
+            read_layout(x, &mut xs),
+            read_layout(y, &mut ys),
+            read_layout(out, &mut os),
+        )
+    };
     // SAFETY: as above; read only when the layouts are all there, so that a
     // NULL layout (check 1) wins over anything in the options (check 2).
     let opts = if xl.is_some() && yl.is_some() && ol.is_some() && !options.is_null() {
@@ -97,10 +139,12 @@ unsafe fn compute<T: Element>(
     } else {
         None
     };
-    let p = api::prepare(
-        xl.as_ref(),
-        yl.as_ref(),
-        ol.as_ref(),
+    let mut plan = Plan::new();
+    let run = api::prepare_into(
+        &mut plan,
+        xl,
+        yl,
+        ol,
         axis_x,
         axis_y,
         opts.as_ref(),
@@ -112,11 +156,11 @@ unsafe fn compute<T: Element>(
         core::mem::size_of::<T>(),
         core::mem::align_of::<T>(),
     )?;
-    if let Some(plan) = p.plan {
-        // SAFETY: `prepare` proved every element the plan reaches lies in
-        // [0, len) of its non-NULL, aligned buffer, that out reaches no
+    if let Some(threads) = run {
+        // SAFETY: `prepare_into` proved every element the plan reaches lies
+        // in [0, len) of its non-NULL, aligned buffer, that out reaches no
         // element twice and shares no byte with x or y.
-        unsafe { kernel::run(&plan, p.threads, x_data, y_data, out_data) }?;
+        unsafe { kernel::run(&plan, threads, x_data, y_data, out_data) }?;
     }
     Ok(())
 }

@@ -115,10 +115,101 @@ pub fn check_bounds(name: &str, l: &batch_dot_layout, r: Reach) -> Result<()> {
     Ok(())
 }
 
-/// API.md check 11, first half: the out layout is non-overlapping by
-/// construction: taking its dimensions of extent > 1 in order of increasing
-/// |stride|, each |stride| exceeds the span the smaller ones cover.
-pub fn check_non_overlapping(name: &str, l: &batch_dot_layout) -> Result<()> {
+/// API.md checks 4 and 8, fast path: for a layout with a checked ndim,
+/// whether its extents are all >= 0, and its element count and reached
+/// range, in `i64` arithmetic. `None` when an extent is negative or some
+/// product or sum does not fit (`check_extents` and the exact `reach` then
+/// decide); `Some(None)` for a layout with no elements.
+#[inline(always)]
+pub fn reach_fast(l: &batch_dot_layout, elem_size: usize) -> Option<Option<Reach>> {
+    debug_assert!(l.ndim >= 0 && l.ndim as usize <= BATCH_DOT_MAX_NDIM);
+    let d = dims(l);
+    let s = &l.strides[..d.len()];
+    let (mut count, mut lo, mut hi) = (1i64, l.offset, l.offset);
+    let (mut sign, mut zero, mut ovf) = (0i64, false, false);
+    // One pass. The spans of a layout with no elements are not needed, and
+    // their overflow (a false alarm then) is ignored.
+    for (&e, &st) in d.iter().zip(s) {
+        sign |= e;
+        zero |= e == 0;
+        let (c, o1) = count.overflowing_mul(e);
+        count = c;
+        ovf |= o1;
+        if e > 1 {
+            let (span, o2) = (e - 1).overflowing_mul(st);
+            let (v, o3) = if span < 0 {
+                lo.overflowing_add(span)
+            } else {
+                hi.overflowing_add(span)
+            };
+            if span < 0 {
+                lo = v;
+            } else {
+                hi = v;
+            }
+            ovf |= o2 | o3;
+        }
+    }
+    if sign < 0 {
+        return None;
+    }
+    if zero {
+        return Some(None);
+    }
+    if ovf {
+        return None;
+    }
+    let r = Reach { lo, hi };
+    if !bytes_fit(r, elem_size) {
+        return None;
+    }
+    Some(Some(r))
+}
+
+/// Whether the byte offsets `lo * elem_size` and `(hi + 1) * elem_size` of
+/// a reached range fit in `i64` (the rest of check 8).
+#[inline(always)]
+fn bytes_fit(r: Reach, elem_size: usize) -> bool {
+    // Division by a constant once inlined (elem_size is a type's size).
+    let size = elem_size.max(1) as i64;
+    let (lo_max, lo_min) = (i64::MAX / size, i64::MIN / size);
+    r.lo >= lo_min && r.lo <= lo_max && r.hi < lo_max
+}
+
+/// Whether a layout is non-overlapping by construction: taking its
+/// dimensions of extent > 1 in order of increasing |stride|, each |stride|
+/// exceeds the span the smaller ones cover.
+#[inline]
+pub fn is_non_overlapping(l: &batch_dot_layout) -> bool {
+    // Most layouts have at most two dimensions of extent > 1: no sort.
+    let mut two = [(0u128, 0u128); 2];
+    let mut n = 0;
+    for (&e, &s) in dims(l).iter().zip(strides(l)) {
+        if e > 1 {
+            if n < 2 {
+                two[n] = ((s as i128).unsigned_abs(), e as u128);
+            }
+            n += 1;
+        }
+    }
+    match n {
+        0 => true,
+        1 => two[0].0 > 0,
+        2 => {
+            let (a, b) = if two[0].0 <= two[1].0 {
+                (two[0], two[1])
+            } else {
+                (two[1], two[0])
+            };
+            a.0 > 0 && b.0 > (a.1 - 1) * a.0
+        }
+        _ => non_overlapping_sorted(l),
+    }
+}
+
+/// `is_non_overlapping` for any number of dimensions of extent > 1.
+#[inline(never)]
+fn non_overlapping_sorted(l: &batch_dot_layout) -> bool {
     let mut ds: [(u128, u128); BATCH_DOT_MAX_NDIM] = [(0, 0); BATCH_DOT_MAX_NDIM];
     let mut n = 0;
     for (&e, &s) in dims(l).iter().zip(strides(l)) {
@@ -132,24 +223,39 @@ pub fn check_non_overlapping(name: &str, l: &batch_dot_layout) -> Result<()> {
     let mut span: u128 = 0;
     for &(s, e) in ds.iter() {
         if s <= span {
-            return Err(Error::Aliasing(format!(
-                "{name} with shape {} and strides {} can write an element twice: it is not \
-                 non-overlapping by construction.",
-                Tuple(dims(l)),
-                Tuple(strides(l))
-            )));
+            return false;
         }
         span += (e - 1) * s;
     }
-    Ok(())
+    true
+}
+
+/// API.md check 11, first half: the out layout is non-overlapping by
+/// construction (see `is_non_overlapping`).
+pub fn check_non_overlapping(name: &str, l: &batch_dot_layout) -> Result<()> {
+    if is_non_overlapping(l) {
+        return Ok(());
+    }
+    Err(Error::Aliasing(format!(
+        "{name} with shape {} and strides {} can write an element twice: it is not \
+         non-overlapping by construction.",
+        Tuple(dims(l)),
+        Tuple(strides(l))
+    )))
 }
 
 /// The inclusive byte range `[first, last]` of a reached element range for
-/// data at address `base`.
+/// data at address `base`. `r` comes from `reach` (or `reach_fast`) for
+/// this `elem_size`, which proved `r.lo * elem_size` and
+/// `(r.hi + 1) * elem_size` fit in `i64`.
+#[inline]
 pub fn byte_range(base: usize, r: Reach, elem_size: usize) -> (i128, i128) {
-    let size = elem_size as i128;
+    let size = elem_size as i64;
     let b = base as i128;
-    (b + r.lo as i128 * size, b + (r.hi as i128 + 1) * size - 1)
+    (
+        b + r.lo.wrapping_mul(size) as i128,
+        b + (r.hi.wrapping_add(1)).wrapping_mul(size) as i128 - 1,
+    )
 }
 
 #[cfg(test)]
@@ -206,5 +312,33 @@ mod tests {
         assert!(check_non_overlapping("out", &lay(&[2, 3], &[0, 1], 0, 6)).is_err());
         assert!(check_non_overlapping("out", &lay(&[2, 3], &[3, -1], 2, 6)).is_ok());
         assert!(check_non_overlapping("out", &lay(&[3, 3], &[2, 1], 0, 9)).is_err());
+    }
+
+    #[test]
+    fn non_overlapping_fast_cases_agree_with_the_sort() {
+        let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut next = |n: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % n
+        };
+        for _ in 0..100_000 {
+            let n = next(5) as usize;
+            let shape: Vec<i64> = (0..n).map(|_| next(4) as i64).collect();
+            let strides: Vec<i64> = (0..n)
+                .map(|_| match next(8) {
+                    0 => i64::MIN,
+                    1 => i64::MAX,
+                    _ => next(13) as i64 - 6,
+                })
+                .collect();
+            let l = lay(&shape, &strides, 0, 0);
+            assert_eq!(
+                is_non_overlapping(&l),
+                non_overlapping_sorted(&l),
+                "{shape:?} {strides:?}"
+            );
+        }
     }
 }

@@ -3,11 +3,14 @@
 //! of size m × k × n. Pure safe Rust: strides and offsets are plain integers,
 //! every one of them already proven to stay inside the caller's buffers.
 
-use crate::shape::{Contraction, MAX_RESULT_NDIM};
+use crate::consts::BATCH_DOT_MAX_NDIM;
 use crate::types::batch_dot_layout;
 
-/// Most loop dimensions a plan can have: every result dimension.
-pub const MAX_LOOPS: usize = MAX_RESULT_NDIM;
+/// Most loop dimensions a plan can have. A plan's loops are a subset of the
+/// output's dimensions (the batch, and every free dimension but the
+/// innermost of each operand), and the output has at most
+/// `BATCH_DOT_MAX_NDIM` of them once the result rank is checked.
+pub const MAX_LOOPS: usize = BATCH_DOT_MAX_NDIM;
 
 /// One loop dimension of a plan: an extent and the stride (in elements) it
 /// moves x, y and out by.
@@ -58,139 +61,178 @@ pub struct Plan {
 }
 
 impl Plan {
+    /// An empty plan (no loops, 1 × 0 × 1), to be filled by `build`.
+    #[inline(always)]
+    pub const fn new() -> Self {
+        const D: LoopDim = LoopDim {
+            ext: 0,
+            xs: 0,
+            ys: 0,
+            os: 0,
+        };
+        Plan {
+            loops: [D; MAX_LOOPS],
+            nloops: 0,
+            m: 1,
+            n: 1,
+            k: 0,
+            x_ms: 0,
+            x_ks: 0,
+            y_ks: 0,
+            y_ns: 0,
+            o_ms: 0,
+            o_ns: 0,
+            x_off: 0,
+            y_off: 0,
+            o_off: 0,
+        }
+    }
+
     /// Number of `m × n` blocks: the product of the loop extents.
     pub fn blocks(&self) -> usize {
         self.loops[..self.nloops].iter().map(|d| d.ext).product()
     }
+
+    fn push(&mut self, d: LoopDim) {
+        self.loops[self.nloops] = d;
+        self.nloops += 1;
+    }
+}
+
+impl Default for Plan {
+    fn default() -> Self {
+        Plan::new()
+    }
 }
 
 /// A free dimension of one operand: extent, stride in that operand, stride in out.
-#[derive(Clone, Copy, Default)]
+#[derive(Clone, Copy)]
 struct Free {
     ext: usize,
     s: isize,
     os: isize,
 }
 
-/// Drops extent-1 dimensions and merges neighbours whose strides in both the
-/// operand and out are those of one larger dimension.
-fn collapse(dims: &mut [Free; MAX_LOOPS], n: usize) -> usize {
-    let mut w = 0;
-    for i in 0..n {
-        let d = dims[i];
+/// Collapses one operand's free dimensions as they come (outermost first):
+/// drops extent-1 dimensions and merges a dimension into the one before it
+/// when their strides in both the operand and out are those of one larger
+/// dimension. Every dimension but the last one kept becomes a loop of the
+/// plan; the last one is returned (the block's rows or columns).
+struct Collapser {
+    last: Option<Free>,
+}
+
+impl Collapser {
+    #[inline(always)]
+    fn add(&mut self, d: Free, plan: &mut Plan, is_x: bool) {
         if d.ext == 1 {
-            continue;
+            return;
         }
-        if w > 0 {
-            let p = dims[w - 1];
-            if p.s == d.s * d.ext as isize && p.os == d.os * d.ext as isize {
-                dims[w - 1] = Free {
+        if let Some(p) = self.last {
+            // Strides and extents come from layouts whose reach (in bytes)
+            // fits in i64, so these products cannot overflow; wrapping keeps
+            // that a non-issue even so.
+            let e = d.ext as isize;
+            if p.s == d.s.wrapping_mul(e) && p.os == d.os.wrapping_mul(e) {
+                self.last = Some(Free {
                     ext: p.ext * d.ext,
                     s: d.s,
                     os: d.os,
-                };
-                continue;
+                });
+                return;
             }
+            let (xs, ys) = if is_x { (p.s, 0) } else { (0, p.s) };
+            plan.push(LoopDim {
+                ext: p.ext,
+                xs,
+                ys,
+                os: p.os,
+            });
         }
-        dims[w] = d;
-        w += 1;
+        self.last = Some(d);
     }
-    w
 }
 
-/// Builds the plan of a validated call whose output has at least one element.
-/// `x`, `y` and `out` have passed every check of API.md, `c` is their
-/// contraction.
+/// Builds into `plan` the plan of a validated call whose output has at least
+/// one element. `x`, `y` and `out` have passed every check of API.md, and
+/// `axis_x`, `axis_y` are their normalised contracted axes.
+///
+/// An input with no elements (`x_empty`, `y_empty`: possible only when the
+/// contraction is empty) reaches nothing, so its offset and strides were
+/// never checked and may be anything (`i64::MAX`, say): the plan uses zeros
+/// instead, so that no arithmetic on them can overflow (tests/hardening.rs,
+/// `k0_inputs_with_unchecked_strides`).
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
 pub fn build(
+    plan: &mut Plan,
     x: &batch_dot_layout,
     y: &batch_dot_layout,
     out: &batch_dot_layout,
-    c: &Contraction,
-) -> Plan {
+    axis_x: usize,
+    axis_y: usize,
+    x_empty: bool,
+    y_empty: bool,
+) {
+    // All ones keeps a value, zero drops it.
+    let xm: i64 = if x_empty { 0 } else { -1 };
+    let ym: i64 = if y_empty { 0 } else { -1 };
     let (xn, yn) = (x.ndim as usize, y.ndim as usize);
-    let mut o = 1; // next out dimension
-    let mut xf = [Free::default(); MAX_LOOPS];
-    let mut nx = 0;
-    for i in (1..xn).filter(|&i| i != c.axis_x) {
-        xf[nx] = Free {
-            ext: x.shape[i] as usize,
-            s: x.strides[i] as isize,
-            os: out.strides[o] as isize,
-        };
-        nx += 1;
-        o += 1;
-    }
-    let mut yf = [Free::default(); MAX_LOOPS];
-    let mut ny = 0;
-    for j in (1..yn).filter(|&j| j != c.axis_y) {
-        yf[ny] = Free {
-            ext: y.shape[j] as usize,
-            s: y.strides[j] as isize,
-            os: out.strides[o] as isize,
-        };
-        ny += 1;
-        o += 1;
-    }
-    let nx = collapse(&mut xf, nx);
-    let ny = collapse(&mut yf, ny);
+    let k = x.shape[axis_x] as usize;
+    let kmask = if k <= 1 { 0 } else { -1 };
+    plan.nloops = 0;
+    plan.m = 1;
+    plan.n = 1;
+    plan.k = k;
+    plan.x_ms = 0;
+    plan.x_ks = (x.strides[axis_x] & xm & kmask) as isize;
+    plan.y_ks = (y.strides[axis_y] & ym & kmask) as isize;
+    plan.y_ns = 0;
+    plan.o_ms = 0;
+    plan.o_ns = 0;
+    plan.x_off = (x.offset & xm) as isize;
+    plan.y_off = (y.offset & ym) as isize;
+    plan.o_off = out.offset as isize;
 
-    let mut plan = Plan {
-        loops: [LoopDim::default(); MAX_LOOPS],
-        nloops: 0,
-        m: 1,
-        n: 1,
-        k: x.shape[c.axis_x] as usize,
-        x_ms: 0,
-        x_ks: x.strides[c.axis_x] as isize,
-        y_ks: y.strides[c.axis_y] as isize,
-        y_ns: 0,
-        o_ms: 0,
-        o_ns: 0,
-        x_off: x.offset as isize,
-        y_off: y.offset as isize,
-        o_off: out.offset as isize,
-    };
-    if plan.k <= 1 {
-        plan.x_ks = 0;
-        plan.y_ks = 0;
-    }
-    let mut push = |d: LoopDim| {
-        plan.loops[plan.nloops] = d;
-        plan.nloops += 1;
-    };
     let b = x.shape[0] as usize;
     if b > 1 {
-        push(LoopDim {
+        plan.push(LoopDim {
             ext: b,
-            xs: x.strides[0] as isize,
-            ys: y.strides[0] as isize,
+            xs: (x.strides[0] & xm) as isize,
+            ys: (y.strides[0] & ym) as isize,
             os: out.strides[0] as isize,
         });
     }
-    // x's free dimensions but the innermost are loops; the innermost is m.
-    for d in &xf[..nx.saturating_sub(1)] {
-        push(LoopDim {
-            ext: d.ext,
-            xs: d.s,
-            ys: 0,
-            os: d.os,
-        });
+    let mut o = 1; // next out dimension
+                   // x's free dimensions but the innermost are loops; the innermost is m.
+    let mut c = Collapser { last: None };
+    for i in 1..xn {
+        if i != axis_x {
+            let d = Free {
+                ext: x.shape[i] as usize,
+                s: (x.strides[i] & xm) as isize,
+                os: out.strides[o] as isize,
+            };
+            c.add(d, plan, true);
+            o += 1;
+        }
     }
-    for d in &yf[..ny.saturating_sub(1)] {
-        push(LoopDim {
-            ext: d.ext,
-            xs: 0,
-            ys: d.s,
-            os: d.os,
-        });
-    }
-    if nx > 0 {
-        let d = xf[nx - 1];
+    if let Some(d) = c.last {
         (plan.m, plan.x_ms, plan.o_ms) = (d.ext, d.s, d.os);
     }
-    if ny > 0 {
-        let d = yf[ny - 1];
+    let mut c = Collapser { last: None };
+    for j in 1..yn {
+        if j != axis_y {
+            let d = Free {
+                ext: y.shape[j] as usize,
+                s: (y.strides[j] & ym) as isize,
+                os: out.strides[o] as isize,
+            };
+            c.add(d, plan, false);
+            o += 1;
+        }
+    }
+    if let Some(d) = c.last {
         (plan.n, plan.y_ns, plan.o_ns) = (d.ext, d.s, d.os);
     }
-    plan
 }

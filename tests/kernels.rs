@@ -159,6 +159,12 @@ fn make_case(rng: &mut Rng, which: &str) -> Case {
                 let k = rng.pick(&[0, 1, 3, 15, 16, 17, 31, 32, 33, 64, 100]);
                 (vec![b * 3, k], vec![b * 3, k], 1, 1, Some(1), Some(1))
             }
+            // Many row dots (runs longer than any grouping + tails).
+            "dotmany" => {
+                let k = rng.pick(&[1, 5, 15, 16, 17, 32, 40, 64, 100]);
+                let r = rng.pick(&[16i64, 17, 31, 32, 33, 48, 50, 100]);
+                (vec![r, k], vec![r, k], 1, 1, Some(1), Some(1))
+            }
             // n = 1: GEMV, x (B, M, K) · y (B, K).
             "gemv" => {
                 let (m, k) = (
@@ -403,6 +409,7 @@ macro_rules! regimes {
 
 regimes! {
     dot_rows: "dot", 60;
+    dot_rows_grouped: "dotmany", 60;
     gemv: "gemv", 60;
     vecmat: "vecmat", 40;
     tiny_fixed: "tiny", 120;
@@ -609,4 +616,115 @@ fn force_isa_parsing() {
     assert_eq!(parse_force(Some("AVX512")), Some(Isa::Avx512));
     assert_eq!(parse_force(Some("auto")), None);
     assert!(kernel::isa::active() <= kernel::isa::detected());
+}
+
+/// Row dots of a many-row call are bit for bit the dots computed one row
+/// per call, at every level, for every K (including a row whose products
+/// underflow to -0.0): a row's result never depends on which run of rows
+/// (or thread chunk) it falls in, whatever kernel a level groups rows with.
+#[test]
+fn grouped_dots_match_single_rows() {
+    fn lay(shape: &[i64], strides: &[i64], offset: i64, len: i64) -> batch_dot_layout {
+        let mut l = batch_dot_layout::zeroed();
+        l.ndim = shape.len() as i32;
+        l.shape[..shape.len()].copy_from_slice(shape);
+        l.strides[..shape.len()].copy_from_slice(strides);
+        l.offset = offset;
+        l.len = len;
+        l
+    }
+    let mut rng = Rng(77);
+    for k in [1i64, 7, 16, 17, 33, 64] {
+        let rows = 37i64;
+        let xd: Vec<f32> = fill(&mut rng, rows * k);
+        let mut yd: Vec<f32> = fill(&mut rng, rows * k);
+        // Tiny products that underflow to -0.0 in one row.
+        for t in 0..k as usize {
+            yd[5 * k as usize + t] = -1e-30 * (t as f32 + 1.0);
+        }
+        let mut xd = xd;
+        for t in 0..k as usize {
+            xd[5 * k as usize + t] = 1e-20;
+        }
+        let all = Case {
+            x: lay(&[rows, k], &[k, 1], 0, rows * k),
+            y: lay(&[rows, k], &[k, 1], 0, rows * k),
+            out: lay(&[rows, 1], &[1, 1], 0, rows),
+            ax: 1,
+            ay: 1,
+        };
+        for isa in levels() {
+            let od = run_case(&all, &xd, &yd, isa, 1);
+            for r in 0..rows {
+                let one = Case {
+                    x: lay(&[1, k], &[k, 1], r * k, rows * k),
+                    y: lay(&[1, k], &[k, 1], r * k, rows * k),
+                    out: lay(&[1, 1], &[1, 1], 0, 1),
+                    ax: 1,
+                    ay: 1,
+                };
+                let o1 = run_case(&one, &xd, &yd, isa, 1);
+                assert_eq!(
+                    o1[0].to_bits(),
+                    od[r as usize].to_bits(),
+                    "k {k} row {r} {isa:?}"
+                );
+            }
+        }
+    }
+}
+
+/// The fixed contiguous kernels (4×4×4 and 8×8×8 blocks) on plainly
+/// contiguous batches, at every level, against the reference; and with
+/// the batch running backwards (negative batch strides).
+#[test]
+fn fixed_contiguous_blocks() {
+    fn lay(shape: &[i64], strides: &[i64], offset: i64, len: i64) -> batch_dot_layout {
+        let mut l = batch_dot_layout::zeroed();
+        l.ndim = shape.len() as i32;
+        l.shape[..shape.len()].copy_from_slice(shape);
+        l.strides[..shape.len()].copy_from_slice(strides);
+        l.offset = offset;
+        l.len = len;
+        l
+    }
+    let mut rng = Rng(99);
+    for s in [4i64, 8] {
+        for b in [1i64, 2, 7, 33] {
+            for back in [false, false, true] {
+                let n = b * s * s;
+                let (bs, off) = if back {
+                    (-s * s, (b - 1) * s * s)
+                } else {
+                    (s * s, 0)
+                };
+                let x = lay(&[b, s, s], &[bs, s, 1], off, n);
+                let y = lay(&[b, s, s], &[s * s, s, 1], 0, n);
+                let out = lay(&[b, s, s], &[bs, s, 1], off, n);
+                let c = Case {
+                    x,
+                    y,
+                    out,
+                    ax: 2,
+                    ay: 1,
+                };
+                let xd: Vec<f32> = fill(&mut rng, n);
+                let yd: Vec<f32> = fill(&mut rng, n);
+                let xd64: Vec<f64> = xd.iter().map(|&v| v as f64).collect();
+                let yd64: Vec<f64> = yd.iter().map(|&v| v as f64).collect();
+                for isa in levels() {
+                    let od = run_case(&c, &xd, &yd, isa, 1);
+                    check(&c, &xd, &yd, &od, &format!("fixed {s} b {b} {isa:?}"));
+                    let od = run_case(&c, &xd64, &yd64, isa, 1);
+                    check(
+                        &c,
+                        &xd64,
+                        &yd64,
+                        &od,
+                        &format!("fixed f64 {s} b {b} {isa:?}"),
+                    );
+                }
+            }
+        }
+    }
 }

@@ -160,8 +160,8 @@ pub(super) unsafe fn exec_f64(job: &Job<'_, f64>, isa: Isa, lo: usize, hi: usize
     }
 }
 
-/// Many small products along one loop: the 4×4×4 kernel when the blocks
-/// are contiguous and the level has one, else the microkernel per block
+/// Many small products along one loop: the 4×4×4 or 8×8×8 kernel when the
+/// blocks are contiguous and the level has one, else the microkernel per block
 /// (same arithmetic either way).
 ///
 /// # Safety
@@ -177,9 +177,13 @@ unsafe fn small_products<S: super::simd::Simd, const MR: usize, const NV: usize>
 ) {
     let contiguous_444 = (g.m, g.n, g.k) == (4, 4, 4)
         && (g.a_rs, g.a_cs, g.b_rs, g.b_cs, g.c_rs, g.c_cs) == (4, 1, 4, 1, 4, 1);
+    let contiguous_888 = (g.m, g.n, g.k) == (8, 8, 8)
+        && (g.a_rs, g.a_cs, g.b_rs, g.b_cs, g.c_rs, g.c_cs) == (8, 1, 8, 1, 8, 1);
     // SAFETY: forwarded contract.
     unsafe {
-        if !(contiguous_444 && S::tiny444(count, x, y, out, s)) {
+        let fixed = (contiguous_444 && S::tiny444(count, x, y, out, s))
+            || (contiguous_888 && S::tiny888(count, x, y, out, s));
+        if !fixed {
             gemm::small_many::<S, MR, NV>(g, count, x, y, out, s.0, s.1, s.2)
         }
     }

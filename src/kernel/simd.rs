@@ -60,6 +60,21 @@ pub(crate) trait Simd: Copy + 'static {
     ) -> bool {
         false
     }
+    /// As `tiny444`, for contiguous 8×8·8×8 products (blocks of 64
+    /// elements).
+    ///
+    /// # Safety
+    /// As `tiny444`.
+    #[inline(always)]
+    unsafe fn tiny888(
+        _count: usize,
+        _x: *const Self::T,
+        _y: *const Self::T,
+        _out: *mut Self::T,
+        _strides: (isize, isize, isize),
+    ) -> bool {
+        false
+    }
     /// Transposing copy `dst[t·ld + j] = src[j·cs + t]` for `t < kc`,
     /// `j < nr` (packs a B whose columns are contiguous).
     ///
@@ -271,6 +286,19 @@ mod x86 {
             true
         }
         #[inline(always)]
+        unsafe fn tiny888(
+            count: usize,
+            x: *const f32,
+            y: *const f32,
+            out: *mut f32,
+            strides: (isize, isize, isize),
+        ) -> bool {
+            // SAFETY: the method's contract; the CPU has avx512f (this
+            // level's contract).
+            unsafe { tiny888_f32(count, x, y, out, strides) };
+            true
+        }
+        #[inline(always)]
         unsafe fn pack_nt(
             src: *const f32,
             kc: usize,
@@ -307,7 +335,7 @@ mod x86 {
     ///
     /// # Safety
     /// `Simd::tiny444`'s contract; the CPU has avx512f.
-    #[target_feature(enable = "avx512f")]
+    #[target_feature(enable = "avx512f,avx2,fma")]
     #[inline(never)]
     unsafe fn tiny444_f32(
         count: usize,
@@ -322,8 +350,7 @@ mod x86 {
         unsafe {
             // Lane (i, j) = i·4 + j. a_t picks A[i, t] (an in-lane shuffle);
             // b_t is row t of B repeated in every 128-bit lane.
-            let (mut xp, mut yp, mut op) = (x, y, out);
-            for _ in 0..count {
+            let block = |xp: *const f32, yp: *const f32, op: *mut f32| {
                 let a = _mm512_loadu_ps(xp);
                 // From +0.0 (not a product: -0.0 · x must sum to +0.0).
                 let z = _mm512_setzero_ps();
@@ -348,6 +375,74 @@ mod x86 {
                     c,
                 );
                 _mm512_storeu_ps(op, c);
+            };
+            // Two blocks per iteration (fewer loop updates per block).
+            let (mut xp, mut yp, mut op) = (x, y, out);
+            for _ in 0..count / 2 {
+                block(xp, yp, op);
+                block(
+                    xp.wrapping_offset(xs),
+                    yp.wrapping_offset(ys),
+                    op.wrapping_offset(os),
+                );
+                xp = xp.wrapping_offset(2 * xs);
+                yp = yp.wrapping_offset(2 * ys);
+                op = op.wrapping_offset(2 * os);
+            }
+            if count % 2 == 1 {
+                block(xp, yp, op);
+            }
+        }
+    }
+
+    /// `Simd::tiny888` for f32 on AVX-512. Output rows 2j and 2j+1 share
+    /// one vector (lanes 0..8 and 8..16); step t multiplies A[2j][t] and
+    /// A[2j+1][t] (a permute of A's rows 2j, 2j+1, themselves one vector)
+    /// by row t of B in both halves. Each element is an FMA chain from +0.0
+    /// in ascending t, as in `gemm::micro`.
+    ///
+    /// # Safety
+    /// `Simd::tiny888`'s contract; the CPU has avx512f.
+    #[target_feature(enable = "avx512f,avx2,fma")]
+    #[inline(never)]
+    unsafe fn tiny888_f32(
+        count: usize,
+        x: *const f32,
+        y: *const f32,
+        out: *mut f32,
+        strides: (isize, isize, isize),
+    ) {
+        let (xs, ys, os) = strides;
+        // SAFETY: each block is 64 contiguous elements inside its buffer
+        // (contract).
+        unsafe {
+            // idx[t]: lanes 0..8 pick element t, lanes 8..16 element 8 + t.
+            let base = _mm512_set_epi32(8, 8, 8, 8, 8, 8, 8, 8, 0, 0, 0, 0, 0, 0, 0, 0);
+            let mut idx = [base; 8];
+            for (t, it) in idx.iter_mut().enumerate() {
+                *it = _mm512_add_epi32(base, _mm512_set1_epi32(t as i32));
+            }
+            let (mut xp, mut yp, mut op) = (x, y, out);
+            for _ in 0..count {
+                let a = [
+                    _mm512_loadu_ps(xp),
+                    _mm512_loadu_ps(xp.add(16)),
+                    _mm512_loadu_ps(xp.add(32)),
+                    _mm512_loadu_ps(xp.add(48)),
+                ];
+                // From +0.0 (not a product: -0.0 · x must sum to +0.0).
+                let mut c = [_mm512_setzero_ps(); 4];
+                for (t, &it) in idx.iter().enumerate() {
+                    let b = _mm512_castpd_ps(_mm512_broadcast_f64x4(_mm256_castps_pd(
+                        _mm256_loadu_ps(yp.add(8 * t)),
+                    )));
+                    for j in 0..4 {
+                        c[j] = _mm512_fmadd_ps(_mm512_permutexvar_ps(it, a[j]), b, c[j]);
+                    }
+                }
+                for (j, &cj) in c.iter().enumerate() {
+                    _mm512_storeu_ps(op.add(16 * j), cj);
+                }
                 xp = xp.wrapping_offset(xs);
                 yp = yp.wrapping_offset(ys);
                 op = op.wrapping_offset(os);
