@@ -323,7 +323,7 @@ mod tests {
             seed ^= seed << 17;
             seed % n
         };
-        for _ in 0..100_000 {
+        for _ in 0..if cfg!(miri) { 300 } else { 100_000 } {
             let n = next(5) as usize;
             let shape: Vec<i64> = (0..n).map(|_| next(4) as i64).collect();
             let strides: Vec<i64> = (0..n)

@@ -186,7 +186,9 @@ pub fn parallel(chunks: usize, threads: usize, f: &(dyn Fn(usize, usize) + Sync)
         }
         st.epoch
     };
-    claim_and_run(p, epoch, f, chunks, 0);
+    // SAFETY: `f` outlives this call, which returns only after every chunk
+    // of this epoch has finished.
+    unsafe { claim_and_run(p, epoch, f, chunks, 0) };
     // Wait for the chunks other threads claimed.
     // (Spin briefly, then yield the CPU, then sleep: a waiting caller must
     // not take time from a worker that shares its CPU.)
@@ -215,10 +217,20 @@ pub fn parallel(chunks: usize, threads: usize, f: &(dyn Fn(usize, usize) + Sync)
 }
 
 /// Claims chunks of `epoch` until none is left, running each as `slot`.
-fn claim_and_run(
+///
+/// The job comes as a raw pointer, and is borrowed only for each chunk's
+/// call: a `&dyn Fn` parameter would stay a live (protected) borrow until
+/// this function returns, i.e. after the last `done` increment, when the
+/// caller of `parallel` may already have freed the job (Miri reports that
+/// as undefined behaviour).
+///
+/// # Safety
+/// `job` is valid while the ticket carries `epoch` and a claimed chunk of it
+/// has not finished (the caller of `parallel` guarantees that).
+unsafe fn claim_and_run<'a>(
     p: &Pool,
     epoch: u32,
-    f: &(dyn Fn(usize, usize) + Sync),
+    job: *const (dyn Fn(usize, usize) + Sync + 'a),
     chunks: usize,
     slot: usize,
 ) {
@@ -234,7 +246,9 @@ fn claim_and_run(
         {
             continue;
         }
-        if catch_unwind(AssertUnwindSafe(|| f(i, slot))).is_err() {
+        // SAFETY: chunk i of this epoch is claimed and not yet finished, so
+        // the job is alive; the borrow ends with the call.
+        if catch_unwind(AssertUnwindSafe(|| unsafe { (*job)(i, slot) })).is_err() {
             p.panicked.store(true, Ordering::Release);
         }
         if p.done.fetch_add(1, Ordering::AcqRel) + 1 == chunks {
@@ -301,8 +315,7 @@ fn worker() {
             // SAFETY: a chunk is claimed only while the ticket carries this
             // epoch, and the caller of that epoch waits until every claimed
             // chunk has finished before the job goes away.
-            let f: &(dyn Fn(usize, usize) + Sync) = unsafe { &*job };
-            claim_and_run(p, epoch, f, chunks, slot);
+            unsafe { claim_and_run(p, epoch, job, chunks, slot) };
         }
     }
 }

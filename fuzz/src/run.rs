@@ -1,0 +1,1116 @@
+//! Decoders and runners: fuzzer bytes → a call of the C ABI on buffers of
+//! exactly the lengths the layouts claim (so AddressSanitizer catches any
+//! touch outside them) → every check the API promises.
+
+use std::fmt::Debug;
+
+use batch_dot::reference::{self, Tensor};
+use batch_dot::{batch_dot_layout, batch_dot_options, BATCH_DOT_AXIS_DEFAULT};
+
+use crate::oracle::{self, st, Opts};
+use crate::{axis_arg, blank, hostile_i64, Reader, HOSTILE};
+
+/// Largest buffer (elements) the runner allocates for one tensor.
+pub const CAP: i64 = 1 << 16;
+/// Largest `out elements × max(K, 1)` of a valid call the runner makes.
+pub const MAX_WORK: i128 = 1 << 18;
+
+// ---------------------------------------------------------------------------
+// Element types
+// ---------------------------------------------------------------------------
+
+/// f32 or f64, with their entry point.
+pub trait Elem: batch_dot::kernel::Element + Debug {
+    /// Unit roundoff (2^-24, 2^-53).
+    const U: f64;
+    /// Name, for messages.
+    const NAME: &'static str;
+    /// A NaN with a payload the library never makes: "not written".
+    fn sentinel() -> Self;
+    /// The bits, widened.
+    fn bits(self) -> u64;
+    /// Rounds from f64.
+    fn from_f64(v: f64) -> Self;
+    /// From the bits `bits` returned.
+    fn from_bits(b: u64) -> Self;
+    /// The C entry point.
+    ///
+    /// # Safety
+    /// As `batch_dot_f32`.
+    unsafe fn call(
+        x: *const batch_dot_layout,
+        xd: *const Self,
+        y: *const batch_dot_layout,
+        yd: *const Self,
+        ax: i64,
+        ay: i64,
+        o: *const batch_dot_layout,
+        od: *mut Self,
+        opts: *const batch_dot_options,
+    ) -> i32;
+}
+
+impl Elem for f32 {
+    const U: f64 = 1.0 / (1u64 << 24) as f64;
+    const NAME: &'static str = "f32";
+    fn sentinel() -> Self {
+        f32::from_bits(0x7fc5_a5a5)
+    }
+    fn bits(self) -> u64 {
+        self.to_bits() as u64
+    }
+    fn from_f64(v: f64) -> Self {
+        v as f32
+    }
+    fn from_bits(b: u64) -> Self {
+        f32::from_bits(b as u32)
+    }
+    unsafe fn call(
+        x: *const batch_dot_layout,
+        xd: *const Self,
+        y: *const batch_dot_layout,
+        yd: *const Self,
+        ax: i64,
+        ay: i64,
+        o: *const batch_dot_layout,
+        od: *mut Self,
+        opts: *const batch_dot_options,
+    ) -> i32 {
+        unsafe { batch_dot::batch_dot_f32(x, xd, y, yd, ax, ay, o, od, opts) }
+    }
+}
+
+impl Elem for f64 {
+    const U: f64 = 1.0 / (1u64 << 53) as f64;
+    const NAME: &'static str = "f64";
+    fn sentinel() -> Self {
+        f64::from_bits(0x7ff8_a5a5_a5a5_a5a5)
+    }
+    fn bits(self) -> u64 {
+        self.to_bits()
+    }
+    fn from_f64(v: f64) -> Self {
+        v
+    }
+    fn from_bits(b: u64) -> Self {
+        f64::from_bits(b)
+    }
+    unsafe fn call(
+        x: *const batch_dot_layout,
+        xd: *const Self,
+        y: *const batch_dot_layout,
+        yd: *const Self,
+        ax: i64,
+        ay: i64,
+        o: *const batch_dot_layout,
+        od: *mut Self,
+        opts: *const batch_dot_options,
+    ) -> i32 {
+        unsafe { batch_dot::batch_dot_f64(x, xd, y, yd, ax, ay, o, od, opts) }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Decoding a compute call
+// ---------------------------------------------------------------------------
+
+/// Where a tensor's data pointer points.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Place {
+    /// Its own allocation of exactly `len` elements.
+    Own,
+    /// NULL.
+    Null,
+    /// One byte past the start of an allocation: misaligned.
+    Misaligned,
+    /// Element offset into one buffer shared by the tensors marked so.
+    Shared(usize),
+}
+
+/// A decoded compute call.
+#[derive(Clone, Debug)]
+pub struct ComputeCase {
+    /// x, y, out (None = NULL layout pointer).
+    pub layouts: [Option<batch_dot_layout>; 3],
+    /// axis_x.
+    pub ax: i64,
+    /// axis_y.
+    pub ay: i64,
+    /// None = NULL options.
+    pub opts: Option<Opts>,
+    /// Data pointers.
+    pub place: [Place; 3],
+    /// Seed of the data values.
+    pub seed: u64,
+    /// Whether NaN, ±Inf and -0.0 are sprinkled into the inputs.
+    pub specials: bool,
+}
+
+fn rank(r: &mut Reader) -> usize {
+    if r.chance(24) {
+        6 + r.below(5) as usize
+    } else {
+        2 + r.below(4) as usize
+    }
+}
+
+fn small_ext(r: &mut Reader) -> i64 {
+    match r.below(16) {
+        0..=4 => 1,
+        5..=9 => 2,
+        10..=12 => 3,
+        13 => 0,
+        14 => 4 + r.below(4) as i64,
+        _ => 8 + r.below(33) as i64, // SIMD widths and tails
+    }
+}
+
+/// Shrinks extents (largest first) until the element count is at most `max`.
+fn shrink(dims: &mut [&mut i64], max: i64) {
+    loop {
+        let c: i128 = dims.iter().map(|d| **d as i128).product();
+        if c <= max as i128 {
+            return;
+        }
+        let big = dims.iter_mut().max_by_key(|d| ***d).unwrap();
+        **big = (**big + 1) / 2;
+    }
+}
+
+/// A layout for `dims`: a random storage order, padding, negative strides,
+/// broadcast (stride 0, inputs only), junk strides on unit dimensions, an
+/// offset, and `len` exactly what it reaches plus a little slack.
+pub fn arrange(dims: &[i64], input: bool, r: &mut Reader) -> batch_dot_layout {
+    let nd = dims.len();
+    let mut l = blank(dims);
+    let mut order: Vec<usize> = (0..nd).rev().collect(); // innermost first
+    if r.chance(96) {
+        for i in (1..nd).rev() {
+            let j = r.below(i as u32 + 1) as usize;
+            order.swap(i, j);
+        }
+    }
+    let mut cur: i64 = 1 + if r.chance(16) { r.below(3) as i64 } else { 0 };
+    for &d in &order {
+        let e = dims[d];
+        if e <= 1 {
+            l.strides[d] = if r.chance(64) { hostile_i64(r) } else { cur };
+            continue;
+        }
+        if input && r.chance(24) {
+            l.strides[d] = 0;
+            continue;
+        }
+        let pad = if r.chance(40) { r.below(3) as i64 } else { 0 };
+        l.strides[d] = cur;
+        cur = cur.saturating_mul(e + pad);
+    }
+    let mut offset = if r.chance(64) { r.below(4) as i64 } else { 0 };
+    for d in 0..nd {
+        if dims[d] > 1 && r.chance(64) {
+            offset += (dims[d] - 1) * l.strides[d];
+            l.strides[d] = -l.strides[d];
+        }
+    }
+    l.offset = offset;
+    if dims.contains(&0) {
+        // Reaches nothing: offset and len are anything (len >= 0).
+        if r.chance(64) {
+            l.offset = hostile_i64(r);
+        }
+        l.len = r.below(4) as i64;
+        return l;
+    }
+    let (_, hi) = oracle::reach(&l);
+    l.len = hi as i64 + 1 + if r.chance(64) { r.below(3) as i64 } else { 0 };
+    l
+}
+
+fn decode_options(r: &mut Reader) -> Option<Opts> {
+    if !r.chance(146) {
+        return None;
+    }
+    let threads = match r.below(16) {
+        0..=3 => 0,
+        4..=6 => 1,
+        7..=9 => 2,
+        10..=11 => 3,
+        12..=13 => 4,
+        14 => 64,
+        _ => u32::MAX,
+    };
+    let mut flags = 0u32;
+    let mut size = oracle::OPTIONS_V1;
+    let mut tail_nonzero = false;
+    match r.below(64) {
+        54 => size = 0,
+        55 => size = 8,
+        56 => size = 15,
+        57 => size = 24,
+        58 => {
+            size = 24;
+            tail_nonzero = true;
+        }
+        59 => size = 4096,
+        60 => size = 4097,
+        61 => size = usize::MAX,
+        62 => flags = 1 << r.below(32),
+        63 => {
+            size = 17 + r.below(64) as usize;
+            tail_nonzero = r.chance(128);
+        }
+        _ => {}
+    }
+    let alloc = size.clamp(8, oracle::OPTIONS_MAX);
+    let mut bytes = vec![0u8; alloc];
+    bytes[..8].copy_from_slice(&size.to_ne_bytes());
+    if alloc >= 16 {
+        bytes[8..12].copy_from_slice(&threads.to_ne_bytes());
+        bytes[12..16].copy_from_slice(&flags.to_ne_bytes());
+    }
+    if tail_nonzero && alloc > 16 {
+        let i = 16 + r.below((alloc - 16).min(256) as u32) as usize;
+        bytes[i] = 1 + r.below(255) as u8;
+    }
+    Some(Opts { bytes })
+}
+
+fn raw_layout(r: &mut Reader) -> batch_dot_layout {
+    let mut l = blank(&[]);
+    l.ndim = match r.below(8) {
+        7 => [-1, 0, 1, 17, 100, i32::MIN, i32::MAX, 16][r.below(8) as usize],
+        _ => 2 + r.below(5) as i32,
+    };
+    l.flags = if r.chance(4) { 1 << r.below(32) } else { 0 };
+    l.offset = if r.chance(128) {
+        r.below(8) as i64
+    } else {
+        hostile_i64(r)
+    };
+    l.len = if r.chance(224) {
+        r.below(64) as i64
+    } else {
+        hostile_i64(r)
+    };
+    for i in 0..16 {
+        l.shape[i] = if r.chance(200) {
+            r.below(5) as i64
+        } else {
+            hostile_i64(r)
+        };
+        l.strides[i] = if r.chance(100) {
+            r.below(9) as i64 - 4
+        } else {
+            hostile_i64(r)
+        };
+    }
+    l
+}
+
+fn pick_dim(l: &batch_dot_layout, r: &mut Reader) -> usize {
+    let n = l.ndim.clamp(1, 16) as usize;
+    r.below(n as u32) as usize
+}
+
+/// One hostile change to a case (most turn a valid call invalid; some keep
+/// it valid in a new way).
+fn mutate(c: &mut ComputeCase, r: &mut Reader) {
+    let t = r.below(3) as usize;
+    let kind = r.below(20);
+    let Some(l) = c.layouts[t].as_mut() else {
+        return;
+    };
+    let d = pick_dim(l, r);
+    match kind {
+        0 => l.len = l.len.wrapping_sub(1),
+        1 => l.offset = l.offset.wrapping_add(r.below(5) as i64 - 2),
+        2 | 3 => l.strides[d] = hostile_i64(r),
+        4 => l.strides[d] = l.strides[d].wrapping_add(if r.chance(128) { 1 } else { -1 }),
+        5 => l.shape[d] = hostile_i64(r),
+        6 => l.shape[d] = l.shape[d].wrapping_add(if r.chance(128) { 1 } else { -1 }),
+        7 => l.flags = 1 << r.below(32),
+        8 => {
+            l.ndim = [
+                -1,
+                0,
+                1,
+                17,
+                i32::MIN,
+                l.ndim.wrapping_add(1),
+                l.ndim.wrapping_sub(1),
+                16,
+            ][r.below(8) as usize]
+        }
+        9 => l.len = hostile_i64(r),
+        10 => c.layouts[t] = None,
+        11 => c.place[t] = Place::Null,
+        12 => c.place[t] = Place::Misaligned,
+        13 => {
+            if r.chance(128) {
+                c.ax = axis_arg(r)
+            } else {
+                c.ay = axis_arg(r)
+            }
+        }
+        14 => l.offset = hostile_i64(r),
+        15 => {
+            // Copy another dimension's stride: self-overlap for out.
+            let e = pick_dim(l, r);
+            l.strides[d] = l.strides[e];
+        }
+        16 => l.shape[d] = 0,
+        17 => {
+            // Step a stride to just past the end or just before the start.
+            let (lo, hi) = oracle::reach(l);
+            if l.shape[d] > 1 {
+                let e = (l.shape[d] - 1) as i128;
+                let s = l.strides[d] as i128;
+                let want = if r.chance(128) {
+                    (l.len as i128 - (hi - (e * s).max(0))) / e
+                } else {
+                    s - 1 - lo / e
+                };
+                l.strides[d] = want.clamp(i64::MIN as i128, i64::MAX as i128) as i64;
+            }
+        }
+        18 => l.len = l.len.saturating_add(hostile_i64(r).saturating_abs()),
+        _ => share(c, r),
+    }
+}
+
+/// Puts the tensors into one buffer: x == y, out overlapping an input, out
+/// interleaved with an input, or all disjoint.
+fn share(c: &mut ComputeCase, r: &mut Reader) {
+    let len = |i: usize, c: &ComputeCase| c.layouts[i].map_or(0, |l| l.len.clamp(0, CAP)) as usize;
+    let (lx, ly) = (len(0, c), len(1, c));
+    let x_at = 0;
+    let y_at = if r.chance(96) {
+        0
+    } else {
+        lx + r.below(3) as usize
+    };
+    let o_at = match r.below(4) {
+        0 => lx.max(y_at + ly) + r.below(3) as usize, // disjoint
+        1 => r.below(lx.clamp(1, 256) as u32) as usize, // inside x
+        2 => y_at + r.below(ly.clamp(1, 256) as u32) as usize, // inside y
+        _ => r.below(3) as usize,                     // near the start
+    };
+    c.place = [
+        Place::Shared(x_at),
+        Place::Shared(y_at),
+        Place::Shared(o_at),
+    ];
+    if let (Some(o), true) = (c.layouts[2].as_mut(), r.chance(64)) {
+        // Interleave: out on the odd elements of x's range.
+        if o.ndim == 2 && o.shape[1] > 1 {
+            o.strides[1] = 2;
+        }
+    }
+}
+
+/// Decodes a compute call: about 3/4 start as a valid call with small
+/// extents (half of those stay valid), the rest are raw hostile layouts.
+pub fn decode_compute(data: &[u8]) -> ComputeCase {
+    let mut r = Reader::new(data);
+    let mode = r.u8();
+    let mut c = if mode < 192 {
+        let (n, m) = (rank(&mut r), rank(&mut r));
+        let b = small_ext(&mut r);
+        let mut x: Vec<i64> = std::iter::once(b)
+            .chain((1..n).map(|_| small_ext(&mut r)))
+            .collect();
+        let mut y: Vec<i64> = std::iter::once(b)
+            .chain((1..m).map(|_| small_ext(&mut r)))
+            .collect();
+        let d = BATCH_DOT_AXIS_DEFAULT;
+        let (a0, a1, ax, ay) = match r.below(4) {
+            0 => (n - 1, if m == 2 { 1 } else { m - 2 }, d, d),
+            1 | 2 => {
+                let a0 = 1 + r.below(n as u32 - 1) as usize;
+                let a1 = 1 + r.below(m as u32 - 1) as usize;
+                let ax = if r.chance(64) {
+                    a0 as i64 - n as i64
+                } else {
+                    a0 as i64
+                };
+                let ay = if r.chance(64) {
+                    a1 as i64 - m as i64
+                } else {
+                    a1 as i64
+                };
+                (a0, a1, ax, ay)
+            }
+            _ => {
+                let lim = n.min(m) as u32 - 1;
+                let k = 1 + r.below(lim) as usize;
+                if r.chance(128) {
+                    (k, k, k as i64, k as i64)
+                } else {
+                    (n - k, m - k, -(k as i64), -(k as i64))
+                }
+            }
+        };
+        let k = small_ext(&mut r);
+        x[a0] = k;
+        y[a1] = k;
+        {
+            // Keep the work small: shrink x's and y's free extents.
+            let (xb, xr) = x.split_at_mut(1);
+            let (_, yr) = y.split_at_mut(1);
+            let mut all: Vec<&mut i64> = vec![&mut xb[0]];
+            all.extend(
+                xr.iter_mut()
+                    .enumerate()
+                    .filter(|(i, _)| i + 1 != a0)
+                    .map(|(_, v)| v),
+            );
+            all.extend(
+                yr.iter_mut()
+                    .enumerate()
+                    .filter(|(j, _)| j + 1 != a1)
+                    .map(|(_, v)| v),
+            );
+            shrink(&mut all, 512);
+            y[0] = x[0];
+        }
+        let o = oracle::result_shape(&x, &y, a0, a1, i64::MIN);
+        let layouts = if o.len() <= 16 {
+            [
+                Some(arrange(&x, true, &mut r)),
+                Some(arrange(&y, true, &mut r)),
+                Some(arrange(&o, false, &mut r)),
+            ]
+        } else {
+            [
+                Some(arrange(&x, true, &mut r)),
+                Some(arrange(&y, true, &mut r)),
+                Some(arrange(&o[..16], false, &mut r)),
+            ]
+        };
+        ComputeCase {
+            layouts,
+            ax,
+            ay,
+            opts: None,
+            place: [Place::Own; 3],
+            seed: 0,
+            specials: false,
+        }
+    } else {
+        let layouts = [
+            Some(raw_layout(&mut r)),
+            Some(raw_layout(&mut r)),
+            Some(raw_layout(&mut r)),
+        ];
+        ComputeCase {
+            layouts,
+            ax: axis_arg(&mut r),
+            ay: axis_arg(&mut r),
+            opts: None,
+            place: [Place::Own; 3],
+            seed: 0,
+            specials: false,
+        }
+    };
+    c.opts = decode_options(&mut r);
+    c.seed = r.u64();
+    c.specials = r.chance(24);
+    if r.chance(20) {
+        share(&mut c, &mut r);
+    }
+    let muts = match r.u8() {
+        0..=127 => 0,
+        128..=207 => 1,
+        208..=239 => 2,
+        _ => 3,
+    };
+    for _ in 0..muts {
+        mutate(&mut c, &mut r);
+    }
+    c
+}
+
+// ---------------------------------------------------------------------------
+// Running a compute call
+// ---------------------------------------------------------------------------
+
+struct SplitMix(u64);
+impl SplitMix {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+}
+
+/// How many elements to allocate for a layout claiming `len`: exactly `len`
+/// when it is at most CAP, else what it reaches when that is below CAP
+/// (`None`: the call cannot be made safely unless it is expected to fail).
+fn alloc_len(l: Option<&batch_dot_layout>) -> Option<usize> {
+    let Some(l) = l else { return Some(0) };
+    if l.len <= 0 {
+        return Some(0);
+    }
+    if l.len <= CAP {
+        return Some(l.len as usize);
+    }
+    if (0..=16).contains(&l.ndim) {
+        let dims = &l.shape[..l.ndim as usize];
+        if dims.iter().all(|&d| d >= 0) && oracle::count(dims).is_some_and(|c| c > 0) {
+            let (lo, hi) = oracle::reach(l);
+            if lo >= 0 && hi < CAP as i128 {
+                return Some(hi as usize + 1);
+            }
+        }
+    }
+    None
+}
+
+fn value<T: Elem>(rng: &mut SplitMix, specials: bool) -> T {
+    let v = rng.next();
+    if specials && v % 13 == 0 {
+        return T::from_f64(
+            [f64::NAN, f64::INFINITY, f64::NEG_INFINITY, -0.0][(v >> 8) as usize % 4],
+        );
+    }
+    let i = ((v >> 16) % 17) as f64 - 8.0;
+    T::from_f64(if v & 0x100 != 0 { i * 0.5 } else { i })
+}
+
+/// The elements of `l` (a layout with checked rank and extents) in row-major
+/// logical order: (logical index, element offset).
+fn elements(l: &batch_dot_layout) -> Vec<(Vec<usize>, i64)> {
+    let dims: Vec<usize> = l.shape[..l.ndim as usize]
+        .iter()
+        .map(|&d| d as usize)
+        .collect();
+    let mut v = Vec::new();
+    if dims.contains(&0) {
+        return v;
+    }
+    let mut idx = vec![0usize; dims.len()];
+    loop {
+        let mut off = l.offset as i128;
+        for (d, &i) in idx.iter().enumerate() {
+            if dims[d] > 1 {
+                off += i as i128 * l.strides[d] as i128;
+            }
+        }
+        v.push((idx.clone(), off as i64));
+        let mut d = dims.len();
+        loop {
+            if d == 0 {
+                return v;
+            }
+            d -= 1;
+            idx[d] += 1;
+            if idx[d] < dims[d] {
+                break;
+            }
+            idx[d] = 0;
+        }
+    }
+}
+
+/// Makes the call `c` on element type `T` and checks it; returns its status
+/// (None when the runner skipped a valid call too big for it). Panics on
+/// any broken promise.
+pub fn run_compute<T: Elem>(c: &ComputeCase) -> Option<i32> {
+    // Buffers: one per tensor, or one shared.
+    let mut bufs: Vec<Vec<T>> = Vec::new();
+    let mut map: [Option<(usize, usize)>; 3] = [None; 3];
+    let mut ptrs: [*mut T; 3] = [std::ptr::null_mut(); 3];
+    let mut truncated = false;
+    let shared_len = (0..3)
+        .filter_map(|i| match c.place[i] {
+            Place::Shared(at) => {
+                Some(at + c.layouts[i].map_or(0, |l| l.len.clamp(0, CAP)) as usize)
+            }
+            _ => None,
+        })
+        .max();
+    let mut place = c.place;
+    if let Some(total) = shared_len {
+        // Shared tensors whose len exceeds CAP get their own allocation.
+        for i in 0..3 {
+            if matches!(place[i], Place::Shared(_)) && c.layouts[i].is_some_and(|l| l.len > CAP) {
+                place[i] = Place::Own;
+            }
+        }
+        bufs.push(vec![T::ZERO; total]);
+    }
+    let mut rng = SplitMix(c.seed);
+    for i in 0..3 {
+        match place[i] {
+            Place::Null => {}
+            Place::Own | Place::Misaligned => {
+                let n = match alloc_len(c.layouts[i].as_ref()) {
+                    Some(n) => n,
+                    None => {
+                        truncated = true;
+                        0
+                    }
+                };
+                let extra = usize::from(place[i] == Place::Misaligned);
+                let mut v: Vec<T> = Vec::with_capacity(n + extra);
+                for _ in 0..n + extra {
+                    v.push(if i == 2 {
+                        T::sentinel()
+                    } else {
+                        value(&mut rng, c.specials)
+                    });
+                }
+                let mut v = v.into_boxed_slice().into_vec(); // capacity == len
+                let p = v.as_mut_ptr();
+                if place[i] == Place::Misaligned {
+                    ptrs[i] = (p as *mut u8).wrapping_add(1) as *mut T;
+                } else {
+                    ptrs[i] = p;
+                    map[i] = Some((bufs.len(), 0));
+                }
+                bufs.push(v);
+            }
+            Place::Shared(at) => {
+                ptrs[i] = bufs[0].as_mut_ptr().wrapping_add(at);
+                map[i] = Some((0, at));
+            }
+        }
+    }
+    if shared_len.is_some() {
+        for v in bufs[0].iter_mut() {
+            *v = value(&mut rng, c.specials);
+        }
+    }
+    let addrs = [ptrs[0] as usize, ptrs[1] as usize, ptrs[2] as usize];
+    let ls = [
+        c.layouts[0].as_ref(),
+        c.layouts[1].as_ref(),
+        c.layouts[2].as_ref(),
+    ];
+    let verdict = oracle::compute(
+        ls,
+        c.ax,
+        c.ay,
+        c.opts.as_ref(),
+        addrs,
+        core::mem::size_of::<T>(),
+    );
+    if verdict.status == st::OK {
+        if truncated {
+            return None; // would need more memory than the runner gives
+        }
+        let (x, y, o) = (
+            c.layouts[0].unwrap(),
+            c.layouts[1].unwrap(),
+            c.layouts[2].unwrap(),
+        );
+        let (a0, _) = oracle::normalise_axes(x.ndim as usize, y.ndim as usize, c.ax, c.ay).unwrap();
+        let work = oracle::count(&o.shape[..o.ndim as usize]).unwrap() as i128
+            * (x.shape[a0].max(1) as i128);
+        if work > MAX_WORK {
+            return None;
+        }
+    }
+    let snapshot: Vec<Vec<u64>> = bufs
+        .iter()
+        .map(|b| b.iter().map(|v| v.bits()).collect())
+        .collect();
+    let lp = |i: usize| {
+        c.layouts[i]
+            .as_ref()
+            .map_or(std::ptr::null(), |l| l as *const _)
+    };
+    let op = c.opts.as_ref().map_or(std::ptr::null(), |o| {
+        o.bytes.as_ptr() as *const batch_dot_options
+    });
+    // SAFETY: every data pointer owns `len` elements of its layout (or, for
+    // a truncated one, everything the layout reaches), or the call is
+    // expected to fail before touching data.
+    let got = unsafe {
+        T::call(
+            lp(0),
+            ptrs[0],
+            lp(1),
+            ptrs[1],
+            c.ax,
+            c.ay,
+            lp(2),
+            ptrs[2],
+            op,
+        )
+    };
+    let ctx = || {
+        format!(
+            "{} case {c:#?}\nptrs {addrs:x?}\nverdict {verdict:?}\nmessage {:?}",
+            T::NAME,
+            last_error()
+        )
+    };
+    assert_ne!(got, st::INTERNAL, "INTERNAL status: {}", ctx());
+    assert_eq!(
+        got,
+        verdict.status,
+        "status {got} != expected {}: {}",
+        verdict.status,
+        ctx()
+    );
+    let msg = last_error();
+    assert_eq!(
+        msg.is_empty(),
+        got == st::OK,
+        "last error message {msg:?} for status {got}"
+    );
+
+    // Which buffer positions out may have written.
+    let out_elems = if got == st::OK && verdict.reach[2].is_some() {
+        elements(c.layouts[2].as_ref().unwrap())
+    } else {
+        Vec::new()
+    };
+    let (ob, oat) = map[2].unwrap_or((usize::MAX, 0));
+    let mut written = vec![false; if ob == usize::MAX { 0 } else { bufs[ob].len() }];
+    for (_, off) in &out_elems {
+        written[oat + *off as usize] = true;
+    }
+    for (b, (buf, snap)) in bufs.iter().zip(&snapshot).enumerate() {
+        for (p, (v, s)) in buf.iter().zip(snap).enumerate() {
+            if b == ob && written[p] {
+                continue;
+            }
+            assert_eq!(
+                v.bits(),
+                *s,
+                "buffer {b} position {p} changed (status {got}): {}",
+                ctx()
+            );
+        }
+    }
+    if got != st::OK || out_elems.is_empty() {
+        return Some(got);
+    }
+
+    // Values against the f64 reference.
+    let tensor = |i: usize| -> Tensor<'_, T> {
+        let (b, at) = map[i].unwrap_or((usize::MAX, 0));
+        let data: &[T] = if b == usize::MAX { &[] } else { &bufs[b][at..] };
+        Tensor {
+            layout: c.layouts[i].as_ref().unwrap(),
+            data,
+        }
+    };
+    // Inputs are unchanged (checked above), so bufs hold their values.
+    let want = reference::batch_dot(tensor(0), tensor(1), c.ax, c.ay)
+        .expect("reference rejects a valid call");
+    let obuf = &bufs[ob];
+    for (idx, off) in &out_elems {
+        let g = obuf[oat + *off as usize];
+        let gf = g.to_f64();
+        assert!(
+            want.accepts(idx, gf, T::U),
+            "out{idx:?} = {gf:e}, reference {:e} (K = {}): {}",
+            want.value[idx.as_slice()],
+            want.k,
+            ctx()
+        );
+        assert!(
+            !(gf == 0.0 && gf.is_sign_negative()),
+            "out{idx:?} = -0.0: a sum from +0.0 is never -0.0: {}",
+            ctx()
+        );
+    }
+
+    // Bitwise the same with one thread.
+    let threads = c.opts.as_ref().map_or(0, |o| o.num_threads());
+    if threads != 1 {
+        let first: Vec<u64> = obuf.iter().map(|v| v.bits()).collect();
+        for (v, s) in bufs[ob].iter_mut().zip(&snapshot[ob]) {
+            *v = T::from_bits(*s);
+        }
+        let one = batch_dot_options {
+            struct_size: core::mem::size_of::<batch_dot_options>(),
+            num_threads: 1,
+            flags: 0,
+        };
+        let ptr_out = bufs[ob].as_mut_ptr().wrapping_add(oat);
+        let again = unsafe {
+            T::call(
+                lp(0),
+                ptrs[0],
+                lp(1),
+                ptrs[1],
+                c.ax,
+                c.ay,
+                lp(2),
+                ptr_out,
+                &one,
+            )
+        };
+        assert_eq!(again, st::OK, "one-thread rerun: {}", ctx());
+        let second: Vec<u64> = bufs[ob].iter().map(|v| v.bits()).collect();
+        assert!(
+            first == second,
+            "num_threads = {threads} and 1 differ bitwise: {}",
+            ctx()
+        );
+    }
+    Some(got)
+}
+
+/// This thread's last-error message.
+pub fn last_error() -> String {
+    let n = unsafe { batch_dot::batch_dot_last_error_message(std::ptr::null_mut(), 0) };
+    let mut buf = vec![0u8; n + 1];
+    let m =
+        unsafe { batch_dot::batch_dot_last_error_message(buf.as_mut_ptr() as *mut _, buf.len()) };
+    assert_eq!(m, n, "message length changed between two reads");
+    assert_eq!(buf[n], 0, "message not NUL-terminated");
+    String::from_utf8(buf[..n].to_vec()).expect("message is not UTF-8")
+}
+
+// ---------------------------------------------------------------------------
+// Shape inference
+// ---------------------------------------------------------------------------
+
+/// A decoded `batch_dot_infer_shape` call.
+#[derive(Clone, Debug)]
+pub struct InferCase {
+    /// x_ndim.
+    pub xn: i32,
+    /// x's extents (None: NULL pointer); as many as the buffer holds.
+    pub x: Option<Vec<i64>>,
+    /// y_ndim.
+    pub yn: i32,
+    /// y's extents.
+    pub y: Option<Vec<i64>>,
+    /// axis_x.
+    pub ax: i64,
+    /// axis_y.
+    pub ay: i64,
+    /// out_ndim is NULL.
+    pub out_ndim_null: bool,
+    /// out_shape is NULL.
+    pub out_shape_null: bool,
+}
+
+fn infer_ext(r: &mut Reader) -> i64 {
+    match r.below(32) {
+        29..=31 => -1,
+        28 => hostile_i64(r),
+        27 => HOSTILE[r.below(HOSTILE.len() as u32) as usize].saturating_abs(),
+        _ => small_ext(r),
+    }
+}
+
+/// Decodes a shape-inference call: mostly valid ranks with small extents
+/// (some unknown) and valid axes, then hostile changes.
+pub fn decode_infer(data: &[u8]) -> InferCase {
+    let mut r = Reader::new(data);
+    let mode = r.u8();
+    let mut c = if mode < 192 {
+        let (n, m) = (rank(&mut r), rank(&mut r));
+        let b = infer_ext(&mut r);
+        let mut x: Vec<i64> = std::iter::once(b)
+            .chain((1..n).map(|_| infer_ext(&mut r)))
+            .collect();
+        let mut y: Vec<i64> = std::iter::once(if r.chance(24) { -1 } else { b })
+            .chain((1..m).map(|_| infer_ext(&mut r)))
+            .collect();
+        let (a0, a1, ax, ay) = match r.below(3) {
+            0 => (
+                n - 1,
+                if m == 2 { 1 } else { m - 2 },
+                BATCH_DOT_AXIS_DEFAULT,
+                BATCH_DOT_AXIS_DEFAULT,
+            ),
+            _ => {
+                let a0 = 1 + r.below(n as u32 - 1) as usize;
+                let a1 = 1 + r.below(m as u32 - 1) as usize;
+                let ax = if r.chance(64) {
+                    a0 as i64 - n as i64
+                } else {
+                    a0 as i64
+                };
+                let ay = if r.chance(64) {
+                    a1 as i64 - m as i64
+                } else {
+                    a1 as i64
+                };
+                (a0, a1, ax, ay)
+            }
+        };
+        let k = infer_ext(&mut r);
+        x[a0] = k;
+        y[a1] = if r.chance(24) { -1 } else { k };
+        InferCase {
+            xn: n as i32,
+            x: Some(x),
+            yn: m as i32,
+            y: Some(y),
+            ax,
+            ay,
+            out_ndim_null: false,
+            out_shape_null: false,
+        }
+    } else {
+        let nd = |r: &mut Reader| match r.below(8) {
+            7 => [-1, 0, 1, 17, 100, i32::MIN, i32::MAX, 16][r.below(8) as usize],
+            _ => 2 + r.below(8) as i32,
+        };
+        let (xn, yn) = (nd(&mut r), nd(&mut r));
+        let ext = |n: i32, r: &mut Reader| {
+            let k = if (1..=16).contains(&n) { n as usize } else { 0 };
+            (0..k).map(|_| infer_ext(r)).collect::<Vec<_>>()
+        };
+        let x = Some(ext(xn, &mut r));
+        let y = Some(ext(yn, &mut r));
+        InferCase {
+            xn,
+            x,
+            yn,
+            y,
+            ax: axis_arg(&mut r),
+            ay: axis_arg(&mut r),
+            out_ndim_null: false,
+            out_shape_null: false,
+        }
+    };
+    let muts = match r.u8() {
+        0..=127 => 0,
+        128..=223 => 1,
+        _ => 2,
+    };
+    for _ in 0..muts {
+        let on_x = r.chance(128);
+        let (n, s) = if on_x {
+            (&mut c.xn, &mut c.x)
+        } else {
+            (&mut c.yn, &mut c.y)
+        };
+        match r.below(20) {
+            0 => *s = None,
+            1 => {
+                *n = [
+                    -1,
+                    0,
+                    1,
+                    17,
+                    i32::MIN,
+                    n.wrapping_add(1),
+                    n.wrapping_sub(1),
+                    16,
+                ][r.below(8) as usize]
+            }
+            2..=4 => {
+                if let Some(v) = s.as_mut().filter(|v| !v.is_empty()) {
+                    let i = r.below(v.len() as u32) as usize;
+                    v[i] = hostile_i64(&mut r);
+                }
+            }
+            5 | 6 => {
+                if on_x {
+                    c.ax = axis_arg(&mut r)
+                } else {
+                    c.ay = axis_arg(&mut r)
+                }
+            }
+            7 => c.out_ndim_null = true,
+            8 => c.out_shape_null = true,
+            9..=13 => {
+                if let Some(v) = s.as_mut().filter(|v| !v.is_empty()) {
+                    let i = r.below(v.len() as u32) as usize;
+                    v[i] = small_ext(&mut r);
+                }
+            }
+            14..=16 => {
+                let d = BATCH_DOT_AXIS_DEFAULT;
+                (c.ax, c.ay) = if r.chance(128) {
+                    (d, d)
+                } else {
+                    let a = r.below(9) as i64 - 4;
+                    (a, a)
+                };
+            }
+            _ => {
+                if let Some(v) = s.as_mut().filter(|v| !v.is_empty()) {
+                    let i = r.below(v.len() as u32) as usize;
+                    v[i] = -1;
+                }
+            }
+        }
+    }
+    c
+}
+
+/// Makes the call `c` and checks it against the oracle; returns its status.
+pub fn run_infer(c: &InferCase) -> i32 {
+    // Shape buffers of exactly the extents the ndim says are readable
+    // (none when the ndim is out of range: then nothing may be read).
+    let buf = |n: i32, s: &Option<Vec<i64>>| -> Option<Vec<i64>> {
+        s.as_ref().map(|v| {
+            let k = if (1..=16).contains(&n) { n as usize } else { 0 };
+            let mut b: Vec<i64> = (0..k).map(|i| v.get(i).copied().unwrap_or(1)).collect();
+            b.shrink_to_fit();
+            b
+        })
+    };
+    let (xb, yb) = (buf(c.xn, &c.x), buf(c.yn, &c.y));
+    const SENT: i64 = 0x5a5a_5a5a_5a5a_5a5a;
+    let mut out_ndim: Box<i32> = Box::new(-77);
+    let mut out_shape: Box<[i64; 16]> = Box::new([SENT; 16]);
+    let want = oracle::infer_shape(
+        c.xn,
+        xb.as_deref(),
+        c.yn,
+        yb.as_deref(),
+        c.ax,
+        c.ay,
+        c.out_ndim_null,
+        c.out_shape_null,
+    );
+    let p = |b: &Option<Vec<i64>>| b.as_ref().map_or(std::ptr::null(), |v| v.as_ptr());
+    let on = if c.out_ndim_null {
+        std::ptr::null_mut()
+    } else {
+        &mut *out_ndim as *mut i32
+    };
+    let os = if c.out_shape_null {
+        std::ptr::null_mut()
+    } else {
+        out_shape.as_mut_ptr()
+    };
+    // SAFETY: the shape buffers hold ndim extents when ndim is in 1..16.
+    let got =
+        unsafe { batch_dot::batch_dot_infer_shape(c.xn, p(&xb), c.yn, p(&yb), c.ax, c.ay, on, os) };
+    let ctx = || format!("case {c:#?}\nwant {want:?}\nmessage {:?}", last_error());
+    assert_ne!(got, st::INTERNAL, "INTERNAL: {}", ctx());
+    let msg = last_error();
+    assert_eq!(
+        msg.is_empty(),
+        got == st::OK,
+        "last error message {msg:?} for status {got}"
+    );
+    match &want {
+        Ok(shape) => {
+            assert_eq!(got, st::OK, "{}", ctx());
+            assert_eq!(*out_ndim as usize, shape.len(), "{}", ctx());
+            assert_eq!(&out_shape[..shape.len()], &shape[..], "{}", ctx());
+            assert!(
+                out_shape[shape.len()..].iter().all(|&v| v == SENT),
+                "wrote past out_ndim: {}",
+                ctx()
+            );
+        }
+        Err(s) => {
+            assert_eq!(got, *s, "{}", ctx());
+            assert_eq!(*out_ndim, -77, "out_ndim written on error: {}", ctx());
+            assert!(
+                out_shape.iter().all(|&v| v == SENT),
+                "out_shape written on error: {}",
+                ctx()
+            );
+        }
+    }
+    got
+}

@@ -1,0 +1,299 @@
+/*
+ * Guard-page test (issue 4): every buffer is mmap'ed between two PROT_NONE
+ * pages, placed either at the END of its pages (the element at `len` is on
+ * the upper guard page) or at the START of a page (the element before index
+ * 0 is on the lower guard page); inputs are made read-only. Then many random
+ * valid and invalid layouts (ranks 2-5, permuted, padded, zero and negative
+ * strides, offsets, strides that step just outside, offsets one too low or
+ * high, lens one too short, huge strides, aliasing outputs) go through
+ * batch_dot_f32/_f64 with 0-4 threads. Any touch outside the buffers, or any
+ * write to an input, kills the process with SIGSEGV: the test fails loudly,
+ * naming the case. Valid results are compared exactly with a naive loop (the
+ * data are small integers, so every order of summation is exact).
+ *
+ * Usage: guard_pages [CASES [SEED]]   (default 20000 cases, bounded to 120 s)
+ *        guard_pages seed CASE_SEED  (reruns the one case a failure names)
+ * Prints "N passed, N failed"; exits non-zero on any failure.
+ */
+#define _GNU_SOURCE
+#include <math.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common.h"
+
+static size_t PS;
+static volatile uint64_t current_seed;
+static volatile long current_case;
+/* The call in flight, for the fault handler's report. */
+static batch_dot_layout cur_l[3];
+static const void *cur_p[3];
+static int cur_upper[3], cur_f64, cur_threads;
+static int64_t cur_ax, cur_ay;
+static void dump(const char *name, const batch_dot_layout *l);
+static long status_hist[16];
+
+static void on_fault(int sig, siginfo_t *si, void *ctx) {
+    (void)ctx;
+    char msg[256];
+    int n = snprintf(msg, sizeof msg,
+                     "\nguard_pages: signal %d at address %p in case %ld (seed %llu): the library "
+                     "touched memory it was not given\n0 passed, 1 failed\n",
+                     sig, si->si_addr, current_case, (unsigned long long)current_seed);
+    if (write(2, msg, (size_t)n) < 0) {}
+    /* Not async-signal-safe, but the process is dying anyway. */
+    fprintf(stderr, "  %s, axes %lld %lld, num_threads %d\n", cur_f64 ? "f64" : "f32", (long long)cur_ax,
+            (long long)cur_ay, cur_threads);
+    const char *names[3] = {"x", "y", "out"};
+    for (int i = 0; i < 3; i++) {
+        dump(names[i], &cur_l[i]);
+        fprintf(stderr, "     data %p (%s guard)\n", cur_p[i], cur_upper[i] ? "upper" : "lower");
+    }
+    _exit(2);
+}
+
+typedef struct {
+    char *map;
+    size_t maplen, np, n; /* n: elements */
+    void *data;
+} gbuf;
+
+/* `bytes` of memory between two guard pages; `upper`: data ends at the upper
+   guard, else it starts right after the lower guard. */
+static gbuf galloc(size_t n, size_t size, int upper) {
+    gbuf b;
+    size_t bytes = n * size;
+    b.n = n;
+    b.np = (bytes + PS - 1) / PS;
+    b.maplen = (b.np + 2) * PS;
+    b.map = mmap(NULL, b.maplen, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (b.map == MAP_FAILED) { perror("mmap"); exit(3); }
+    if (mprotect(b.map, PS, PROT_NONE) || mprotect(b.map + (b.np + 1) * PS, PS, PROT_NONE)) {
+        perror("mprotect");
+        exit(3);
+    }
+    b.data = upper ? b.map + PS + b.np * PS - bytes : b.map + PS;
+    return b;
+}
+static void gro(gbuf *b) {
+    if (b->np && mprotect(b->map + PS, b->np * PS, PROT_READ)) { perror("mprotect"); exit(3); }
+}
+static void gfree(gbuf *b) { munmap(b->map, b->maplen); }
+
+static const char *sname(int s) { return batch_dot_status_string(s); }
+
+static void dump(const char *name, const batch_dot_layout *l) {
+    fprintf(stderr, "  %s: ndim %d offset %lld len %lld shape (", name, l->ndim, (long long)l->offset,
+            (long long)l->len);
+    for (int d = 0; d < l->ndim; d++) fprintf(stderr, "%s%lld", d ? ", " : "", (long long)l->shape[d]);
+    fprintf(stderr, ") strides (");
+    for (int d = 0; d < l->ndim; d++) fprintf(stderr, "%s%lld", d ? ", " : "", (long long)l->strides[d]);
+    fprintf(stderr, ")\n");
+}
+
+/* Picks a dimension of extent > 1, or -1. */
+static int big_dim(rng_t *r, const batch_dot_layout *l) {
+    int c[BATCH_DOT_MAX_NDIM], n = 0;
+    for (int d = 0; d < l->ndim; d++) if (l->shape[d] > 1) c[n++] = d;
+    return n ? c[rng_next(r) % (uint64_t)n] : -1;
+}
+
+#define MAX_LEN (1 << 20)
+
+static int run_case(uint64_t seed, long *skipped) {
+    rng_t r = {seed};
+    shapes_t s;
+    if (rng_chance(&r, 3)) gen_large(&r, &s);
+    else gen_shapes(&r, &s, 2, 5);
+    batch_dot_layout L[3];
+    L[0] = arrange(&r, s.n, s.x, 1);
+    L[1] = arrange(&r, s.m, s.y, 1);
+    L[2] = arrange(&r, s.on, s.o, 0);
+    int f64 = rng_chance(&r, 50);
+    size_t size = f64 ? sizeof(double) : sizeof(float);
+    int mutation = rng_chance(&r, 55) ? (int)(rng_next(&r) % 11) : -1;
+    int t = (int)(rng_next(&r) % 3);
+    int d = big_dim(&r, &L[t]);
+    int out_is_x = 0, null_ptr = -1;
+    switch (mutation) {
+    case 0: if (L[t].len > 0) L[t].len--; break;                 /* len one short */
+    case 1: /* a stride steps just outside */
+        if (d >= 0) L[t].strides[d] += L[t].strides[d] < 0 ? -1 : 1;
+        break;
+    case 2: L[t].offset--; break;                                /* one before */
+    case 3: L[t].offset++; break;                                /* one past */
+    case 4: if (d >= 0) L[t].strides[d] = -L[t].strides[d]; break;
+    case 5: /* out writes an element twice */
+        d = big_dim(&r, &L[2]);
+        if (d >= 0) L[2].strides[d] = rng_chance(&r, 50) ? 0 : L[2].strides[(d + 1) % L[2].ndim];
+        break;
+    case 6: out_is_x = 1; break;                                 /* out on x */
+    case 7: { /* huge strides: OVERFLOW */
+        static const int64_t huge[] = {INT64_MAX, INT64_MIN, INT64_MAX / 2 + 1, INT64_MAX / 4 + 1,
+                                       INT64_MAX / 8 + 1, -(INT64_MAX / 4) - 1};
+        if (d >= 0) L[t].strides[d] = huge[rng_next(&r) % 6];
+        break;
+    }
+    case 8: L[t].offset = rng_chance(&r, 50) ? INT64_MAX : INT64_MIN; break;
+    case 9: null_ptr = t; break;
+    case 10: /* stride so that the last element is exactly at len */
+        if (d >= 0 && L[t].strides[d] > 0) {
+            i128 lo, hi;
+            reach(&L[t], &lo, &hi);
+            L[t].strides[d] += (int64_t)((L[t].len - hi + L[t].shape[d] - 2) / (L[t].shape[d] - 1));
+        }
+        break;
+    }
+    /* Buffers. A len the call cannot need (expected to fail) gets a small
+       buffer: the library must not touch data at all on error. */
+    gbuf B[3];
+    const void *P[3];
+    const batch_dot_layout *LP[3] = {&L[0], &L[1], &L[2]};
+    int uppers[3];
+    for (int i = 0; i < 3; i++) {
+        int64_t len = L[i].len < 0 ? 0 : L[i].len > MAX_LEN ? 64 : L[i].len;
+        /* out on x: x's buffer must hold what out claims, too. */
+        if (out_is_x && i == 0 && L[2].len > len && L[2].len <= MAX_LEN) len = L[2].len;
+        uppers[i] = rng_chance(&r, 50);
+        B[i] = galloc((size_t)len, size, uppers[i]);
+        P[i] = B[i].data;
+    }
+    if (out_is_x) {
+        if (count(&L[0]) > 0 && count(&L[2]) > 0) P[2] = P[0];
+        else out_is_x = 0;
+    }
+    if (null_ptr >= 0) P[null_ptr] = NULL;
+    int want = expect_status(LP, P, size);
+    if (out_is_x && want == BATCH_DOT_STATUS_OK) {
+        /* Disjoint after all: the call would write into (read-only) x. */
+        out_is_x = 0;
+        P[2] = B[2].data;
+        want = expect_status(LP, P, size);
+    }
+    if (want == BATCH_DOT_STATUS_OK)
+        for (int i = 0; i < 3; i++)
+            if (L[i].len > MAX_LEN) {
+                for (int j = 0; j < 3; j++) gfree(&B[j]);
+                ++*skipped;
+                return 1;
+            }
+    /* Data: small integers in the inputs (then read-only), a NaN sentinel
+       in out. */
+    for (int i = 0; i < 2; i++) {
+        int64_t len = (int64_t)B[i].n;
+        for (int64_t e = 0; e < len; e++) {
+            double v = (double)rng_range(&r, -4, 4);
+            if (f64) ((double *)B[i].data)[e] = v; else ((float *)B[i].data)[e] = (float)v;
+        }
+        gro(&B[i]);
+    }
+    int64_t olen = (int64_t)B[2].n;
+    uint64_t sent64 = 0x7ff8a5a5a5a5a5a5ull;
+    uint32_t sent32 = 0x7fc5a5a5u;
+    if (!out_is_x)
+        for (int64_t e = 0; e < olen; e++) {
+            if (f64) memcpy((double *)B[2].data + e, &sent64, 8);
+            else memcpy((float *)B[2].data + e, &sent32, 4);
+        }
+
+    batch_dot_options opt;
+    batch_dot_options_init(&opt);
+    opt.num_threads = (uint32_t)rng_range(&r, 0, 4);
+    const batch_dot_options *op = rng_chance(&r, 30) ? NULL : &opt;
+    for (int i = 0; i < 3; i++) {
+        cur_l[i] = L[i];
+        cur_p[i] = P[i];
+        cur_upper[i] = uppers[i];
+    }
+    cur_f64 = f64;
+    cur_threads = op ? (int)opt.num_threads : -1;
+    cur_ax = s.ax;
+    cur_ay = s.ay;
+    int got = f64 ? batch_dot_f64(&L[0], P[0], &L[1], P[1], s.ax, s.ay, &L[2], (double *)P[2], op)
+                  : batch_dot_f32(&L[0], P[0], &L[1], P[1], s.ax, s.ay, &L[2], (float *)P[2], op);
+    int ok = 1;
+    char why[256] = "";
+    status_hist[got >= 0 && got < 15 ? got : 15]++;
+    if (got != want) {
+        ok = 0;
+        snprintf(why, sizeof why, "status %s, expected %s", sname(got), sname(want));
+    } else if (!out_is_x) {
+        /* Which out positions were written, and their values. */
+        int64_t total = count(&L[2]);
+        unsigned char *hit = calloc((size_t)olen + 1, 1);
+        if (got == BATCH_DOT_STATUS_OK && total > 0) {
+            double *wantv = malloc(sizeof(double) * (size_t)total);
+            int64_t *where = malloc(sizeof(int64_t) * (size_t)total);
+            if (f64) naive_double(&s, &L[0], P[0], &L[1], P[1], &L[2], wantv, where);
+            else naive_float(&s, &L[0], P[0], &L[1], P[1], &L[2], wantv, where);
+            for (int64_t e = 0; e < total && ok; e++) {
+                double g = f64 ? ((double *)P[2])[where[e]] : ((float *)P[2])[where[e]];
+                hit[where[e]] = 1;
+                if (!(g == wantv[e]) || (g == 0.0 && signbit(g))) {
+                    ok = 0;
+                    snprintf(why, sizeof why, "out element %lld (offset %lld) = %g, naive loop %g",
+                             (long long)e, (long long)where[e], g, wantv[e]);
+                }
+            }
+            free(wantv);
+            free(where);
+        }
+        for (int64_t e = 0; e < olen && ok; e++) {
+            if (hit[e]) continue;
+            int same = f64 ? memcmp((double *)B[2].data + e, &sent64, 8) == 0
+                           : memcmp((float *)B[2].data + e, &sent32, 4) == 0;
+            if (!same) {
+                ok = 0;
+                snprintf(why, sizeof why, "out position %lld written though the call %s", (long long)e,
+                         got == BATCH_DOT_STATUS_OK ? "does not reach it" : "failed");
+            }
+        }
+        free(hit);
+    }
+    if (!ok) {
+        char msg[512];
+        batch_dot_last_error_message(msg, sizeof msg);
+        fprintf(stderr, "FAIL case seed %llu (%s, mutation %d on tensor %d, axes %lld %lld): %s\n  message: %s\n",
+                (unsigned long long)seed, f64 ? "f64" : "f32", mutation, t, (long long)s.ax,
+                (long long)s.ay, why, msg);
+        dump("x", &L[0]);
+        dump("y", &L[1]);
+        dump("out", &L[2]);
+    }
+    for (int i = 0; i < 3; i++) gfree(&B[i]);
+    return ok;
+}
+
+int main(int argc, char **argv) {
+    long cases = argc > 1 ? atol(argv[1]) : 20000;
+    uint64_t seed0 = argc > 2 ? strtoull(argv[2], NULL, 0) : 20240401;
+    PS = (size_t)sysconf(_SC_PAGESIZE);
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_sigaction = on_fault;
+    sa.sa_flags = SA_SIGINFO;
+    sigaction(SIGSEGV, &sa, NULL);
+    sigaction(SIGBUS, &sa, NULL);
+    time_t t0 = time(NULL);
+    long passed = 0, failed = 0, skipped = 0, c;
+    if (argc > 2 && strcmp(argv[1], "seed") == 0) { /* one case, as printed by a failure */
+        current_seed = strtoull(argv[2], NULL, 0);
+        int ok = run_case(current_seed, &skipped);
+        printf("%d passed, %d failed\n", ok, !ok);
+        return ok ? 0 : 1;
+    }
+    for (c = 0; c < cases && time(NULL) - t0 < 120; c++) {
+        current_case = c;
+        current_seed = seed0 * 1000003u + (uint64_t)c;
+        if (run_case(current_seed, &skipped)) passed++;
+        else if (++failed >= 20) break;
+    }
+    fprintf(stderr, "guard_pages: %ld cases in %lld s (%ld valid calls skipped as too large); "
+            "the library's pool has %d threads\n", c, (long long)(time(NULL) - t0), skipped, process_threads() - 1);
+    for (int i = 0; i < 16; i++)
+        if (status_hist[i]) fprintf(stderr, "  %8ld  %s\n", status_hist[i], sname(i));
+    printf("%ld passed, %ld failed\n", passed, failed);
+    return failed ? 1 : 0;
+}

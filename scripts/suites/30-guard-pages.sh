@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Guard-page test (issue 4): hardening/guard_pages.c puts every buffer
+# between PROT_NONE pages (data at the end of its pages, or at the start),
+# makes the inputs read-only, and runs many random valid and invalid strided
+# layouts through the release libbatch_dot.so; any touch outside a buffer or
+# any write to an input is a SIGSEGV that fails the run, and valid results
+# must equal a naive loop exactly. Run once per kernel level the CPU has
+# (BATCH_DOT_FORCE_ISA), since each level has its own loads and stores.
+source "$(dirname "$0")/../lib.sh"
+source "$ROOT/hardening/lib.sh"
+cd "$ROOT"
+need_apt gcc libc6-dev
+
+libdir=$(hardening_lib)
+bin="$HWORK/guard_pages"
+gcc -std=c11 -Wall -Wextra -Werror -O2 -g -I include -I hardening hardening/guard_pages.c -o "$bin" \
+  -L "$libdir" -Wl,-rpath,"$libdir" -lbatch_dot -pthread -lm
+
+cases=${GUARD_PAGES_CASES:-25000}
+fail=0
+for isa in auto avx2 scalar; do
+  log "guard_pages: $cases cases, BATCH_DOT_FORCE_ISA=$isa"
+  BATCH_DOT_FORCE_ISA=$isa "$bin" "$cases" || fail=1
+done
+exit "$fail"
