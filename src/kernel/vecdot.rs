@@ -7,17 +7,40 @@
 //! across lanes in a fixed order. The same for every row, whichever group
 //! of rows it is computed with.
 
+use super::gemm::prefetch;
 use super::simd::Simd;
 
+/// How far ahead of the reads the streaming kernels (row dots with short
+/// rows, matrix-vector products) prefetch, in bytes. Measured on cases e
+/// and f of the suite (docs/PERFORMANCE.md): with no software prefetch the
+/// hardware prefetchers alone leave about 18 % of the bandwidth unused;
+/// 1–3 KiB ahead all recover it.
+pub(crate) const PF_BYTES: usize = 2048;
+
+/// Rows ahead to prefetch for rows `stride` elements apart (0: none, when
+/// the rows are far apart or the level is scalar).
+#[inline(always)]
+fn rows_ahead<S: Simd>(stride: isize) -> usize {
+    let row = stride.unsigned_abs() * core::mem::size_of::<S::T>();
+    if S::LANES == 1 || row == 0 || row > PF_BYTES {
+        0
+    } else {
+        PF_BYTES.div_ceil(row)
+    }
+}
+
 /// `out[r] = Σ_t a[r][t] · b[t]` for `R` rows at once, `t < k`, unit strides.
+/// With `PF`, each step over two vectors also prefetches the same two
+/// vectors' worth at `pf[r]` (rows further on; hints only, never read).
 ///
 /// # Safety
 /// `a[r][0..k]` and `b[0..k]` are readable; the CPU supports `S`.
 #[inline(always)]
-pub(crate) unsafe fn dot_rows<S: Simd, const R: usize>(
+pub(crate) unsafe fn dot_rows<S: Simd, const R: usize, const PF: bool>(
     k: usize,
     a: [*const S::T; R],
     b: *const S::T,
+    pf: [*const S::T; R],
 ) -> [S::T; R] {
     let l = S::LANES;
     // SAFETY: every load below covers elements t..t+l (or the masked
@@ -30,6 +53,10 @@ pub(crate) unsafe fn dot_rows<S: Simd, const R: usize>(
             let b0 = S::load(b.add(t));
             let b1 = S::load(b.add(t + l));
             for r in 0..R {
+                if PF {
+                    prefetch(pf[r].wrapping_add(t));
+                    prefetch(pf[r].wrapping_add(t + l));
+                }
                 acc0[r] = S::fma(S::load(a[r].add(t)), b0, acc0[r]);
                 acc1[r] = S::fma(S::load(a[r].add(t + l)), b1, acc1[r]);
             }
@@ -74,10 +101,31 @@ pub(crate) unsafe fn dots<S: Simd>(
     ys: isize,
     os: isize,
 ) {
+    // Short rows (the memory-bound case): prefetch the rows `d` ahead.
+    let row_bytes = k * core::mem::size_of::<S::T>();
+    let d = if row_bytes <= 256 {
+        rows_ahead::<S>(xs).max(rows_ahead::<S>(ys)) as isize
+    } else {
+        0
+    };
+    let line = (64 / core::mem::size_of::<S::T>()).max(1);
     for i in 0..count as isize {
-        // SAFETY: dot i of the run (contract).
+        // SAFETY: dot i of the run (contract); prefetches never fault.
         unsafe {
-            let [v] = dot_rows::<S, 1>(k, [x.wrapping_offset(i * xs)], y.wrapping_offset(i * ys));
+            if d > 0 {
+                let (px, py) = (
+                    x.wrapping_offset((i + d) * xs),
+                    y.wrapping_offset((i + d) * ys),
+                );
+                let mut t = 0;
+                while t < k {
+                    prefetch(px.wrapping_add(t));
+                    prefetch(py.wrapping_add(t));
+                    t += line;
+                }
+            }
+            let xi = x.wrapping_offset(i * xs);
+            let [v] = dot_rows::<S, 1, false>(k, [xi], y.wrapping_offset(i * ys), [xi]);
             *out.wrapping_offset(i * os) = v;
         }
     }
@@ -100,18 +148,25 @@ pub(crate) unsafe fn gemv<S: Simd>(
     r1: usize,
 ) {
     let row = |i: usize| a.wrapping_offset(i as isize * a_rs);
+    let d = rows_ahead::<S>(a_rs);
     let mut i = r0;
-    // SAFETY: rows i.. of the product (contract).
+    // SAFETY: rows i.. of the product (contract); prefetches never fault.
     unsafe {
         while i + 4 <= r1 {
-            let v = dot_rows::<S, 4>(k, [row(i), row(i + 1), row(i + 2), row(i + 3)], b);
+            let rows = [row(i), row(i + 1), row(i + 2), row(i + 3)];
+            let v = if d > 0 {
+                let ahead = [row(i + d), row(i + 1 + d), row(i + 2 + d), row(i + 3 + d)];
+                dot_rows::<S, 4, true>(k, rows, b, ahead)
+            } else {
+                dot_rows::<S, 4, false>(k, rows, b, rows)
+            };
             for (r, &val) in v.iter().enumerate() {
                 *out.wrapping_offset((i + r) as isize * o_rs) = val;
             }
             i += 4;
         }
         while i < r1 {
-            let [v] = dot_rows::<S, 1>(k, [row(i)], b);
+            let [v] = dot_rows::<S, 1, false>(k, [row(i)], b, [row(i)]);
             *out.wrapping_offset(i as isize * o_rs) = v;
             i += 1;
         }
