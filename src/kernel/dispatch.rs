@@ -189,6 +189,19 @@ unsafe fn small_products<S: super::simd::Simd, const MR: usize, const NV: usize>
     }
 }
 
+/// The x, y and out pointers of one block.
+type Ptrs<T> = (*const T, *const T, *mut T);
+
+/// `p`, each pointer moved by its element offset in `o` (x, y, out).
+#[inline(always)]
+fn at<T>(p: Ptrs<T>, o: (isize, isize, isize)) -> Ptrs<T> {
+    (
+        p.0.wrapping_offset(o.0),
+        p.1.wrapping_offset(o.1),
+        p.2.wrapping_offset(o.2),
+    )
+}
+
 /// Items `lo..hi` of `job`: runs of consecutive blocks along the innermost
 /// loop (whole blocks), or single (block, row part) items.
 ///
@@ -199,25 +212,14 @@ unsafe fn exec<L: Level>(job: &Job<'_, L::T>, lo: usize, hi: usize, buf: *mut L:
     debug_assert!(gemm::B_BUF >= gemm::KC * L::NR);
     let g = job.geom();
     let (ext, strides) = job.inner();
+    let base = (job.x, job.y, job.out);
     if job.parts == 1 {
         let mut b = lo;
         while b < hi {
             let count = (ext - b % ext).min(hi - b);
-            let (xo, yo, oo) = job.offsets(b);
             // SAFETY: blocks b..b+count are consecutive along the innermost
             // loop, all inside the buffers (contract).
-            unsafe {
-                run_blocks::<L>(
-                    job,
-                    &g,
-                    count,
-                    job.x.wrapping_offset(xo),
-                    job.y.wrapping_offset(yo),
-                    job.out.wrapping_offset(oo),
-                    strides,
-                    buf,
-                )
-            };
+            unsafe { run_blocks::<L>(job, &g, count, at(base, job.offsets(b)), strides, buf) };
             b += count;
         }
     } else {
@@ -225,40 +227,26 @@ unsafe fn exec<L: Level>(job: &Job<'_, L::T>, lo: usize, hi: usize, buf: *mut L:
             let (b, part) = (item / job.parts, item % job.parts);
             let r0 = part * job.part_rows;
             let r1 = (r0 + job.part_rows).min(g.m);
-            let (xo, yo, oo) = job.offsets(b);
             // SAFETY: rows r0..r1 of block b (contract).
-            unsafe {
-                run_rows::<L>(
-                    job,
-                    &g,
-                    job.x.wrapping_offset(xo),
-                    job.y.wrapping_offset(yo),
-                    job.out.wrapping_offset(oo),
-                    r0,
-                    r1,
-                    buf,
-                )
-            };
+            unsafe { run_rows::<L>(job, &g, at(base, job.offsets(b)), r0, r1, buf) };
         }
     }
 }
 
-/// `count` whole blocks, `strides` apart (x, y, out).
+/// `count` whole blocks from `p`, `strides` apart (x, y, out).
 ///
 /// # Safety
 /// As `exec`, for these blocks.
 #[inline(always)]
-#[allow(clippy::too_many_arguments)]
 unsafe fn run_blocks<L: Level>(
     job: &Job<'_, L::T>,
     g: &Geom,
     count: usize,
-    x: *const L::T,
-    y: *const L::T,
-    out: *mut L::T,
+    p: Ptrs<L::T>,
     strides: (isize, isize, isize),
     buf: *mut L::T,
 ) {
+    let (x, y, out) = p;
     let (xs, ys, os) = strides;
     // SAFETY: every block i < count is one of the plan's (contract).
     unsafe {
@@ -269,38 +257,27 @@ unsafe fn run_blocks<L: Level>(
             }
             _ => {
                 for i in 0..count as isize {
-                    run_rows::<L>(
-                        job,
-                        g,
-                        x.wrapping_offset(i * xs),
-                        y.wrapping_offset(i * ys),
-                        out.wrapping_offset(i * os),
-                        0,
-                        g.m,
-                        buf,
-                    );
+                    run_rows::<L>(job, g, at(p, (i * xs, i * ys, i * os)), 0, g.m, buf);
                 }
             }
         }
     }
 }
 
-/// Rows `r0..r1` of one block.
+/// Rows `r0..r1` of the block at `p`.
 ///
 /// # Safety
 /// As `exec`, for these rows.
 #[inline(always)]
-#[allow(clippy::too_many_arguments)]
 unsafe fn run_rows<L: Level>(
     job: &Job<'_, L::T>,
     g: &Geom,
-    x: *const L::T,
-    y: *const L::T,
-    out: *mut L::T,
+    p: Ptrs<L::T>,
     r0: usize,
     r1: usize,
     buf: *mut L::T,
 ) {
+    let (x, y, out) = p;
     // SAFETY: rows r0..r1 of one block of the plan (contract).
     unsafe {
         match job.kind {

@@ -215,120 +215,197 @@ mod x86 {
     // level's features, and the pointers are valid for the lanes touched
     // (masked lanes are neither read nor written by the masked forms).
 
-    impl Simd for Avx512F32 {
-        type T = f32;
-        type V = __m512;
-        type M = __mmask16;
-        const LANES: usize = 16;
-        #[inline(always)]
-        unsafe fn zero() -> __m512 {
-            // SAFETY: see the module note.
-            unsafe { _mm512_setzero_ps() }
-        }
-        #[inline(always)]
-        unsafe fn bcast(p: *const f32) -> __m512 {
-            // SAFETY: see the module note.
-            unsafe { _mm512_set1_ps(*p) }
-        }
-        #[inline(always)]
-        unsafe fn load(p: *const f32) -> __m512 {
-            // SAFETY: see the module note.
-            unsafe { _mm512_loadu_ps(p) }
-        }
-        #[inline(always)]
-        unsafe fn load_m(p: *const f32, m: __mmask16) -> __m512 {
-            // SAFETY: see the module note.
-            unsafe { _mm512_maskz_loadu_ps(m, p) }
-        }
-        #[inline(always)]
-        unsafe fn store(p: *mut f32, v: __m512) {
-            // SAFETY: see the module note.
-            unsafe { _mm512_storeu_ps(p, v) }
-        }
-        #[inline(always)]
-        unsafe fn store_m(p: *mut f32, v: __m512, m: __mmask16) {
-            // SAFETY: see the module note.
-            unsafe { _mm512_mask_storeu_ps(p, m, v) }
-        }
-        #[inline(always)]
-        unsafe fn fma(a: __m512, b: __m512, c: __m512) -> __m512 {
-            // SAFETY: see the module note.
-            unsafe { _mm512_fmadd_ps(a, b, c) }
-        }
-        #[inline(always)]
-        unsafe fn add(a: __m512, b: __m512) -> __m512 {
-            // SAFETY: see the module note.
-            unsafe { _mm512_add_ps(a, b) }
-        }
-        #[inline(always)]
-        unsafe fn mask(n: usize) -> __mmask16 {
-            ((1u32 << n) - 1) as __mmask16
-        }
-        #[inline(always)]
-        unsafe fn reduce(v: __m512) -> f32 {
-            // SAFETY: see the module note.
-            unsafe {
-                let h = _mm256_add_ps(_mm512_castps512_ps256(v), _mm512_extractf32x8_ps_f(v));
-                reduce256_ps(h)
+    /// The part of an `impl Simd` that is the same at every x86 level: the
+    /// associated items and the methods that are one intrinsic each. The
+    /// intrinsics come in the order `zero`, `bcast`, `load`, `store`,
+    /// `store_m`, `fma`, `add`; `load_m` comes as `|p, m| call` (the
+    /// argument order of the masked loads differs between the levels).
+    macro_rules! simd_common {
+        (
+            $T:ty, $V:ty, $M:ty, $lanes:literal;
+            $setzero:ident, $set1:ident, $loadu:ident, $storeu:ident, $mask_storeu:ident,
+            $fmadd:ident, $add:ident;
+            |$p:ident, $m:ident| $load_m:expr
+        ) => {
+            type T = $T;
+            type V = $V;
+            type M = $M;
+            const LANES: usize = $lanes;
+            #[inline(always)]
+            unsafe fn zero() -> $V {
+                // SAFETY: see the module note.
+                unsafe { $setzero() }
             }
-        }
-        #[inline(always)]
-        unsafe fn tiny444(
-            count: usize,
-            x: *const f32,
-            y: *const f32,
-            out: *mut f32,
-            strides: (isize, isize, isize),
-        ) -> bool {
-            // SAFETY: the method's contract; the CPU has avx512f (this
-            // level's contract).
-            unsafe { tiny444_f32(count, x, y, out, strides) };
-            true
-        }
-        #[inline(always)]
-        unsafe fn tiny888(
-            count: usize,
-            x: *const f32,
-            y: *const f32,
-            out: *mut f32,
-            strides: (isize, isize, isize),
-        ) -> bool {
-            // SAFETY: the method's contract; the CPU has avx512f (this
-            // level's contract).
-            unsafe { tiny888_f32(count, x, y, out, strides) };
-            true
-        }
-        #[inline(always)]
-        unsafe fn pack_nt(
-            src: *const f32,
-            kc: usize,
-            nr: usize,
-            cs: isize,
-            dst: *mut f32,
-            ld: usize,
-        ) {
-            let (t0, j0) = (kc / 16 * 16, nr / 16 * 16);
-            // SAFETY: 16×16 tiles inside [0, t0) × [0, j0), then the rest
-            // element by element (the method's contract).
-            unsafe {
-                for jb in (0..j0).step_by(16) {
-                    for tb in (0..t0).step_by(16) {
-                        let mut r = [_mm512_setzero_ps(); 16];
-                        for (q, v) in r.iter_mut().enumerate() {
-                            *v = _mm512_loadu_ps(
-                                src.wrapping_offset((jb + q) as isize * cs).add(tb),
-                            );
-                        }
-                        let r = transpose16(r);
-                        for (p, v) in r.iter().enumerate() {
-                            _mm512_storeu_ps(dst.add((tb + p) * ld + jb), *v);
-                        }
+            #[inline(always)]
+            unsafe fn bcast(p: *const $T) -> $V {
+                // SAFETY: see the module note.
+                unsafe { $set1(*p) }
+            }
+            #[inline(always)]
+            unsafe fn load(p: *const $T) -> $V {
+                // SAFETY: see the module note.
+                unsafe { $loadu(p) }
+            }
+            #[inline(always)]
+            unsafe fn load_m($p: *const $T, $m: $M) -> $V {
+                // SAFETY: see the module note (the masked loads neither access
+                // nor fault on masked-off lanes).
+                unsafe { $load_m }
+            }
+            #[inline(always)]
+            unsafe fn store(p: *mut $T, v: $V) {
+                // SAFETY: see the module note.
+                unsafe { $storeu(p, v) }
+            }
+            #[inline(always)]
+            unsafe fn store_m(p: *mut $T, v: $V, m: $M) {
+                // SAFETY: see the module note.
+                unsafe { $mask_storeu(p, m, v) }
+            }
+            #[inline(always)]
+            unsafe fn fma(a: $V, b: $V, c: $V) -> $V {
+                // SAFETY: see the module note.
+                unsafe { $fmadd(a, b, c) }
+            }
+            #[inline(always)]
+            unsafe fn add(a: $V, b: $V) -> $V {
+                // SAFETY: see the module note.
+                unsafe { $add(a, b) }
+            }
+        };
+    }
+
+    /// `impl Simd for $S` at the AVX-512F level: bit masks, a reduction
+    /// that first adds the two 256-bit halves (`$lo(v) + $hi(v)`, then
+    /// `$reduce256`), `pack_nt` by `$lanes`×`$lanes` register transposes
+    /// (`$transpose`), and, where given, the tiny kernels (`tiny444:
+    /// kernel, tiny888: kernel`). The intrinsics come in the order `zero`,
+    /// `bcast`, `load`, `load_m`, `store`, `store_m`, `fma`, `add`.
+    macro_rules! avx512_simd {
+        (
+            $S:ident: $T:ty, $V:ty, $M:ty, $lanes:literal;
+            $setzero:ident, $set1:ident, $loadu:ident, $maskz_loadu:ident,
+            $storeu:ident, $mask_storeu:ident, $fmadd:ident, $add:ident;
+            reduce: $lo:ident, $hi:expr, $add256:ident, $reduce256:ident;
+            pack_nt: $transpose:ident $(; $($tiny:ident: $kernel:ident),+)?
+        ) => {
+            impl Simd for $S {
+                simd_common!(
+                    $T, $V, $M, $lanes;
+                    $setzero, $set1, $loadu, $storeu, $mask_storeu, $fmadd, $add;
+                    |p, m| $maskz_loadu(m, p)
+                );
+                #[inline(always)]
+                unsafe fn mask(n: usize) -> $M {
+                    ((1u32 << n) - 1) as $M
+                }
+                #[inline(always)]
+                unsafe fn reduce(v: $V) -> $T {
+                    // SAFETY: see the module note.
+                    unsafe {
+                        let h = $add256($lo(v), $hi(v));
+                        $reduce256(h)
                     }
                 }
-                super::pack_nt_scalar(src, kc, nr, cs, dst, ld, t0, j0);
+                $($(
+                    #[inline(always)]
+                    unsafe fn $tiny(
+                        count: usize,
+                        x: *const $T,
+                        y: *const $T,
+                        out: *mut $T,
+                        strides: (isize, isize, isize),
+                    ) -> bool {
+                        // SAFETY: the method's contract; the CPU has avx512f
+                        // (this level's contract).
+                        unsafe { $kernel(count, x, y, out, strides) };
+                        true
+                    }
+                )+)?
+                #[inline(always)]
+                unsafe fn pack_nt(
+                    src: *const $T,
+                    kc: usize,
+                    nr: usize,
+                    cs: isize,
+                    dst: *mut $T,
+                    ld: usize,
+                ) {
+                    let (t0, j0) = (kc / $lanes * $lanes, nr / $lanes * $lanes);
+                    // SAFETY: LANES×LANES tiles inside [0, t0) × [0, j0), then
+                    // the rest element by element (the method's contract).
+                    unsafe {
+                        for jb in (0..j0).step_by($lanes) {
+                            for tb in (0..t0).step_by($lanes) {
+                                let mut r = [$setzero(); $lanes];
+                                for (q, v) in r.iter_mut().enumerate() {
+                                    *v = $loadu(
+                                        src.wrapping_offset((jb + q) as isize * cs).add(tb),
+                                    );
+                                }
+                                let r = $transpose(r);
+                                for (p, v) in r.iter().enumerate() {
+                                    $storeu(dst.add((tb + p) * ld + jb), *v);
+                                }
+                            }
+                        }
+                        super::pack_nt_scalar(src, kc, nr, cs, dst, ld, t0, j0);
+                    }
+                }
             }
-        }
+        };
     }
+
+    /// `impl Simd for $S` at the AVX2 + FMA level: vector masks read from
+    /// `$table` (`$lanes` all-ones lanes, then `$lanes` zero lanes), and the
+    /// 256-bit reduction `$reduce256`. The intrinsics come in the order
+    /// `zero`, `bcast`, `load`, `load_m`, `store`, `store_m`, `fma`, `add`.
+    macro_rules! avx2_simd {
+        (
+            $S:ident: $T:ty, $V:ty, $lanes:literal, $table:ident;
+            $setzero:ident, $set1:ident, $loadu:ident, $maskload:ident,
+            $storeu:ident, $maskstore:ident, $fmadd:ident, $add:ident;
+            reduce: $reduce256:ident
+        ) => {
+            impl Simd for $S {
+                simd_common!(
+                    $T, $V, __m256i, $lanes;
+                    $setzero, $set1, $loadu, $storeu, $maskstore, $fmadd, $add;
+                    |p, m| $maskload(p, m)
+                );
+                #[inline(always)]
+                unsafe fn mask(n: usize) -> __m256i {
+                    // SAFETY: n <= LANES, so the LANES lanes read from
+                    // index LANES - n lie in the table's 2·LANES.
+                    unsafe { _mm256_loadu_si256($table.as_ptr().add($lanes - n) as *const __m256i) }
+                }
+                #[inline(always)]
+                unsafe fn reduce(v: $V) -> $T {
+                    // SAFETY: see the module note.
+                    unsafe { $reduce256(v) }
+                }
+            }
+        };
+    }
+
+    avx512_simd!(Avx512F32: f32, __m512, __mmask16, 16;
+        _mm512_setzero_ps, _mm512_set1_ps, _mm512_loadu_ps, _mm512_maskz_loadu_ps,
+        _mm512_storeu_ps, _mm512_mask_storeu_ps, _mm512_fmadd_ps, _mm512_add_ps;
+        reduce: _mm512_castps512_ps256, _mm512_extractf32x8_ps_f, _mm256_add_ps, reduce256_ps;
+        pack_nt: transpose16; tiny444: tiny444_f32, tiny888: tiny888_f32);
+    avx512_simd!(Avx512F64: f64, __m512d, __mmask8, 8;
+        _mm512_setzero_pd, _mm512_set1_pd, _mm512_loadu_pd, _mm512_maskz_loadu_pd,
+        _mm512_storeu_pd, _mm512_mask_storeu_pd, _mm512_fmadd_pd, _mm512_add_pd;
+        reduce: _mm512_castpd512_pd256, _mm512_extractf64x4_pd::<1>, _mm256_add_pd, reduce256_pd;
+        pack_nt: transpose8);
+    avx2_simd!(Avx2F32: f32, __m256, 8, MASK32;
+        _mm256_setzero_ps, _mm256_set1_ps, _mm256_loadu_ps, _mm256_maskload_ps,
+        _mm256_storeu_ps, _mm256_maskstore_ps, _mm256_fmadd_ps, _mm256_add_ps;
+        reduce: reduce256_ps);
+    avx2_simd!(Avx2F64: f64, __m256d, 4, MASK64;
+        _mm256_setzero_pd, _mm256_set1_pd, _mm256_loadu_pd, _mm256_maskload_pd,
+        _mm256_storeu_pd, _mm256_maskstore_pd, _mm256_fmadd_pd, _mm256_add_pd;
+        reduce: reduce256_pd);
 
     /// `Simd::tiny444` for f32 on AVX-512 (its own function, so that its
     /// loop has the registers to itself).
@@ -513,95 +590,6 @@ mod x86 {
         }
     }
 
-    impl Simd for Avx512F64 {
-        type T = f64;
-        type V = __m512d;
-        type M = __mmask8;
-        const LANES: usize = 8;
-        #[inline(always)]
-        unsafe fn zero() -> __m512d {
-            // SAFETY: see the module note.
-            unsafe { _mm512_setzero_pd() }
-        }
-        #[inline(always)]
-        unsafe fn bcast(p: *const f64) -> __m512d {
-            // SAFETY: see the module note.
-            unsafe { _mm512_set1_pd(*p) }
-        }
-        #[inline(always)]
-        unsafe fn load(p: *const f64) -> __m512d {
-            // SAFETY: see the module note.
-            unsafe { _mm512_loadu_pd(p) }
-        }
-        #[inline(always)]
-        unsafe fn load_m(p: *const f64, m: __mmask8) -> __m512d {
-            // SAFETY: see the module note.
-            unsafe { _mm512_maskz_loadu_pd(m, p) }
-        }
-        #[inline(always)]
-        unsafe fn store(p: *mut f64, v: __m512d) {
-            // SAFETY: see the module note.
-            unsafe { _mm512_storeu_pd(p, v) }
-        }
-        #[inline(always)]
-        unsafe fn store_m(p: *mut f64, v: __m512d, m: __mmask8) {
-            // SAFETY: see the module note.
-            unsafe { _mm512_mask_storeu_pd(p, m, v) }
-        }
-        #[inline(always)]
-        unsafe fn fma(a: __m512d, b: __m512d, c: __m512d) -> __m512d {
-            // SAFETY: see the module note.
-            unsafe { _mm512_fmadd_pd(a, b, c) }
-        }
-        #[inline(always)]
-        unsafe fn add(a: __m512d, b: __m512d) -> __m512d {
-            // SAFETY: see the module note.
-            unsafe { _mm512_add_pd(a, b) }
-        }
-        #[inline(always)]
-        unsafe fn mask(n: usize) -> __mmask8 {
-            ((1u32 << n) - 1) as __mmask8
-        }
-        #[inline(always)]
-        unsafe fn reduce(v: __m512d) -> f64 {
-            // SAFETY: see the module note.
-            unsafe {
-                let h = _mm256_add_pd(_mm512_castpd512_pd256(v), _mm512_extractf64x4_pd::<1>(v));
-                reduce256_pd(h)
-            }
-        }
-        #[inline(always)]
-        unsafe fn pack_nt(
-            src: *const f64,
-            kc: usize,
-            nr: usize,
-            cs: isize,
-            dst: *mut f64,
-            ld: usize,
-        ) {
-            let (t0, j0) = (kc / 8 * 8, nr / 8 * 8);
-            // SAFETY: 8×8 tiles inside [0, t0) × [0, j0), then the rest
-            // element by element (the method's contract).
-            unsafe {
-                for jb in (0..j0).step_by(8) {
-                    for tb in (0..t0).step_by(8) {
-                        let mut r = [_mm512_setzero_pd(); 8];
-                        for (q, v) in r.iter_mut().enumerate() {
-                            *v = _mm512_loadu_pd(
-                                src.wrapping_offset((jb + q) as isize * cs).add(tb),
-                            );
-                        }
-                        let r = transpose8(r);
-                        for (p, v) in r.iter().enumerate() {
-                            _mm512_storeu_pd(dst.add((tb + p) * ld + jb), *v);
-                        }
-                    }
-                }
-                super::pack_nt_scalar(src, kc, nr, cs, dst, ld, t0, j0);
-            }
-        }
-    }
-
     /// 8×8 f64 transpose: out[p] lane q = in[q] lane p.
     #[inline(always)]
     unsafe fn transpose8(r: [__m512d; 8]) -> [__m512d; 8] {
@@ -631,119 +619,4 @@ mod x86 {
 
     const MASK32: [i32; 16] = [-1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 0, 0, 0, 0, 0, 0];
     const MASK64: [i64; 8] = [-1, -1, -1, -1, 0, 0, 0, 0];
-
-    impl Simd for Avx2F32 {
-        type T = f32;
-        type V = __m256;
-        type M = __m256i;
-        const LANES: usize = 8;
-        #[inline(always)]
-        unsafe fn zero() -> __m256 {
-            // SAFETY: see the module note.
-            unsafe { _mm256_setzero_ps() }
-        }
-        #[inline(always)]
-        unsafe fn bcast(p: *const f32) -> __m256 {
-            // SAFETY: see the module note.
-            unsafe { _mm256_set1_ps(*p) }
-        }
-        #[inline(always)]
-        unsafe fn load(p: *const f32) -> __m256 {
-            // SAFETY: see the module note.
-            unsafe { _mm256_loadu_ps(p) }
-        }
-        #[inline(always)]
-        unsafe fn load_m(p: *const f32, m: __m256i) -> __m256 {
-            // SAFETY: see the module note (maskload does not access
-            // masked-off lanes and does not fault on them).
-            unsafe { _mm256_maskload_ps(p, m) }
-        }
-        #[inline(always)]
-        unsafe fn store(p: *mut f32, v: __m256) {
-            // SAFETY: see the module note.
-            unsafe { _mm256_storeu_ps(p, v) }
-        }
-        #[inline(always)]
-        unsafe fn store_m(p: *mut f32, v: __m256, m: __m256i) {
-            // SAFETY: see the module note.
-            unsafe { _mm256_maskstore_ps(p, m, v) }
-        }
-        #[inline(always)]
-        unsafe fn fma(a: __m256, b: __m256, c: __m256) -> __m256 {
-            // SAFETY: see the module note.
-            unsafe { _mm256_fmadd_ps(a, b, c) }
-        }
-        #[inline(always)]
-        unsafe fn add(a: __m256, b: __m256) -> __m256 {
-            // SAFETY: see the module note.
-            unsafe { _mm256_add_ps(a, b) }
-        }
-        #[inline(always)]
-        unsafe fn mask(n: usize) -> __m256i {
-            // SAFETY: 8 - n in 0..=8, so the 8 lanes read lie in MASK32.
-            unsafe { _mm256_loadu_si256(MASK32.as_ptr().add(8 - n) as *const __m256i) }
-        }
-        #[inline(always)]
-        unsafe fn reduce(v: __m256) -> f32 {
-            // SAFETY: see the module note.
-            unsafe { reduce256_ps(v) }
-        }
-    }
-
-    impl Simd for Avx2F64 {
-        type T = f64;
-        type V = __m256d;
-        type M = __m256i;
-        const LANES: usize = 4;
-        #[inline(always)]
-        unsafe fn zero() -> __m256d {
-            // SAFETY: see the module note.
-            unsafe { _mm256_setzero_pd() }
-        }
-        #[inline(always)]
-        unsafe fn bcast(p: *const f64) -> __m256d {
-            // SAFETY: see the module note.
-            unsafe { _mm256_set1_pd(*p) }
-        }
-        #[inline(always)]
-        unsafe fn load(p: *const f64) -> __m256d {
-            // SAFETY: see the module note.
-            unsafe { _mm256_loadu_pd(p) }
-        }
-        #[inline(always)]
-        unsafe fn load_m(p: *const f64, m: __m256i) -> __m256d {
-            // SAFETY: see the module note.
-            unsafe { _mm256_maskload_pd(p, m) }
-        }
-        #[inline(always)]
-        unsafe fn store(p: *mut f64, v: __m256d) {
-            // SAFETY: see the module note.
-            unsafe { _mm256_storeu_pd(p, v) }
-        }
-        #[inline(always)]
-        unsafe fn store_m(p: *mut f64, v: __m256d, m: __m256i) {
-            // SAFETY: see the module note.
-            unsafe { _mm256_maskstore_pd(p, m, v) }
-        }
-        #[inline(always)]
-        unsafe fn fma(a: __m256d, b: __m256d, c: __m256d) -> __m256d {
-            // SAFETY: see the module note.
-            unsafe { _mm256_fmadd_pd(a, b, c) }
-        }
-        #[inline(always)]
-        unsafe fn add(a: __m256d, b: __m256d) -> __m256d {
-            // SAFETY: see the module note.
-            unsafe { _mm256_add_pd(a, b) }
-        }
-        #[inline(always)]
-        unsafe fn mask(n: usize) -> __m256i {
-            // SAFETY: 4 - n in 0..=4, so the 4 lanes read lie in MASK64.
-            unsafe { _mm256_loadu_si256(MASK64.as_ptr().add(4 - n) as *const __m256i) }
-        }
-        #[inline(always)]
-        unsafe fn reduce(v: __m256d) -> f64 {
-            // SAFETY: see the module note.
-            unsafe { reduce256_pd(v) }
-        }
-    }
 }
