@@ -23,3 +23,10 @@ for isa in scalar avx2 avx512; do
   log "bench smoke with BATCH_DOT_FORCE_ISA=$isa"
   BATCH_DOT_FORCE_ISA=$isa python3 bench/bench_batch_dot.py --smoke --threads 1 --cases a,b,d1,e,f,g2,o
 done
+
+# The per-call overhead program (case o from C): it must build warning-free
+# against the header and run; its timing is printed, not asserted.
+log "bench/overhead.c"
+cc -O2 -Wall -Wextra -Werror bench/overhead.c -Iinclude -L"$lib_dir" -lbatch_dot \
+  -Wl,-rpath,"$lib_dir" -o "$ROOT/target/overhead"
+"$ROOT/target/overhead"
