@@ -3,6 +3,7 @@
  * validation included; 9 rounds, best and median ns per call.
  *
  *   cargo build --release
+ *   ln -sf libbatch_dot.so target/release/libbatch_dot.so.0   (the SONAME)
  *   cc -O2 bench/overhead.c -Iinclude -Ltarget/release -lbatch_dot \
  *      -Wl,-rpath,"$PWD/target/release" -o target/overhead
  *   taskset -c 0 target/overhead
