@@ -8,10 +8,7 @@ HWORK="$ROOT/target/hardening"
 hardening_lib() {
   local lib
   lib=$(build_release)
-  mkdir -p "$HWORK/lib"
-  ln -sf "$lib/libbatch_dot.so" "$HWORK/lib/libbatch_dot.so"
-  ln -sf "$lib/libbatch_dot.so" "$HWORK/lib/libbatch_dot.so.0"
-  echo "$HWORK/lib"
+  link_lib "$lib/libbatch_dot.so" "$HWORK/lib"
 }
 
 # need_nightly COMPONENT...: the nightly toolchain with these components.

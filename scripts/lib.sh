@@ -40,6 +40,16 @@ need_pip() {
   python3 -m pip install -q --disable-pip-version-check "${missing[@]}"
 }
 
+# link_lib SO DIR: DIR/libbatch_dot.so (what -lbatch_dot finds) and
+# DIR/libbatch_dot.so.0 (the SONAME, which the loader asks for) as links to
+# SO; prints DIR.
+link_lib() {
+  mkdir -p "$2"
+  ln -sf "$1" "$2/libbatch_dot.so"
+  ln -sf "$1" "$2/libbatch_dot.so.0"
+  echo "$2"
+}
+
 # build_release: builds target/release/libbatch_dot.{so,a} (release profile,
 # no test features) and prints the directory.
 build_release() {

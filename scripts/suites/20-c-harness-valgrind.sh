@@ -11,10 +11,7 @@ need_apt gcc libc6-dev valgrind
 
 lib=$(build_release)
 work="$ROOT/target/c-harness"
-mkdir -p "$work/lib"
-# The .so's SONAME is libbatch_dot.so.<ABI>: give the loader that name.
-ln -sf "$lib/libbatch_dot.so" "$work/lib/libbatch_dot.so"
-ln -sf "$lib/libbatch_dot.so" "$work/lib/libbatch_dot.so.0"
+link_lib "$lib/libbatch_dot.so" "$work/lib" >/dev/null
 
 bin="$work/harness-valgrind"
 gcc -std=c11 -Wall -Wextra -Werror -pedantic -DBATCH_DOT_HARNESS_MAIN -g -O1 \

@@ -25,9 +25,7 @@ tsan_target="$ROOT/target/tsan"
 log "building libbatch_dot with ThreadSanitizer (nightly, -Zbuild-std)"
 RUSTFLAGS="-Zsanitizer=thread" cargo +nightly build -Zbuild-std --target "$triple" --release \
   -p batch_dot --target-dir "$tsan_target" --quiet
-mkdir -p "$HWORK/tsan-lib"
-ln -sf "$tsan_target/$triple/release/libbatch_dot.so" "$HWORK/tsan-lib/libbatch_dot.so"
-ln -sf "$tsan_target/$triple/release/libbatch_dot.so" "$HWORK/tsan-lib/libbatch_dot.so.0"
+link_lib "$tsan_target/$triple/release/libbatch_dot.so" "$HWORK/tsan-lib" >/dev/null
 
 tbin="$HWORK/threads-tsan"
 gcc -std=c11 -Wall -Wextra -Werror -O1 -g -fsanitize=thread -rdynamic -I include -I hardening \

@@ -26,9 +26,8 @@ done
 
 # The per-call overhead program (case o from C): it must build warning-free
 # against the header and run; its timing is printed, not asserted.
-# The .so's SONAME is libbatch_dot.so.<ABI>: give the loader that name.
 log "bench/overhead.c"
-ln -sf libbatch_dot.so "$lib_dir/libbatch_dot.so.0"
-cc -O2 -Wall -Wextra -Werror bench/overhead.c -Iinclude -L"$lib_dir" -lbatch_dot \
-  -Wl,-rpath,"$lib_dir" -o "$ROOT/target/overhead"
+bench_lib=$(link_lib "$lib_dir/libbatch_dot.so" "$ROOT/target/bench-lib")
+cc -O2 -Wall -Wextra -Werror bench/overhead.c -Iinclude -L"$bench_lib" -lbatch_dot \
+  -Wl,-rpath,"$bench_lib" -o "$ROOT/target/overhead"
 "$ROOT/target/overhead"

@@ -7,8 +7,22 @@
 //! across lanes in a fixed order. The same for every row, whichever group
 //! of rows it is computed with.
 
-use super::gemm::prefetch;
 use super::simd::Simd;
+
+/// Hints the CPU to bring the cache line holding `p` into L1. A hint only:
+/// it never faults, whatever `p` is.
+#[inline(always)]
+fn prefetch<T>(p: *const T) {
+    // (Not under miri, which has nothing to prefetch into.)
+    #[cfg(all(target_arch = "x86_64", not(miri)))]
+    // SAFETY: PREFETCHT0 is part of SSE (baseline on x86_64) and never
+    // faults, even on an invalid address.
+    unsafe {
+        core::arch::x86_64::_mm_prefetch::<{ core::arch::x86_64::_MM_HINT_T0 }>(p.cast::<i8>())
+    };
+    #[cfg(not(all(target_arch = "x86_64", not(miri))))]
+    let _ = p;
+}
 
 /// How far ahead of the reads the streaming kernels (row dots with short
 /// rows, matrix-vector products) prefetch, in bytes. Measured on cases e
@@ -30,17 +44,17 @@ fn rows_ahead<S: Simd>(stride: isize) -> usize {
 }
 
 /// `out[r] = Σ_t a[r][t] · b[t]` for `R` rows at once, `t < k`, unit strides.
-/// With `PF`, each step over two vectors also prefetches the same two
+/// With `pf`, each step over two vectors also prefetches the same two
 /// vectors' worth at `pf[r]` (rows further on; hints only, never read).
 ///
 /// # Safety
 /// `a[r][0..k]` and `b[0..k]` are readable; the CPU supports `S`.
 #[inline(always)]
-pub(crate) unsafe fn dot_rows<S: Simd, const R: usize, const PF: bool>(
+pub(crate) unsafe fn dot_rows<S: Simd, const R: usize>(
     k: usize,
     a: [*const S::T; R],
     b: *const S::T,
-    pf: [*const S::T; R],
+    pf: Option<[*const S::T; R]>,
 ) -> [S::T; R] {
     let l = S::LANES;
     // SAFETY: every load below covers elements t..t+l (or the masked
@@ -53,7 +67,7 @@ pub(crate) unsafe fn dot_rows<S: Simd, const R: usize, const PF: bool>(
             let b0 = S::load(b.add(t));
             let b1 = S::load(b.add(t + l));
             for r in 0..R {
-                if PF {
+                if let Some(pf) = pf {
                     prefetch(pf[r].wrapping_add(t));
                     prefetch(pf[r].wrapping_add(t + l));
                 }
@@ -124,8 +138,12 @@ pub(crate) unsafe fn dots<S: Simd>(
                     t += line;
                 }
             }
-            let xi = x.wrapping_offset(i * xs);
-            let [v] = dot_rows::<S, 1, false>(k, [xi], y.wrapping_offset(i * ys), [xi]);
+            let [v] = dot_rows::<S, 1>(
+                k,
+                [x.wrapping_offset(i * xs)],
+                y.wrapping_offset(i * ys),
+                None,
+            );
             *out.wrapping_offset(i * os) = v;
         }
     }
@@ -149,16 +167,17 @@ pub(crate) unsafe fn gemv<S: Simd>(
 ) {
     let row = |i: usize| a.wrapping_offset(i as isize * a_rs);
     let d = rows_ahead::<S>(a_rs);
+    let ahead = (d as isize).wrapping_mul(a_rs);
     let mut i = r0;
     // SAFETY: rows i.. of the product (contract); prefetches never fault.
     unsafe {
         while i + 4 <= r1 {
             let rows = [row(i), row(i + 1), row(i + 2), row(i + 3)];
+            // (Two calls, so that each inlines with `pf` known.)
             let v = if d > 0 {
-                let ahead = [row(i + d), row(i + 1 + d), row(i + 2 + d), row(i + 3 + d)];
-                dot_rows::<S, 4, true>(k, rows, b, ahead)
+                dot_rows::<S, 4>(k, rows, b, Some(rows.map(|p| p.wrapping_offset(ahead))))
             } else {
-                dot_rows::<S, 4, false>(k, rows, b, rows)
+                dot_rows::<S, 4>(k, rows, b, None)
             };
             for (r, &val) in v.iter().enumerate() {
                 *out.wrapping_offset((i + r) as isize * o_rs) = val;
@@ -166,7 +185,7 @@ pub(crate) unsafe fn gemv<S: Simd>(
             i += 4;
         }
         while i < r1 {
-            let [v] = dot_rows::<S, 1, false>(k, [row(i)], b, [row(i)]);
+            let [v] = dot_rows::<S, 1>(k, [row(i)], b, None);
             *out.wrapping_offset(i as isize * o_rs) = v;
             i += 1;
         }
