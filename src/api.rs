@@ -40,6 +40,30 @@ pub struct Addrs {
     pub out: usize,
 }
 
+/// The arguments of a compute call, as the FFI layer copied them out of the
+/// caller's memory (data pointers as addresses).
+#[derive(Clone, Copy, Debug)]
+pub struct Call<'a> {
+    /// x's layout (`None`: NULL).
+    pub x: Option<&'a batch_dot_layout>,
+    /// y's layout (`None`: NULL).
+    pub y: Option<&'a batch_dot_layout>,
+    /// out's layout (`None`: NULL).
+    pub out: Option<&'a batch_dot_layout>,
+    /// The contracted axis of x, as passed.
+    pub axis_x: i64,
+    /// The contracted axis of y, as passed.
+    pub axis_y: i64,
+    /// The options (`None`: NULL).
+    pub options: Option<&'a RawOptions>,
+    /// The three data pointers.
+    pub addrs: Addrs,
+    /// Bytes per element.
+    pub elem_size: usize,
+    /// Alignment an element needs.
+    pub elem_align: usize,
+}
+
 /// A call that passed every check.
 #[derive(Clone, Copy, Debug)]
 pub struct Prepared {
@@ -111,25 +135,12 @@ struct Checked<'a> {
 /// Runs checks 1–11 of API.md for a compute call on elements of
 /// `elem_size` bytes (and alignment `elem_align`), and builds the plan.
 /// (`prepare_into` without a caller-provided plan, for tests and tools.)
-#[allow(clippy::too_many_arguments)]
-pub fn prepare(
-    x: Option<&batch_dot_layout>,
-    y: Option<&batch_dot_layout>,
-    out: Option<&batch_dot_layout>,
-    axis_x: i64,
-    axis_y: i64,
-    options: Option<&RawOptions>,
-    addrs: Addrs,
-    elem_size: usize,
-    elem_align: usize,
-) -> Result<Prepared> {
+pub fn prepare(call: Call<'_>) -> Result<Prepared> {
     let mut plan = Plan::new();
-    let run = prepare_into(
-        &mut plan, x, y, out, axis_x, axis_y, options, addrs, elem_size, elem_align,
-    )?;
+    let run = prepare_into(&mut plan, call)?;
     Ok(Prepared {
         plan: run.map(|_| plan),
-        threads: run.unwrap_or_else(|| threads(options.map_or(0, |o| o.num_threads))),
+        threads: run.unwrap_or_else(|| threads(call.options.map_or(0, |o| o.num_threads))),
     })
 }
 
@@ -144,36 +155,20 @@ pub fn prepare(
 /// does not accept (every error, and the rare valid call that needs wider
 /// arithmetic) goes through `check_in_order`, which decides and words the
 /// error. In debug builds every accepted call is checked by both.
-#[allow(clippy::too_many_arguments)]
 #[inline(always)]
-pub fn prepare_into(
-    plan: &mut Plan,
-    x: Option<&batch_dot_layout>,
-    y: Option<&batch_dot_layout>,
-    out: Option<&batch_dot_layout>,
-    axis_x: i64,
-    axis_y: i64,
-    options: Option<&RawOptions>,
-    addrs: Addrs,
-    elem_size: usize,
-    elem_align: usize,
-) -> Result<Option<usize>> {
-    let c = match check_fast(
-        x, y, out, axis_x, axis_y, options, addrs, elem_size, elem_align,
-    ) {
+pub fn prepare_into(plan: &mut Plan, call: Call<'_>) -> Result<Option<usize>> {
+    let c = match check_fast(&call) {
         Some(c) => {
             debug_assert_eq!(
-                check_in_order(x, y, out, axis_x, axis_y, options, addrs, elem_size, elem_align),
+                check_in_order(&call),
                 Ok(c),
                 "the fast checks accepted a call the ordered checks do not"
             );
             c
         }
-        None => check_in_order(
-            x, y, out, axis_x, axis_y, options, addrs, elem_size, elem_align,
-        )?,
+        None => check_in_order(&call)?,
     };
-    let threads = threads(options.map_or(0, |o| o.num_threads));
+    let threads = threads(call.options.map_or(0, |o| o.num_threads));
     if c.out_empty {
         return Ok(None);
     }
@@ -212,23 +207,12 @@ fn axes_fast(axis_x: i64, axis_y: i64, n: usize, m: usize) -> Option<(usize, usi
 /// when `check_in_order` would succeed, with the same result, except that it
 /// may say `None` ("not sure") for a valid call whose offsets need more
 /// than `i64` arithmetic to check.
-#[allow(clippy::too_many_arguments)]
 #[inline(always)]
-fn check_fast<'a>(
-    x: Option<&'a batch_dot_layout>,
-    y: Option<&'a batch_dot_layout>,
-    out: Option<&'a batch_dot_layout>,
-    axis_x: i64,
-    axis_y: i64,
-    options: Option<&RawOptions>,
-    addrs: Addrs,
-    elem_size: usize,
-    elem_align: usize,
-) -> Option<Checked<'a>> {
+fn check_fast<'a>(call: &Call<'a>) -> Option<Checked<'a>> {
     // 1.
-    let (x, y, out) = (x?, y?, out?);
+    let (x, y, out) = (call.x?, call.y?, call.out?);
     // 2.
-    if let Some(o) = options {
+    if let Some(o) = call.options {
         if o.struct_size < OPTIONS_V1_SIZE
             || o.struct_size > OPTIONS_MAX_SIZE
             || o.flags != 0
@@ -260,7 +244,7 @@ fn check_fast<'a>(
     if xd[0] != yd[0] {
         return None;
     }
-    let (ax, ay) = axes_fast(axis_x, axis_y, xn, yn)?;
+    let (ax, ay) = axes_fast(call.axis_x, call.axis_y, xn, yn)?;
     if xd[ax] != yd[ay] {
         return None;
     }
@@ -290,15 +274,15 @@ fn check_fast<'a>(
         return None;
     }
     // 4 and 8.
-    let rx = layout::reach_fast(x, elem_size)?;
-    let ry = layout::reach_fast(y, elem_size)?;
-    let ro = layout::reach_fast(out, elem_size)?;
+    let rx = layout::reach_fast(x, call.elem_size)?;
+    let ry = layout::reach_fast(y, call.elem_size)?;
+    let ro = layout::reach_fast(out, call.elem_size)?;
     // 9–10.
     let ok = |r: Option<Reach>, p: usize, l: &batch_dot_layout| match r {
         None => true,
-        Some(r) => p != 0 && aligned(p, elem_align) && r.lo >= 0 && r.hi < l.len,
+        Some(r) => p != 0 && aligned(p, call.elem_align) && r.lo >= 0 && r.hi < l.len,
     };
-    if !(ok(rx, addrs.x, x) && ok(ry, addrs.y, y) && ok(ro, addrs.out, out)) {
+    if !(ok(rx, call.addrs.x, x) && ok(ry, call.addrs.y, y) && ok(ro, call.addrs.out, out)) {
         return None;
     }
     // 11.
@@ -306,10 +290,10 @@ fn check_fast<'a>(
         if !layout::is_non_overlapping(out) {
             return None;
         }
-        let (o0, o1) = layout::byte_range(addrs.out, ro, elem_size);
-        for (r, p) in [(rx, addrs.x), (ry, addrs.y)] {
+        let (o0, o1) = layout::byte_range(call.addrs.out, ro, call.elem_size);
+        for (r, p) in [(rx, call.addrs.x), (ry, call.addrs.y)] {
             if let Some(r) = r {
-                let (a0, a1) = layout::byte_range(p, r, elem_size);
+                let (a0, a1) = layout::byte_range(p, r, call.elem_size);
                 if a0 <= o1 && o0 <= a1 {
                     return None;
                 }
@@ -330,20 +314,20 @@ fn check_fast<'a>(
 
 /// Checks 1–11 of API.md one by one, in its order, with exact arithmetic:
 /// the first failure is the call's error.
-#[allow(clippy::too_many_arguments)]
 #[cold]
 #[inline(never)]
-fn check_in_order<'a>(
-    x: Option<&'a batch_dot_layout>,
-    y: Option<&'a batch_dot_layout>,
-    out: Option<&'a batch_dot_layout>,
-    axis_x: i64,
-    axis_y: i64,
-    options: Option<&RawOptions>,
-    addrs: Addrs,
-    elem_size: usize,
-    elem_align: usize,
-) -> Result<Checked<'a>> {
+fn check_in_order<'a>(call: &Call<'a>) -> Result<Checked<'a>> {
+    let Call {
+        x,
+        y,
+        out,
+        axis_x,
+        axis_y,
+        options,
+        addrs,
+        elem_size,
+        elem_align,
+    } = *call;
     // 1. NULL layouts.
     let (x, y, out) = (need("x", x)?, need("y", y)?, need("out", out)?);
     // 2. Reserved fields, struct_size, negative len.
@@ -588,9 +572,20 @@ mod tests {
                 1 => (Some(&x), Some(&y), None),
                 _ => (Some(&x), Some(&y), Some(&o)),
             };
-            let ordered = check_in_order(xo, yo, oo, ax, ay, options, addrs, size, align);
+            let call = Call {
+                x: xo,
+                y: yo,
+                out: oo,
+                axis_x: ax,
+                axis_y: ay,
+                options,
+                addrs,
+                elem_size: size,
+                elem_align: align,
+            };
+            let ordered = check_in_order(&call);
             ok += ordered.is_ok() as u32;
-            if let Some(c) = check_fast(xo, yo, oo, ax, ay, options, addrs, size, align) {
+            if let Some(c) = check_fast(&call) {
                 fast_ok += 1;
                 assert_eq!(ordered, Ok(c), "{x:?} {y:?} {o:?} {ax} {ay} {addrs:?}");
             }

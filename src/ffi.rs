@@ -7,7 +7,7 @@ use core::ffi::c_char;
 use core::mem::MaybeUninit;
 use core::ptr;
 
-use crate::api::{self, Addrs, RawOptions, OPTIONS_MAX_SIZE, OPTIONS_V1_SIZE};
+use crate::api::{self, Addrs, Call, RawOptions, OPTIONS_MAX_SIZE, OPTIONS_V1_SIZE};
 use crate::consts::*;
 use crate::error::{Error, Result};
 use crate::kernel::{self, Element};
@@ -142,19 +142,21 @@ unsafe fn compute<T: Element>(
     let mut plan = Plan::new();
     let run = api::prepare_into(
         &mut plan,
-        xl,
-        yl,
-        ol,
-        axis_x,
-        axis_y,
-        opts.as_ref(),
-        Addrs {
-            x: x_data as usize,
-            y: y_data as usize,
-            out: out_data as usize,
+        Call {
+            x: xl,
+            y: yl,
+            out: ol,
+            axis_x,
+            axis_y,
+            options: opts.as_ref(),
+            addrs: Addrs {
+                x: x_data as usize,
+                y: y_data as usize,
+                out: out_data as usize,
+            },
+            elem_size: core::mem::size_of::<T>(),
+            elem_align: core::mem::align_of::<T>(),
         },
-        core::mem::size_of::<T>(),
-        core::mem::align_of::<T>(),
     )?;
     if let Some(threads) = run {
         // SAFETY: `prepare_into` proved every element the plan reaches lies

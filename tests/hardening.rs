@@ -1114,17 +1114,17 @@ fn every_isa<T: El>(
         out: od.as_mut_ptr() as usize,
     };
     let size = std::mem::size_of::<T>();
-    let p = batch_dot::api::prepare(
-        Some(x),
-        Some(y),
-        Some(o),
-        axes.0,
-        axes.1,
-        None,
+    let p = batch_dot::api::prepare(batch_dot::api::Call {
+        x: Some(x),
+        y: Some(y),
+        out: Some(o),
+        axis_x: axes.0,
+        axis_y: axes.1,
+        options: None,
         addrs,
-        size,
-        size,
-    )
+        elem_size: size,
+        elem_align: size,
+    })
     .expect("prepare refuses a call the C ABI accepted");
     let Some(plan) = p.plan else { return };
     for isa in Isa::ALL.into_iter().filter(|i| i.supported()) {

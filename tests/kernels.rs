@@ -278,21 +278,21 @@ fn run_case<T: Elt>(c: &Case, xd: &[T], yd: &[T], isa: Isa, threads: usize) -> V
         flags: 0,
         tail_nonzero: false,
     };
-    let p = api::prepare(
-        Some(&c.x),
-        Some(&c.y),
-        Some(&c.out),
-        c.ax,
-        c.ay,
-        Some(&opts),
-        Addrs {
+    let p = api::prepare(api::Call {
+        x: Some(&c.x),
+        y: Some(&c.y),
+        out: Some(&c.out),
+        axis_x: c.ax,
+        axis_y: c.ay,
+        options: Some(&opts),
+        addrs: Addrs {
             x: addr(xd.as_ptr(), xd.len()),
             y: addr(yd.as_ptr(), yd.len()),
             out: addr(od.as_ptr(), od.len()),
         },
-        std::mem::size_of::<T>(),
-        std::mem::align_of::<T>(),
-    )
+        elem_size: std::mem::size_of::<T>(),
+        elem_align: std::mem::align_of::<T>(),
+    })
     .expect("prepare");
     if let Some(plan) = p.plan {
         unsafe {
