@@ -202,10 +202,11 @@ fn make_case(rng: &mut Rng, which: &str) -> Case {
                     (vec![b, m, k], vec![b, n, k], 2, 2, Some(2), Some(2))
                 }
             }
-            // Large products: blocks of A packed too (n >= 256, m >= 32).
+            // Large products: B packed in blocks of 512 (f32) or 256 (f64)
+            // columns, tiles of A packed when strided along K.
             "large" => {
                 let m = rng.pick(&[32, 41, 70]);
-                let n = rng.pick(&[256, 300]);
+                let n = rng.pick(&[256, 300, 530]);
                 let k = rng.pick(&[1, 17, 130]);
                 if rng.chance(0.5) {
                     (vec![1, m, k], vec![1, k, n], 2, 1, None, None)
@@ -417,7 +418,7 @@ regimes! {
     rank4_loops: "rank4", 80;
     zero_k: "zero", 30;
     fixed_tiny: "fixed", 60;
-    gemm_large: "large", 6;
+    gemm_large: "large", 10;
 }
 
 /// The suite's shapes (scaled down) through the C ABI at 1, 2, 3 and 8

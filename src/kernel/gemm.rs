@@ -25,22 +25,31 @@ pub(crate) struct Geom {
     pub b_cs: isize,
     pub c_rs: isize,
     pub c_cs: isize,
-    /// Whether B goes through a packed panel (B's rows are not contiguous).
+    /// Whether B goes through packed panels (its rows are not contiguous,
+    /// or many row tiles reuse them).
     pub pack_b: bool,
-    /// Whether blocks of A are packed (large products only; honoured when
-    /// the level's tile height divides its vector length).
-    pub pack_a: bool,
 }
 
 /// Contraction steps per block (fixed per level: it shapes the sums).
 pub(crate) const KC: usize = 128;
-/// Rows per block of A kept in L2 (loop order only; a multiple of the
-/// slab heights 24 and 48).
-pub(crate) const MC: usize = 240;
-/// Scratch elements for a packed B panel (the widest tile is 64 lanes).
-pub(crate) const B_BUF: usize = KC * 64;
-/// Scratch elements for a packed block of A.
-pub(crate) const A_BUF: usize = MC * KC;
+/// Tallest row tile of any level (scratch for one packed tile of A).
+const MR_MAX: usize = 8;
+/// Bytes of one packed block of B (`KC` rows × `nc` columns), sized to sit
+/// in L2 while the row tiles stream past it.
+const B_BLOCK_BYTES: usize = 256 * 1024;
+
+/// Columns of B packed at a time for elements of `T`: 512 for f32, 256 for
+/// f64; a multiple of every level's panel width (at most 64, a power of 2).
+#[inline(always)]
+pub(crate) const fn nc<T>() -> usize {
+    B_BLOCK_BYTES / (KC * core::mem::size_of::<T>())
+}
+
+/// Scratch elements `block` needs when B is packed, for a product with `n`
+/// columns: one packed block of B, then one packed tile of A.
+pub(crate) fn scratch_len<T>(n: usize) -> usize {
+    KC * n.next_multiple_of(64).min(nc::<T>()) + KC * MR_MAX
+}
 
 /// `C[0..R, 0..nr] (+)= A[0..R, 0..kc] · B[0..kc, 0..nr]`, where
 /// `nr = (NV-1)·LANES + popcount(mask)`; the first `NV-1` vectors of each B
@@ -149,7 +158,7 @@ pub(crate) unsafe fn micro<S: Simd, const R: usize, const NV: usize>(
 }
 
 /// Calls `micro::<S, R, nv>` for `nv` in 1..=4 (must be <= what the caller
-/// sized its tile for).
+/// sized its tile for); A's strides are `ars`, `acs`, C's come from `g`.
 ///
 /// # Safety
 /// As `micro`.
@@ -159,6 +168,8 @@ unsafe fn micro_nv<S: Simd, const R: usize>(
     nv: usize,
     kc: usize,
     a: *const S::T,
+    ars: isize,
+    acs: isize,
     g: &Geom,
     b: *const S::T,
     b_rs: isize,
@@ -171,66 +182,85 @@ unsafe fn micro_nv<S: Simd, const R: usize>(
     unsafe {
         match nv {
             1 => micro::<S, R, 1>(
-                kc, a, g.a_rs, g.a_cs, b, b_rs, mask, c, g.c_rs, g.c_cs, nr, accumulate,
+                kc, a, ars, acs, b, b_rs, mask, c, g.c_rs, g.c_cs, nr, accumulate,
             ),
             2 => micro::<S, R, 2>(
-                kc, a, g.a_rs, g.a_cs, b, b_rs, mask, c, g.c_rs, g.c_cs, nr, accumulate,
+                kc, a, ars, acs, b, b_rs, mask, c, g.c_rs, g.c_cs, nr, accumulate,
             ),
             3 => micro::<S, R, 3>(
-                kc, a, g.a_rs, g.a_cs, b, b_rs, mask, c, g.c_rs, g.c_cs, nr, accumulate,
+                kc, a, ars, acs, b, b_rs, mask, c, g.c_rs, g.c_cs, nr, accumulate,
             ),
             _ => micro::<S, R, 4>(
-                kc, a, g.a_rs, g.a_cs, b, b_rs, mask, c, g.c_rs, g.c_cs, nr, accumulate,
+                kc, a, ars, acs, b, b_rs, mask, c, g.c_rs, g.c_cs, nr, accumulate,
             ),
         }
     }
 }
 
-/// Rows `r0..r1` of a column panel: tiles of `MR` rows, then 8, 4, 2, 1.
+/// Where the column panels of one block of B are: panel `p` (columns
+/// `p·nrmax..`) starts at `b + p·step`, with row stride `rs`.
+#[derive(Clone, Copy)]
+struct Panels<T> {
+    b: *const T,
+    step: isize,
+    rs: isize,
+}
+
+/// One tile of `R` rows against every panel of a block of `nc` columns:
+/// `C[0..R, 0..nc] (+)= A[0..R, 0..kc] · B[0..kc, 0..nc]`. With `abuf`, the
+/// tile of A is first copied there (`abuf[t·R + i] = A[i, t]`), so that
+/// the panels after the first read it from L1 whatever A's strides.
 ///
 /// # Safety
-/// As `micro`, for every row in `r0..r1`.
+/// As `micro`, for each panel; `abuf`, when not null, holds `R·kc`
+/// writable elements that overlap nothing else.
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
-unsafe fn panel_rows<S: Simd, const MR: usize>(
+unsafe fn tile<S: Simd, const R: usize, const NV: usize>(
     g: &Geom,
-    r0: usize,
-    r1: usize,
-    nv: usize,
     kc: usize,
     a: *const S::T,
-    b: *const S::T,
-    b_rs: isize,
-    mask: S::M,
+    abuf: *mut S::T,
+    panels: Panels<S::T>,
+    nc: usize,
     c: *mut S::T,
-    nr: usize,
     accumulate: bool,
 ) {
-    let mut i = r0;
-    while i < r1 {
-        let rem = r1 - i;
-        let ai = a.wrapping_offset(i as isize * g.a_rs);
-        let ci = c.wrapping_offset(i as isize * g.c_rs);
-        // SAFETY: rows i..i+step lie in r0..r1 (forwarded contract).
-        let step = unsafe {
-            if rem >= MR {
-                micro_nv::<S, MR>(nv, kc, ai, g, b, b_rs, mask, ci, nr, accumulate);
-                MR
-            } else if rem >= 8 && MR > 8 {
-                micro_nv::<S, 8>(nv, kc, ai, g, b, b_rs, mask, ci, nr, accumulate);
-                8
-            } else if rem >= 4 {
-                micro_nv::<S, 4>(nv, kc, ai, g, b, b_rs, mask, ci, nr, accumulate);
-                4
-            } else if rem >= 2 {
-                micro_nv::<S, 2>(nv, kc, ai, g, b, b_rs, mask, ci, nr, accumulate);
-                2
-            } else {
-                micro_nv::<S, 1>(nv, kc, ai, g, b, b_rs, mask, ci, nr, accumulate);
-                1
-            }
-        };
-        i += step;
+    let nrmax = NV * S::LANES;
+    let (ap, ars, acs) = if abuf.is_null() {
+        (a, g.a_rs, g.a_cs)
+    } else {
+        // SAFETY: rows 0..R and steps 0..kc of A lie in x; abuf holds R·kc
+        // elements (contract).
+        unsafe { pack_b::<S>(a, kc, R, g.a_cs, g.a_rs, abuf, R) };
+        (abuf as *const S::T, 1, R as isize)
+    };
+    let mut j = 0;
+    let mut bp = panels.b;
+    while j < nc {
+        let nr = nrmax.min(nc - j);
+        let nv = nr.div_ceil(S::LANES);
+        // SAFETY: nr - (nv-1)·LANES is in 1..=LANES; the panel's columns
+        // j..j+nr and the tile's rows lie in their buffers (contract).
+        unsafe {
+            let mask = S::mask(nr - (nv - 1) * S::LANES);
+            micro_nv::<S, R>(
+                nv,
+                kc,
+                ap,
+                ars,
+                acs,
+                g,
+                bp,
+                panels.rs,
+                mask,
+                c.wrapping_offset(j as isize * g.c_cs),
+                nr,
+                accumulate,
+            );
+        }
+        j += nr;
+        bp = bp.wrapping_offset(panels.step);
     }
 }
 
@@ -279,17 +309,19 @@ pub(crate) unsafe fn pack_b<S: Simd>(
     }
 }
 
-/// Rows `r0..r1` of one product, with the cache blocking around `micro`.
-///
-/// With `g.pack_a`, each `MC × KC` block of A is first copied into slabs of
-/// `SL = 3·LANES` rows (`slab[t·SL + i] = A[i, t]`), read by the microkernel
-/// with strides (1, SL); the arithmetic is the same either way.
+/// Rows `r0..r1` of one product, with the cache blocking around `micro`
+/// (the loop order of BLIS and OpenBLAS, with B as the vector operand):
+/// for each block of `KC` contraction steps and `nc::<T>()` columns, B is
+/// packed once into contiguous `KC × NV·LANES` panels (L2), and each tile
+/// of `MR` rows of A (L1) runs against every panel in turn. When A's rows
+/// are not contiguous along K and several panels reuse a tile, the tile is
+/// packed too. The arithmetic is that of `micro` either way.
 ///
 /// # Safety
 /// Every element of A, B (rows r0..r1 of A and C) lies inside its buffer,
-/// C overlaps neither input, `buf` is a private scratch buffer of `B_BUF`
-/// elements when `g.pack_b`, plus `A_BUF` more when `g.pack_a`, and the
-/// CPU supports `S`.
+/// C overlaps neither input, `buf` is a private scratch buffer of
+/// `scratch_len::<T>(g.n)` elements when `g.pack_b` (it may be null
+/// otherwise), and the CPU supports `S`.
 #[inline(always)]
 pub(crate) unsafe fn block<S: Simd, const MR: usize, const NV: usize>(
     g: &Geom,
@@ -301,99 +333,88 @@ pub(crate) unsafe fn block<S: Simd, const MR: usize, const NV: usize>(
     buf: *mut S::T,
 ) {
     let nrmax = NV * S::LANES;
-    // Slabs of three vectors' worth of rows: a multiple of both the
-    // transposes' tile (LANES) and the tile heights used (6, 4).
-    let sl = 3 * S::LANES;
-    // Slabs start at multiples of sl below MC, so each lies in A_BUF.
-    debug_assert!(MC.is_multiple_of(sl));
-    let pack_a = g.pack_a;
-    let abuf = buf.wrapping_add(B_BUF);
-    let gp = Geom {
-        a_rs: 1,
-        a_cs: sl as isize,
-        ..*g
-    };
+    let ncmax = nc::<S::T>();
+    debug_assert!(ncmax.is_multiple_of(nrmax) && 64 % nrmax == 0 && MR <= MR_MAX);
+    // The packed tile of A goes after the largest block of B.
+    let abuf_at = buf.wrapping_add(KC * g.n.next_multiple_of(64).min(ncmax));
     let mut pc = 0;
     while pc < g.k {
         let kc = KC.min(g.k - pc);
         let accumulate = pc > 0;
         let apc = a.wrapping_offset(pc as isize * g.a_cs);
         let bpc = b.wrapping_offset(pc as isize * g.b_rs);
-        let mut ic = r0;
-        while ic < r1 {
-            let ie = (ic + MC).min(r1);
-            if pack_a {
-                let mut s0 = ic;
-                while s0 < ie {
-                    let rows = sl.min(ie - s0);
-                    // SAFETY: rows s0..s0+rows, steps pc..pc+kc of A lie in x;
-                    // the slab lies in buf's A part (MC·KC elements).
+        let mut jc = 0;
+        while jc < g.n {
+            let nc = ncmax.min(g.n - jc);
+            let src = bpc.wrapping_offset(jc as isize * g.b_cs);
+            let panels = if g.pack_b {
+                let mut j = 0;
+                while j < nc {
+                    let nr = nrmax.min(nc - j);
+                    // SAFETY: B[pc..pc+kc, jc+j..jc+j+nr] lies in y; the
+                    // panel ends at kc·(j + nrmax) <= KC·round_up(nc, 64),
+                    // inside buf's B part (caller's contract).
                     unsafe {
                         pack_b::<S>(
-                            apc.wrapping_offset(s0 as isize * g.a_rs),
+                            src.wrapping_offset(j as isize * g.b_cs),
                             kc,
-                            rows,
-                            g.a_cs,
-                            g.a_rs,
-                            abuf.add((s0 - ic) * kc),
-                            sl,
+                            nr,
+                            g.b_rs,
+                            g.b_cs,
+                            buf.add(j * kc),
+                            nrmax,
                         )
                     };
-                    s0 += rows;
+                    j += nr;
                 }
-            }
-            let mut jc = 0;
-            while jc < g.n {
-                let nr = nrmax.min(g.n - jc);
-                let nv = nr.div_ceil(S::LANES);
-                // SAFETY: nr - (nv-1)·LANES is in 1..=LANES.
-                let mask = unsafe { S::mask(nr - (nv - 1) * S::LANES) };
-                let src = bpc.wrapping_offset(jc as isize * g.b_cs);
-                let (bp, brs) = if g.pack_b {
-                    // SAFETY: B[pc.., jc..][0..kc, 0..nr] lies in y; buf has
-                    // KC·nrmax elements (caller's contract).
-                    unsafe { pack_b::<S>(src, kc, nr, g.b_rs, g.b_cs, buf, nrmax) };
-                    (buf as *const S::T, nrmax as isize)
-                } else {
-                    (src, g.b_rs)
-                };
-                let cj = c.wrapping_offset(jc as isize * g.c_cs);
-                if pack_a {
-                    let mut s0 = ic;
-                    while s0 < ie {
-                        let rows = sl.min(ie - s0);
-                        // SAFETY: the slab's rows of the packed block, and
-                        // the same rows of C (caller's contract).
-                        unsafe {
-                            panel_rows::<S, MR>(
-                                &gp,
-                                0,
-                                rows,
-                                nv,
-                                kc,
-                                abuf.add((s0 - ic) * kc),
-                                bp,
-                                brs,
-                                mask,
-                                cj.wrapping_offset(s0 as isize * g.c_rs),
-                                nr,
-                                accumulate,
-                            )
-                        };
-                        s0 += rows;
+                Panels {
+                    b: buf as *const S::T,
+                    step: (kc * nrmax) as isize,
+                    rs: nrmax as isize,
+                }
+            } else {
+                Panels {
+                    b: src,
+                    step: nrmax as isize * g.b_cs,
+                    rs: g.b_rs,
+                }
+            };
+            // Pack tiles of A only when it pays: A's rows are strided along
+            // K, and more than one panel reads each tile.
+            let abuf = if g.pack_b && g.a_cs != 1 && nc > nrmax {
+                abuf_at
+            } else {
+                core::ptr::null_mut()
+            };
+            let cj = c.wrapping_offset(jc as isize * g.c_cs);
+            let mut i = r0;
+            while i < r1 {
+                let rem = r1 - i;
+                let ai = apc.wrapping_offset(i as isize * g.a_rs);
+                let ci = cj.wrapping_offset(i as isize * g.c_rs);
+                // SAFETY: rows i..i+step lie in r0..r1, columns jc..jc+nc
+                // and steps pc..pc+kc in the product (caller's contract).
+                let step = unsafe {
+                    if rem >= MR {
+                        tile::<S, MR, NV>(g, kc, ai, abuf, panels, nc, ci, accumulate);
+                        MR
+                    } else if rem >= 8 && MR > 8 {
+                        tile::<S, 8, NV>(g, kc, ai, abuf, panels, nc, ci, accumulate);
+                        8
+                    } else if rem >= 4 {
+                        tile::<S, 4, NV>(g, kc, ai, abuf, panels, nc, ci, accumulate);
+                        4
+                    } else if rem >= 2 {
+                        tile::<S, 2, NV>(g, kc, ai, abuf, panels, nc, ci, accumulate);
+                        2
+                    } else {
+                        tile::<S, 1, NV>(g, kc, ai, abuf, panels, nc, ci, accumulate);
+                        1
                     }
-                } else {
-                    // SAFETY: rows ic..ie, steps pc..pc+kc and columns
-                    // jc..jc+nr of the product (caller's contract).
-                    unsafe {
-                        panel_rows::<S, MR>(
-                            g, ic, ie, nv, kc, apc, bp, brs, mask, cj, nr, accumulate,
-                        )
-                    };
-                }
-                jc += nr;
+                };
+                i += step;
             }
-            ic = ie;
+            jc += nc;
         }
         pc += kc;
     }

@@ -87,12 +87,10 @@ pub enum Kind {
     /// n = 1, unit strides along K.
     Gemv,
     /// The general microkernel; `pack_b` when B's rows are not contiguous
-    /// (or far apart), `pack_a` for large products.
+    /// or several row tiles reuse them.
     Gemm {
-        /// Whether B goes through a packed panel.
+        /// Whether B goes through packed panels.
         pack_b: bool,
-        /// Whether blocks of A are packed.
-        pack_a: bool,
     },
 }
 
@@ -183,8 +181,7 @@ impl<T> Job<'_, T> {
     /// for alignment.
     fn buf_len(&self) -> usize {
         match self.kind {
-            Kind::Gemm { pack_a: true, .. } => gemm::B_BUF + gemm::A_BUF + 64,
-            Kind::Gemm { pack_b: true, .. } => gemm::B_BUF + 64,
+            Kind::Gemm { pack_b: true } => gemm::scratch_len::<T>(self.core.n) + 64,
             _ => 0,
         }
     }
@@ -239,8 +236,7 @@ impl<T> Job<'_, T> {
             b_cs: c.y_ns,
             c_rs: c.o_ms,
             c_cs: c.o_ns,
-            pack_b: matches!(self.kind, Kind::Gemm { pack_b: true, .. }),
-            pack_a: matches!(self.kind, Kind::Gemm { pack_a: true, .. }),
+            pack_b: matches!(self.kind, Kind::Gemm { pack_b: true }),
         }
     }
 }
@@ -257,10 +253,7 @@ pub fn classify(p: &Plan) -> (bool, Kind) {
         let kind = if unit_k {
             Kind::Dot
         } else {
-            Kind::Gemm {
-                pack_b: false,
-                pack_a: false,
-            }
+            Kind::Gemm { pack_b: false }
         };
         return (false, kind);
     }
@@ -286,16 +279,7 @@ pub fn classify(p: &Plan) -> (bool, Kind) {
     // panel is reused by more than one tile of rows: a contiguous panel
     // stays in L1, while B's own rows may be far apart (cache-set conflicts).
     let pack_b = !(q.n == 1 || q.y_ns == 1) || (q.m > 8 && q.n > 1);
-    // Pack A when each block of it is reused by many column panels (the
-    // packing then costs little, and A's rows need not be near each other).
-    let pack_a = q.n >= 256 && q.m >= 32;
-    (
-        swap,
-        Kind::Gemm {
-            pack_b: pack_b || pack_a,
-            pack_a,
-        },
-    )
+    (swap, Kind::Gemm { pack_b })
 }
 
 /// Estimated single-thread time of a plan, in nanoseconds (for the thread
