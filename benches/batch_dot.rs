@@ -14,6 +14,7 @@
 
 use std::time::Instant;
 
+use batch_dot::test_support::{lay, TestElem};
 use batch_dot::*;
 
 struct Case {
@@ -105,98 +106,23 @@ fn suite() -> Vec<Case> {
     ]
 }
 
-fn layout(shape: &[i64], strides: &[i64], len: usize) -> batch_dot_layout {
-    let mut l = batch_dot_layout::zeroed();
-    l.ndim = shape.len() as i32;
-    l.len = len as i64;
-    l.shape[..shape.len()].copy_from_slice(shape);
-    l.strides[..shape.len()].copy_from_slice(strides);
-    l
-}
-
-trait Elt: Copy + Default + 'static {
-    const NAME: &'static str;
-    fn from(v: f64) -> Self;
-    fn to(self) -> f64;
-    /// # Safety
-    /// The C API's contract.
-    #[allow(clippy::too_many_arguments)]
-    unsafe fn call(
-        x: &batch_dot_layout,
-        xd: *const Self,
-        y: &batch_dot_layout,
-        yd: *const Self,
-        ax: i64,
-        ay: i64,
-        o: &batch_dot_layout,
-        od: *mut Self,
-        opts: &batch_dot_options,
-    ) -> i32;
-}
-
-impl Elt for f32 {
-    const NAME: &'static str = "f32";
-    fn from(v: f64) -> Self {
-        v as f32
-    }
-    fn to(self) -> f64 {
-        self as f64
-    }
-    unsafe fn call(
-        x: &batch_dot_layout,
-        xd: *const f32,
-        y: &batch_dot_layout,
-        yd: *const f32,
-        ax: i64,
-        ay: i64,
-        o: &batch_dot_layout,
-        od: *mut f32,
-        opts: &batch_dot_options,
-    ) -> i32 {
-        unsafe { batch_dot_f32(x, xd, y, yd, ax, ay, o, od, opts) }
-    }
-}
-
-impl Elt for f64 {
-    const NAME: &'static str = "f64";
-    fn from(v: f64) -> Self {
-        v
-    }
-    fn to(self) -> f64 {
-        self
-    }
-    unsafe fn call(
-        x: &batch_dot_layout,
-        xd: *const f64,
-        y: &batch_dot_layout,
-        yd: *const f64,
-        ax: i64,
-        ay: i64,
-        o: &batch_dot_layout,
-        od: *mut f64,
-        opts: &batch_dot_options,
-    ) -> i32 {
-        unsafe { batch_dot_f64(x, xd, y, yd, ax, ay, o, od, opts) }
-    }
-}
-
-fn fill<T: Elt>(n: usize, seed: u64) -> Vec<T> {
+fn fill<T: TestElem>(n: usize, seed: u64) -> Vec<T> {
     let mut s = seed;
     (0..n)
         .map(|_| {
             s = s
                 .wrapping_mul(6364136223846793005)
                 .wrapping_add(1442695040888963407);
-            T::from(((s >> 40) as f64 / (1u64 << 24) as f64) - 0.5)
+            T::from_f64(((s >> 40) as f64 / (1u64 << 24) as f64) - 0.5)
         })
         .collect()
 }
 
-fn run_case<T: Elt>(c: &Case, threads: u32, samples: usize, min_ms: f64) {
+fn run_case<T: TestElem>(c: &Case, threads: u32, samples: usize, min_ms: f64) {
     let xv: Vec<T> = fill(c.x.2, 1);
     let yv: Vec<T> = fill(c.y.2, 2);
-    let xl = layout(&c.x.0, &c.x.1, c.x.2);
-    let yl = layout(&c.y.0, &c.y.1, c.y.2);
+    let xl = lay(&c.x.0, &c.x.1, 0, c.x.2 as i64);
+    let yl = lay(&c.y.0, &c.y.1, 0, c.y.2 as i64);
     let mut ond = 0i32;
     let mut osh = [0i64; 16];
     let st = unsafe {
@@ -213,8 +139,8 @@ fn run_case<T: Elt>(c: &Case, threads: u32, samples: usize, min_ms: f64) {
     };
     assert_eq!(st, 0);
     let (os, ost, olen) = contiguous(&osh[..ond as usize]);
-    let ol = layout(&os, &ost, olen);
-    let mut out: Vec<T> = vec![T::default(); olen];
+    let ol = lay(&os, &ost, 0, olen as i64);
+    let mut out: Vec<T> = vec![T::ZERO; olen];
     let opts = batch_dot_options {
         num_threads: threads,
         ..Default::default()
@@ -282,11 +208,11 @@ fn run_case<T: Elt>(c: &Case, threads: u32, samples: usize, min_ms: f64) {
                 yi += t * st;
             }
         }
-        let p = xv[xi as usize].to() * yv[yi as usize].to();
+        let p = xv[xi as usize].to_f64() * yv[yi as usize].to_f64();
         want += p;
         scale += p.abs();
     }
-    let got = out[0].to();
+    let got = out[0].to_f64();
     let ok = (got - want).abs() <= 1e-5 * (k as f64 + 1.0) * scale + 1e-30;
     let flops = 2.0 * olen as f64 * k as f64;
     let elems =

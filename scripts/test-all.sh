@@ -21,6 +21,7 @@ step() {
 
 step fmt cargo fmt --all -- --check
 step clippy cargo clippy --workspace --all-targets -- -D warnings
+step clippy-fuzz cargo clippy --manifest-path fuzz/Cargo.toml --all-targets -- -D warnings
 step cargo-test cargo test --workspace
 for s in scripts/suites/*.sh; do
   [ -e "$s" ] || continue

@@ -9,7 +9,9 @@
 //! - `plan`: a validated call as loops around one strided matrix product;
 //! - `kernel`: runs a plan (the `unsafe` code);
 //! - `ffi`, `panic`, `last_error`: the thin C boundary;
-//! - `reference`: a naive f64 reference for tests.
+//! - `reference`: a naive f64 reference for tests;
+//! - `test_support` (hidden): element types, PRNG and layout helpers shared
+//!   by the tests, fuzz targets and benchmark.
 
 #![deny(unsafe_op_in_unsafe_fn)]
 #![warn(missing_docs)]
@@ -25,6 +27,8 @@ mod panic;
 pub mod plan;
 pub mod reference;
 pub mod shape;
+#[doc(hidden)]
+pub mod test_support;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod threads;

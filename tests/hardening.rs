@@ -20,6 +20,7 @@
 #![allow(clippy::too_many_arguments, clippy::needless_range_loop)]
 
 use batch_dot::reference::{self, Tensor};
+use batch_dot::test_support::{lay, SplitMix64, TestElem};
 use batch_dot::*;
 use ndarray::Dimension;
 use std::ptr::{null, null_mut};
@@ -27,16 +28,6 @@ use std::ptr::{null, null_mut};
 // ---------------------------------------------------------------------------
 // Helpers
 // ---------------------------------------------------------------------------
-
-fn lay(shape: &[i64], strides: &[i64], offset: i64, len: i64) -> batch_dot_layout {
-    let mut l = batch_dot_layout::zeroed();
-    l.ndim = shape.len() as i32;
-    l.shape[..shape.len()].copy_from_slice(shape);
-    l.strides[..strides.len()].copy_from_slice(strides);
-    l.offset = offset;
-    l.len = len;
-    l
-}
 
 /// Row-major packed layout of a small shape.
 fn packed(shape: &[i64]) -> batch_dot_layout {
@@ -59,95 +50,23 @@ fn name(s: i32) -> String {
         .into_owned()
 }
 
-/// f32 and f64, with their entry points.
-trait El: Copy + PartialEq + std::fmt::Debug + batch_dot::kernel::Element {
-    const U: f64;
-    fn of(v: f64) -> Self;
-    fn bits(self) -> u64;
-    fn sentinel() -> Self;
-    #[allow(clippy::too_many_arguments)]
-    unsafe fn call(
-        x: *const batch_dot_layout,
-        xd: *const Self,
-        y: *const batch_dot_layout,
-        yd: *const Self,
-        ax: i64,
-        ay: i64,
-        o: *const batch_dot_layout,
-        od: *mut Self,
-        opts: *const batch_dot_options,
-    ) -> i32;
-}
-
-impl El for f32 {
-    const U: f64 = 1.0 / 16_777_216.0;
-    fn of(v: f64) -> Self {
-        v as f32
-    }
-    fn bits(self) -> u64 {
-        self.to_bits() as u64
-    }
-    fn sentinel() -> Self {
-        f32::from_bits(0x7fc5_a5a5)
-    }
-    unsafe fn call(
-        x: *const batch_dot_layout,
-        xd: *const Self,
-        y: *const batch_dot_layout,
-        yd: *const Self,
-        ax: i64,
-        ay: i64,
-        o: *const batch_dot_layout,
-        od: *mut Self,
-        opts: *const batch_dot_options,
-    ) -> i32 {
-        unsafe { batch_dot_f32(x, xd, y, yd, ax, ay, o, od, opts) }
-    }
-}
-
-impl El for f64 {
-    const U: f64 = 1.0 / 9_007_199_254_740_992.0;
-    fn of(v: f64) -> Self {
-        v
-    }
-    fn bits(self) -> u64 {
-        self.to_bits()
-    }
-    fn sentinel() -> Self {
-        f64::from_bits(0x7ff8_a5a5_a5a5_a5a5)
-    }
-    unsafe fn call(
-        x: *const batch_dot_layout,
-        xd: *const Self,
-        y: *const batch_dot_layout,
-        yd: *const Self,
-        ax: i64,
-        ay: i64,
-        o: *const batch_dot_layout,
-        od: *mut Self,
-        opts: *const batch_dot_options,
-    ) -> i32 {
-        unsafe { batch_dot_f64(x, xd, y, yd, ax, ay, o, od, opts) }
-    }
-}
-
 const D: i64 = BATCH_DOT_AXIS_DEFAULT;
 
 /// A buffer of exactly `n` elements (no spare capacity, so Miri and ASan
 /// see its true end): 1, 2, 3, ... (small integers, so sums are exact).
-fn data<T: El>(n: usize) -> Vec<T> {
-    let v: Vec<T> = (0..n).map(|i| T::of((i % 7) as f64 - 3.0)).collect();
+fn data<T: TestElem>(n: usize) -> Vec<T> {
+    let v: Vec<T> = (0..n).map(|i| T::from_f64((i % 7) as f64 - 3.0)).collect();
     v.into_boxed_slice().into_vec()
 }
 
-fn sentinels<T: El>(n: usize) -> Vec<T> {
+fn sentinels<T: TestElem>(n: usize) -> Vec<T> {
     vec![T::sentinel(); n].into_boxed_slice().into_vec()
 }
 
 /// Expects `status` from a call on buffers of exactly `len` elements (data
 /// pointers NULL when `len == 0` and `null_empty`), with out untouched and
 /// a message set.
-fn expect_fail<T: El>(
+fn expect_fail<T: TestElem>(
     x: &batch_dot_layout,
     y: &batch_dot_layout,
     axes: (i64, i64),
@@ -188,7 +107,7 @@ fn expect_fail<T: El>(
 
 /// Runs a valid call and checks every output element against the reference
 /// and every unreached output position for the sentinel.
-fn expect_ok<T: El>(
+fn expect_ok<T: TestElem>(
     x: &batch_dot_layout,
     xd: &[T],
     y: &batch_dot_layout,
@@ -230,7 +149,7 @@ fn expect_ok<T: El>(
 }
 
 #[allow(clippy::too_many_arguments)]
-fn check_out<T: El>(
+fn check_out<T: TestElem>(
     x: &batch_dot_layout,
     xd: &[T],
     y: &batch_dot_layout,
@@ -291,7 +210,7 @@ fn check_out<T: El>(
 /// strides by their extents: `i64::MAX * 2` overflowed, a panic in builds
 /// with overflow checks (status INTERNAL instead of OK). Fixed in api.rs:
 /// the plan gets zero strides and offset for an input with no elements.
-fn k0_unchecked<T: El>() {
+fn k0_unchecked<T: TestElem>() {
     for (xs, xo) in [
         ([0, 5, i64::MAX, 1], 0),
         ([i64::MIN, i64::MAX, i64::MAX, i64::MIN], i64::MIN),
@@ -333,7 +252,7 @@ fn k0_inputs_with_unchecked_strides() {
 const MAX: i64 = i64::MAX;
 const MIN: i64 = i64::MIN;
 
-fn overflow_cases<T: El>() {
+fn overflow_cases<T: TestElem>() {
     let size = std::mem::size_of::<T>() as i64;
     let y = packed(&[2, 3]);
     let o = packed(&[2, 1]);
@@ -437,7 +356,7 @@ fn overflow_is_overflow_or_out_of_bounds() {
 
 /// Strides and offsets just inside and just outside: the last valid element
 /// is reached exactly; one more is OUT_OF_BOUNDS, never a read.
-fn bounds_cases<T: El>() {
+fn bounds_cases<T: TestElem>() {
     let y = packed(&[2, 3]);
     let o = packed(&[2, 1]);
     // x (2, 3) with strides (4, 1), offset 1: reaches 1..=7, len 8.
@@ -539,7 +458,7 @@ fn infer_shape_overflow() {
 // Aliasing
 // ---------------------------------------------------------------------------
 
-fn aliasing_cases<T: El>() {
+fn aliasing_cases<T: TestElem>() {
     let al = BATCH_DOT_STATUS_ALIASING;
     let x = packed(&[2, 3]);
     let y = packed(&[2, 3, 2]);
@@ -877,23 +796,9 @@ fn misaligned_data_is_refused() {
 // Randomized sweep (small; reduced under Miri)
 // ---------------------------------------------------------------------------
 
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: u64) -> i64 {
-        (self.next() % n) as i64
-    }
-}
-
 /// A strided layout for `dims`: permuted storage order, padding, negative
 /// and (inputs only) zero strides, an offset; len exactly what it reaches.
-fn arrange(r: &mut Rng, dims: &[i64], input: bool) -> batch_dot_layout {
+fn arrange(r: &mut SplitMix64, dims: &[i64], input: bool) -> batch_dot_layout {
     let n = dims.len();
     let mut l = lay(dims, &[], 0, 0);
     let mut order: Vec<usize> = (0..n).rev().collect();
@@ -910,10 +815,10 @@ fn arrange(r: &mut Rng, dims: &[i64], input: bool) -> batch_dot_layout {
             l.strides[d] = 0;
         } else {
             l.strides[d] = cur;
-            cur *= dims[d] + r.below(2);
+            cur *= dims[d] + r.below(2) as i64;
         }
     }
-    let mut off = r.below(2);
+    let mut off = r.below(2) as i64;
     for d in 0..n {
         if dims[d] > 1 && r.below(3) == 0 {
             off += (dims[d] - 1) * l.strides[d];
@@ -935,12 +840,12 @@ fn arrange(r: &mut Rng, dims: &[i64], input: bool) -> batch_dot_layout {
     l
 }
 
-fn sweep<T: El>(cases: usize, seed: u64) {
-    let mut r = Rng(seed);
+fn sweep<T: TestElem>(cases: usize, seed: u64) {
+    let mut r = SplitMix64::new(seed);
     let (mut ok, mut failed) = (0, 0);
     for case in 0..cases {
         let (n, m) = (2 + r.below(3) as usize, 2 + r.below(3) as usize);
-        let ext = |r: &mut Rng| [0, 1, 1, 2, 2, 3, 4, 5][r.below(8) as usize];
+        let ext = |r: &mut SplitMix64| [0, 1, 1, 2, 2, 3, 4, 5][r.below(8) as usize];
         let b = ext(&mut r);
         let mut xs: Vec<i64> = (0..n).map(|_| ext(&mut r)).collect();
         let mut ys: Vec<i64> = (0..m).map(|_| ext(&mut r)).collect();
@@ -956,7 +861,7 @@ fn sweep<T: El>(cases: usize, seed: u64) {
         if r.below(3) == 0 {
             // SIMD widths and tails: one or two extents of 8..33 (the
             // contraction, a free dimension of x, one of y).
-            let big = |r: &mut Rng| {
+            let big = |r: &mut SplitMix64| {
                 if cfg!(miri) {
                     [8, 9, 17][r.below(3) as usize] // Miri is slow
                 } else {
@@ -1096,7 +1001,7 @@ fn sweep<T: El>(cases: usize, seed: u64) {
 /// sees only the target features the build enables) supports, each on a
 /// fresh output buffer of exactly out.len elements, and checks it.
 #[allow(clippy::too_many_arguments)]
-fn every_isa<T: El>(
+fn every_isa<T: TestElem>(
     x: &batch_dot_layout,
     xd: &[T],
     y: &batch_dot_layout,

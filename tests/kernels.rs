@@ -5,74 +5,20 @@
 //! `batch_dot::reference`; plus bitwise equality across thread counts.
 //!
 //! Buffers are exactly the elements a layout reaches (inputs) and the
-//! output buffer's unreached elements hold a canary that must survive.
+//! output buffer's unreached elements hold a sentinel that must survive.
 
 use batch_dot::api::{self, Addrs, RawOptions};
-use batch_dot::kernel::{self, Element, Isa};
+use batch_dot::kernel::{self, Isa};
 use batch_dot::reference::{self, Tensor};
+use batch_dot::test_support::{lay, SplitMix64, TestElem};
 use batch_dot::{batch_dot_layout, batch_dot_options};
-
-/// SplitMix64.
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-    fn chance(&mut self, p: f64) -> bool {
-        (self.next() >> 11) as f64 / (1u64 << 53) as f64 <= p
-    }
-    fn pick<T: Copy>(&mut self, v: &[T]) -> T {
-        v[self.below(v.len() as u64) as usize]
-    }
-    fn val(&mut self) -> f64 {
-        ((self.next() >> 11) as f64 / (1u64 << 53) as f64) * 2.0 - 1.0
-    }
-}
-
-trait Elt: Element + std::fmt::Debug {
-    const U: f64;
-    fn from(v: f64) -> Self;
-    fn canary() -> Self;
-    fn bits(self) -> u64;
-}
-impl Elt for f32 {
-    const U: f64 = 1.0 / (1u64 << 24) as f64;
-    fn from(v: f64) -> Self {
-        v as f32
-    }
-    fn canary() -> Self {
-        f32::from_bits(0x7fc0_dead)
-    }
-    fn bits(self) -> u64 {
-        self.to_bits() as u64
-    }
-}
-impl Elt for f64 {
-    const U: f64 = 1.0 / (1u64 << 53) as f64;
-    fn from(v: f64) -> Self {
-        v
-    }
-    fn canary() -> Self {
-        f64::from_bits(0x7ff8_dead_beef_0001)
-    }
-    fn bits(self) -> u64 {
-        self.to_bits()
-    }
-}
 
 /// A layout for `shape`: dimensions stored in a random order, with random
 /// padding and signs, zero strides (inputs only) and junk strides on unit
 /// dimensions; `unit_dim` (if any) gets stride +1 with no padding when
 /// `contiguous_inner`. The buffer holds exactly the reached range.
 fn make_layout(
-    rng: &mut Rng,
+    rng: &mut SplitMix64,
     shape: &[i64],
     input: bool,
     inner: Option<usize>,
@@ -134,8 +80,11 @@ fn make_layout(
     l
 }
 
-fn fill<T: Elt>(rng: &mut Rng, len: i64) -> Vec<T> {
-    (0..len).map(|_| T::from(rng.val())).collect()
+/// `len` values uniform in [-1, 1).
+fn fill<T: TestElem>(rng: &mut SplitMix64, len: i64) -> Vec<T> {
+    (0..len)
+        .map(|_| T::from_f64(rng.unit_f64() * 2.0 - 1.0))
+        .collect()
 }
 
 struct Case {
@@ -147,7 +96,7 @@ struct Case {
 }
 
 /// A random case in the regime `which`.
-fn make_case(rng: &mut Rng, which: &str) -> Case {
+fn make_case(rng: &mut SplitMix64, which: &str) -> Case {
     let b = rng.pick(&[1i64, 2, 3, 5]);
     let small = [1i64, 2, 3, 4, 5, 7, 8, 9, 16, 17];
     let plain = rng.chance(0.3);
@@ -264,8 +213,8 @@ fn make_case(rng: &mut Rng, which: &str) -> Case {
 
 /// Runs `case` through `prepare` + `kernel::run_with` at `isa` with
 /// `threads`; returns the output buffer.
-fn run_case<T: Elt>(c: &Case, xd: &[T], yd: &[T], isa: Isa, threads: usize) -> Vec<T> {
-    let mut od = vec![T::canary(); c.out.len as usize];
+fn run_case<T: TestElem>(c: &Case, xd: &[T], yd: &[T], isa: Isa, threads: usize) -> Vec<T> {
+    let mut od = vec![T::sentinel(); c.out.len as usize];
     let addr = |p: *const T, n: usize| {
         if n == 0 {
             std::mem::align_of::<T>()
@@ -311,7 +260,7 @@ fn run_case<T: Elt>(c: &Case, xd: &[T], yd: &[T], isa: Isa, threads: usize) -> V
     od
 }
 
-fn check<T: Elt>(c: &Case, xd: &[T], yd: &[T], od: &[T], what: &str) {
+fn check<T: TestElem>(c: &Case, xd: &[T], yd: &[T], od: &[T], what: &str) {
     let r = reference::batch_dot(
         Tensor {
             layout: &c.x,
@@ -366,7 +315,7 @@ fn check<T: Elt>(c: &Case, xd: &[T], yd: &[T], od: &[T], what: &str) {
         if !written[i] {
             assert_eq!(
                 v.bits(),
-                T::canary().bits(),
+                T::sentinel().bits(),
                 "{what}: unreached out[{i}] was written"
             );
         }
@@ -377,8 +326,8 @@ fn levels() -> Vec<Isa> {
     Isa::ALL.into_iter().filter(|i| i.supported()).collect()
 }
 
-fn regime_test<T: Elt>(which: &str, seed: u64, n: usize) {
-    let mut rng = Rng(seed);
+fn regime_test<T: TestElem>(which: &str, seed: u64, n: usize) {
+    let mut rng = SplitMix64::new(seed);
     for case in 0..n {
         let c = make_case(&mut rng, which);
         let xd: Vec<T> = fill(&mut rng, c.x.len);
@@ -425,7 +374,7 @@ regimes! {
 /// threads: bitwise identical, and correct.
 #[test]
 fn threads_bitwise_identical() {
-    let mut rng = Rng(42);
+    let mut rng = SplitMix64::new(42);
     // (x shape, y shape, ax, ay): big enough that 2 threads are used.
     let shapes: Vec<(Vec<i64>, Vec<i64>, i64, i64)> = vec![
         (vec![24, 64, 64], vec![24, 64, 64], 2, 2),
@@ -463,7 +412,7 @@ fn threads_bitwise_identical() {
             let yd: Vec<f32> = fill(&mut rng, c.y.len);
             let mut results: Vec<Vec<f32>> = vec![];
             for t in [1u32, 2, 3, 8] {
-                let mut od = vec![f32::canary(); c.out.len as usize];
+                let mut od = vec![f32::sentinel(); c.out.len as usize];
                 let o = batch_dot_options {
                     num_threads: t,
                     ..Default::default()
@@ -531,7 +480,12 @@ fn ieee_specials() {
                 ay: 1,
             };
             let od = run_case(&c, &x, &y, isa, 1);
-            assert!(od[0].is_nan(), "{isa:?} k={k}");
+            // A NaN, and not the "not written" marker run_case fills with.
+            assert!(
+                od[0].is_nan() && od[0].bits() != f32::sentinel().bits(),
+                "{isa:?} k={k}: want the NaN product's sum, got {:?}",
+                od[0]
+            );
             assert_eq!(
                 od[1].to_bits(),
                 0,
@@ -625,16 +579,7 @@ fn force_isa_parsing() {
 /// (or thread chunk) it falls in, whatever kernel a level groups rows with.
 #[test]
 fn grouped_dots_match_single_rows() {
-    fn lay(shape: &[i64], strides: &[i64], offset: i64, len: i64) -> batch_dot_layout {
-        let mut l = batch_dot_layout::zeroed();
-        l.ndim = shape.len() as i32;
-        l.shape[..shape.len()].copy_from_slice(shape);
-        l.strides[..shape.len()].copy_from_slice(strides);
-        l.offset = offset;
-        l.len = len;
-        l
-    }
-    let mut rng = Rng(77);
+    let mut rng = SplitMix64::new(77);
     for k in [1i64, 7, 16, 17, 33, 64] {
         let rows = 37i64;
         let xd: Vec<f32> = fill(&mut rng, rows * k);
@@ -680,16 +625,7 @@ fn grouped_dots_match_single_rows() {
 /// the batch running backwards (negative batch strides).
 #[test]
 fn fixed_contiguous_blocks() {
-    fn lay(shape: &[i64], strides: &[i64], offset: i64, len: i64) -> batch_dot_layout {
-        let mut l = batch_dot_layout::zeroed();
-        l.ndim = shape.len() as i32;
-        l.shape[..shape.len()].copy_from_slice(shape);
-        l.strides[..shape.len()].copy_from_slice(strides);
-        l.offset = offset;
-        l.len = len;
-        l
-    }
-    let mut rng = Rng(99);
+    let mut rng = SplitMix64::new(99);
     for s in [4i64, 8] {
         for b in [1i64, 2, 7, 33] {
             for back in [false, false, true] {

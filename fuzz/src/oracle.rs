@@ -300,7 +300,7 @@ pub fn compute(
             if ptrs[i] == 0 {
                 return fail(v, st::NULL_POINTER);
             }
-            if ptrs[i] % size != 0 {
+            if !ptrs[i].is_multiple_of(size) {
                 return fail(v, st::INVALID_ARGUMENT);
             }
         }

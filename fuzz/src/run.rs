@@ -2,9 +2,8 @@
 //! exactly the lengths the layouts claim (so AddressSanitizer catches any
 //! touch outside them) → every check the API promises.
 
-use std::fmt::Debug;
-
 use batch_dot::reference::{self, Tensor};
+use batch_dot::test_support::{SplitMix64, TestElem};
 use batch_dot::{batch_dot_layout, batch_dot_options, BATCH_DOT_AXIS_DEFAULT};
 
 use crate::oracle::{self, st, Opts};
@@ -14,101 +13,6 @@ use crate::{axis_arg, blank, hostile_i64, Reader, HOSTILE};
 pub const CAP: i64 = 1 << 16;
 /// Largest `out elements × max(K, 1)` of a valid call the runner makes.
 pub const MAX_WORK: i128 = 1 << 18;
-
-// ---------------------------------------------------------------------------
-// Element types
-// ---------------------------------------------------------------------------
-
-/// f32 or f64, with their entry point.
-pub trait Elem: batch_dot::kernel::Element + Debug {
-    /// Unit roundoff (2^-24, 2^-53).
-    const U: f64;
-    /// Name, for messages.
-    const NAME: &'static str;
-    /// A NaN with a payload the library never makes: "not written".
-    fn sentinel() -> Self;
-    /// The bits, widened.
-    fn bits(self) -> u64;
-    /// Rounds from f64.
-    fn from_f64(v: f64) -> Self;
-    /// From the bits `bits` returned.
-    fn from_bits(b: u64) -> Self;
-    /// The C entry point.
-    ///
-    /// # Safety
-    /// As `batch_dot_f32`.
-    unsafe fn call(
-        x: *const batch_dot_layout,
-        xd: *const Self,
-        y: *const batch_dot_layout,
-        yd: *const Self,
-        ax: i64,
-        ay: i64,
-        o: *const batch_dot_layout,
-        od: *mut Self,
-        opts: *const batch_dot_options,
-    ) -> i32;
-}
-
-impl Elem for f32 {
-    const U: f64 = 1.0 / (1u64 << 24) as f64;
-    const NAME: &'static str = "f32";
-    fn sentinel() -> Self {
-        f32::from_bits(0x7fc5_a5a5)
-    }
-    fn bits(self) -> u64 {
-        self.to_bits() as u64
-    }
-    fn from_f64(v: f64) -> Self {
-        v as f32
-    }
-    fn from_bits(b: u64) -> Self {
-        f32::from_bits(b as u32)
-    }
-    unsafe fn call(
-        x: *const batch_dot_layout,
-        xd: *const Self,
-        y: *const batch_dot_layout,
-        yd: *const Self,
-        ax: i64,
-        ay: i64,
-        o: *const batch_dot_layout,
-        od: *mut Self,
-        opts: *const batch_dot_options,
-    ) -> i32 {
-        unsafe { batch_dot::batch_dot_f32(x, xd, y, yd, ax, ay, o, od, opts) }
-    }
-}
-
-impl Elem for f64 {
-    const U: f64 = 1.0 / (1u64 << 53) as f64;
-    const NAME: &'static str = "f64";
-    fn sentinel() -> Self {
-        f64::from_bits(0x7ff8_a5a5_a5a5_a5a5)
-    }
-    fn bits(self) -> u64 {
-        self.to_bits()
-    }
-    fn from_f64(v: f64) -> Self {
-        v
-    }
-    fn from_bits(b: u64) -> Self {
-        f64::from_bits(b)
-    }
-    unsafe fn call(
-        x: *const batch_dot_layout,
-        xd: *const Self,
-        y: *const batch_dot_layout,
-        yd: *const Self,
-        ax: i64,
-        ay: i64,
-        o: *const batch_dot_layout,
-        od: *mut Self,
-        opts: *const batch_dot_options,
-    ) -> i32 {
-        unsafe { batch_dot::batch_dot_f64(x, xd, y, yd, ax, ay, o, od, opts) }
-    }
-}
 
 // ---------------------------------------------------------------------------
 // Decoding a compute call
@@ -206,9 +110,9 @@ pub fn arrange(dims: &[i64], input: bool, r: &mut Reader) -> batch_dot_layout {
         cur = cur.saturating_mul(e + pad);
     }
     let mut offset = if r.chance(64) { r.below(4) as i64 } else { 0 };
-    for d in 0..nd {
-        if dims[d] > 1 && r.chance(64) {
-            offset += (dims[d] - 1) * l.strides[d];
+    for (d, &e) in dims.iter().enumerate() {
+        if e > 1 && r.chance(64) {
+            offset += (e - 1) * l.strides[d];
             l.strides[d] = -l.strides[d];
         }
     }
@@ -534,17 +438,6 @@ pub fn decode_compute(data: &[u8]) -> ComputeCase {
 // Running a compute call
 // ---------------------------------------------------------------------------
 
-struct SplitMix(u64);
-impl SplitMix {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-}
-
 /// How many elements to allocate for a layout claiming `len`: exactly `len`
 /// when it is at most CAP, else what it reaches when that is below CAP
 /// (`None`: the call cannot be made safely unless it is expected to fail).
@@ -568,9 +461,9 @@ fn alloc_len(l: Option<&batch_dot_layout>) -> Option<usize> {
     None
 }
 
-fn value<T: Elem>(rng: &mut SplitMix, specials: bool) -> T {
-    let v = rng.next();
-    if specials && v % 13 == 0 {
+fn value<T: TestElem>(rng: &mut SplitMix64, specials: bool) -> T {
+    let v = rng.next_u64();
+    if specials && v.is_multiple_of(13) {
         return T::from_f64(
             [f64::NAN, f64::INFINITY, f64::NEG_INFINITY, -0.0][(v >> 8) as usize % 4],
         );
@@ -617,7 +510,7 @@ fn elements(l: &batch_dot_layout) -> Vec<(Vec<usize>, i64)> {
 /// Makes the call `c` on element type `T` and checks it; returns its status
 /// (None when the runner skipped a valid call too big for it). Panics on
 /// any broken promise.
-pub fn run_compute<T: Elem>(c: &ComputeCase) -> Option<i32> {
+pub fn run_compute<T: TestElem>(c: &ComputeCase) -> Option<i32> {
     // Buffers: one per tensor, or one shared.
     let mut bufs: Vec<Vec<T>> = Vec::new();
     let mut map: [Option<(usize, usize)>; 3] = [None; 3];
@@ -634,14 +527,14 @@ pub fn run_compute<T: Elem>(c: &ComputeCase) -> Option<i32> {
     let mut place = c.place;
     if let Some(total) = shared_len {
         // Shared tensors whose len exceeds CAP get their own allocation.
-        for i in 0..3 {
-            if matches!(place[i], Place::Shared(_)) && c.layouts[i].is_some_and(|l| l.len > CAP) {
-                place[i] = Place::Own;
+        for (p, l) in place.iter_mut().zip(&c.layouts) {
+            if matches!(p, Place::Shared(_)) && l.is_some_and(|l| l.len > CAP) {
+                *p = Place::Own;
             }
         }
         bufs.push(vec![T::ZERO; total]);
     }
-    let mut rng = SplitMix(c.seed);
+    let mut rng = SplitMix64::new(c.seed);
     for i in 0..3 {
         match place[i] {
             Place::Null => {}

@@ -7,7 +7,9 @@
 //! compute a naive `batch_dot` in f64 to compare with. Nothing here calls the
 //! library under test, so a test can use these helpers to check it.
 //!
-//! Only `std` and the crate's own types are used; the PRNG is a SplitMix64.
+//! Only `std` and the crate's own types are used; the PRNG is the crate's
+//! SplitMix64 (`batch_dot::test_support`, shared with the other tests and the
+//! fuzz targets).
 
 #![allow(dead_code)]
 
@@ -21,56 +23,8 @@ pub const MAX_NDIM: usize = BATCH_DOT_MAX_NDIM as usize;
 // Deterministic PRNG
 // ---------------------------------------------------------------------------
 
-/// SplitMix64: a small, fast, deterministic PRNG (Steele, Lea, Flood 2014).
-/// The same seed gives the same sequence on every platform.
-#[derive(Clone, Debug)]
-pub struct SplitMix64(u64);
-
-impl SplitMix64 {
-    /// A generator started from `seed`.
-    pub fn new(seed: u64) -> Self {
-        SplitMix64(seed)
-    }
-
-    /// The next 64 random bits.
-    pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// A uniform integer in `0..n` (`n > 0`; the modulo bias is irrelevant for tests).
-    pub fn below(&mut self, n: u64) -> u64 {
-        assert!(n > 0, "below(0)");
-        self.next_u64() % n
-    }
-
-    /// A uniform integer in `lo..=hi`.
-    pub fn range_i64(&mut self, lo: i64, hi: i64) -> i64 {
-        assert!(lo <= hi);
-        lo + self.below((hi - lo) as u64 + 1) as i64
-    }
-
-    /// A uniform float in `[0, 1)`.
-    pub fn unit_f64(&mut self) -> f64 {
-        (self.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
-    }
-
-    /// `true` with probability `p`.
-    pub fn chance(&mut self, p: f64) -> bool {
-        self.unit_f64() < p
-    }
-
-    /// Fisher-Yates shuffle of `v`.
-    pub fn shuffle<T>(&mut self, v: &mut [T]) {
-        for i in (1..v.len()).rev() {
-            let j = self.below(i as u64 + 1) as usize;
-            v.swap(i, j);
-        }
-    }
-}
+/// SplitMix64, from the crate's shared test helpers.
+pub use batch_dot::test_support::SplitMix64;
 
 // ---------------------------------------------------------------------------
 // Element types
