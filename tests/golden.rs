@@ -14,7 +14,7 @@
 //!   failed but the spec succeeds); zeros are +0.0; results do not depend on
 //!   `num_threads`, bit for bit;
 //! - padding around the output elements is left alone, inputs are never
-//!   written, and on error nothing at all is written (canary values stay).
+//!   written, and on error nothing at all is written (sentinel values stay).
 //!
 //! The static groups (`-1` = unknown extent) check `batch_dot_infer_shape`
 //! with `BATCH_DOT_DIM_UNKNOWN`.
@@ -339,21 +339,10 @@ struct CallResult<T> {
     values: Vec<T>,
 }
 
-/// Lay x, y and out out as `v` says, call `f` (batch_dot_f32 or _f64), check
-/// the status and the untouched memory, and return the logical output.
+/// Lay x, y and out out as `v` says, call `T::call` (batch_dot_f32 or _f64),
+/// check the status and the untouched memory, and return the logical output.
 #[allow(clippy::too_many_arguments)]
-fn run_call<T: Element>(
-    f: unsafe extern "C" fn(
-        *const batch_dot_layout,
-        *const T,
-        *const batch_dot_layout,
-        *const T,
-        i64,
-        i64,
-        *const batch_dot_layout,
-        *mut T,
-        *const batch_dot_options,
-    ) -> i32,
+fn run_call<T: TestElem>(
     c: &Case,
     x: &[T],
     y: &[T],
@@ -365,7 +354,7 @@ fn run_call<T: Element>(
     let (xl, xbuf) = materialize(&c.xs, x, v.inputs, rng);
     let (yl, ybuf) = materialize(&c.ys, y, v.inputs, rng);
     let ol = arranged_layout(out_shape, v.output, rng);
-    let mut obuf = canary_buffer::<T>((ol.len as usize).max(1));
+    let mut obuf = sentinel_buffer::<T>((ol.len as usize).max(1));
     let (xcopy, ycopy) = (xbuf.clone(), ybuf.clone());
     let ptr_in = |l: &batch_dot_layout, b: &Vec<T>| {
         if v.null_if_empty && layout_is_empty(l) {
@@ -390,7 +379,7 @@ fn run_call<T: Element>(
         &opts
     };
     let status = unsafe {
-        f(
+        T::call(
             &xl,
             ptr_in(&xl, &xbuf),
             &yl,
@@ -407,7 +396,7 @@ fn run_call<T: Element>(
         return Err(format!("{}: an input buffer was written", v.name));
     }
     if status != BATCH_DOT_STATUS_OK {
-        if obuf.iter().any(|e| e.bits() != T::canary().bits()) {
+        if obuf.iter().any(|e| e.bits() != T::sentinel().bits()) {
             return Err(format!(
                 "{}: out buffer written on error {}",
                 v.name,
@@ -421,7 +410,7 @@ fn run_call<T: Element>(
     }
     if !layout_is_empty(&ol) || ol.len > 0 {
         for p in unreached_positions(&ol, ol.len as usize) {
-            if obuf[p].bits() != T::canary().bits() {
+            if obuf[p].bits() != T::sentinel().bits() {
                 return Err(format!(
                     "{}: padding element {p} of out was written",
                     v.name
@@ -429,10 +418,13 @@ fn run_call<T: Element>(
             }
         }
     }
-    Ok(CallResult {
-        status,
-        values: gather(&ol, &obuf),
-    })
+    // Every output element written: none still holds the marker, which no
+    // input holds, so the library never makes it (not even as a NaN result).
+    let values = gather(&ol, &obuf);
+    if let Some(i) = values.iter().position(|e| e.bits() == T::sentinel().bits()) {
+        return Err(format!("{}: output element {i} not written", v.name));
+    }
+    Ok(CallResult { status, values })
 }
 
 /// Compare one output element. `exact` / `mag` come from the naive f64 loop,
@@ -624,7 +616,7 @@ fn check_case(c: &Case, rep: &mut Report, n: &mut Counts) {
         for is_f32 in [true, false] {
             n.calls += 1;
             let res = if is_f32 {
-                run_call::<f32>(batch_dot_f32, c, &c.x, &c.y, &out_shape, v, 0, &mut rng).map(|r| {
+                run_call::<f32>(c, &c.x, &c.y, &out_shape, v, 0, &mut rng).map(|r| {
                     (
                         r.status,
                         r.values.iter().map(|&e| e as f64).collect::<Vec<f64>>(),
@@ -632,7 +624,7 @@ fn check_case(c: &Case, rep: &mut Report, n: &mut Counts) {
                     )
                 })
             } else {
-                run_call::<f64>(batch_dot_f64, c, &x64, &y64, &out_shape, v, 0, &mut rng).map(|r| {
+                run_call::<f64>(c, &x64, &y64, &out_shape, v, 0, &mut rng).map(|r| {
                     (
                         r.status,
                         r.values.clone(),
@@ -690,66 +682,46 @@ fn check_case(c: &Case, rep: &mut Report, n: &mut Counts) {
 
     // Thread count never changes a result, bit for bit (contiguous layouts).
     if let (Some(r32), Some(r64)) = (&contiguous32, &contiguous64) {
-        let v = VARIANTS[0];
         for threads in [1u32, 2, 3] {
             n.calls += 2;
-            match run_call::<f32>(
-                batch_dot_f32,
-                c,
-                &c.x,
-                &c.y,
-                &out_shape,
-                v,
-                threads,
-                &mut rng,
-            ) {
-                Ok(r) if r.status == BATCH_DOT_STATUS_OK => {
-                    if r.values
-                        .iter()
-                        .zip(r32)
-                        .any(|(a, b)| a.to_bits() != b.to_bits())
-                    {
-                        rep.fail(c, format!("f32 num_threads={threads}: result differs bitwise from the default"));
-                    }
-                }
-                Ok(r) => rep.fail(
-                    c,
-                    format!(
-                        "f32 num_threads={threads}: status {}",
-                        status_name(r.status)
-                    ),
-                ),
-                Err(e) => rep.fail(c, format!("f32 num_threads={threads}: {e}")),
+            let r = same_with_threads(c, &c.x, &c.y, &out_shape, threads, r32, &mut rng);
+            if let Err(e) = r {
+                rep.fail(c, e);
             }
-            match run_call::<f64>(
-                batch_dot_f64,
-                c,
-                &x64,
-                &y64,
-                &out_shape,
-                v,
-                threads,
-                &mut rng,
-            ) {
-                Ok(r) if r.status == BATCH_DOT_STATUS_OK => {
-                    if r.values
-                        .iter()
-                        .zip(r64)
-                        .any(|(a, b)| a.to_bits() != b.to_bits())
-                    {
-                        rep.fail(c, format!("f64 num_threads={threads}: result differs bitwise from the default"));
-                    }
-                }
-                Ok(r) => rep.fail(
-                    c,
-                    format!(
-                        "f64 num_threads={threads}: status {}",
-                        status_name(r.status)
-                    ),
-                ),
-                Err(e) => rep.fail(c, format!("f64 num_threads={threads}: {e}")),
+            let r = same_with_threads(c, &x64, &y64, &out_shape, threads, r64, &mut rng);
+            if let Err(e) = r {
+                rep.fail(c, e);
             }
         }
+    }
+}
+
+/// The call on contiguous layouts with `threads` threads succeeds and gives
+/// `want` (the default thread count's result) bit for bit.
+fn same_with_threads<T: TestElem>(
+    c: &Case,
+    x: &[T],
+    y: &[T],
+    out_shape: &[i64],
+    threads: u32,
+    want: &[T],
+    rng: &mut SplitMix64,
+) -> Result<(), String> {
+    let ty = T::NAME;
+    match run_call::<T>(c, x, y, out_shape, VARIANTS[0], threads, rng) {
+        Ok(r) if r.status == BATCH_DOT_STATUS_OK => {
+            if r.values.iter().zip(want).any(|(a, b)| a.bits() != b.bits()) {
+                return Err(format!(
+                    "{ty} num_threads={threads}: result differs bitwise from the default"
+                ));
+            }
+            Ok(())
+        }
+        Ok(r) => Err(format!(
+            "{ty} num_threads={threads}: status {}",
+            status_name(r.status)
+        )),
+        Err(e) => Err(format!("{ty} num_threads={threads}: {e}")),
     }
 }
 

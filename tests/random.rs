@@ -51,57 +51,6 @@ fn expected_status(xs: &[i64], ys: &[i64], ax: i64, ay: i64) -> Result<Vec<i64>,
     Ok(out)
 }
 
-trait Call: Element + Default {
-    const UNIT_ROUNDOFF: f64;
-    /// # Safety: as batch_dot_f32.
-    #[allow(clippy::too_many_arguments)]
-    unsafe fn call(
-        x: &batch_dot_layout,
-        xd: *const Self,
-        y: &batch_dot_layout,
-        yd: *const Self,
-        ax: i64,
-        ay: i64,
-        o: &batch_dot_layout,
-        od: *mut Self,
-        opts: *const batch_dot_options,
-    ) -> i32;
-}
-
-impl Call for f32 {
-    const UNIT_ROUNDOFF: f64 = 5.960464477539063e-8; // 2^-24
-    unsafe fn call(
-        x: &batch_dot_layout,
-        xd: *const f32,
-        y: &batch_dot_layout,
-        yd: *const f32,
-        ax: i64,
-        ay: i64,
-        o: &batch_dot_layout,
-        od: *mut f32,
-        opts: *const batch_dot_options,
-    ) -> i32 {
-        unsafe { batch_dot_f32(x, xd, y, yd, ax, ay, o, od, opts) }
-    }
-}
-
-impl Call for f64 {
-    const UNIT_ROUNDOFF: f64 = 1.1102230246251565e-16; // 2^-53
-    unsafe fn call(
-        x: &batch_dot_layout,
-        xd: *const f64,
-        y: &batch_dot_layout,
-        yd: *const f64,
-        ax: i64,
-        ay: i64,
-        o: &batch_dot_layout,
-        od: *mut f64,
-        opts: *const batch_dot_options,
-    ) -> i32 {
-        unsafe { batch_dot_f64(x, xd, y, yd, ax, ay, o, od, opts) }
-    }
-}
-
 fn random_arrangement(rng: &mut SplitMix64) -> Arrangement {
     if rng.chance(0.25) {
         return Arrangement::CONTIGUOUS;
@@ -116,7 +65,7 @@ fn random_arrangement(rng: &mut SplitMix64) -> Arrangement {
     }
 }
 
-fn random_value<T: Element>(rng: &mut SplitMix64, ints: bool, specials: bool) -> T {
+fn random_value<T: TestElem>(rng: &mut SplitMix64, ints: bool, specials: bool) -> T {
     if specials && rng.chance(0.05) {
         let s = [f64::NAN, f64::INFINITY, f64::NEG_INFINITY, -0.0, 0.0];
         return T::from_f64(s[rng.below(s.len() as u64) as usize]);
@@ -135,7 +84,7 @@ struct Input<T> {
     logical: Vec<T>,
 }
 
-fn random_input<T: Element>(
+fn random_input<T: TestElem>(
     shape: &[i64],
     rng: &mut SplitMix64,
     ints: bool,
@@ -173,7 +122,7 @@ fn random_input<T: Element>(
 
 /// Runs one case for element type T; returns whether it was a valid call.
 #[allow(clippy::too_many_arguments)]
-fn check_case<T: Call>(
+fn check_case<T: TestElem>(
     xs: &[i64],
     ys: &[i64],
     ax: i64,
@@ -230,29 +179,37 @@ fn check_case<T: Call>(
         },
         rng,
     );
-    let mut obuf = canary_buffer::<T>((olayout.len as usize).max(1));
+    let olen = (olayout.len as usize).max(1);
+    let mut obuf = sentinel_buffer::<T>(olen);
     let opts = batch_dot_options {
         num_threads: rng.below(4) as u32,
         ..Default::default()
     };
-    let st = unsafe {
-        T::call(
-            &x.layout,
-            x.buf.as_ptr(),
-            &y.layout,
-            y.buf.as_ptr(),
-            ax,
-            ay,
-            &olayout,
-            obuf.as_mut_ptr(),
-            &opts,
-        )
+    // One call, x · y into `out` (a buffer for `olayout`) with `opts`.
+    let call = |out: &mut [T], opts: *const batch_dot_options| {
+        assert_eq!(out.len(), olen);
+        // SAFETY: each buffer holds every element its layout reaches
+        // (`random_input`, `arranged_layout`); `opts` is NULL or live.
+        unsafe {
+            T::call(
+                &x.layout,
+                x.buf.as_ptr(),
+                &y.layout,
+                y.buf.as_ptr(),
+                ax,
+                ay,
+                &olayout,
+                out.as_mut_ptr(),
+                opts,
+            )
+        }
     };
+    let st = call(&mut obuf, &opts);
     let shape = match expected {
         Err(s) => {
             assert_eq!(st, s, "{what}: status");
             assert!(
-                obuf.iter().all(|v| v.bits() == T::canary().bits()),
+                obuf.iter().all(|v| v.bits() == T::sentinel().bits()),
                 "{what}: output written on error"
             );
             return false;
@@ -264,10 +221,15 @@ fn check_case<T: Call>(
     for p in unreached_positions(&olayout, obuf.len()) {
         assert_eq!(
             obuf[p].bits(),
-            T::canary().bits(),
+            T::sentinel().bits(),
             "{what}: padding {p} written"
         );
     }
+    // Every output element written: none still holds the marker, which no
+    // input holds, so the library never makes it (not even as a NaN result).
+    let got = gather(&olayout, &obuf);
+    let unwritten = got.iter().position(|v| v.bits() == T::sentinel().bits());
+    assert_eq!(unwritten, None, "{what}: output element not written");
     // Values.
     let n = xs.len();
     let m = ys.len();
@@ -276,7 +238,6 @@ fn check_case<T: Call>(
     let yl: Vec<f64> = y.logical.iter().map(|v| v.to_f64()).collect();
     let (rshape, want, mags) = naive_batch_dot_f64(xs, &xl, ys, &yl, a0, a1);
     assert_eq!(rshape, shape);
-    let got = gather(&olayout, &obuf);
     let k = xs[a0] as f64;
     for (i, (g, (w, mag))) in got.iter().zip(want.iter().zip(&mags)).enumerate() {
         let g = g.to_f64();
@@ -285,9 +246,9 @@ fn check_case<T: Call>(
         } else if w.is_infinite() {
             g == *w
         } else if ints {
-            g == *w || (g - w).abs() <= (k + 1.0) * T::UNIT_ROUNDOFF * mag
+            g == *w || (g - w).abs() <= (k + 1.0) * T::U * mag
         } else {
-            (g - w).abs() <= (k + 1.0) * T::UNIT_ROUNDOFF * mag
+            (g - w).abs() <= (k + 1.0) * T::U * mag
         };
         assert!(ok, "{what}: element {i}: got {g}, want {w} (Σ|xy| = {mag})");
         if *w == 0.0 && *mag == 0.0 && !w.is_nan() {
@@ -299,20 +260,8 @@ fn check_case<T: Call>(
         }
     }
     // Results do not depend on the thread count.
-    let mut obuf1 = canary_buffer::<T>(obuf.len());
-    let st = unsafe {
-        T::call(
-            &x.layout,
-            x.buf.as_ptr(),
-            &y.layout,
-            y.buf.as_ptr(),
-            ax,
-            ay,
-            &olayout,
-            obuf1.as_mut_ptr(),
-            core::ptr::null(),
-        )
-    };
+    let mut obuf1 = sentinel_buffer::<T>(olen);
+    let st = call(&mut obuf1, core::ptr::null());
     assert_eq!(st, BATCH_DOT_STATUS_OK);
     let same = obuf.iter().zip(&obuf1).all(|(a, b)| a.bits() == b.bits());
     assert!(

@@ -7,9 +7,10 @@
 //! compute a naive `batch_dot` in f64 to compare with. Nothing here calls the
 //! library under test, so a test can use these helpers to check it.
 //!
-//! Only `std` and the crate's own types are used; the PRNG is the crate's
-//! SplitMix64 (`batch_dot::test_support`, shared with the other tests and the
-//! fuzz targets).
+//! Only `std` and the crate's own types are used; the PRNG and the element
+//! trait are the crate's `SplitMix64` and `TestElem`
+//! (`batch_dot::test_support`, shared with the other tests and the fuzz
+//! targets).
 
 #![allow(dead_code)]
 
@@ -20,58 +21,13 @@ use batch_dot::{batch_dot_layout, BATCH_DOT_MAX_NDIM};
 pub const MAX_NDIM: usize = BATCH_DOT_MAX_NDIM as usize;
 
 // ---------------------------------------------------------------------------
-// Deterministic PRNG
+// PRNG and element types
 // ---------------------------------------------------------------------------
 
-/// SplitMix64, from the crate's shared test helpers.
-pub use batch_dot::test_support::SplitMix64;
-
-// ---------------------------------------------------------------------------
-// Element types
-// ---------------------------------------------------------------------------
-
-/// The element types of the C API (f32, f64), for generic test code.
-pub trait Element: Copy + PartialEq + std::fmt::Debug {
-    /// A value that a correct call never produces by accident (a NaN with a
-    /// recognisable payload); compare with [`Element::bits`], not `==`.
-    fn canary() -> Self;
-    /// Widen to f64 (exact).
-    fn to_f64(self) -> f64;
-    /// Round an f64 to this type.
-    fn from_f64(v: f64) -> Self;
-    /// The raw bits, widened to u64, for bitwise comparisons.
-    fn bits(self) -> u64;
-}
-
-impl Element for f32 {
-    fn canary() -> f32 {
-        f32::from_bits(0x7FC0_DEAD)
-    }
-    fn to_f64(self) -> f64 {
-        self as f64
-    }
-    fn from_f64(v: f64) -> Self {
-        v as f32
-    }
-    fn bits(self) -> u64 {
-        self.to_bits() as u64
-    }
-}
-
-impl Element for f64 {
-    fn canary() -> f64 {
-        f64::from_bits(0x7FF8_0000_DEAD_BEEF)
-    }
-    fn to_f64(self) -> f64 {
-        self
-    }
-    fn from_f64(v: f64) -> Self {
-        v
-    }
-    fn bits(self) -> u64 {
-        self.to_bits()
-    }
-}
+/// SplitMix64 and the element types (f32, f64: `TestElem`, with its
+/// "not written" marker `TestElem::sentinel`), from the crate's shared test
+/// helpers.
+pub use batch_dot::test_support::{SplitMix64, TestElem};
 
 // ---------------------------------------------------------------------------
 // Shapes and layouts
@@ -253,9 +209,9 @@ pub fn storage_positions(layout: &batch_dot_layout) -> Vec<usize> {
     out
 }
 
-/// A buffer of `len` copies of [`Element::canary`].
-pub fn canary_buffer<T: Element>(len: usize) -> Vec<T> {
-    vec![T::canary(); len]
+/// A buffer of `len` copies of [`TestElem::sentinel`].
+pub fn sentinel_buffer<T: TestElem>(len: usize) -> Vec<T> {
+    vec![T::sentinel(); len]
 }
 
 /// Write the row-major `logical` values into `buf` through `layout`.
@@ -286,16 +242,16 @@ pub fn unreached_positions(layout: &batch_dot_layout, len: usize) -> Vec<usize> 
 }
 
 /// A layout and a buffer holding `logical` through it; the rest of the
-/// buffer is [`Element::canary`]. The buffer has at least one element so its
-/// pointer is never dangling.
-pub fn materialize<T: Element>(
+/// buffer is [`TestElem::sentinel`]. The buffer has at least one element so
+/// its pointer is never dangling.
+pub fn materialize<T: TestElem>(
     shape: &[i64],
     logical: &[T],
     arr: Arrangement,
     rng: &mut SplitMix64,
 ) -> (batch_dot_layout, Vec<T>) {
     let layout = arranged_layout(shape, arr, rng);
-    let mut buf = canary_buffer::<T>((layout.len as usize).max(1));
+    let mut buf = sentinel_buffer::<T>((layout.len as usize).max(1));
     scatter(&layout, &mut buf, logical);
     (layout, buf)
 }
