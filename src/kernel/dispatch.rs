@@ -209,7 +209,7 @@ fn at<T>(p: Ptrs<T>, o: (isize, isize, isize)) -> Ptrs<T> {
 /// `Element::exec_items`, with the level `L` supported by the CPU.
 #[inline(always)]
 unsafe fn exec<L: Level>(job: &Job<'_, L::T>, lo: usize, hi: usize, buf: *mut L::T) {
-    debug_assert!(gemm::nc::<L::T>().is_multiple_of(L::NR) && 64 % L::NR == 0);
+    debug_assert!(gemm::NC.is_multiple_of(L::NR) && 64 % L::NR == 0);
     let g = job.geom();
     let (ext, strides) = job.inner();
     let base = (job.x, job.y, job.out);

@@ -181,7 +181,7 @@ impl<T> Job<'_, T> {
     /// for alignment.
     fn buf_len(&self) -> usize {
         match self.kind {
-            Kind::Gemm { pack_b: true } => gemm::scratch_len::<T>(self.core.n) + 64,
+            Kind::Gemm { pack_b: true } => gemm::scratch_len(self.core.n) + 64,
             _ => 0,
         }
     }
