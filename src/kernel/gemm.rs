@@ -40,10 +40,16 @@ const MR_MAX: usize = 8;
 /// (f64 with 256 columns, 256 KiB, was 2–4 % slower on c.)
 pub(crate) const NC: usize = 512;
 
+/// Elements of the largest packed block of B for a product with `n`
+/// columns (the B part of the scratch buffer; the A tile follows it).
+fn b_block_len(n: usize) -> usize {
+    KC * n.next_multiple_of(64).min(NC)
+}
+
 /// Scratch elements `block` needs when B is packed, for a product with `n`
 /// columns: one packed block of B, then one packed tile of A.
 pub(crate) fn scratch_len(n: usize) -> usize {
-    KC * n.next_multiple_of(64).min(NC) + KC * MR_MAX
+    b_block_len(n) + KC * MR_MAX
 }
 
 /// `C[0..R, 0..nr] (+)= A[0..R, 0..kc] · B[0..kc, 0..nr]`, where
@@ -328,10 +334,9 @@ pub(crate) unsafe fn block<S: Simd, const MR: usize, const NV: usize>(
     buf: *mut S::T,
 ) {
     let nrmax = NV * S::LANES;
-    let ncmax = NC;
-    debug_assert!(ncmax.is_multiple_of(nrmax) && 64 % nrmax == 0 && MR <= MR_MAX);
+    debug_assert!(NC.is_multiple_of(nrmax) && 64 % nrmax == 0 && MR <= MR_MAX);
     // The packed tile of A goes after the largest block of B.
-    let abuf_at = buf.wrapping_add(KC * g.n.next_multiple_of(64).min(ncmax));
+    let abuf_at = buf.wrapping_add(b_block_len(g.n));
     let mut pc = 0;
     while pc < g.k {
         let kc = KC.min(g.k - pc);
@@ -340,7 +345,7 @@ pub(crate) unsafe fn block<S: Simd, const MR: usize, const NV: usize>(
         let bpc = b.wrapping_offset(pc as isize * g.b_rs);
         let mut jc = 0;
         while jc < g.n {
-            let nc = ncmax.min(g.n - jc);
+            let nc = NC.min(g.n - jc);
             let src = bpc.wrapping_offset(jc as isize * g.b_cs);
             let panels = if g.pack_b {
                 let mut j = 0;
@@ -393,9 +398,6 @@ pub(crate) unsafe fn block<S: Simd, const MR: usize, const NV: usize>(
                     if rem >= MR {
                         tile::<S, MR, NV>(g, kc, ai, abuf, panels, nc, ci, accumulate);
                         MR
-                    } else if rem >= 8 && MR > 8 {
-                        tile::<S, 8, NV>(g, kc, ai, abuf, panels, nc, ci, accumulate);
-                        8
                     } else if rem >= 4 {
                         tile::<S, 4, NV>(g, kc, ai, abuf, panels, nc, ci, accumulate);
                         4

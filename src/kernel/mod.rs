@@ -275,9 +275,10 @@ pub fn classify(p: &Plan) -> (bool, Kind) {
         (true, true) => p.o_ns != 1 && p.o_ms == 1 && p.m > 1,
     };
     let q = Core::of(p, swap);
-    // Pack B when its rows are not contiguous, and also when the packed
-    // panel is reused by more than one tile of rows: a contiguous panel
-    // stays in L1, while B's own rows may be far apart (cache-set conflicts).
+    // Pack B when its rows are not contiguous, and also when more than one
+    // tile of rows reads it: the packed block stays in L2 and each panel
+    // is read contiguously, while B's own rows may be far apart (cache-set
+    // conflicts).
     let pack_b = !(q.n == 1 || q.y_ns == 1) || (q.m > 8 && q.n > 1);
     (swap, Kind::Gemm { pack_b })
 }
