@@ -177,7 +177,6 @@ pub fn build(
     // All ones keeps a value, zero drops it.
     let xm: i64 = if x_empty { 0 } else { -1 };
     let ym: i64 = if y_empty { 0 } else { -1 };
-    let (xn, yn) = (x.ndim as usize, y.ndim as usize);
     let k = x.shape[axis_x] as usize;
     let kmask = if k <= 1 { 0 } else { -1 };
     plan.nloops = 0;
@@ -203,36 +202,41 @@ pub fn build(
             os: out.strides[0] as isize,
         });
     }
-    let mut o = 1; // next out dimension
-                   // x's free dimensions but the innermost are loops; the innermost is m.
-    let mut c = Collapser { last: None };
-    for i in 1..xn {
-        if i != axis_x {
-            let d = Free {
-                ext: x.shape[i] as usize,
-                s: (x.strides[i] & xm) as isize,
-                os: out.strides[o] as isize,
-            };
-            c.add(d, plan, true);
-            o += 1;
-        }
-    }
-    if let Some(d) = c.last {
+    // x's free dimensions but the innermost are loops; the innermost is m.
+    // Then y's, the innermost being n. (Their out dimensions follow the
+    // batch: x's first, then y's.)
+    let mut o = 1;
+    if let Some(d) = free_dims(plan, x, axis_x, xm, out, &mut o, true) {
         (plan.m, plan.x_ms, plan.o_ms) = (d.ext, d.s, d.os);
     }
-    let mut c = Collapser { last: None };
-    for j in 1..yn {
-        if j != axis_y {
-            let d = Free {
-                ext: y.shape[j] as usize,
-                s: (y.strides[j] & ym) as isize,
-                os: out.strides[o] as isize,
-            };
-            c.add(d, plan, false);
-            o += 1;
-        }
-    }
-    if let Some(d) = c.last {
+    if let Some(d) = free_dims(plan, y, axis_y, ym, out, &mut o, false) {
         (plan.n, plan.y_ns, plan.o_ns) = (d.ext, d.s, d.os);
     }
+}
+
+/// The free dimensions of one operand `l` (all but the batch and `axis`),
+/// paired with out's dimensions from `*o` on (which advances past them):
+/// pushes to `plan` every one but the last kept by the `Collapser`, which
+/// it returns. `mask` is all ones, or zero for an empty operand.
+#[inline(always)]
+fn free_dims(
+    plan: &mut Plan,
+    l: &batch_dot_layout,
+    axis: usize,
+    mask: i64,
+    out: &batch_dot_layout,
+    o: &mut usize,
+    is_x: bool,
+) -> Option<Free> {
+    let mut c = Collapser { last: None };
+    for i in (1..l.ndim as usize).filter(|&i| i != axis) {
+        let d = Free {
+            ext: l.shape[i] as usize,
+            s: (l.strides[i] & mask) as isize,
+            os: out.strides[*o] as isize,
+        };
+        c.add(d, plan, is_x);
+        *o += 1;
+    }
+    c.last
 }

@@ -125,40 +125,39 @@ level!(Avx2F32L, f32, Avx2F32, 6, 2, "avx2,fma");
 #[cfg(target_arch = "x86_64")]
 level!(Avx2F64L, f64, Avx2F64, 6, 2, "avx2,fma");
 
-/// Runs items `lo..hi` of `job` at level `isa`, for f32.
-///
-/// # Safety
-/// `Element::exec_items`.
-pub(super) unsafe fn exec_f32(job: &Job<'_, f32>, isa: Isa, lo: usize, hi: usize, buf: *mut f32) {
-    // SAFETY: forwarded contract; each level runs only when the CPU
-    // supports it (`isa` was capped by `isa::detected`).
-    unsafe {
-        match isa {
-            #[cfg(target_arch = "x86_64")]
-            Isa::Avx512 => exec::<Avx512F32L>(job, lo, hi, buf),
-            #[cfg(target_arch = "x86_64")]
-            Isa::Avx2 => exec::<Avx2F32L>(job, lo, hi, buf),
-            _ => exec::<ScalarF32>(job, lo, hi, buf),
+/// `pub(super) unsafe fn $name(job, isa, lo, hi, buf)`: runs items
+/// `lo..hi` of a job of element type `$T` at level `isa`, with the levels
+/// `$avx512`, `$avx2` and `$scalar` of that type.
+macro_rules! exec_for {
+    ($name:ident, $T:ty, $avx512:ident, $avx2:ident, $scalar:ident) => {
+        #[doc = concat!("Runs items `lo..hi` of `job` at level `isa`, for ", stringify!($T), ".")]
+        ///
+        /// # Safety
+        /// `Element::exec_items`.
+        pub(super) unsafe fn $name(
+            job: &Job<'_, $T>,
+            isa: Isa,
+            lo: usize,
+            hi: usize,
+            buf: *mut $T,
+        ) {
+            // SAFETY: forwarded contract; each level runs only when the CPU
+            // supports it (`isa` was capped by `isa::detected`).
+            unsafe {
+                match isa {
+                    #[cfg(target_arch = "x86_64")]
+                    Isa::Avx512 => exec::<$avx512>(job, lo, hi, buf),
+                    #[cfg(target_arch = "x86_64")]
+                    Isa::Avx2 => exec::<$avx2>(job, lo, hi, buf),
+                    _ => exec::<$scalar>(job, lo, hi, buf),
+                }
+            }
         }
-    }
+    };
 }
 
-/// Runs items `lo..hi` of `job` at level `isa`, for f64.
-///
-/// # Safety
-/// `Element::exec_items`.
-pub(super) unsafe fn exec_f64(job: &Job<'_, f64>, isa: Isa, lo: usize, hi: usize, buf: *mut f64) {
-    // SAFETY: as `exec_f32`.
-    unsafe {
-        match isa {
-            #[cfg(target_arch = "x86_64")]
-            Isa::Avx512 => exec::<Avx512F64L>(job, lo, hi, buf),
-            #[cfg(target_arch = "x86_64")]
-            Isa::Avx2 => exec::<Avx2F64L>(job, lo, hi, buf),
-            _ => exec::<ScalarF64>(job, lo, hi, buf),
-        }
-    }
-}
+exec_for!(exec_f32, f32, Avx512F32L, Avx2F32L, ScalarF32);
+exec_for!(exec_f64, f64, Avx512F64L, Avx2F64L, ScalarF64);
 
 /// Many small products along one loop: the 4×4×4 or 8×8×8 kernel when the
 /// blocks are contiguous and the level has one, else the microkernel per block
@@ -175,14 +174,15 @@ unsafe fn small_products<S: super::simd::Simd, const MR: usize, const NV: usize>
     out: *mut S::T,
     s: (isize, isize, isize),
 ) {
-    let contiguous_444 = (g.m, g.n, g.k) == (4, 4, 4)
-        && (g.a_rs, g.a_cs, g.b_rs, g.b_cs, g.c_rs, g.c_cs) == (4, 1, 4, 1, 4, 1);
-    let contiguous_888 = (g.m, g.n, g.k) == (8, 8, 8)
-        && (g.a_rs, g.a_cs, g.b_rs, g.b_cs, g.c_rs, g.c_cs) == (8, 1, 8, 1, 8, 1);
+    // The fixed-size kernels take contiguous n×n·n×n blocks, n = 4 or 8.
+    let n = g.m;
+    let fixed_size = (n == 4 || n == 8)
+        && (g.n, g.k) == (n, n)
+        && (g.a_rs, g.a_cs, g.b_rs, g.b_cs, g.c_rs, g.c_cs)
+            == (n as isize, 1, n as isize, 1, n as isize, 1);
     // SAFETY: forwarded contract.
     unsafe {
-        let fixed = (contiguous_444 && S::tiny444(count, x, y, out, s))
-            || (contiguous_888 && S::tiny888(count, x, y, out, s));
+        let fixed = fixed_size && S::tiny(n, count, x, y, out, s);
         if !fixed {
             gemm::small_many::<S, MR, NV>(g, count, x, y, out, s.0, s.1, s.2)
         }

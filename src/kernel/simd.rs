@@ -43,30 +43,17 @@ pub(crate) trait Simd: Copy + 'static {
     unsafe fn mask(n: usize) -> Self::M;
     /// Sum of the lanes in a fixed order.
     unsafe fn reduce(v: Self::V) -> Self::T;
-    /// `count` contiguous 4×4·4×4 products (row-major blocks of 16
-    /// elements, blocks `xs`, `ys`, `os` apart), each element an FMA chain
-    /// from +0.0 in ascending t (the arithmetic of `gemm::micro`). Returns
-    /// false, doing nothing, when the level has no such kernel.
+    /// `count` contiguous `n×n·n×n` products, `n` = 4 or 8 (row-major
+    /// blocks of `n²` elements, blocks `xs`, `ys`, `os` apart), each element
+    /// an FMA chain from +0.0 in ascending t (the arithmetic of
+    /// `gemm::micro`). Returns false, doing nothing, when the level has no
+    /// kernel for that `n`.
     ///
     /// # Safety
     /// Every block lies inside its buffer; out overlaps neither input.
     #[inline(always)]
-    unsafe fn tiny444(
-        _count: usize,
-        _x: *const Self::T,
-        _y: *const Self::T,
-        _out: *mut Self::T,
-        _strides: (isize, isize, isize),
-    ) -> bool {
-        false
-    }
-    /// As `tiny444`, for contiguous 8×8·8×8 products (blocks of 64
-    /// elements).
-    ///
-    /// # Safety
-    /// As `tiny444`.
-    #[inline(always)]
-    unsafe fn tiny888(
+    unsafe fn tiny(
+        _n: usize,
         _count: usize,
         _x: *const Self::T,
         _y: *const Self::T,
@@ -278,8 +265,8 @@ mod x86 {
     /// `impl Simd for $S` at the AVX-512F level: bit masks, a reduction
     /// that first adds the two 256-bit halves (`$lo(v) + $hi(v)`, then
     /// `$reduce256`), `pack_nt` by `$lanes`×`$lanes` register transposes
-    /// (`$transpose`), and, where given, the tiny kernels (`tiny444:
-    /// kernel, tiny888: kernel`). The intrinsics come in the order `zero`,
+    /// (`$transpose`), and, where given, the tiny kernels (`tiny: n =>
+    /// kernel, ...`). The intrinsics come in the order `zero`,
     /// `bcast`, `load`, `load_m`, `store`, `store_m`, `fma`, `add`.
     macro_rules! avx512_simd {
         (
@@ -287,7 +274,7 @@ mod x86 {
             $setzero:ident, $set1:ident, $loadu:ident, $maskz_loadu:ident,
             $storeu:ident, $mask_storeu:ident, $fmadd:ident, $add:ident;
             reduce: $lo:ident, $hi:expr, $add256:ident, $reduce256:ident;
-            pack_nt: $transpose:ident $(; $($tiny:ident: $kernel:ident),+)?
+            pack_nt: $transpose:ident $(; tiny: $($n:literal => $kernel:ident),+)?
         ) => {
             impl Simd for $S {
                 simd_common!(
@@ -307,9 +294,10 @@ mod x86 {
                         $reduce256(h)
                     }
                 }
-                $($(
+                $(
                     #[inline(always)]
-                    unsafe fn $tiny(
+                    unsafe fn tiny(
+                        n: usize,
                         count: usize,
                         x: *const $T,
                         y: *const $T,
@@ -318,10 +306,15 @@ mod x86 {
                     ) -> bool {
                         // SAFETY: the method's contract; the CPU has avx512f
                         // (this level's contract).
-                        unsafe { $kernel(count, x, y, out, strides) };
+                        unsafe {
+                            match n {
+                                $($n => $kernel(count, x, y, out, strides),)+
+                                _ => return false,
+                            }
+                        }
                         true
                     }
-                )+)?
+                )?
                 #[inline(always)]
                 unsafe fn pack_nt(
                     src: *const $T,
@@ -392,7 +385,7 @@ mod x86 {
         _mm512_setzero_ps, _mm512_set1_ps, _mm512_loadu_ps, _mm512_maskz_loadu_ps,
         _mm512_storeu_ps, _mm512_mask_storeu_ps, _mm512_fmadd_ps, _mm512_add_ps;
         reduce: _mm512_castps512_ps256, _mm512_extractf32x8_ps_f, _mm256_add_ps, reduce256_ps;
-        pack_nt: transpose16; tiny444: tiny444_f32, tiny888: tiny888_f32);
+        pack_nt: transpose16; tiny: 4 => tiny444_f32, 8 => tiny888_f32);
     avx512_simd!(Avx512F64: f64, __m512d, __mmask8, 8;
         _mm512_setzero_pd, _mm512_set1_pd, _mm512_loadu_pd, _mm512_maskz_loadu_pd,
         _mm512_storeu_pd, _mm512_mask_storeu_pd, _mm512_fmadd_pd, _mm512_add_pd;
@@ -407,11 +400,11 @@ mod x86 {
         _mm256_storeu_pd, _mm256_maskstore_pd, _mm256_fmadd_pd, _mm256_add_pd;
         reduce: reduce256_pd);
 
-    /// `Simd::tiny444` for f32 on AVX-512 (its own function, so that its
+    /// `Simd::tiny` (n = 4) for f32 on AVX-512 (its own function, so that its
     /// loop has the registers to itself).
     ///
     /// # Safety
-    /// `Simd::tiny444`'s contract; the CPU has avx512f.
+    /// `Simd::tiny`'s contract; the CPU has avx512f.
     #[target_feature(enable = "avx512f,avx2,fma")]
     #[inline(never)]
     unsafe fn tiny444_f32(
@@ -472,14 +465,14 @@ mod x86 {
         }
     }
 
-    /// `Simd::tiny888` for f32 on AVX-512. Output rows 2j and 2j+1 share
+    /// `Simd::tiny` (n = 8) for f32 on AVX-512. Output rows 2j and 2j+1 share
     /// one vector (lanes 0..8 and 8..16); step t multiplies A[2j][t] and
     /// A[2j+1][t] (a permute of A's rows 2j, 2j+1, themselves one vector)
     /// by row t of B in both halves. Each element is an FMA chain from +0.0
     /// in ascending t, as in `gemm::micro`.
     ///
     /// # Safety
-    /// `Simd::tiny888`'s contract; the CPU has avx512f.
+    /// `Simd::tiny`'s contract; the CPU has avx512f.
     #[target_feature(enable = "avx512f,avx2,fma")]
     #[inline(never)]
     unsafe fn tiny888_f32(
