@@ -62,22 +62,25 @@ struct Case {
     line: usize,
 }
 
-fn ints(rest: &[&str], line: usize) -> Vec<i64> {
+/// Every token of `rest` parsed as a `T` (`kind` names it in the panic).
+fn numbers<T: std::str::FromStr>(rest: &[&str], line: usize, kind: &str) -> Vec<T>
+where
+    T::Err: std::fmt::Display,
+{
     rest.iter()
         .map(|t| {
-            t.parse::<i64>()
-                .unwrap_or_else(|e| panic!("line {line}: bad int {t:?}: {e}"))
+            t.parse::<T>()
+                .unwrap_or_else(|e| panic!("line {line}: bad {kind} {t:?}: {e}"))
         })
         .collect()
 }
 
+fn ints(rest: &[&str], line: usize) -> Vec<i64> {
+    numbers(rest, line, "int")
+}
+
 fn floats(rest: &[&str], line: usize) -> Vec<f32> {
-    rest.iter()
-        .map(|t| {
-            t.parse::<f32>()
-                .unwrap_or_else(|e| panic!("line {line}: bad float {t:?}: {e}"))
-        })
-        .collect()
+    numbers(rest, line, "float")
 }
 
 /// `ok d0 d1 ...` or `<STATUS>` / `error <message>`.
@@ -169,51 +172,40 @@ fn parse(text: &str) -> Vec<Case> {
     cases
 }
 
-/// API.md's status names (without the `BATCH_DOT_STATUS_` prefix) to values.
+/// API.md's status names (without the `BATCH_DOT_STATUS_` prefix) and values.
+const STATUSES: [(&str, i32); 15] = [
+    ("OK", BATCH_DOT_STATUS_OK),
+    ("NULL_POINTER", BATCH_DOT_STATUS_NULL_POINTER),
+    ("INVALID_RANK", BATCH_DOT_STATUS_INVALID_RANK),
+    ("INVALID_AXES", BATCH_DOT_STATUS_INVALID_AXES),
+    ("BATCH_AXIS", BATCH_DOT_STATUS_BATCH_AXIS),
+    ("BATCH_MISMATCH", BATCH_DOT_STATUS_BATCH_MISMATCH),
+    (
+        "CONTRACTION_MISMATCH",
+        BATCH_DOT_STATUS_CONTRACTION_MISMATCH,
+    ),
+    ("INVALID_SHAPE", BATCH_DOT_STATUS_INVALID_SHAPE),
+    ("OUTPUT_SHAPE", BATCH_DOT_STATUS_OUTPUT_SHAPE),
+    ("OUT_OF_BOUNDS", BATCH_DOT_STATUS_OUT_OF_BOUNDS),
+    ("OVERFLOW", BATCH_DOT_STATUS_OVERFLOW),
+    ("ALIASING", BATCH_DOT_STATUS_ALIASING),
+    ("INVALID_ARGUMENT", BATCH_DOT_STATUS_INVALID_ARGUMENT),
+    ("ALLOCATION", BATCH_DOT_STATUS_ALLOCATION),
+    ("INTERNAL", BATCH_DOT_STATUS_INTERNAL),
+];
+
 fn status_value(name: &str) -> i32 {
-    match name {
-        "OK" => BATCH_DOT_STATUS_OK,
-        "NULL_POINTER" => BATCH_DOT_STATUS_NULL_POINTER,
-        "INVALID_RANK" => BATCH_DOT_STATUS_INVALID_RANK,
-        "INVALID_AXES" => BATCH_DOT_STATUS_INVALID_AXES,
-        "BATCH_AXIS" => BATCH_DOT_STATUS_BATCH_AXIS,
-        "BATCH_MISMATCH" => BATCH_DOT_STATUS_BATCH_MISMATCH,
-        "CONTRACTION_MISMATCH" => BATCH_DOT_STATUS_CONTRACTION_MISMATCH,
-        "INVALID_SHAPE" => BATCH_DOT_STATUS_INVALID_SHAPE,
-        "OUTPUT_SHAPE" => BATCH_DOT_STATUS_OUTPUT_SHAPE,
-        "OUT_OF_BOUNDS" => BATCH_DOT_STATUS_OUT_OF_BOUNDS,
-        "OVERFLOW" => BATCH_DOT_STATUS_OVERFLOW,
-        "ALIASING" => BATCH_DOT_STATUS_ALIASING,
-        "INVALID_ARGUMENT" => BATCH_DOT_STATUS_INVALID_ARGUMENT,
-        "ALLOCATION" => BATCH_DOT_STATUS_ALLOCATION,
-        "INTERNAL" => BATCH_DOT_STATUS_INTERNAL,
-        _ => panic!("unknown status name {name:?}"),
+    match STATUSES.iter().find(|&&(n, _)| n == name) {
+        Some(&(_, v)) => v,
+        None => panic!("unknown status name {name:?}"),
     }
 }
 
 fn status_name(s: i32) -> String {
-    for n in [
-        "OK",
-        "NULL_POINTER",
-        "INVALID_RANK",
-        "INVALID_AXES",
-        "BATCH_AXIS",
-        "BATCH_MISMATCH",
-        "CONTRACTION_MISMATCH",
-        "INVALID_SHAPE",
-        "OUTPUT_SHAPE",
-        "OUT_OF_BOUNDS",
-        "OVERFLOW",
-        "ALIASING",
-        "INVALID_ARGUMENT",
-        "ALLOCATION",
-        "INTERNAL",
-    ] {
-        if status_value(n) == s {
-            return n.to_string();
-        }
+    match STATUSES.iter().find(|&&(_, v)| v == s) {
+        Some(&(n, _)) => n.to_string(),
+        None => format!("status {s}"),
     }
-    format!("status {s}")
 }
 
 // ---------------------------------------------------------------------------
@@ -242,18 +234,7 @@ fn infer(xs: &[i64], ys: &[i64], axes: (i64, i64)) -> Result<(i32, Vec<i64>), St
     const CANARY: i64 = 0x5A5A_5A5A_5A5A_5A5A;
     let mut ndim: i32 = -777;
     let mut shape = [CANARY; MAX_NDIM];
-    let st = unsafe {
-        batch_dot_infer_shape(
-            xs.len() as i32,
-            xs.as_ptr(),
-            ys.len() as i32,
-            ys.as_ptr(),
-            axes.0,
-            axes.1,
-            &mut ndim,
-            shape.as_mut_ptr(),
-        )
-    };
+    let st = infer_shape(xs, ys, axes, &mut ndim, &mut shape);
     if st != BATCH_DOT_STATUS_OK {
         if ndim != -777 || shape.iter().any(|&v| v != CANARY) {
             return Err(format!(
@@ -270,6 +251,39 @@ fn infer(xs: &[i64], ys: &[i64], axes: (i64, i64)) -> Result<(i32, Vec<i64>), St
         return Err("infer_shape wrote out_shape past out_ndim".into());
     }
     Ok((st, shape[..ndim as usize].to_vec()))
+}
+
+/// [`infer`] on `(xs, ys)` with the case's axes, checked against `expect`
+/// (status, and shape on success); failures go to `rep`, after `label`.
+/// Returns the shape when the status is OK, as expected.
+fn check_infer(
+    rep: &mut Report,
+    c: &Case,
+    label: &str,
+    xs: &[i64],
+    ys: &[i64],
+    expect: &Outcome,
+) -> Option<Vec<i64>> {
+    let (st, shape) = match infer(xs, ys, c.axes) {
+        Err(e) => {
+            rep.fail(c, format!("{label}: {e}"));
+            return None;
+        }
+        Ok(r) => r,
+    };
+    let want = expect_status(expect);
+    if st != want {
+        let (st, want) = (status_name(st), status_name(want));
+        rep.fail(c, format!("{label}: status {st} but expected {want}"));
+        return None;
+    }
+    let Outcome::Ok(es) = expect else {
+        return None;
+    };
+    if &shape != es {
+        rep.fail(c, format!("{label}: shape {shape:?} but expected {es:?}"));
+    }
+    Some(shape)
 }
 
 fn expect_status(o: &Outcome) -> i32 {
@@ -368,11 +382,7 @@ fn run_call<T: TestElem>(
     } else {
         obuf.as_mut_ptr()
     };
-    let opts = batch_dot_options {
-        struct_size: std::mem::size_of::<batch_dot_options>(),
-        num_threads: threads,
-        flags: 0,
-    };
+    let opts = with_threads(threads);
     let opts_ptr: *const batch_dot_options = if threads == 0 {
         std::ptr::null()
     } else {
@@ -391,12 +401,11 @@ fn run_call<T: TestElem>(
             opts_ptr,
         )
     };
-    let same = |a: &[T], b: &[T]| a.iter().zip(b).all(|(p, q)| p.bits() == q.bits());
-    if !same(&xbuf, &xcopy) || !same(&ybuf, &ycopy) {
+    if bits(&xbuf) != bits(&xcopy) || bits(&ybuf) != bits(&ycopy) {
         return Err(format!("{}: an input buffer was written", v.name));
     }
     if status != BATCH_DOT_STATUS_OK {
-        if obuf.iter().any(|e| e.bits() != T::sentinel().bits()) {
+        if !all_sentinel(&obuf) {
             return Err(format!(
                 "{}: out buffer written on error {}",
                 v.name,
@@ -408,22 +417,8 @@ fn run_call<T: TestElem>(
             values: Vec::new(),
         });
     }
-    if !layout_is_empty(&ol) || ol.len > 0 {
-        for p in unreached_positions(&ol, ol.len as usize) {
-            if obuf[p].bits() != T::sentinel().bits() {
-                return Err(format!(
-                    "{}: padding element {p} of out was written",
-                    v.name
-                ));
-            }
-        }
-    }
-    // Every output element written: none still holds the marker, which no
-    // input holds, so the library never makes it (not even as a NaN result).
-    let values = gather(&ol, &obuf);
-    if let Some(i) = values.iter().position(|e| e.bits() == T::sentinel().bits()) {
-        return Err(format!("{}: output element {i} not written", v.name));
-    }
+    // Padding untouched, every output element written.
+    let values = written_output(&ol, &obuf).map_err(|e| format!("{}: {e}", v.name))?;
     Ok(CallResult { status, values })
 }
 
@@ -514,64 +509,18 @@ fn check_case(c: &Case, rep: &mut Report, n: &mut Counts) {
     }
 
     // Shape inference.
-    match infer(&c.xs, &c.ys, c.axes) {
-        Err(e) => rep.fail(c, e),
-        Ok((st, shape)) => {
-            if st != want {
-                rep.fail(
-                    c,
-                    format!(
-                        "infer_shape: status {} but expected {}",
-                        status_name(st),
-                        status_name(want)
-                    ),
-                );
-            } else if let Outcome::Ok(es) = &expect {
-                if &shape != es {
-                    rep.fail(
-                        c,
-                        format!("infer_shape: shape {shape:?} but expected {es:?}"),
-                    );
-                }
-            }
-        }
-    }
+    check_infer(rep, c, "infer_shape", &c.xs, &c.ys, &expect);
     for g in &c.statics {
         n.statics += 1;
-        match infer(&g.xs, &g.ys, c.axes) {
-            Err(e) => rep.fail(c, format!("static {:?}.{:?}: {e}", g.xs, g.ys)),
-            Ok((st, shape)) => {
-                let want = expect_status(&g.expect);
-                if st != want {
-                    rep.fail(
-                        c,
-                        format!(
-                            "static {:?}.{:?}: status {} but expected {}",
-                            g.xs,
-                            g.ys,
-                            status_name(st),
-                            status_name(want)
-                        ),
-                    );
-                } else if let Outcome::Ok(es) = &g.expect {
-                    if &shape != es {
-                        rep.fail(
-                            c,
-                            format!(
-                                "static {:?}.{:?}: shape {shape:?} but expected {es:?}",
-                                g.xs, g.ys
-                            ),
-                        );
-                    }
-                    // Wherever TF's static shape knows an extent, ours agrees.
-                    if let Outcome::Ok(ts) = &g.tf {
-                        if ts.len() != shape.len()
-                            || ts.iter().zip(&shape).any(|(&t, &s)| t >= 0 && t != s)
-                        {
-                            rep.fail(c, format!("static {:?}.{:?}: shape {shape:?} incompatible with TF's {ts:?}", g.xs, g.ys));
-                        }
-                    }
-                }
+        let label = format!("static {:?}.{:?}", g.xs, g.ys);
+        let shape = check_infer(rep, c, &label, &g.xs, &g.ys, &g.expect);
+        // Wherever TF's static shape knows an extent, ours agrees.
+        if let (Some(shape), Outcome::Ok(ts)) = (shape, &g.tf) {
+            if ts.len() != shape.len() || ts.iter().zip(&shape).any(|(&t, &s)| t >= 0 && t != s) {
+                rep.fail(
+                    c,
+                    format!("{label}: shape {shape:?} incompatible with TF's {ts:?}"),
+                );
             }
         }
     }
@@ -710,7 +659,7 @@ fn same_with_threads<T: TestElem>(
     let ty = T::NAME;
     match run_call::<T>(c, x, y, out_shape, VARIANTS[0], threads, rng) {
         Ok(r) if r.status == BATCH_DOT_STATUS_OK => {
-            if r.values.iter().zip(want).any(|(a, b)| a.bits() != b.bits()) {
+            if bits(&r.values) != bits(want) {
                 return Err(format!(
                     "{ty} num_threads={threads}: result differs bitwise from the default"
                 ));
@@ -776,25 +725,11 @@ fn golden_shapes_init_contiguous() {
             assert_eq!(st, BATCH_DOT_STATUS_OK, "init_contiguous({s:?})");
             let want = contiguous_layout(&s);
             let nd = s.len();
-            assert_eq!(
-                (
-                    l.ndim,
-                    l.flags,
-                    l.offset,
-                    l.len,
-                    &l.shape[..nd],
-                    &l.strides[..nd]
-                ),
-                (
-                    want.ndim,
-                    want.flags,
-                    want.offset,
-                    want.len,
-                    &want.shape[..nd],
-                    &want.strides[..nd]
-                ),
-                "init_contiguous({s:?})"
-            );
+            let fields = |l: &batch_dot_layout| {
+                let (shape, strides) = (l.shape[..nd].to_vec(), l.strides[..nd].to_vec());
+                (l.ndim, l.flags, l.offset, l.len, shape, strides)
+            };
+            assert_eq!(fields(&l), fields(&want), "init_contiguous({s:?})");
             checked += 1;
         }
     }

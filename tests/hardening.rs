@@ -17,11 +17,14 @@
 //! - a small randomized sweep of valid and invalid strided calls checked
 //!   against the naive f64 reference (reduced under Miri).
 
-#![allow(clippy::too_many_arguments, clippy::needless_range_loop)]
+#![allow(clippy::needless_range_loop)]
+
+mod common;
 
 use batch_dot::reference::{self, Tensor};
 use batch_dot::test_support::{lay, SplitMix64, TestElem};
 use batch_dot::*;
+use common::{all_sentinel, bits, infer_shape, result_shape, with_threads};
 use ndarray::Dimension;
 use std::ptr::{null, null_mut};
 
@@ -52,6 +55,17 @@ fn name(s: i32) -> String {
 
 const D: i64 = BATCH_DOT_AXIS_DEFAULT;
 
+/// `#[test] fn $test`, which runs `$cases::<f32>()` and then `$cases::<f64>()`.
+macro_rules! f32_and_f64 {
+    ($test:ident, $cases:ident) => {
+        #[test]
+        fn $test() {
+            $cases::<f32>();
+            $cases::<f64>();
+        }
+    };
+}
+
 /// A buffer of exactly `n` elements (no spare capacity, so Miri and ASan
 /// see its true end): 1, 2, 3, ... (small integers, so sums are exact).
 fn data<T: TestElem>(n: usize) -> Vec<T> {
@@ -63,9 +77,8 @@ fn sentinels<T: TestElem>(n: usize) -> Vec<T> {
     vec![T::sentinel(); n].into_boxed_slice().into_vec()
 }
 
-/// Expects `status` from a call on buffers of exactly `len` elements (data
-/// pointers NULL when `len == 0` and `null_empty`), with out untouched and
-/// a message set.
+/// Expects `status` from a call on buffers of `len` elements (at most 64),
+/// with out untouched and a message set.
 fn expect_fail<T: TestElem>(
     x: &batch_dot_layout,
     y: &batch_dot_layout,
@@ -77,19 +90,7 @@ fn expect_fail<T: TestElem>(
     let cap = |l: &batch_dot_layout| l.len.clamp(0, 64) as usize;
     let (xd, yd) = (data::<T>(cap(x)), data::<T>(cap(y)));
     let mut od = sentinels::<T>(cap(o));
-    let got = unsafe {
-        T::call(
-            x,
-            xd.as_ptr(),
-            y,
-            yd.as_ptr(),
-            axes.0,
-            axes.1,
-            o,
-            od.as_mut_ptr(),
-            null(),
-        )
-    };
+    let got = unsafe { args(x, &xd, y, &yd, axes, o).call(od.as_mut_ptr(), null()) };
     assert_eq!(
         got,
         status,
@@ -99,103 +100,98 @@ fn expect_fail<T: TestElem>(
         name(status)
     );
     assert!(!message().is_empty(), "{what}: no message");
-    assert!(
-        od.iter().all(|v| v.bits() == T::sentinel().bits()),
-        "{what}: out written on error"
-    );
+    assert!(all_sentinel(&od), "{what}: out written on error");
 }
 
-/// Runs a valid call and checks every output element against the reference
-/// and every unreached output position for the sentinel.
-fn expect_ok<T: TestElem>(
-    x: &batch_dot_layout,
-    xd: &[T],
-    y: &batch_dot_layout,
-    yd: &[T],
+/// The operands of one call: x and y with their data, the axes, out's
+/// layout (out's data is passed to each method).
+struct Args<'a, T> {
+    x: Tensor<'a, T>,
+    y: Tensor<'a, T>,
     axes: (i64, i64),
-    o: &batch_dot_layout,
-    od: &mut [T],
-    what: &str,
-) {
-    let before: Vec<u64> = od.iter().map(|v| v.bits()).collect();
-    let xs: Vec<u64> = xd.iter().map(|v| v.bits()).collect();
-    let got = unsafe {
-        T::call(
-            x,
-            xd.as_ptr(),
-            y,
-            yd.as_ptr(),
-            axes.0,
-            axes.1,
-            o,
-            od.as_mut_ptr(),
-            null(),
-        )
+    o: &'a batch_dot_layout,
+}
+
+/// [`Args`]: x, its data, y, its data, the axes, out's layout.
+fn args<'a, T>(
+    x: &'a batch_dot_layout,
+    xd: &'a [T],
+    y: &'a batch_dot_layout,
+    yd: &'a [T],
+    axes: (i64, i64),
+    o: &'a batch_dot_layout,
+) -> Args<'a, T> {
+    let x = Tensor {
+        layout: x,
+        data: xd,
     };
-    assert_eq!(
-        got,
-        BATCH_DOT_STATUS_OK,
-        "{what}: {} ({})",
-        name(got),
-        message()
-    );
-    assert!(message().is_empty());
-    assert_eq!(
-        xs,
-        xd.iter().map(|v| v.bits()).collect::<Vec<_>>(),
-        "{what}: input written"
-    );
-    check_out(x, xd, y, yd, axes, o, od, &before, what);
+    let y = Tensor {
+        layout: y,
+        data: yd,
+    };
+    Args { x, y, axes, o }
 }
 
-#[allow(clippy::too_many_arguments)]
-fn check_out<T: TestElem>(
-    x: &batch_dot_layout,
-    xd: &[T],
-    y: &batch_dot_layout,
-    yd: &[T],
-    axes: (i64, i64),
-    o: &batch_dot_layout,
-    od: &[T],
-    before: &[u64],
-    what: &str,
-) {
-    let want = reference::batch_dot(
-        Tensor {
-            layout: x,
-            data: xd,
-        },
-        Tensor {
-            layout: y,
-            data: yd,
-        },
-        axes.0,
-        axes.1,
-    )
-    .unwrap();
-    let mut written = vec![false; od.len()];
-    for (idx, _) in want.value.indexed_iter() {
-        let idx = idx.slice().to_vec();
-        let mut off = o.offset;
-        for (d, &i) in idx.iter().enumerate() {
-            if o.shape[d] > 1 {
-                off += i as i64 * o.strides[d];
-            }
-        }
-        let g = od[off as usize];
-        written[off as usize] = true;
-        assert!(
-            want.accepts(&idx, g.to_f64(), T::U),
-            "{what}: out{idx:?} = {g:?}"
-        );
-        assert!(
-            g.to_f64() != 0.0 || g.to_f64().is_sign_positive(),
-            "{what}: -0.0"
-        );
+impl<T: TestElem> Args<'_, T> {
+    /// `T::call` (`batch_dot_f32` / `_f64`) into `od` with options `opts`.
+    ///
+    /// # Safety
+    /// As `T::call`, unless the call must be refused before it reads or
+    /// writes anything (what the tests here check, on buffers of exactly the
+    /// lengths given, so that Miri and ASan see any access past them).
+    unsafe fn call(&self, od: *mut T, opts: *const batch_dot_options) -> i32 {
+        let (x, y, (ax, ay)) = (self.x, self.y, self.axes);
+        let (xd, yd) = (x.data.as_ptr(), y.data.as_ptr());
+        unsafe { T::call(x.layout, xd, y.layout, yd, ax, ay, self.o, od, opts) }
     }
-    for (p, w) in written.iter().enumerate() {
-        if !w {
-            assert_eq!(od[p].bits(), before[p], "{what}: padding at {p} written");
+
+    /// Runs a valid call into `od`, checks every output element against
+    /// the reference and every unreached output position for its old value.
+    fn expect_ok(&self, od: &mut [T], what: &str) {
+        let before = bits(od);
+        let xs = bits(self.x.data);
+        let got = unsafe { self.call(od.as_mut_ptr(), null()) };
+        assert_eq!(
+            got,
+            BATCH_DOT_STATUS_OK,
+            "{what}: {} ({})",
+            name(got),
+            message()
+        );
+        assert!(message().is_empty());
+        assert_eq!(xs, bits(self.x.data), "{what}: input written");
+        self.check_out(od, &before, what);
+    }
+
+    /// Checks a call's result `od` against the reference (and `-0.0`), and
+    /// that positions out does not reach still hold their bits `before`.
+    fn check_out(&self, od: &[T], before: &[u64], what: &str) {
+        let o = self.o;
+        let want = reference::batch_dot(self.x, self.y, self.axes.0, self.axes.1).unwrap();
+        let mut written = vec![false; od.len()];
+        for (idx, _) in want.value.indexed_iter() {
+            let idx = idx.slice().to_vec();
+            let mut off = o.offset;
+            for (d, &i) in idx.iter().enumerate() {
+                if o.shape[d] > 1 {
+                    off += i as i64 * o.strides[d];
+                }
+            }
+            let g = od[off as usize];
+            written[off as usize] = true;
+            assert!(
+                want.accepts(&idx, g.to_f64(), T::U),
+                "{what}: out{idx:?} = {g:?}"
+            );
+            assert!(
+                g.to_f64() != 0.0 || g.to_f64().is_sign_positive(),
+                "{what}: -0.0"
+            );
+        }
+        for (p, w) in written.iter().enumerate() {
+            if !w {
+                assert_eq!(od[p].bits(), before[p], "{what}: padding at {p} written");
+            }
         }
     }
 }
@@ -229,21 +225,13 @@ fn k0_unchecked<T: TestElem>() {
     let y = lay(&[2, 0, 4], &[i64::MIN, 3, i64::MIN], -5, 0);
     let o = packed(&[2, 3, 4]);
     let mut od = sentinels::<T>(24);
-    let opts = batch_dot_options {
-        struct_size: std::mem::size_of::<batch_dot_options>(),
-        num_threads: 4,
-        flags: 0,
-    };
+    let opts = with_threads(4);
     let got = unsafe { T::call(&x, null(), &y, null(), D, D, &o, od.as_mut_ptr(), &opts) };
     assert_eq!(got, BATCH_DOT_STATUS_OK, "{}", message());
     assert!(od.iter().all(|v| v.bits() == 0));
 }
 
-#[test]
-fn k0_inputs_with_unchecked_strides() {
-    k0_unchecked::<f32>();
-    k0_unchecked::<f64>();
-}
+f32_and_f64!(k0_inputs_with_unchecked_strides, k0_unchecked);
 
 // ---------------------------------------------------------------------------
 // Overflow
@@ -348,11 +336,7 @@ fn overflow_cases<T: TestElem>() {
     assert_eq!(got, BATCH_DOT_STATUS_OK, "empty huge: {}", message());
 }
 
-#[test]
-fn overflow_is_overflow_or_out_of_bounds() {
-    overflow_cases::<f32>();
-    overflow_cases::<f64>();
-}
+f32_and_f64!(overflow_is_overflow_or_out_of_bounds, overflow_cases);
 
 /// Strides and offsets just inside and just outside: the last valid element
 /// is reached exactly; one more is OUT_OF_BOUNDS, never a read.
@@ -364,7 +348,7 @@ fn bounds_cases<T: TestElem>() {
     let xd = data::<T>(8);
     let yd = data::<T>(6);
     let mut od = sentinels::<T>(2);
-    expect_ok(&x, &xd, &y, &yd, (1, 1), &o, &mut od, "exact fit");
+    args(&x, &xd, &y, &yd, (1, 1), &o).expect_ok(&mut od, "exact fit");
     let oob = BATCH_DOT_STATUS_OUT_OF_BOUNDS;
     for (x, why) in [
         (lay(&[2, 3], &[4, 1], 1, 7), "len one short"),
@@ -386,40 +370,17 @@ fn bounds_cases<T: TestElem>() {
     let o3 = packed(&[2, 1, 1]);
     let xd = data::<T>(3);
     let mut od = sentinels::<T>(2);
-    expect_ok(
-        &x,
-        &xd,
-        &y3,
-        &yd,
-        (2, 1),
-        &o3,
-        &mut od,
-        "broadcast + junk unit strides",
-    );
+    args(&x, &xd, &y3, &yd, (2, 1), &o3).expect_ok(&mut od, "broadcast + junk unit strides");
 }
 
-#[test]
-fn bounds_are_exact() {
-    bounds_cases::<f32>();
-    bounds_cases::<f64>();
-}
+f32_and_f64!(bounds_are_exact, bounds_cases);
 
 #[test]
 fn infer_shape_overflow() {
     let mut nd = 0i32;
     let mut sh = [0i64; 16];
-    let call = |x: &[i64], y: &[i64], nd: &mut i32, sh: &mut [i64; 16]| unsafe {
-        batch_dot_infer_shape(
-            x.len() as i32,
-            x.as_ptr(),
-            y.len() as i32,
-            y.as_ptr(),
-            D,
-            D,
-            nd,
-            sh.as_mut_ptr(),
-        )
-    };
+    let call =
+        |x: &[i64], y: &[i64], nd: &mut i32, sh: &mut [i64; 16]| infer_shape(x, y, (D, D), nd, sh);
     let ov = BATCH_DOT_STATUS_OVERFLOW;
     assert_eq!(
         call(&[2, 1 << 40, 3], &[2, 3, 1 << 40], &mut nd, &mut sh),
@@ -479,8 +440,8 @@ fn aliasing_cases<T: TestElem>() {
             null(),
         )
     };
-    let snapshot: Vec<u64> = buf.iter().map(|v| v.bits()).collect();
-    let unchanged = |buf: &[T]| buf.iter().map(|v| v.bits()).collect::<Vec<_>>() == snapshot;
+    let snapshot = bits(&buf);
+    let unchanged = |buf: &[T]| bits(buf) == snapshot;
     // out == x, out inside y, out ending on x's first element.
     for (oo, why) in [
         (0, "out == x"),
@@ -517,20 +478,8 @@ fn aliasing_cases<T: TestElem>() {
         message()
     );
     let mut od = sentinels::<T>(4);
-    expect_ok(
-        &x,
-        &xv,
-        &y,
-        &yv,
-        (D, D),
-        &o,
-        &mut od,
-        "reference for the adjacent case",
-    );
-    assert_eq!(
-        buf[20..24].iter().map(|v| v.bits()).collect::<Vec<_>>(),
-        od.iter().map(|v| v.bits()).collect::<Vec<_>>()
-    );
+    args(&x, &xv, &y, &yv, (D, D), &o).expect_ok(&mut od, "reference for the adjacent case");
+    assert_eq!(bits(&buf[20..24]), bits(&od));
     // Out that writes an element twice, whatever the buffers.
     for (s, why) in [
         ([0i64, 1], "stride 0"),
@@ -538,24 +487,8 @@ fn aliasing_cases<T: TestElem>() {
         ([1, 0], "inner stride 0"),
         ([-1, 1], "|-1| == 1"),
     ] {
-        let ol = lay(&[2, 2], &s, 1, 4);
-        let mut od = sentinels::<T>(4);
-        let (xd, yd) = (data::<T>(6), data::<T>(12));
-        let st = unsafe {
-            T::call(
-                &x,
-                xd.as_ptr(),
-                &y,
-                yd.as_ptr(),
-                D,
-                D,
-                &ol,
-                od.as_mut_ptr(),
-                null(),
-            )
-        };
-        assert_eq!(st, al, "{why}: {}", message());
-        assert!(od.iter().all(|v| v.bits() == T::sentinel().bits()));
+        // On x, y of 6 and 12 elements, out of 4 (its len).
+        expect_fail::<T>(&x, &y, (D, D), &lay(&[2, 2], &s, 1, 4), al, why);
     }
     let (x3, y3) = (packed(&[1, 3, 2]), packed(&[1, 2, 2]));
     let ol = lay(&[1, 3, 2], &[0, 1, 2], 0, 6); // (i, j) -> i + 2j: (2,0) == (0,1)
@@ -570,99 +503,37 @@ fn aliasing_cases<T: TestElem>() {
     let ol = lay(&[1, 3, 2], &[0, 1, 3], 0, 6); // column-major-ish: fine
     let (xd, yd) = (data::<T>(6), data::<T>(4));
     let mut od = sentinels::<T>(6);
-    expect_ok(&x3, &xd, &y3, &yd, (2, 1), &ol, &mut od, "strides (1, 3)");
-    // x == y: allowed (inputs may alias).
+    args(&x3, &xd, &y3, &yd, (2, 1), &ol).expect_ok(&mut od, "strides (1, 3)");
+    // x == y, and x and y overlapping partially (y = x shifted): allowed
+    // (inputs may alias).
     let sq = packed(&[2, 3, 3]);
-    let d = data::<T>(18);
-    let mut od = sentinels::<T>(18);
-    let st = unsafe {
-        T::call(
-            &sq,
-            d.as_ptr(),
-            &sq,
-            d.as_ptr(),
-            2,
-            1,
-            &sq,
-            od.as_mut_ptr(),
-            null(),
-        )
-    };
-    assert_eq!(st, BATCH_DOT_STATUS_OK, "x == y: {}", message());
     let before = vec![T::sentinel().bits(); 18];
-    check_out(&sq, &d, &sq, &d, (2, 1), &sq, &od, &before, "x == y");
-    // x and y overlapping partially (y = x shifted): allowed.
-    let d = data::<T>(20);
-    let mut od = sentinels::<T>(18);
-    let st = unsafe {
-        T::call(
-            &sq,
-            d.as_ptr(),
-            &sq,
-            d.as_ptr().add(2),
-            2,
-            1,
-            &sq,
-            od.as_mut_ptr(),
-            null(),
-        )
-    };
-    assert_eq!(st, BATCH_DOT_STATUS_OK, "{}", message());
-    check_out(
-        &sq,
-        &d,
-        &sq,
-        &d[2..],
-        (2, 1),
-        &sq,
-        &od,
-        &before,
-        "x, y overlap",
-    );
+    for (len, shift, what) in [(18, 0, "x == y"), (20, 2, "x, y overlap")] {
+        let d = data::<T>(len);
+        let mut od = sentinels::<T>(18);
+        let a = args(&sq, &d, &sq, &d[shift..], (2, 1), &sq);
+        let st = unsafe { a.call(od.as_mut_ptr(), null()) };
+        assert_eq!(st, BATCH_DOT_STATUS_OK, "{what}: {}", message());
+        a.check_out(&od, &before, what);
+    }
     // An input with no elements overlaps nothing: K = 0, x_data == out_data.
     let (xk, yk) = (lay(&[2, 0], &[1, 1], 0, 0), lay(&[2, 0], &[1, 1], 0, 0));
     let ok = packed(&[2, 1]);
     let mut od = sentinels::<T>(2);
-    let st = unsafe {
-        T::call(
-            &xk,
-            od.as_ptr(),
-            &yk,
-            od.as_ptr(),
-            1,
-            1,
-            &ok,
-            od.as_mut_ptr(),
-            null(),
-        )
-    };
+    let p = od.as_mut_ptr();
+    let st = unsafe { T::call(&xk, p, &yk, p, 1, 1, &ok, p, null()) };
     assert_eq!(st, BATCH_DOT_STATUS_OK, "{}", message());
     assert!(od.iter().all(|v| v.bits() == 0));
     // An empty out overlaps nothing and is not written.
     let (xb, yb, ob) = (packed(&[0, 3]), packed(&[0, 3]), packed(&[0, 1]));
     let d = data::<T>(4);
-    let st = unsafe {
-        T::call(
-            &xb,
-            d.as_ptr(),
-            &yb,
-            d.as_ptr(),
-            1,
-            1,
-            &ob,
-            d.as_ptr() as *mut T,
-            null(),
-        )
-    };
+    let p = d.as_ptr();
+    let st = unsafe { T::call(&xb, p, &yb, p, 1, 1, &ob, p as *mut T, null()) };
     assert_eq!(st, BATCH_DOT_STATUS_OK, "{}", message());
     assert_eq!(d, data::<T>(4));
 }
 
-#[test]
-fn aliasing_gets_the_documented_status() {
-    aliasing_cases::<f32>();
-    aliasing_cases::<f64>();
-}
+f32_and_f64!(aliasing_gets_the_documented_status, aliasing_cases);
 
 // ---------------------------------------------------------------------------
 // Hostile pointers and options
@@ -673,6 +544,7 @@ fn short_options_are_not_read_past_struct_size() {
     let (x, y, o) = (packed(&[2, 3]), packed(&[2, 3]), packed(&[2, 1]));
     let (xd, yd) = (data::<f32>(6), data::<f32>(6));
     let mut od = sentinels::<f32>(2);
+    let a = args(&x, &xd, &y, &yd, (1, 1), &o);
     // Each options buffer holds exactly min(struct_size, 4096) bytes (at
     // least the 8 of struct_size itself): reading more is a Miri/ASan error.
     for (size, want) in [
@@ -691,37 +563,13 @@ fn short_options_are_not_read_past_struct_size() {
         let mut v: Vec<u8> = bytes.iter().flat_map(|w| w.to_ne_bytes()).take(n).collect();
         v.shrink_to_fit();
         let opts = v.as_ptr() as *const batch_dot_options;
-        let st = unsafe {
-            batch_dot_f32(
-                &x,
-                xd.as_ptr(),
-                &y,
-                yd.as_ptr(),
-                1,
-                1,
-                &o,
-                od.as_mut_ptr(),
-                opts,
-            )
-        };
+        let st = unsafe { a.call(od.as_mut_ptr(), opts) };
         assert_eq!(st, want, "struct_size {size}: {}", message());
         if size > 16 && size <= 4096 {
             // A nonzero byte past the known fields is refused.
             let mut w = v.clone();
             *w.last_mut().unwrap() = 1;
-            let st = unsafe {
-                batch_dot_f32(
-                    &x,
-                    xd.as_ptr(),
-                    &y,
-                    yd.as_ptr(),
-                    1,
-                    1,
-                    &o,
-                    od.as_mut_ptr(),
-                    w.as_ptr() as *const _,
-                )
-            };
+            let st = unsafe { a.call(od.as_mut_ptr(), w.as_ptr() as *const _) };
             assert_eq!(
                 st, BATCH_DOT_STATUS_INVALID_ARGUMENT,
                 "struct_size {size} with a nonzero tail"
@@ -789,7 +637,7 @@ fn misaligned_data_is_refused() {
     let mis = (xd.as_ptr() as *const u8).wrapping_add(4) as *const f64;
     let st = unsafe { batch_dot_f64(&x, mis, &y, yd.as_ptr(), 1, 1, &o, od.as_mut_ptr(), null()) };
     assert_eq!(st, BATCH_DOT_STATUS_INVALID_ARGUMENT, "{}", message());
-    assert!(od.iter().all(|v| v.to_bits() == f64::sentinel().to_bits()));
+    assert!(all_sentinel(&od));
 }
 
 // ---------------------------------------------------------------------------
@@ -886,24 +734,7 @@ fn sweep<T: TestElem>(cases: usize, seed: u64) {
                 }
             }
         }
-        let mut os = vec![b];
-        os.extend(
-            xs.iter()
-                .enumerate()
-                .skip(1)
-                .filter(|&(i, _)| i != a0)
-                .map(|(_, &d)| d),
-        );
-        os.extend(
-            ys.iter()
-                .enumerate()
-                .skip(1)
-                .filter(|&(j, _)| j != a1)
-                .map(|(_, &d)| d),
-        );
-        if os.len() == 1 {
-            os.push(1);
-        }
+        let os = result_shape(&xs, &ys, a0, a1);
         let (mut x, y, mut o) = (
             arrange(&mut r, &xs, true),
             arrange(&mut r, &ys, true),
@@ -929,41 +760,16 @@ fn sweep<T: TestElem>(cases: usize, seed: u64) {
             data::<T>(y.len.max(0) as usize),
         );
         let mut od = sentinels::<T>(o.len.max(0) as usize);
-        let before: Vec<u64> = od.iter().map(|v| v.bits()).collect();
+        let before = bits(&od);
         let axes = (a0 as i64, a1 as i64 - m as i64);
-        let nt = r.below(4) as u32;
-        let opts = batch_dot_options {
-            struct_size: std::mem::size_of::<batch_dot_options>(),
-            num_threads: nt,
-            flags: 0,
-        };
-        let st = unsafe {
-            T::call(
-                &x,
-                xd.as_ptr(),
-                &y,
-                yd.as_ptr(),
-                axes.0,
-                axes.1,
-                &o,
-                od.as_mut_ptr(),
-                &opts,
-            )
-        };
+        let opts = with_threads(r.below(4) as u32);
+        let a = args(&x, &xd, &y, &yd, axes, &o);
+        let st = unsafe { a.call(od.as_mut_ptr(), &opts) };
         assert_ne!(st, BATCH_DOT_STATUS_INTERNAL, "case {case}: {}", message());
         if st == BATCH_DOT_STATUS_OK {
-            check_out(
-                &x,
-                &xd,
-                &y,
-                &yd,
-                axes,
-                &o,
-                &od,
-                &before,
-                &format!("case {case}"),
-            );
-            every_isa(&x, &xd, &y, &yd, axes, &o, &before, &format!("case {case}"));
+            let what = format!("case {case}");
+            a.check_out(&od, &before, &what);
+            every_isa(&a, &before, &what);
             ok += 1;
         } else {
             assert!(
@@ -983,11 +789,7 @@ fn sweep<T: TestElem>(cases: usize, seed: u64) {
                 name(st),
                 message()
             );
-            assert_eq!(
-                before,
-                od.iter().map(|v| v.bits()).collect::<Vec<_>>(),
-                "case {case}: out written"
-            );
+            assert_eq!(before, bits(&od), "case {case}: out written");
             failed += 1;
         }
     }
@@ -1000,18 +802,10 @@ fn sweep<T: TestElem>(cases: usize, seed: u64) {
 /// Runs a validated call on every kernel level this CPU (or Miri, which
 /// sees only the target features the build enables) supports, each on a
 /// fresh output buffer of exactly out.len elements, and checks it.
-#[allow(clippy::too_many_arguments)]
-fn every_isa<T: TestElem>(
-    x: &batch_dot_layout,
-    xd: &[T],
-    y: &batch_dot_layout,
-    yd: &[T],
-    axes: (i64, i64),
-    o: &batch_dot_layout,
-    before: &[u64],
-    what: &str,
-) {
+fn every_isa<T: TestElem>(a: &Args<T>, before: &[u64], what: &str) {
     use batch_dot::kernel::isa::Isa;
+    let (x, xd, y, yd) = (a.x.layout, a.x.data, a.y.layout, a.y.data);
+    let (axes, o) = (a.axes, a.o);
     let mut od: Vec<T> = before.iter().map(|_| T::sentinel()).collect();
     let addrs = batch_dot::api::Addrs {
         x: xd.as_ptr() as usize,
@@ -1041,17 +835,7 @@ fn every_isa<T: TestElem>(
             batch_dot::kernel::run_with(&plan, 1, isa, xd.as_ptr(), yd.as_ptr(), od.as_mut_ptr())
         }
         .expect("kernel failed");
-        check_out(
-            x,
-            xd,
-            y,
-            yd,
-            axes,
-            o,
-            &od,
-            before,
-            &format!("{what}, {isa:?} kernel"),
-        );
+        a.check_out(&od, before, &format!("{what}, {isa:?} kernel"));
     }
 }
 

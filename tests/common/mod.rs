@@ -14,7 +14,7 @@
 
 #![allow(dead_code)]
 
-use batch_dot::{batch_dot_layout, BATCH_DOT_MAX_NDIM};
+use batch_dot::{batch_dot_infer_shape, batch_dot_layout, batch_dot_options, BATCH_DOT_MAX_NDIM};
 
 /// `BATCH_DOT_MAX_NDIM` as a `usize`, whatever integer type the crate gives it.
 #[allow(clippy::unnecessary_cast)]
@@ -214,6 +214,34 @@ pub fn sentinel_buffer<T: TestElem>(len: usize) -> Vec<T> {
     vec![T::sentinel(); len]
 }
 
+/// The raw bits of each element (for bitwise comparisons: NaN payloads, -0.0).
+pub fn bits<T: TestElem>(v: &[T]) -> Vec<u64> {
+    v.iter().map(|e| e.bits()).collect()
+}
+
+/// Whether every element of `v` is still [`TestElem::sentinel`] ("not written").
+pub fn all_sentinel<T: TestElem>(v: &[T]) -> bool {
+    v.iter().all(|e| e.bits() == T::sentinel().bits())
+}
+
+/// Checks an output buffer after a successful call through `layout`: every
+/// position of `buf` the layout does not reach still holds the sentinel,
+/// and no element it reaches does (the sentinel is in no input, so the
+/// library never makes it, not even as a NaN result: every element was
+/// written). Returns the logical output, or what is wrong.
+pub fn written_output<T: TestElem>(layout: &batch_dot_layout, buf: &[T]) -> Result<Vec<T>, String> {
+    for p in unreached_positions(layout, buf.len()) {
+        if buf[p].bits() != T::sentinel().bits() {
+            return Err(format!("padding element {p} of out was written"));
+        }
+    }
+    let values = gather(layout, buf);
+    if let Some(i) = values.iter().position(|e| e.bits() == T::sentinel().bits()) {
+        return Err(format!("output element {i} not written"));
+    }
+    Ok(values)
+}
+
 /// Write the row-major `logical` values into `buf` through `layout`.
 pub fn scatter<T: Copy>(layout: &batch_dot_layout, buf: &mut [T], logical: &[T]) {
     let pos = storage_positions(layout);
@@ -254,6 +282,43 @@ pub fn materialize<T: TestElem>(
     let mut buf = sentinel_buffer::<T>((layout.len as usize).max(1));
     scatter(&layout, &mut buf, logical);
     (layout, buf)
+}
+
+// ---------------------------------------------------------------------------
+// Calls
+// ---------------------------------------------------------------------------
+
+/// `batch_dot_infer_shape` on the shapes `xs` and `ys` (their lengths are
+/// the ranks), writing to `ndim` and `shape`; returns the status.
+pub fn infer_shape(
+    xs: &[i64],
+    ys: &[i64],
+    axes: (i64, i64),
+    ndim: &mut i32,
+    shape: &mut [i64; MAX_NDIM],
+) -> i32 {
+    // SAFETY: each shape pointer is valid for its length, the rank passed
+    // with it; out_shape has room for BATCH_DOT_MAX_NDIM extents.
+    unsafe {
+        batch_dot_infer_shape(
+            xs.len() as i32,
+            xs.as_ptr(),
+            ys.len() as i32,
+            ys.as_ptr(),
+            axes.0,
+            axes.1,
+            ndim,
+            shape.as_mut_ptr(),
+        )
+    }
+}
+
+/// Options of the current size asking for `n` threads (0: the default).
+pub fn with_threads(n: u32) -> batch_dot_options {
+    batch_dot_options {
+        num_threads: n,
+        ..Default::default()
+    }
 }
 
 // ---------------------------------------------------------------------------
