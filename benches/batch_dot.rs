@@ -37,12 +37,22 @@ fn contiguous(shape: &[i64]) -> (Vec<i64>, Vec<i64>, usize) {
 }
 
 fn suite() -> Vec<Case> {
-    let c = |id, x: &[i64], y: &[i64], ax, unit| Case {
-        id,
-        x: contiguous(x),
-        y: contiguous(y),
-        ax,
-        unit,
+    // A case on views: (shape, strides, base buffer length) for x and y.
+    let v = |id, x, y, ax, unit| Case { id, x, y, ax, unit };
+    // A case on contiguous x and y.
+    let c = |id, x: &[i64], y: &[i64], ax, unit| v(id, contiguous(x), contiguous(y), ax, unit);
+    // A GF/s case on x a strided view, batch outermost, of a base buffer of
+    // x[0] × strides[0] elements; y contiguous of x's shape.
+    let g = |id, x: &[i64], strides: &[i64], ax| {
+        let view = (x.to_vec(), strides.to_vec(), (x[0] * strides[0]) as usize);
+        v(id, view, contiguous(x), ax, "GF/s")
+    };
+    // The microkernel diagnostics: x (2000, 8, 256) with batch stride 0 and
+    // `strides`, times y (2000, 256, 32) with batch stride 0.
+    let ukr = |id, strides: &[i64]| {
+        let x = (vec![2000, 8, 256], strides.to_vec(), 8 * 256);
+        let y = (vec![2000, 256, 32], vec![0, 32, 1], 256 * 32);
+        v(id, x, y, (2, 1), "GF/s")
     };
     vec![
         c("a", &[96, 64, 64], &[96, 64, 64], (2, 2), "GF/s"),
@@ -54,55 +64,19 @@ fn suite() -> Vec<Case> {
         c("e", &[1000000, 16], &[1000000, 16], (1, 1), "GB/s"),
         c("f", &[1024, 256, 256], &[1024, 256], (2, 1), "GB/s"),
         // g1: base (96,128,64)[:, ::2, :]
-        Case {
-            id: "g1",
-            x: (vec![96, 64, 64], vec![128 * 64, 128, 1], 96 * 128 * 64),
-            y: contiguous(&[96, 64, 64]),
-            ax: (2, 2),
-            unit: "GF/s",
-        },
+        g("g1", &[96, 64, 64], &[128 * 64, 128, 1], (2, 2)),
         // g2: base (8,512,512).transpose(0,2,1)
-        Case {
-            id: "g2",
-            x: (vec![8, 512, 512], vec![512 * 512, 1, 512], 8 * 512 * 512),
-            y: contiguous(&[8, 512, 512]),
-            ax: (2, 1),
-            unit: "GF/s",
-        },
+        g("g2", &[8, 512, 512], &[512 * 512, 1, 512], (2, 1)),
         // g3: base (96,64,128)[:, :, ::2]
-        Case {
-            id: "g3",
-            x: (vec![96, 64, 64], vec![64 * 128, 128, 2], 96 * 64 * 128),
-            y: contiguous(&[96, 64, 64]),
-            ax: (2, 2),
-            unit: "GF/s",
-        },
+        g("g3", &[96, 64, 64], &[64 * 128, 128, 2], (2, 2)),
         c("o", &[1, 4], &[1, 4], (1, 1), "ns/call"),
         // Diagnostic (not in the suite): the microkernel alone on L1-resident
         // operands (batch stride 0): 8×256 · 256×32 per block.
-        Case {
-            id: "_ukr",
-            x: (vec![2000, 8, 256], vec![0, 256, 1], 8 * 256),
-            y: (vec![2000, 256, 32], vec![0, 32, 1], 256 * 32),
-            ax: (2, 1),
-            unit: "GF/s",
-        },
+        ukr("_ukr", &[0, 256, 1]),
         // The same with A stored as a packed panel (a_rs = 1, a_cs = 8).
-        Case {
-            id: "_ukrp",
-            x: (vec![2000, 8, 256], vec![0, 1, 8], 8 * 256),
-            y: (vec![2000, 256, 32], vec![0, 32, 1], 256 * 32),
-            ax: (2, 1),
-            unit: "GF/s",
-        },
+        ukr("_ukrp", &[0, 1, 8]),
         // Diagnostic (not in the suite): c with x's rows padded to 528.
-        Case {
-            id: "_cpad",
-            x: (vec![8, 512, 512], vec![512 * 528, 528, 1], 8 * 512 * 528),
-            y: contiguous(&[8, 512, 512]),
-            ax: (2, 1),
-            unit: "GF/s",
-        },
+        g("_cpad", &[8, 512, 512], &[512 * 528, 528, 1], (2, 1)),
     ]
 }
 
@@ -195,20 +169,9 @@ fn run_case<T: TestElem>(c: &Case, threads: u32, samples: usize, min_ms: f64) {
     let k = c.x.0[c.ax.0 as usize] as usize;
     let mut want = 0.0f64;
     let mut scale = 0.0f64;
+    let (xk, yk) = (c.x.1[c.ax.0 as usize], c.y.1[c.ax.1 as usize]);
     for t in 0..k as i64 {
-        let mut xi = 0i64;
-        for (d, st) in c.x.1.iter().enumerate() {
-            if d == c.ax.0 as usize {
-                xi += t * st;
-            }
-        }
-        let mut yi = 0i64;
-        for (d, st) in c.y.1.iter().enumerate() {
-            if d == c.ax.1 as usize {
-                yi += t * st;
-            }
-        }
-        let p = xv[xi as usize].to_f64() * yv[yi as usize].to_f64();
+        let p = xv[(t * xk) as usize].to_f64() * yv[(t * yk) as usize].to_f64();
         want += p;
         scale += p.abs();
     }
@@ -298,6 +261,11 @@ fn fmt(s: f64) -> String {
     }
 }
 
+/// An option's value, parsed; panics with `usage` when missing or not one.
+fn arg<T: std::str::FromStr>(v: Option<String>, usage: &str) -> T {
+    v.and_then(|v| v.parse().ok()).expect(usage)
+}
+
 fn main() {
     let mut ids: Vec<String> = Vec::new();
     let mut threads = vec![1u32, 2];
@@ -315,18 +283,8 @@ fn main() {
                     .map(|t| t.parse().expect("thread count"))
                     .collect()
             }
-            "--samples" => {
-                samples = args
-                    .next()
-                    .and_then(|v| v.parse().ok())
-                    .expect("--samples N")
-            }
-            "--min-ms" => {
-                min_ms = args
-                    .next()
-                    .and_then(|v| v.parse().ok())
-                    .expect("--min-ms T")
-            }
+            "--samples" => samples = arg(args.next(), "--samples N"),
+            "--min-ms" => min_ms = arg(args.next(), "--min-ms T"),
             "--f64" => f64_too = true,
             s if s.starts_with('-') => {} // cargo's --bench and friends
             s => ids.push(s.to_string()),

@@ -69,6 +69,72 @@ fn small_ext(r: &mut Reader) -> i64 {
     }
 }
 
+/// A hostile ndim: out of range (-1, 0, 1, 17, 100, i32::MIN, i32::MAX) or
+/// the largest valid one, 16.
+fn odd_ndim(r: &mut Reader) -> i32 {
+    [-1, 0, 1, 17, 100, i32::MIN, i32::MAX, 16][r.below(8) as usize]
+}
+
+/// `ndim` changed to a hostile value or a neighbour.
+fn mutated_ndim(ndim: i32, r: &mut Reader) -> i32 {
+    [
+        -1,
+        0,
+        1,
+        17,
+        i32::MIN,
+        ndim.wrapping_add(1),
+        ndim.wrapping_sub(1),
+        16,
+    ][r.below(8) as usize]
+}
+
+/// Extents of rank `n`: `first` (the batch extent), then `n - 1` of `ext`'s.
+fn extents(first: i64, n: usize, r: &mut Reader, ext: fn(&mut Reader) -> i64) -> Vec<i64> {
+    std::iter::once(first)
+        .chain((1..n).map(|_| ext(r)))
+        .collect()
+}
+
+/// Ranks `n` and `m` and the extents of x and y, drawn with `ext`: x's batch
+/// extent `b` is `ext`'s, y's is `y_batch(b)`. Returns (n, m, x, y).
+fn operands(
+    r: &mut Reader,
+    ext: fn(&mut Reader) -> i64,
+    y_batch: fn(&mut Reader, i64) -> i64,
+) -> (usize, usize, Vec<i64>, Vec<i64>) {
+    let (n, m) = (rank(r), rank(r));
+    let b = ext(r);
+    let x = extents(b, n, r, ext);
+    let yb = y_batch(r, b);
+    let y = extents(yb, m, r, ext);
+    (n, m, x, y)
+}
+
+/// The default axes of ranks `n` and `m` (x's last, y's second to last or
+/// last): (axis of x, axis of y, axis_x, axis_y).
+fn default_axes(n: usize, m: usize) -> (usize, usize, i64, i64) {
+    let d = BATCH_DOT_AXIS_DEFAULT;
+    (n - 1, if m == 2 { 1 } else { m - 2 }, d, d)
+}
+
+/// Random non-batch axes of ranks `n` and `m`, each passed as a positive or
+/// (sometimes) negative index: (axis of x, axis of y, axis_x, axis_y).
+fn random_axes(n: usize, m: usize, r: &mut Reader) -> (usize, usize, i64, i64) {
+    let a0 = 1 + r.below(n as u32 - 1) as usize;
+    let a1 = 1 + r.below(m as u32 - 1) as usize;
+    let arg = |a: usize, n: usize, r: &mut Reader| {
+        if r.chance(64) {
+            a as i64 - n as i64
+        } else {
+            a as i64
+        }
+    };
+    let ax = arg(a0, n, r);
+    let ay = arg(a1, m, r);
+    (a0, a1, ax, ay)
+}
+
 /// Shrinks extents (largest first) until the element count is at most `max`.
 fn shrink(dims: &mut [&mut i64], max: i64) {
     loop {
@@ -182,7 +248,7 @@ fn decode_options(r: &mut Reader) -> Option<Opts> {
 fn raw_layout(r: &mut Reader) -> batch_dot_layout {
     let mut l = blank(&[]);
     l.ndim = match r.below(8) {
-        7 => [-1, 0, 1, 17, 100, i32::MIN, i32::MAX, 16][r.below(8) as usize],
+        7 => odd_ndim(r),
         _ => 2 + r.below(5) as i32,
     };
     l.flags = if r.chance(4) { 1 << r.below(32) } else { 0 };
@@ -233,18 +299,7 @@ fn mutate(c: &mut ComputeCase, r: &mut Reader) {
         5 => l.shape[d] = hostile_i64(r),
         6 => l.shape[d] = l.shape[d].wrapping_add(if r.chance(128) { 1 } else { -1 }),
         7 => l.flags = 1 << r.below(32),
-        8 => {
-            l.ndim = [
-                -1,
-                0,
-                1,
-                17,
-                i32::MIN,
-                l.ndim.wrapping_add(1),
-                l.ndim.wrapping_sub(1),
-                16,
-            ][r.below(8) as usize]
-        }
+        8 => l.ndim = mutated_ndim(l.ndim, r),
         9 => l.len = hostile_i64(r),
         10 => c.layouts[t] = None,
         11 => c.place[t] = Place::Null,
@@ -318,32 +373,10 @@ pub fn decode_compute(data: &[u8]) -> ComputeCase {
     let mut r = Reader::new(data);
     let mode = r.u8();
     let mut c = if mode < 192 {
-        let (n, m) = (rank(&mut r), rank(&mut r));
-        let b = small_ext(&mut r);
-        let mut x: Vec<i64> = std::iter::once(b)
-            .chain((1..n).map(|_| small_ext(&mut r)))
-            .collect();
-        let mut y: Vec<i64> = std::iter::once(b)
-            .chain((1..m).map(|_| small_ext(&mut r)))
-            .collect();
-        let d = BATCH_DOT_AXIS_DEFAULT;
+        let (n, m, mut x, mut y) = operands(&mut r, small_ext, |_, b| b);
         let (a0, a1, ax, ay) = match r.below(4) {
-            0 => (n - 1, if m == 2 { 1 } else { m - 2 }, d, d),
-            1 | 2 => {
-                let a0 = 1 + r.below(n as u32 - 1) as usize;
-                let a1 = 1 + r.below(m as u32 - 1) as usize;
-                let ax = if r.chance(64) {
-                    a0 as i64 - n as i64
-                } else {
-                    a0 as i64
-                };
-                let ay = if r.chance(64) {
-                    a1 as i64 - m as i64
-                } else {
-                    a1 as i64
-                };
-                (a0, a1, ax, ay)
-            }
+            0 => default_axes(n, m),
+            1 | 2 => random_axes(n, m, &mut r),
             _ => {
                 let lim = n.min(m) as u32 - 1;
                 let k = 1 + r.below(lim) as usize;
@@ -618,22 +651,14 @@ pub fn run_compute<T: TestElem>(c: &ComputeCase) -> Option<i32> {
     let op = c.opts.as_ref().map_or(std::ptr::null(), |o| {
         o.bytes.as_ptr() as *const batch_dot_options
     });
+    // The call with out's data at `out` and options `op`.
     // SAFETY: every data pointer owns `len` elements of its layout (or, for
     // a truncated one, everything the layout reaches), or the call is
     // expected to fail before touching data.
-    let got = unsafe {
-        T::call(
-            lp(0),
-            ptrs[0],
-            lp(1),
-            ptrs[1],
-            c.ax,
-            c.ay,
-            lp(2),
-            ptrs[2],
-            op,
-        )
+    let call = |out: *mut T, op: *const batch_dot_options| unsafe {
+        T::call(lp(0), ptrs[0], lp(1), ptrs[1], c.ax, c.ay, lp(2), out, op)
     };
+    let got = call(ptrs[2], op);
     let ctx = || {
         format!(
             "{} case {c:#?}\nptrs {addrs:x?}\nverdict {verdict:?}\nmessage {:?}",
@@ -726,20 +751,7 @@ pub fn run_compute<T: TestElem>(c: &ComputeCase) -> Option<i32> {
             num_threads: 1,
             flags: 0,
         };
-        let ptr_out = bufs[ob].as_mut_ptr().wrapping_add(oat);
-        let again = unsafe {
-            T::call(
-                lp(0),
-                ptrs[0],
-                lp(1),
-                ptrs[1],
-                c.ax,
-                c.ay,
-                lp(2),
-                ptr_out,
-                &one,
-            )
-        };
+        let again = call(bufs[ob].as_mut_ptr().wrapping_add(oat), &one);
         assert_eq!(again, st::OK, "one-thread rerun: {}", ctx());
         let second: Vec<u64> = bufs[ob].iter().map(|v| v.bits()).collect();
         assert!(
@@ -802,36 +814,11 @@ pub fn decode_infer(data: &[u8]) -> InferCase {
     let mut r = Reader::new(data);
     let mode = r.u8();
     let mut c = if mode < 192 {
-        let (n, m) = (rank(&mut r), rank(&mut r));
-        let b = infer_ext(&mut r);
-        let mut x: Vec<i64> = std::iter::once(b)
-            .chain((1..n).map(|_| infer_ext(&mut r)))
-            .collect();
-        let mut y: Vec<i64> = std::iter::once(if r.chance(24) { -1 } else { b })
-            .chain((1..m).map(|_| infer_ext(&mut r)))
-            .collect();
+        let y_batch = |r: &mut Reader, b| if r.chance(24) { -1 } else { b };
+        let (n, m, mut x, mut y) = operands(&mut r, infer_ext, y_batch);
         let (a0, a1, ax, ay) = match r.below(3) {
-            0 => (
-                n - 1,
-                if m == 2 { 1 } else { m - 2 },
-                BATCH_DOT_AXIS_DEFAULT,
-                BATCH_DOT_AXIS_DEFAULT,
-            ),
-            _ => {
-                let a0 = 1 + r.below(n as u32 - 1) as usize;
-                let a1 = 1 + r.below(m as u32 - 1) as usize;
-                let ax = if r.chance(64) {
-                    a0 as i64 - n as i64
-                } else {
-                    a0 as i64
-                };
-                let ay = if r.chance(64) {
-                    a1 as i64 - m as i64
-                } else {
-                    a1 as i64
-                };
-                (a0, a1, ax, ay)
-            }
+            0 => default_axes(n, m),
+            _ => random_axes(n, m, &mut r),
         };
         let k = infer_ext(&mut r);
         x[a0] = k;
@@ -848,7 +835,7 @@ pub fn decode_infer(data: &[u8]) -> InferCase {
         }
     } else {
         let nd = |r: &mut Reader| match r.below(8) {
-            7 => [-1, 0, 1, 17, 100, i32::MIN, i32::MAX, 16][r.below(8) as usize],
+            7 => odd_ndim(r),
             _ => 2 + r.below(8) as i32,
         };
         let (xn, yn) = (nd(&mut r), nd(&mut r));
@@ -883,24 +870,8 @@ pub fn decode_infer(data: &[u8]) -> InferCase {
         };
         match r.below(20) {
             0 => *s = None,
-            1 => {
-                *n = [
-                    -1,
-                    0,
-                    1,
-                    17,
-                    i32::MIN,
-                    n.wrapping_add(1),
-                    n.wrapping_sub(1),
-                    16,
-                ][r.below(8) as usize]
-            }
-            2..=4 => {
-                if let Some(v) = s.as_mut().filter(|v| !v.is_empty()) {
-                    let i = r.below(v.len() as u32) as usize;
-                    v[i] = hostile_i64(&mut r);
-                }
-            }
+            1 => *n = mutated_ndim(*n, &mut r),
+            2..=4 => set_one(s, &mut r, hostile_i64),
             5 | 6 => {
                 if on_x {
                     c.ax = axis_arg(&mut r)
@@ -910,12 +881,7 @@ pub fn decode_infer(data: &[u8]) -> InferCase {
             }
             7 => c.out_ndim_null = true,
             8 => c.out_shape_null = true,
-            9..=13 => {
-                if let Some(v) = s.as_mut().filter(|v| !v.is_empty()) {
-                    let i = r.below(v.len() as u32) as usize;
-                    v[i] = small_ext(&mut r);
-                }
-            }
+            9..=13 => set_one(s, &mut r, small_ext),
             14..=16 => {
                 let d = BATCH_DOT_AXIS_DEFAULT;
                 (c.ax, c.ay) = if r.chance(128) {
@@ -925,15 +891,18 @@ pub fn decode_infer(data: &[u8]) -> InferCase {
                     (a, a)
                 };
             }
-            _ => {
-                if let Some(v) = s.as_mut().filter(|v| !v.is_empty()) {
-                    let i = r.below(v.len() as u32) as usize;
-                    v[i] = -1;
-                }
-            }
+            _ => set_one(s, &mut r, |_| -1),
         }
     }
     c
+}
+
+/// Sets a random one of the extents `s` (if any) to `value`'s.
+fn set_one(s: &mut Option<Vec<i64>>, r: &mut Reader, value: fn(&mut Reader) -> i64) {
+    if let Some(v) = s.as_mut().filter(|v| !v.is_empty()) {
+        let i = r.below(v.len() as u32) as usize;
+        v[i] = value(r);
+    }
 }
 
 /// Makes the call `c` and checks it against the oracle; returns its status.
