@@ -159,68 +159,9 @@ def child_setup(threads):
 
 def child(args, threads):
     child_setup(threads)
-    import ctypes
     import numpy as np
 
-    lib = load_library(ctypes, args.lib)
-
-    class Layout(ctypes.Structure):
-        _fields_ = [("ndim", ctypes.c_int32), ("flags", ctypes.c_uint32), ("offset", ctypes.c_int64),
-                    ("len", ctypes.c_int64), ("shape", ctypes.c_int64 * 16), ("strides", ctypes.c_int64 * 16)]
-
-    class Options(ctypes.Structure):
-        _fields_ = [("struct_size", ctypes.c_size_t), ("num_threads", ctypes.c_uint32), ("flags", ctypes.c_uint32)]
-
-    fns = {}
-    for name, ct in (("f32", ctypes.c_float), ("f64", ctypes.c_double)):
-        fn = getattr(lib, "batch_dot_" + name)
-        P = ctypes.POINTER(ct)
-        L = ctypes.POINTER(Layout)
-        fn.argtypes = [L, ctypes.c_void_p, L, ctypes.c_void_p, ctypes.c_int64, ctypes.c_int64, L,
-                       ctypes.c_void_p, ctypes.POINTER(Options)]
-        fn.restype = ctypes.c_int32
-        fns[name] = fn
-        del P
-    lib.batch_dot_last_error_message.argtypes = [ctypes.c_char_p, ctypes.c_size_t]
-    lib.batch_dot_last_error_message.restype = ctypes.c_size_t
-
-    def layout(a):
-        """Layout anchored at the lowest element the view reaches."""
-        it = a.itemsize
-        l = Layout()
-        l.ndim = a.ndim
-        lo = hi = 0
-        for d, (n, s) in enumerate(zip(a.shape, a.strides)):
-            assert s % it == 0
-            l.shape[d] = n
-            l.strides[d] = s // it
-            if n > 1:
-                if s < 0:
-                    lo += (n - 1) * (s // it)
-                else:
-                    hi += (n - 1) * (s // it)
-        l.offset = -lo
-        l.len = hi - lo + 1 if a.size else 0
-        return l, a.ctypes.data + lo * it
-
-    def caller(x, y, ax, ay, out, nthreads):
-        xl, xp = layout(x)
-        yl, yp = layout(y)
-        ol, op = layout(out)
-        opts = Options(ctypes.sizeof(Options), nthreads, 0)
-        fn = fns["f32" if x.dtype == np.float32 else "f64"]
-        args_ = (ctypes.byref(xl), xp, ctypes.byref(yl), yp, ax, ay, ctypes.byref(ol), op, ctypes.byref(opts))
-        keep = (xl, yl, ol, opts, x, y, out)
-
-        def call():
-            st = fn(*args_)
-            if st != 0:
-                buf = ctypes.create_string_buffer(512)
-                lib.batch_dot_last_error_message(buf, 512)
-                raise RuntimeError(f"batch_dot failed: status {st}: {buf.value.decode()}")
-        call.keep = keep
-        return call
-
+    lib = Library(load_library(args.lib))
     rng = np.random.default_rng(12345)
     ok = True
     for spec in suite(args.smoke):
@@ -234,7 +175,7 @@ def child(args, threads):
             x, y, ax, ay, np_fn, flops, nbytes, unit = spec["make"](np, rng, dtype)
             out_shape = np_fn(x, y).shape
             out = np.empty(out_shape, dtype=dtype)
-            call = caller(x, y, ax, ay, out, threads)
+            call = lib.caller(x, y, ax, ay, out, threads)
             call()
             # Check against numpy with a rigorous bound.
             want = np_fn(x, y)
@@ -295,15 +236,87 @@ def time_pair(ours, theirs, args):
     return res
 
 
-def load_library(ctypes, path):
+def load_library(path):
+    """The path of the library: `path`, BATCH_DOT_LIBRARY, or target/release."""
     cands = [path] if path else []
     if os.environ.get("BATCH_DOT_LIBRARY"):
         cands.append(os.environ["BATCH_DOT_LIBRARY"])
     cands += [os.path.join(ROOT, "target", "release", "libbatch_dot.so")]
     for c in cands:
         if c and os.path.isfile(c):
-            return ctypes.CDLL(c)
+            return c
     sys.exit("libbatch_dot.so not found: run `cargo build --release` or pass --lib / BATCH_DOT_LIBRARY")
+
+
+class Library:
+    """libbatch_dot loaded with ctypes from `path`: `caller(...)` prebuilds
+    one call (layouts, options) and returns it as a function of no
+    arguments, so that timing it adds only the ctypes call."""
+
+    def __init__(self, path):
+        import ctypes
+
+        class Layout(ctypes.Structure):
+            _fields_ = [("ndim", ctypes.c_int32), ("flags", ctypes.c_uint32), ("offset", ctypes.c_int64),
+                        ("len", ctypes.c_int64), ("shape", ctypes.c_int64 * 16), ("strides", ctypes.c_int64 * 16)]
+
+        class Options(ctypes.Structure):
+            _fields_ = [("struct_size", ctypes.c_size_t), ("num_threads", ctypes.c_uint32),
+                        ("flags", ctypes.c_uint32)]
+
+        self.ctypes, self.Layout, self.Options = ctypes, Layout, Options
+        self.lib = lib = ctypes.CDLL(path)
+        self.fns = {}
+        for name in ("f32", "f64"):
+            fn = getattr(lib, "batch_dot_" + name)
+            L = ctypes.POINTER(Layout)
+            fn.argtypes = [L, ctypes.c_void_p, L, ctypes.c_void_p, ctypes.c_int64, ctypes.c_int64, L,
+                           ctypes.c_void_p, ctypes.POINTER(Options)]
+            fn.restype = ctypes.c_int32
+            self.fns[name] = fn
+        lib.batch_dot_last_error_message.argtypes = [ctypes.c_char_p, ctypes.c_size_t]
+        lib.batch_dot_last_error_message.restype = ctypes.c_size_t
+
+    def layout(self, a):
+        """Layout of the NumPy array `a`, anchored at the lowest element the
+        view reaches, and the address of that element."""
+        it = a.itemsize
+        l = self.Layout()
+        l.ndim = a.ndim
+        lo = hi = 0
+        for d, (n, s) in enumerate(zip(a.shape, a.strides)):
+            assert s % it == 0
+            l.shape[d] = n
+            l.strides[d] = s // it
+            if n > 1:
+                if s < 0:
+                    lo += (n - 1) * (s // it)
+                else:
+                    hi += (n - 1) * (s // it)
+        l.offset = -lo
+        l.len = hi - lo + 1 if a.size else 0
+        return l, a.ctypes.data + lo * it
+
+    def caller(self, x, y, ax, ay, out, nthreads):
+        """`batch_dot(x, y, (ax, ay))` into `out` on `nthreads` threads, as a
+        function of no arguments (raises on a failed call)."""
+        ctypes, lib = self.ctypes, self.lib
+        xl, xp = self.layout(x)
+        yl, yp = self.layout(y)
+        ol, op = self.layout(out)
+        opts = self.Options(ctypes.sizeof(self.Options), nthreads, 0)
+        fn = self.fns["f32" if x.dtype.itemsize == 4 else "f64"]
+        args_ = (ctypes.byref(xl), xp, ctypes.byref(yl), yp, ax, ay, ctypes.byref(ol), op, ctypes.byref(opts))
+        keep = (xl, yl, ol, opts, x, y, out)
+
+        def call():
+            st = fn(*args_)
+            if st != 0:
+                buf = ctypes.create_string_buffer(512)
+                lib.batch_dot_last_error_message(buf, 512)
+                raise RuntimeError(f"batch_dot failed: status {st}: {buf.value.decode()}")
+        call.keep = keep
+        return call
 
 
 # ---------------------------------------------------------------------------

@@ -17,6 +17,13 @@ python3 bench/bench_batch_dot.py --smoke --dtype both --threads 1,2
 log "cargo bench --bench batch_dot (one short sample per case)"
 cargo bench --quiet --bench batch_dot -- o d1 a --threads 1,2 --samples 1 --min-ms 1
 
+# The paired A/B comparison of builds, on the build against itself: it
+# must run and find the outputs bitwise equal.
+log "bench/ab.py (the build against itself)"
+ab_out=$(python3 bench/ab.py --cases a,d1,o --rounds 2 --min-time 0.001 "$BATCH_DOT_LIBRARY" "$BATCH_DOT_LIBRARY")
+echo "$ab_out"
+[ "$(grep -c '| yes |$' <<<"$ab_out")" = 3 ] || { echo "bench/ab.py: expected 3 bitwise-equal rows" >&2; exit 1; }
+
 # Every kernel level the CPU has, through the library (the level is read
 # once per process from BATCH_DOT_FORCE_ISA).
 for isa in scalar avx2 avx512; do
