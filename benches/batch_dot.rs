@@ -14,7 +14,7 @@
 
 use std::time::Instant;
 
-use batch_dot::test_support::{lay, TestElem};
+use batch_dot::test_support::{infer_shape, lay, TestElem};
 use batch_dot::*;
 
 struct Case {
@@ -99,18 +99,7 @@ fn run_case<T: TestElem>(c: &Case, threads: u32, samples: usize, min_ms: f64) {
     let yl = lay(&c.y.0, &c.y.1, 0, c.y.2 as i64);
     let mut ond = 0i32;
     let mut osh = [0i64; 16];
-    let st = unsafe {
-        batch_dot_infer_shape(
-            xl.ndim,
-            xl.shape.as_ptr(),
-            yl.ndim,
-            yl.shape.as_ptr(),
-            c.ax.0,
-            c.ax.1,
-            &mut ond,
-            osh.as_mut_ptr(),
-        )
-    };
+    let st = infer_shape(&c.x.0, &c.y.0, c.ax, &mut ond, &mut osh);
     assert_eq!(st, 0);
     let (os, ost, olen) = contiguous(&osh[..ond as usize]);
     let ol = lay(&os, &ost, 0, olen as i64);

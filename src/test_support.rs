@@ -1,13 +1,14 @@
 //! Helpers shared by the crate's tests, its fuzz targets (`fuzz/`) and its
 //! benchmark: the element types with their C entry points, a deterministic
-//! PRNG and a layout builder. Not part of the C API (nothing here is
+//! PRNG, a layout builder and a safe call of `batch_dot_infer_shape`. Not part of the C API (nothing here is
 //! `extern "C"` or `#[repr(C)]`, so the header does not change) and hidden
 //! from the docs; always compiled, because the fuzz crate depends on the
 //! library without features.
 
 use std::fmt::Debug;
 
-use crate::ffi::{batch_dot_f32, batch_dot_f64};
+use crate::consts::BATCH_DOT_MAX_NDIM;
+use crate::ffi::{batch_dot_f32, batch_dot_f64, batch_dot_infer_shape};
 use crate::kernel::Element;
 use crate::types::{batch_dot_layout, batch_dot_options};
 
@@ -173,6 +174,31 @@ pub fn lay(shape: &[i64], strides: &[i64], offset: i64, len: i64) -> batch_dot_l
     l.offset = offset;
     l.len = len;
     l
+}
+
+/// `batch_dot_infer_shape` on the shapes `xs` and `ys` (their lengths are
+/// the ranks), writing to `ndim` and `shape`; returns the status.
+pub fn infer_shape(
+    xs: &[i64],
+    ys: &[i64],
+    axes: (i64, i64),
+    ndim: &mut i32,
+    shape: &mut [i64; BATCH_DOT_MAX_NDIM],
+) -> i32 {
+    // SAFETY: each shape pointer is valid for its length, the rank passed
+    // with it; out_shape has room for BATCH_DOT_MAX_NDIM extents.
+    unsafe {
+        batch_dot_infer_shape(
+            xs.len() as i32,
+            xs.as_ptr(),
+            ys.len() as i32,
+            ys.as_ptr(),
+            axes.0,
+            axes.1,
+            ndim,
+            shape.as_mut_ptr(),
+        )
+    }
 }
 
 #[cfg(test)]

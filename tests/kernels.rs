@@ -10,7 +10,7 @@
 use batch_dot::api::{self, Addrs, RawOptions};
 use batch_dot::kernel::{self, Isa};
 use batch_dot::reference::{self, Tensor};
-use batch_dot::test_support::{lay, SplitMix64, TestElem};
+use batch_dot::test_support::{infer_shape, lay, SplitMix64, TestElem};
 use batch_dot::{batch_dot_layout, batch_dot_options};
 
 /// A layout for `shape`: dimensions stored in a random order, with random
@@ -213,18 +213,8 @@ fn lay_out(
     let y = make_layout(rng, ys, true, yin, plain);
     let mut on = 0i32;
     let mut os = [0i64; 16];
-    let st = unsafe {
-        batch_dot::batch_dot_infer_shape(
-            x.ndim,
-            x.shape.as_ptr(),
-            y.ndim,
-            y.shape.as_ptr(),
-            ax,
-            ay,
-            &mut on,
-            os.as_mut_ptr(),
-        )
-    };
+    let (xn, yn) = (x.ndim as usize, y.ndim as usize);
+    let st = infer_shape(&x.shape[..xn], &y.shape[..yn], (ax, ay), &mut on, &mut os);
     assert_eq!(st, 0);
     let out = make_layout(rng, &os[..on as usize], false, None, plain);
     Case { x, y, out, ax, ay }

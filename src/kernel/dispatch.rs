@@ -174,10 +174,10 @@ unsafe fn small_products<S: super::simd::Simd, const MR: usize, const NV: usize>
     out: *mut S::T,
     s: (isize, isize, isize),
 ) {
-    // The fixed-size kernels take contiguous n×n·n×n blocks, n = 4 or 8.
+    // The fixed-size kernels take contiguous n×n·n×n blocks; the level
+    // says for which n it has one.
     let n = g.m;
-    let fixed_size = (n == 4 || n == 8)
-        && (g.n, g.k) == (n, n)
+    let fixed_size = (g.n, g.k) == (n, n)
         && (g.a_rs, g.a_cs, g.b_rs, g.b_cs, g.c_rs, g.c_cs)
             == (n as isize, 1, n as isize, 1, n as isize, 1);
     // SAFETY: forwarded contract.
@@ -209,7 +209,6 @@ fn at<T>(p: Ptrs<T>, o: (isize, isize, isize)) -> Ptrs<T> {
 /// `Element::exec_items`, with the level `L` supported by the CPU.
 #[inline(always)]
 unsafe fn exec<L: Level>(job: &Job<'_, L::T>, lo: usize, hi: usize, buf: *mut L::T) {
-    debug_assert!(gemm::NC.is_multiple_of(L::NR) && 64 % L::NR == 0);
     let g = job.geom();
     let (ext, strides) = job.inner();
     let base = (job.x, job.y, job.out);

@@ -43,7 +43,7 @@ pub(crate) trait Simd: Copy + 'static {
     unsafe fn mask(n: usize) -> Self::M;
     /// Sum of the lanes in a fixed order.
     unsafe fn reduce(v: Self::V) -> Self::T;
-    /// `count` contiguous `n×n·n×n` products, `n` = 4 or 8 (row-major
+    /// `count` contiguous `n×n·n×n` products (row-major
     /// blocks of `n²` elements, blocks `xs`, `ys`, `os` apart), each element
     /// an FMA chain from +0.0 in ascending t (the arithmetic of
     /// `gemm::micro`). Returns false, doing nothing, when the level has no

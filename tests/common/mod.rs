@@ -14,7 +14,7 @@
 
 #![allow(dead_code)]
 
-use batch_dot::{batch_dot_infer_shape, batch_dot_layout, batch_dot_options, BATCH_DOT_MAX_NDIM};
+use batch_dot::{batch_dot_layout, batch_dot_options, BATCH_DOT_MAX_NDIM};
 
 /// `BATCH_DOT_MAX_NDIM` as a `usize`, whatever integer type the crate gives it.
 #[allow(clippy::unnecessary_cast)]
@@ -288,30 +288,9 @@ pub fn materialize<T: TestElem>(
 // Calls
 // ---------------------------------------------------------------------------
 
-/// `batch_dot_infer_shape` on the shapes `xs` and `ys` (their lengths are
-/// the ranks), writing to `ndim` and `shape`; returns the status.
-pub fn infer_shape(
-    xs: &[i64],
-    ys: &[i64],
-    axes: (i64, i64),
-    ndim: &mut i32,
-    shape: &mut [i64; MAX_NDIM],
-) -> i32 {
-    // SAFETY: each shape pointer is valid for its length, the rank passed
-    // with it; out_shape has room for BATCH_DOT_MAX_NDIM extents.
-    unsafe {
-        batch_dot_infer_shape(
-            xs.len() as i32,
-            xs.as_ptr(),
-            ys.len() as i32,
-            ys.as_ptr(),
-            axes.0,
-            axes.1,
-            ndim,
-            shape.as_mut_ptr(),
-        )
-    }
-}
+/// `batch_dot_infer_shape` on slices (from `batch_dot::test_support`, which
+/// the kernel tests and the benchmark use too).
+pub use batch_dot::test_support::infer_shape;
 
 /// Options of the current size asking for `n` threads (0: the default).
 pub fn with_threads(n: u32) -> batch_dot_options {
