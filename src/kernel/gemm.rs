@@ -9,6 +9,7 @@
 //! a function of K and the level only: not of the tile an element falls in,
 //! the rows or blocks a thread gets, or whether B was packed.
 
+use super::prefetch;
 use super::simd::Simd;
 use super::Element;
 
@@ -39,6 +40,10 @@ const MR_MAX: usize = 8;
 /// multiple of every level's panel width (at most 64, a power of 2).
 /// (f64 with 256 columns, 256 KiB, was 2–4 % slower on c.)
 pub(crate) const NC: usize = 512;
+
+/// Rows of A at least this long (in bytes, over one block of K) are
+/// prefetched one row tile ahead (see `block`).
+const PF_ROW_BYTES: usize = 512;
 
 /// Elements of the largest packed block of B for a product with `n`
 /// columns (the B part of the scratch buffer; the A tile follows it).
@@ -387,10 +392,25 @@ pub(crate) unsafe fn block<S: Simd, const MR: usize, const NV: usize>(
                 core::ptr::null_mut()
             };
             let cj = c.wrapping_offset(jc as isize * g.c_cs);
+            // Long rows of A read in place are prefetched one tile ahead:
+            // the microkernel moves along each row a few bytes per step, too
+            // slowly for the hardware prefetchers to run ahead of it when A
+            // comes from L3 (docs/PERFORMANCE.md: b 6 % and b f64 11 %
+            // faster, c 3.5 %; rows of 256 bytes, as on a, were slower).
+            let pf_a = abuf.is_null() && g.a_cs == 1 && kc * size_of::<S::T>() >= PF_ROW_BYTES;
             let mut i = r0;
             while i < r1 {
                 let rem = r1 - i;
                 let ai = apc.wrapping_offset(i as isize * g.a_rs);
+                if pf_a && rem > MR {
+                    // The next full-height tile's rows (i + MR ..).
+                    for r in MR..MR + MR.min(rem - MR) {
+                        let row = ai.wrapping_offset(r as isize * g.a_rs);
+                        for t in (0..kc).step_by(64 / size_of::<S::T>()) {
+                            prefetch(row.wrapping_add(t));
+                        }
+                    }
+                }
                 let ci = cj.wrapping_offset(i as isize * g.c_rs);
                 // SAFETY: rows i..i+step lie in r0..r1, columns jc..jc+nc
                 // and steps pc..pc+kc in the product (caller's contract).

@@ -7,22 +7,8 @@
 //! across lanes in a fixed order. The same for every row, whichever group
 //! of rows it is computed with.
 
+use super::prefetch;
 use super::simd::Simd;
-
-/// Hints the CPU to bring the cache line holding `p` into L1. A hint only:
-/// it never faults, whatever `p` is.
-#[inline(always)]
-fn prefetch<T>(p: *const T) {
-    // (Not under miri, which has nothing to prefetch into.)
-    #[cfg(all(target_arch = "x86_64", not(miri)))]
-    // SAFETY: PREFETCHT0 is part of SSE (baseline on x86_64) and never
-    // faults, even on an invalid address.
-    unsafe {
-        core::arch::x86_64::_mm_prefetch::<{ core::arch::x86_64::_MM_HINT_T0 }>(p.cast::<i8>())
-    };
-    #[cfg(not(all(target_arch = "x86_64", not(miri))))]
-    let _ = p;
-}
 
 /// How far ahead of the reads the streaming kernels (row dots with short
 /// rows, matrix-vector products) prefetch, in bytes. Measured on cases e
