@@ -336,6 +336,15 @@ mod x86 {
                                         src.wrapping_offset((jb + q) as isize * cs).add(tb),
                                     );
                                 }
+                                // The same block of the next LANES columns,
+                                // so that their loads do not wait on L3
+                                // (a2 3-6 % faster; docs/PERFORMANCE.md).
+                                if jb + $lanes < j0 {
+                                    for q in $lanes..2 * $lanes {
+                                        let col = src.wrapping_offset((jb + q) as isize * cs);
+                                        super::super::prefetch(col.wrapping_add(tb));
+                                    }
+                                }
                                 let r = $transpose(r);
                                 for (p, v) in r.iter().enumerate() {
                                     $storeu(dst.add((tb + p) * ld + jb), *v);
