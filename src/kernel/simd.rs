@@ -399,7 +399,7 @@ mod x86 {
         _mm512_setzero_pd, _mm512_set1_pd, _mm512_loadu_pd, _mm512_maskz_loadu_pd,
         _mm512_storeu_pd, _mm512_mask_storeu_pd, _mm512_fmadd_pd, _mm512_add_pd;
         reduce: _mm512_castpd512_pd256, _mm512_extractf64x4_pd::<1>, _mm256_add_pd, reduce256_pd;
-        pack_nt: transpose8);
+        pack_nt: transpose8; tiny: 4 => tiny444_f64);
     avx2_simd!(Avx2F32: f32, __m256, 8, MASK32;
         _mm256_setzero_ps, _mm256_set1_ps, _mm256_loadu_ps, _mm256_maskload_ps,
         _mm256_storeu_ps, _mm256_maskstore_ps, _mm256_fmadd_ps, _mm256_add_ps;
@@ -410,11 +410,12 @@ mod x86 {
         reduce: reduce256_pd);
 
     /// Blocks ahead that the fixed-size kernels prefetch in x and y: 1 KiB
-    /// of contiguous blocks (4×4: 64 bytes a block; 8×8: 256 bytes, four
-    /// lines). Measured on d1 and d2 (docs/PERFORMANCE.md): 5–7 % faster
+    /// of contiguous blocks (4×4: 64 bytes a block, 128 in f64; 8×8: 256
+    /// bytes, four lines). Measured on d1 and d2 (docs/PERFORMANCE.md): 5–7 % faster
     /// at 1 or 2 KiB ahead, less at 4 KiB.
     const TINY_AHEAD_444: isize = 16;
     const TINY_AHEAD_888: isize = 4;
+    const TINY_AHEAD_444_F64: isize = 8;
 
     /// `Simd::tiny` (n = 4) for f32 on AVX-512 (its own function, so that its
     /// loop has the registers to itself).
@@ -479,6 +480,58 @@ mod x86 {
             }
             if count % 2 == 1 {
                 block(xp, yp, op);
+            }
+        }
+    }
+
+    /// `Simd::tiny` (n = 4) for f64 on AVX-512. Output rows 2j and 2j+1 share
+    /// one vector (256-bit halves); step t multiplies A[2j][t] and
+    /// A[2j+1][t] (an in-half permute of A's rows 2j, 2j+1, themselves one
+    /// vector) by row t of B in both halves. Each element is an FMA chain
+    /// from +0.0 in ascending t, as in `gemm::micro`.
+    ///
+    /// # Safety
+    /// `Simd::tiny`'s contract; the CPU has avx512f.
+    #[target_feature(enable = "avx512f,avx2,fma")]
+    #[inline(never)]
+    unsafe fn tiny444_f64(
+        count: usize,
+        x: *const f64,
+        y: *const f64,
+        out: *mut f64,
+        strides: (isize, isize, isize),
+    ) {
+        let (xs, ys, os) = strides;
+        // SAFETY: each block is 16 contiguous elements inside its buffer
+        // (contract).
+        unsafe {
+            let (mut xp, mut yp, mut op) = (x, y, out);
+            for _ in 0..count {
+                for line in 0..2 {
+                    let ahead = TINY_AHEAD_444_F64 * xs;
+                    super::super::prefetch(xp.wrapping_offset(ahead).wrapping_add(8 * line));
+                    let ahead = TINY_AHEAD_444_F64 * ys;
+                    super::super::prefetch(yp.wrapping_offset(ahead).wrapping_add(8 * line));
+                }
+                let a = [_mm512_loadu_pd(xp), _mm512_loadu_pd(xp.add(8))];
+                let b = [
+                    _mm512_broadcast_f64x4(_mm256_loadu_pd(yp)),
+                    _mm512_broadcast_f64x4(_mm256_loadu_pd(yp.add(4))),
+                    _mm512_broadcast_f64x4(_mm256_loadu_pd(yp.add(8))),
+                    _mm512_broadcast_f64x4(_mm256_loadu_pd(yp.add(12))),
+                ];
+                for (j, &aj) in a.iter().enumerate() {
+                    // From +0.0 (not a product: -0.0 · x must sum to +0.0).
+                    let c =
+                        _mm512_fmadd_pd(_mm512_permutex_pd::<0x00>(aj), b[0], _mm512_setzero_pd());
+                    let c = _mm512_fmadd_pd(_mm512_permutex_pd::<0x55>(aj), b[1], c);
+                    let c = _mm512_fmadd_pd(_mm512_permutex_pd::<0xAA>(aj), b[2], c);
+                    let c = _mm512_fmadd_pd(_mm512_permutex_pd::<0xFF>(aj), b[3], c);
+                    _mm512_storeu_pd(op.add(8 * j), c);
+                }
+                xp = xp.wrapping_offset(xs);
+                yp = yp.wrapping_offset(ys);
+                op = op.wrapping_offset(os);
             }
         }
     }
