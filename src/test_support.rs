@@ -1,9 +1,9 @@
 //! Helpers shared by the crate's tests, its fuzz targets (`fuzz/`) and its
 //! benchmark: the element types with their C entry points, a deterministic
-//! PRNG, a layout builder and a safe call of `batch_dot_infer_shape`. Not part of the C API (nothing here is
-//! `extern "C"` or `#[repr(C)]`, so the header does not change) and hidden
-//! from the docs; always compiled, because the fuzz crate depends on the
-//! library without features.
+//! PRNG, a layout builder and a safe call of `batch_dot_infer_shape`. Not
+//! part of the C API (nothing here is `extern "C"` or `#[repr(C)]`, so the
+//! header does not change) and hidden from the docs; always compiled,
+//! because the fuzz crate depends on the library without features.
 
 use std::fmt::Debug;
 

@@ -607,15 +607,16 @@ fn fixed_kernels_match_the_microkernel() {
             let (bi, r, t) = (i as i64 / (s * s), i as i64 / s % s, i as i64 % s);
             xpad[(bi * s * p + r * p + t) as usize] = v;
         }
-        let dense = |x| Case {
+        let dense = lay(&[b, s, s], &[s * s, s, 1], 0, n);
+        let with_x = |x| Case {
             x,
-            y: lay(&[b, s, s], &[s * s, s, 1], 0, n),
-            out: lay(&[b, s, s], &[s * s, s, 1], 0, n),
+            y: dense,
+            out: dense,
             ax: 2,
             ay: 1,
         };
-        let fixed = dense(lay(&[b, s, s], &[s * s, s, 1], 0, n));
-        let general = dense(lay(&[b, s, s], &[s * p, p, 1], 0, b * s * p));
+        let fixed = with_x(dense);
+        let general = with_x(lay(&[b, s, s], &[s * p, p, 1], 0, b * s * p));
         for isa in levels() {
             let o1 = run_case(&fixed, &xd, &yd, isa, 1);
             let o2 = run_case(&general, &xpad, &yd, isa, 1);

@@ -9,7 +9,7 @@
 //! a function of K and the level only: not of the tile an element falls in,
 //! the rows or blocks a thread gets, or whether B was packed.
 
-use super::prefetch;
+use super::prefetch_lines;
 use super::simd::Simd;
 use super::Element;
 
@@ -405,10 +405,7 @@ pub(crate) unsafe fn block<S: Simd, const MR: usize, const NV: usize>(
                 if pf_a && rem > MR {
                     // The next full-height tile's rows (i + MR ..).
                     for r in MR..MR + MR.min(rem - MR) {
-                        let row = ai.wrapping_offset(r as isize * g.a_rs);
-                        for t in (0..kc).step_by(64 / size_of::<S::T>()) {
-                            prefetch(row.wrapping_add(t));
-                        }
+                        prefetch_lines(ai.wrapping_offset(r as isize * g.a_rs), kc);
                     }
                 }
                 let ci = cj.wrapping_offset(i as isize * g.c_rs);

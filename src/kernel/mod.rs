@@ -47,6 +47,14 @@ pub(crate) fn prefetch<T>(p: *const T) {
     let _ = p;
 }
 
+/// `prefetch` for every cache line of the `len` contiguous elements from `p`.
+#[inline(always)]
+pub(crate) fn prefetch_lines<T>(p: *const T, len: usize) {
+    for t in (0..len).step_by((64 / size_of::<T>()).max(1)) {
+        prefetch(p.wrapping_add(t));
+    }
+}
+
 pub use isa::Isa;
 
 /// The element types the library computes on.

@@ -409,13 +409,18 @@ mod x86 {
         _mm256_storeu_pd, _mm256_maskstore_pd, _mm256_fmadd_pd, _mm256_add_pd;
         reduce: reduce256_pd);
 
-    /// Blocks ahead that the fixed-size kernels prefetch in x and y: 1 KiB
-    /// of contiguous blocks (4×4: 64 bytes a block, 128 in f64; 8×8: 256
-    /// bytes, four lines). Measured on d1 and d2 (docs/PERFORMANCE.md): 5–7 % faster
-    /// at 1 or 2 KiB ahead, less at 4 KiB.
-    const TINY_AHEAD_444: isize = 16;
-    const TINY_AHEAD_888: isize = 4;
-    const TINY_AHEAD_444_F64: isize = 8;
+    /// How far ahead, in bytes of contiguous blocks, the fixed-size kernels
+    /// prefetch x and y. Measured on d1 and d2 (docs/PERFORMANCE.md): 5–7 %
+    /// faster at 1 or 2 KiB ahead, less at 4 KiB.
+    const TINY_AHEAD_BYTES: usize = 1024;
+
+    /// Prefetches the block of `len` contiguous elements that lies
+    /// `TINY_AHEAD_BYTES` of blocks (`stride` elements apart) past `p`.
+    #[inline(always)]
+    fn prefetch_block_ahead<T>(p: *const T, stride: isize, len: usize) {
+        let blocks = (TINY_AHEAD_BYTES / (len * size_of::<T>())) as isize;
+        super::super::prefetch_lines(p.wrapping_offset(blocks * stride), len);
+    }
 
     /// `Simd::tiny` (n = 4) for f32 on AVX-512 (its own function, so that its
     /// loop has the registers to itself).
@@ -438,8 +443,8 @@ mod x86 {
             // Lane (i, j) = i·4 + j. a_t picks A[i, t] (an in-lane shuffle);
             // b_t is row t of B repeated in every 128-bit lane.
             let block = |xp: *const f32, yp: *const f32, op: *mut f32| {
-                super::super::prefetch(xp.wrapping_offset(TINY_AHEAD_444 * xs));
-                super::super::prefetch(yp.wrapping_offset(TINY_AHEAD_444 * ys));
+                prefetch_block_ahead(xp, xs, 16);
+                prefetch_block_ahead(yp, ys, 16);
                 let a = _mm512_loadu_ps(xp);
                 // From +0.0 (not a product: -0.0 · x must sum to +0.0).
                 let z = _mm512_setzero_ps();
@@ -507,12 +512,8 @@ mod x86 {
         unsafe {
             let (mut xp, mut yp, mut op) = (x, y, out);
             for _ in 0..count {
-                for line in 0..2 {
-                    let ahead = TINY_AHEAD_444_F64 * xs;
-                    super::super::prefetch(xp.wrapping_offset(ahead).wrapping_add(8 * line));
-                    let ahead = TINY_AHEAD_444_F64 * ys;
-                    super::super::prefetch(yp.wrapping_offset(ahead).wrapping_add(8 * line));
-                }
+                prefetch_block_ahead(xp, xs, 16);
+                prefetch_block_ahead(yp, ys, 16);
                 let a = [_mm512_loadu_pd(xp), _mm512_loadu_pd(xp.add(8))];
                 let b = [
                     _mm512_broadcast_f64x4(_mm256_loadu_pd(yp)),
@@ -565,12 +566,8 @@ mod x86 {
             }
             let (mut xp, mut yp, mut op) = (x, y, out);
             for _ in 0..count {
-                for line in 0..4 {
-                    let ahead = TINY_AHEAD_888 * xs;
-                    super::super::prefetch(xp.wrapping_offset(ahead).wrapping_add(16 * line));
-                    let ahead = TINY_AHEAD_888 * ys;
-                    super::super::prefetch(yp.wrapping_offset(ahead).wrapping_add(16 * line));
-                }
+                prefetch_block_ahead(xp, xs, 64);
+                prefetch_block_ahead(yp, ys, 64);
                 let a = [
                     _mm512_loadu_ps(xp),
                     _mm512_loadu_ps(xp.add(16)),
