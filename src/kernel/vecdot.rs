@@ -14,8 +14,9 @@ use super::simd::Simd;
 /// rows, matrix-vector products) prefetch, in bytes. Measured on cases e
 /// and f of the suite (docs/PERFORMANCE.md): with no software prefetch the
 /// hardware prefetchers alone leave about 18 % of the bandwidth unused;
-/// 1–3 KiB ahead all recover it.
-pub(crate) const PF_BYTES: usize = 2048;
+/// 1–3 KiB ahead recover most of it, and 4 KiB was another 3 % faster than
+/// 2 KiB on both when the host's bandwidth was higher (8 KiB: 2 %).
+pub(crate) const PF_BYTES: usize = 4096;
 
 /// Rows ahead to prefetch for rows `stride` elements apart (0: none, when
 /// the rows are far apart or the level is scalar).
