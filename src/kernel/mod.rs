@@ -264,10 +264,11 @@ impl<T> Job<'_, T> {
     }
 }
 
-/// Chooses the orientation and regime of a plan. Pure: depends on the plan
-/// only (never on threads). Returns whether to transpose, and the regime.
+/// Chooses the orientation and regime of a plan for elements of `elem`
+/// bytes. Pure: depends on the plan only (never on threads). Returns
+/// whether to transpose, and the regime.
 #[doc(hidden)]
-pub fn classify(p: &Plan) -> (bool, Kind) {
+pub fn classify(p: &Plan, elem: usize) -> (bool, Kind) {
     if p.k == 0 {
         return (false, Kind::Zero);
     }
@@ -301,10 +302,21 @@ pub fn classify(p: &Plan) -> (bool, Kind) {
     // Pack B when its rows are not contiguous, and also when more than one
     // tile of rows reads it: the packed block stays in L2 and each panel
     // is read contiguously, while B's own rows may be far apart (cache-set
-    // conflicts).
-    let pack_b = !(q.n == 1 || q.y_ns == 1) || (q.m > 8 && q.n > 1);
+    // conflicts). Rows that are close together already are such a block:
+    // there, B is read in place.
+    let near = q.y_ns == 1 && q.y_ks.unsigned_abs() * elem <= IN_PLACE_ROW_BYTES;
+    let pack_b = !(q.n == 1 || q.y_ns == 1) || (q.m > 8 && q.n > 1 && !near);
     (swap, Kind::Gemm { pack_b })
 }
+
+/// B's rows at most this many bytes apart (contiguous rows: one panel of
+/// the AVX-512 microkernel, 64 f32 or 32 f64 columns) are read in place by
+/// every row tile instead of being packed: the copy bought nothing there.
+/// Measured (bench/ab.py, docs/PERFORMANCE.md): b 3.3 % faster (AVX2
+/// 3.1 %), 64×64·64×64 products 5–6 %, 16×64·64×64 11 %, f64 unchanged
+/// within 1.5 %. Rows 512 bytes apart (b in f64) read in place were 5 %
+/// slower in most processes, and 1 KiB apart 7.5 % slower.
+const IN_PLACE_ROW_BYTES: usize = 256;
 
 /// Estimated single-thread time of a plan, in nanoseconds (for the thread
 /// decision only: 100 GFLOP/s or 20 GB/s, whichever is slower).
@@ -357,7 +369,7 @@ pub unsafe fn run_with<T: Element>(
     if blocks == 0 {
         return Ok(());
     }
-    let (swapped, kind) = classify(plan);
+    let (swapped, kind) = classify(plan, size_of::<T>());
     let core = Core::of(plan, swapped);
     let (x, y) = if swapped { (y, x) } else { (x, y) };
     // Threads: never more than the CPUs, nor than the work pays for.
