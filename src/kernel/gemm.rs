@@ -9,9 +9,9 @@
 //! a function of K and the level only: not of the tile an element falls in,
 //! the rows or blocks a thread gets, or whether B was packed.
 
-use super::prefetch_lines;
 use super::simd::Simd;
 use super::Element;
+use super::{prefetch_l2, prefetch_lines};
 
 /// Geometry of one strided product `C[m × n] = A[m × k] · B[k × n]`
 /// (element strides; `A[i, t] = a[i·a_rs + t·a_cs]`, and so on).
@@ -395,9 +395,14 @@ pub(crate) unsafe fn block<S: Simd, const MR: usize, const NV: usize>(
             // Long rows of A read in place are prefetched one tile ahead:
             // the microkernel moves along each row a few bytes per step, too
             // slowly for the hardware prefetchers to run ahead of it when A
-            // comes from L3 (docs/PERFORMANCE.md: b 6 % and b f64 11 %
-            // faster, c 3.5 %; rows of 256 bytes, as on a, were slower).
+            // comes from L3 (docs/PERFORMANCE.md; rows of 256 bytes, as on
+            // a, were slower). With 512-bit vectors, the first line of each
+            // row into L2 is enough to start the L2 streamer on it, and
+            // cheaper than every line into L1 (b 5.4 %, b f64 7 %, c 2 %
+            // faster); the AVX2 kernel, slower through each tile, does best
+            // with every line into L1 (c 4.5 % slower with the first only).
             let pf_a = abuf.is_null() && g.a_cs == 1 && kc * size_of::<S::T>() >= PF_ROW_BYTES;
+            let pf_first_line = S::LANES * size_of::<S::T>() >= 64;
             let mut i = r0;
             while i < r1 {
                 let rem = r1 - i;
@@ -405,7 +410,12 @@ pub(crate) unsafe fn block<S: Simd, const MR: usize, const NV: usize>(
                 if pf_a && rem > MR {
                     // The next full-height tile's rows (i + MR ..).
                     for r in MR..MR + MR.min(rem - MR) {
-                        prefetch_lines(ai.wrapping_offset(r as isize * g.a_rs), kc);
+                        let row = ai.wrapping_offset(r as isize * g.a_rs);
+                        if pf_first_line {
+                            prefetch_l2(row);
+                        } else {
+                            prefetch_lines(row, kc);
+                        }
                     }
                 }
                 let ci = cj.wrapping_offset(i as isize * g.c_rs);
