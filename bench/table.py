@@ -4,13 +4,16 @@
     for i in 1 2 3 4 5; do
         python3 bench/bench_batch_dot.py --json /tmp/run$i.json
     done
-    python3 bench/table.py /tmp/run*.json
+    python3 bench/table.py /tmp/run*.json          # README form
+    python3 bench/table.py --long /tmp/run*.json   # docs/PERFORMANCE.md form
 
 Each figure is the median over the runs of that run's median. "vs NumPy" is
 NumPy's time divided by ours, both from the same run: the median over runs,
 with the lowest and highest run in brackets when there are three runs or
 more. 2T/1T is the 1-thread time divided by the 2-thread time, per run, then
-the median. A run whose result check failed stops the script.
+the median. With --long: a row per thread count, with NumPy's time (median
+over runs), and each case's per-run 2T/1T. A run whose result check failed
+stops the script.
 """
 import json
 import statistics
@@ -38,7 +41,9 @@ def ratio_cell(ratios):
     return f"{med:.2f}× ({min(ratios):.2f}–{max(ratios):.2f})"
 
 
-def main(paths):
+def main(args):
+    long_form = "--long" in args
+    paths = [a for a in args if a != "--long"]
     if not paths:
         sys.exit(__doc__)
     # (case, dtype) -> threads -> list of rows, one per run
@@ -49,6 +54,8 @@ def main(paths):
             run = json.load(f)
         for threads, results in run.items():
             for r in results:
+                if r.get("ours") is None or r.get("numpy") is None:
+                    sys.exit(f"{path}: {r['id']} {r['dtype']} {threads}T has no timings (a --smoke run?)")
                 if not r["ok"]:
                     sys.exit(f"{path}: {r['id']} {r['dtype']} {threads}T failed its check: {r['err']}")
                 key = (r["id"], r["dtype"])
@@ -57,6 +64,9 @@ def main(paths):
                     order.append(key)
                 rows[key].setdefault(int(threads), []).append(r)
     print(f"{len(paths)} runs")
+    if long_form:
+        print_long(rows, order)
+        return
     print("| case | dtype | 1 thread | vs NumPy | 2 threads | vs NumPy | 2T/1T |")
     print("|---|---|---|---|---|---|---|")
     for key in order:
@@ -77,6 +87,29 @@ def main(paths):
         else:
             cells.append("–")
         print("| " + " | ".join(cells) + " |")
+
+
+def print_long(rows, order):
+    print("| case | dtype | threads | libbatch_dot | rate | NumPy | ratio (runs) | 2T/1T |")
+    print("|---|---|---|---|---|---|---|---|")
+    per_run = []
+    for key in order:
+        per_t = rows[key]
+        one, two = per_t.get(1, []), per_t.get(2, [])
+        scaling = sorted(a["ours"] / b["ours"] for a, b in zip(one, two)) if len(one) == len(two) else []
+        for t in sorted(per_t):
+            runs = per_t[t]
+            ours = statistics.median(r["ours"] for r in runs)
+            theirs = statistics.median(r["numpy"] for r in runs)
+            rate = fmt_rate(runs[0], ours) or "–"
+            ratio = ratio_cell([r["numpy"] / r["ours"] for r in runs]).replace("×", "")
+            s2 = f"{statistics.median(scaling):.2f}" if t == 2 and scaling else "–"
+            print(f"| {key[0]} | {key[1]} | {t} | {fmt_time(ours)} | {rate} | {fmt_time(theirs)} | **{ratio}** | {s2} |")
+        if scaling:
+            name = key[0] if key[1] == "f32" else f"{key[0]} {key[1]}"
+            per_run.append(f"{name} " + "/".join(f"{v:.2f}" for v in scaling))
+    print()
+    print("Per-run 2T/1T (sorted): " + ", ".join(per_run) + ".")
 
 
 if __name__ == "__main__":

@@ -14,6 +14,22 @@ export BATCH_DOT_LIBRARY="$lib_dir/libbatch_dot.so"
 log "bench/bench_batch_dot.py --smoke (1 and 2 threads, f32 and f64)"
 python3 bench/bench_batch_dot.py --smoke --dtype both --threads 1,2
 
+# The table of several runs (bench/table.py), both forms, on two short
+# timed runs of three cases: one row per case and dtype (a in f32 and f64,
+# d1, o), one per thread count too with --long.
+log "bench/table.py on two short runs"
+table_dir=$(mktemp -d)
+trap 'rm -rf "$table_dir"' EXIT
+for i in 1 2; do
+  python3 bench/bench_batch_dot.py --cases a,d1,o --dtype auto --samples 1 --min-time 0.001 \
+    --warmup 0.01 --json "$table_dir/$i.json" >/dev/null
+done
+table=$(python3 bench/table.py "$table_dir"/*.json)
+echo "$table"
+[ "$(grep -c '^| [a-z0-9]* .*| f[0-9]* |' <<<"$table")" = 4 ] || { echo "bench/table.py: expected 4 rows" >&2; exit 1; }
+long=$(python3 bench/table.py --long "$table_dir"/*.json)
+[ "$(grep -c '^| [a-z0-9]* | f[0-9]* | [12] |' <<<"$long")" = 8 ] || { echo "bench/table.py --long: expected 8 rows" >&2; exit 1; }
+
 log "cargo bench --bench batch_dot (one short sample per case)"
 cargo bench --quiet --bench batch_dot -- o d1 a --threads 1,2 --samples 1 --min-ms 1
 
