@@ -32,33 +32,33 @@ pub mod isa;
 mod simd;
 mod vecdot;
 
-/// Hints the CPU to bring the cache line holding `p` into L1. A hint only:
-/// it never faults, whatever `p` is.
+/// Hints the CPU to bring the cache line holding `p` into L1
+/// (`HINT` = 3, PREFETCHT0) or L2 (`HINT` = 2, PREFETCHT1): the values of
+/// `_MM_HINT_T0` and `_MM_HINT_T1`. A hint only: it never faults, whatever
+/// `p` is.
 #[inline(always)]
-pub(crate) fn prefetch<T>(p: *const T) {
+fn prefetch_into<const HINT: i32, T>(p: *const T) {
     // (Not under miri, which has nothing to prefetch into.)
     #[cfg(all(target_arch = "x86_64", not(miri)))]
-    // SAFETY: PREFETCHT0 is part of SSE (baseline on x86_64) and never
-    // faults, even on an invalid address.
+    // SAFETY: PREFETCHT0/T1 are part of SSE (baseline on x86_64) and never
+    // fault, even on an invalid address.
     unsafe {
-        core::arch::x86_64::_mm_prefetch::<{ core::arch::x86_64::_MM_HINT_T0 }>(p.cast::<i8>())
+        core::arch::x86_64::_mm_prefetch::<HINT>(p.cast::<i8>())
     };
     #[cfg(not(all(target_arch = "x86_64", not(miri))))]
     let _ = p;
 }
 
-/// Hints the CPU to bring the cache line holding `p` into L2 (not L1). A
-/// hint only: it never faults, whatever `p` is.
+/// Hints the CPU to bring the cache line holding `p` into L1.
+#[inline(always)]
+pub(crate) fn prefetch<T>(p: *const T) {
+    prefetch_into::<3, T>(p);
+}
+
+/// Hints the CPU to bring the cache line holding `p` into L2 (not L1).
 #[inline(always)]
 pub(crate) fn prefetch_l2<T>(p: *const T) {
-    #[cfg(all(target_arch = "x86_64", not(miri)))]
-    // SAFETY: PREFETCHT1 is part of SSE (baseline on x86_64) and never
-    // faults, even on an invalid address.
-    unsafe {
-        core::arch::x86_64::_mm_prefetch::<{ core::arch::x86_64::_MM_HINT_T1 }>(p.cast::<i8>())
-    };
-    #[cfg(not(all(target_arch = "x86_64", not(miri))))]
-    let _ = p;
+    prefetch_into::<2, T>(p);
 }
 
 /// `prefetch` for every cache line of the `len` contiguous elements from `p`.
