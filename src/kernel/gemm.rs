@@ -45,6 +45,10 @@ pub(crate) const NC: usize = 512;
 /// prefetched one row tile ahead (see `block`).
 const PF_ROW_BYTES: usize = 512;
 
+/// Shorter rows, down to this length, are prefetched too when they are not
+/// back to back (the hardware prefetchers fetch the gaps with them).
+const PF_GAPPED_ROW_BYTES: usize = 256;
+
 /// Elements of the largest packed block of B for a product with `n`
 /// columns (the B part of the scratch buffer; the A tile follows it).
 fn b_block_len(n: usize) -> usize {
@@ -401,8 +405,13 @@ pub(crate) unsafe fn block<S: Simd, const MR: usize, const NV: usize>(
             // cheaper than every line into L1 (b 5.4 %, b f64 7 %, c 2 %
             // faster); the AVX2 kernel, slower through each tile, does best
             // with every line into L1 (c 4.5 % slower with the first only).
-            let pf_a = abuf.is_null() && g.a_cs == 1 && kc * size_of::<S::T>() >= PF_ROW_BYTES;
             let pf_first_line = S::LANES * size_of::<S::T>() >= 64;
+            let row_bytes = kc * size_of::<S::T>();
+            let gapped = g.a_rs.unsigned_abs() != kc;
+            let pf_a = abuf.is_null()
+                && g.a_cs == 1
+                && (row_bytes >= PF_ROW_BYTES
+                    || (pf_first_line && gapped && row_bytes >= PF_GAPPED_ROW_BYTES));
             let mut i = r0;
             while i < r1 {
                 let rem = r1 - i;
