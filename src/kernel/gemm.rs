@@ -11,7 +11,7 @@
 
 use super::simd::Simd;
 use super::Element;
-use super::{prefetch_l2, prefetch_lines};
+use super::{prefetch_l2, prefetch_lines, LINE_BYTES};
 
 /// Geometry of one strided product `C[m × n] = A[m × k] · B[k × n]`
 /// (element strides; `A[i, t] = a[i·a_rs + t·a_cs]`, and so on).
@@ -347,6 +347,9 @@ pub(crate) unsafe fn block<S: Simd, const MR: usize, const NV: usize>(
     debug_assert!(NC.is_multiple_of(nrmax) && 64 % nrmax == 0 && MR <= MR_MAX);
     // The packed tile of A goes after the largest block of B.
     let abuf_at = buf.wrapping_add(b_block_len(g.n));
+    // The next A tile's prefetch (below): the first line of each row into
+    // L2 with 512-bit vectors, every line into L1 otherwise.
+    let pf_first_line = S::LANES * size_of::<S::T>() >= 64;
     let mut pc = 0;
     while pc < g.k {
         let kc = KC.min(g.k - pc);
@@ -409,7 +412,6 @@ pub(crate) unsafe fn block<S: Simd, const MR: usize, const NV: usize>(
             // Rows of 256 bytes and up whose memory is not one run (rows
             // with gaps between them, as g1; elements a few apart, as g3)
             // get the first-line prefetch too (g1, g3 3 % faster).
-            let pf_first_line = S::LANES * size_of::<S::T>() >= 64;
             let step = g.a_cs.unsigned_abs();
             let span = kc * step * size_of::<S::T>();
             let pf_a = abuf.is_null()
@@ -419,7 +421,9 @@ pub(crate) unsafe fn block<S: Simd, const MR: usize, const NV: usize>(
                             && g.a_rs.unsigned_abs() != kc
                             && span >= PF_GAPPED_ROW_BYTES)
                 } else {
-                    pf_first_line && step * size_of::<S::T>() < 64 && span >= PF_GAPPED_ROW_BYTES
+                    pf_first_line
+                        && step * size_of::<S::T>() < LINE_BYTES
+                        && span >= PF_GAPPED_ROW_BYTES
                 };
             let mut i = r0;
             while i < r1 {

@@ -61,10 +61,13 @@ pub(crate) fn prefetch_l2<T>(p: *const T) {
     prefetch_into::<2, T>(p);
 }
 
+/// Bytes in a cache line (x86).
+pub(crate) const LINE_BYTES: usize = 64;
+
 /// `prefetch` for every cache line of the `len` contiguous elements from `p`.
 #[inline(always)]
 pub(crate) fn prefetch_lines<T>(p: *const T, len: usize) {
-    for t in (0..len).step_by((64 / size_of::<T>()).max(1)) {
+    for t in (0..len).step_by((LINE_BYTES / size_of::<T>()).max(1)) {
         prefetch(p.wrapping_add(t));
     }
 }

@@ -109,7 +109,7 @@ pub(crate) unsafe fn dots<S: Simd>(
     } else {
         0
     };
-    let line = (64 / core::mem::size_of::<S::T>()).max(1);
+    let line = (super::LINE_BYTES / core::mem::size_of::<S::T>()).max(1);
     for i in 0..count as isize {
         // SAFETY: dot i of the run (contract); prefetches never fault.
         unsafe {
