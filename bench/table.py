@@ -41,6 +41,15 @@ def ratio_cell(ratios):
     return f"{med:.2f}× ({min(ratios):.2f}–{max(ratios):.2f})"
 
 
+def scaling(per_t):
+    """Each run's 1-thread time ÷ 2-thread time for one case, sorted (empty
+    when the runs do not have both thread counts)."""
+    one, two = per_t.get(1, []), per_t.get(2, [])
+    if not one or len(one) != len(two):
+        return []
+    return sorted(a["ours"] / b["ours"] for a, b in zip(one, two))
+
+
 def main(args):
     long_form = "--long" in args
     paths = [a for a in args if a != "--long"]
@@ -81,11 +90,8 @@ def main(args):
             rate = fmt_rate(runs[0], ours)
             cells.append(fmt_time(ours) + (f" ({rate})" if rate else ""))
             cells.append(ratio_cell([r["numpy"] / r["ours"] for r in runs]))
-        one, two = per_t.get(1, []), per_t.get(2, [])
-        if one and two and len(one) == len(two):
-            cells.append(f"{statistics.median(a['ours'] / b['ours'] for a, b in zip(one, two)):.2f}")
-        else:
-            cells.append("–")
+        s2 = scaling(per_t)
+        cells.append(f"{statistics.median(s2):.2f}" if s2 else "–")
         print("| " + " | ".join(cells) + " |")
 
 
@@ -95,19 +101,18 @@ def print_long(rows, order):
     per_run = []
     for key in order:
         per_t = rows[key]
-        one, two = per_t.get(1, []), per_t.get(2, [])
-        scaling = sorted(a["ours"] / b["ours"] for a, b in zip(one, two)) if len(one) == len(two) else []
+        s2 = scaling(per_t)
         for t in sorted(per_t):
             runs = per_t[t]
             ours = statistics.median(r["ours"] for r in runs)
             theirs = statistics.median(r["numpy"] for r in runs)
             rate = fmt_rate(runs[0], ours) or "–"
             ratio = ratio_cell([r["numpy"] / r["ours"] for r in runs]).replace("×", "")
-            s2 = f"{statistics.median(scaling):.2f}" if t == 2 and scaling else "–"
-            print(f"| {key[0]} | {key[1]} | {t} | {fmt_time(ours)} | {rate} | {fmt_time(theirs)} | **{ratio}** | {s2} |")
-        if scaling:
+            cell = f"{statistics.median(s2):.2f}" if t == 2 and s2 else "–"
+            print(f"| {key[0]} | {key[1]} | {t} | {fmt_time(ours)} | {rate} | {fmt_time(theirs)} | **{ratio}** | {cell} |")
+        if s2:
             name = key[0] if key[1] == "f32" else f"{key[0]} {key[1]}"
-            per_run.append(f"{name} " + "/".join(f"{v:.2f}" for v in scaling))
+            per_run.append(f"{name} " + "/".join(f"{v:.2f}" for v in s2))
     print()
     print("Per-run 2T/1T (sorted): " + ", ".join(per_run) + ".")
 
