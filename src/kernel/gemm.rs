@@ -64,14 +64,19 @@ pub(crate) fn scratch_len(n: usize) -> usize {
 
 /// `C[0..R, 0..nr] (+)= A[0..R, 0..kc] · B[0..kc, 0..nr]`, where
 /// `nr = (NV-1)·LANES + popcount(mask)`; the first `NV-1` vectors of each B
-/// row are full, the last is masked.
+/// row are full, the last is masked. With `FULL`, every vector is full
+/// (`nr = NV·LANES`) and C's rows are contiguous (`c_cs = 1`): the loop
+/// loads B without a mask, which on AVX-512 costs a few percent less
+/// (docs/PERFORMANCE.md), and the epilogue for strided C is left out (kept
+/// in, it made LLVM hold the f64 accumulators in memory).
 ///
 /// # Safety
 /// Every element named above lies inside its buffer (A and B readable, C
-/// writable), C overlaps neither A nor B, and the CPU supports `S`.
+/// writable), C overlaps neither A nor B, the CPU supports `S`, and with
+/// `FULL`, `nr = NV·LANES` and `c_cs = 1`.
 #[inline(always)]
 #[allow(clippy::too_many_arguments, clippy::needless_range_loop)]
-pub(crate) unsafe fn micro<S: Simd, const R: usize, const NV: usize>(
+pub(crate) unsafe fn micro<S: Simd, const R: usize, const NV: usize, const FULL: bool>(
     kc: usize,
     a: *const S::T,
     a_rs: isize,
@@ -85,9 +90,10 @@ pub(crate) unsafe fn micro<S: Simd, const R: usize, const NV: usize>(
     nr: usize,
     accumulate: bool,
 ) {
+    debug_assert!(!FULL || (nr == NV * S::LANES && c_cs == 1));
     // SAFETY: every access below is to an element of the tile described in
     // this function's contract: rows i < R, steps t < kc, columns j < nr
-    // (the last vector masked to its valid lanes).
+    // (the last vector masked to its valid lanes, or full with FULL).
     unsafe {
         let mut acc = [[S::zero(); NV]; R];
         // Rows are addressed in groups of four from one pointer per group
@@ -108,7 +114,7 @@ pub(crate) unsafe fn micro<S: Simd, const R: usize, const NV: usize>(
             let mut bv = [S::zero(); NV];
             for (v, slot) in bv.iter_mut().enumerate() {
                 let p = bp.wrapping_add(v * S::LANES);
-                *slot = if v + 1 < NV {
+                *slot = if v + 1 < NV || FULL {
                     S::load(p)
                 } else {
                     S::load_m(p, mask)
@@ -152,7 +158,7 @@ pub(crate) unsafe fn micro<S: Simd, const R: usize, const NV: usize>(
                 let p = cp.wrapping_add((NV - 1) * S::LANES);
                 S::store_m(p, S::add(S::load_m(p, mask), acc[i][NV - 1]), mask);
             }
-        } else {
+        } else if !FULL {
             for (i, row) in acc.iter().enumerate() {
                 let cp = c.wrapping_offset(i as isize * c_rs);
                 let mut tmp = [<S::T as Element>::ZERO; 64];
@@ -192,16 +198,16 @@ unsafe fn micro_nv<S: Simd, const R: usize>(
     // SAFETY: forwarded contract.
     unsafe {
         match nv {
-            1 => micro::<S, R, 1>(
+            1 => micro::<S, R, 1, false>(
                 kc, a, ars, acs, b, b_rs, mask, c, g.c_rs, g.c_cs, nr, accumulate,
             ),
-            2 => micro::<S, R, 2>(
+            2 => micro::<S, R, 2, false>(
                 kc, a, ars, acs, b, b_rs, mask, c, g.c_rs, g.c_cs, nr, accumulate,
             ),
-            3 => micro::<S, R, 3>(
+            3 => micro::<S, R, 3, false>(
                 kc, a, ars, acs, b, b_rs, mask, c, g.c_rs, g.c_cs, nr, accumulate,
             ),
-            _ => micro::<S, R, 4>(
+            _ => micro::<S, R, 4, false>(
                 kc, a, ars, acs, b, b_rs, mask, c, g.c_rs, g.c_cs, nr, accumulate,
             ),
         }
@@ -218,7 +224,9 @@ struct Panels<T> {
 }
 
 /// One tile of `R` rows against every panel of a block of `nc` columns:
-/// `C[0..R, 0..nc] (+)= A[0..R, 0..kc] · B[0..kc, 0..nc]`. With `abuf`, the
+/// `C[0..R, 0..nc] (+)= A[0..R, 0..kc] · B[0..kc, 0..nc]`. With `F`, full
+/// panels go through `micro`'s unmasked form when C's rows are contiguous
+/// (only the full-height tile asks for it, to keep the code small). With `abuf`, the
 /// tile of A is first copied there (`abuf[t·R + i] = A[i, t]`), so that
 /// the panels after the first read it from L1 whatever A's strides.
 ///
@@ -227,7 +235,7 @@ struct Panels<T> {
 /// writable elements that overlap nothing else.
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
-unsafe fn tile<S: Simd, const R: usize, const NV: usize>(
+unsafe fn tile<S: Simd, const R: usize, const NV: usize, const F: bool>(
     g: &Geom,
     kc: usize,
     a: *const S::T,
@@ -255,20 +263,16 @@ unsafe fn tile<S: Simd, const R: usize, const NV: usize>(
         // j..j+nr and the tile's rows lie in their buffers (contract).
         unsafe {
             let mask = S::mask(nr - (nv - 1) * S::LANES);
-            micro_nv::<S, R>(
-                nv,
-                kc,
-                ap,
-                ars,
-                acs,
-                g,
-                bp,
-                panels.rs,
-                mask,
-                c.wrapping_offset(j as isize * g.c_cs),
-                nr,
-                accumulate,
-            );
+            let cj = c.wrapping_offset(j as isize * g.c_cs);
+            if F && nr == nrmax && g.c_cs == 1 {
+                micro::<S, R, NV, true>(
+                    kc, ap, ars, acs, bp, panels.rs, mask, cj, g.c_rs, g.c_cs, nr, accumulate,
+                );
+            } else {
+                micro_nv::<S, R>(
+                    nv, kc, ap, ars, acs, g, bp, panels.rs, mask, cj, nr, accumulate,
+                );
+            }
         }
         j += nr;
         bp = bp.wrapping_offset(panels.step);
@@ -445,16 +449,16 @@ pub(crate) unsafe fn block<S: Simd, const MR: usize, const NV: usize>(
                 // and steps pc..pc+kc in the product (caller's contract).
                 let step = unsafe {
                     if rem >= MR {
-                        tile::<S, MR, NV>(g, kc, ai, abuf, panels, nc, ci, accumulate);
+                        tile::<S, MR, NV, true>(g, kc, ai, abuf, panels, nc, ci, accumulate);
                         MR
                     } else if rem >= 4 {
-                        tile::<S, 4, NV>(g, kc, ai, abuf, panels, nc, ci, accumulate);
+                        tile::<S, 4, NV, false>(g, kc, ai, abuf, panels, nc, ci, accumulate);
                         4
                     } else if rem >= 2 {
-                        tile::<S, 2, NV>(g, kc, ai, abuf, panels, nc, ci, accumulate);
+                        tile::<S, 2, NV, false>(g, kc, ai, abuf, panels, nc, ci, accumulate);
                         2
                     } else {
-                        tile::<S, 1, NV>(g, kc, ai, abuf, panels, nc, ci, accumulate);
+                        tile::<S, 1, NV, false>(g, kc, ai, abuf, panels, nc, ci, accumulate);
                         1
                     }
                 };
@@ -492,7 +496,7 @@ pub(crate) unsafe fn small_many<S: Simd, const MR: usize, const NV: usize>(
             for i in 0..count as isize {
                 // SAFETY: product i of the run (caller's contract).
                 unsafe {
-                    micro::<S, $r, $nv>(
+                    micro::<S, $r, $nv, false>(
                         g.k,
                         a.wrapping_offset(i * xs),
                         g.a_rs,
