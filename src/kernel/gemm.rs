@@ -226,9 +226,9 @@ struct Panels<T> {
 /// One tile of `R` rows against every panel of a block of `nc` columns:
 /// `C[0..R, 0..nc] (+)= A[0..R, 0..kc] · B[0..kc, 0..nc]`. With `F`, full
 /// panels go through `micro`'s unmasked form when C's rows are contiguous
-/// (only the full-height tile asks for it, to keep the code small). With `abuf`, the
-/// tile of A is first copied there (`abuf[t·R + i] = A[i, t]`), so that
-/// the panels after the first read it from L1 whatever A's strides.
+/// (only the full-height tile asks for it, to keep the code small). With
+/// `abuf`, the tile of A is first copied there (`abuf[t·R + i] = A[i, t]`),
+/// so that the panels after the first read it from L1 whatever A's strides.
 ///
 /// # Safety
 /// As `micro`, for each panel; `abuf`, when not null, holds `R·kc`
@@ -254,6 +254,8 @@ unsafe fn tile<S: Simd, const R: usize, const NV: usize, const F: bool>(
         unsafe { pack_b::<S>(a, kc, R, g.a_cs, g.a_rs, abuf, R) };
         (abuf as *const S::T, 1, R as isize)
     };
+    // Whether full panels may take micro's unmasked form (its contract).
+    let full_ok = F && g.c_cs == 1;
     let mut j = 0;
     let mut bp = panels.b;
     while j < nc {
@@ -264,7 +266,7 @@ unsafe fn tile<S: Simd, const R: usize, const NV: usize, const F: bool>(
         unsafe {
             let mask = S::mask(nr - (nv - 1) * S::LANES);
             let cj = c.wrapping_offset(j as isize * g.c_cs);
-            if F && nr == nrmax && g.c_cs == 1 {
+            if full_ok && nr == nrmax {
                 micro::<S, R, NV, true>(
                     kc, ap, ars, acs, bp, panels.rs, mask, cj, g.c_rs, g.c_cs, nr, accumulate,
                 );
@@ -416,17 +418,17 @@ pub(crate) unsafe fn block<S: Simd, const MR: usize, const NV: usize>(
             // Rows of 256 bytes and up whose memory is not one run (rows
             // with gaps between them, as g1; elements a few apart, as g3)
             // get the first-line prefetch too (g1, g3 3 % faster).
-            let step = g.a_cs.unsigned_abs();
-            let span = kc * step * size_of::<S::T>();
+            let a_step = g.a_cs.unsigned_abs();
+            let span = kc * a_step * size_of::<S::T>();
             let pf_a = abuf.is_null()
-                && if step == 1 {
+                && if a_step == 1 {
                     span >= PF_ROW_BYTES
                         || (pf_first_line
                             && g.a_rs.unsigned_abs() != kc
                             && span >= PF_GAPPED_ROW_BYTES)
                 } else {
                     pf_first_line
-                        && step * size_of::<S::T>() < LINE_BYTES
+                        && a_step * size_of::<S::T>() < LINE_BYTES
                         && span >= PF_GAPPED_ROW_BYTES
                 };
             let mut i = r0;
