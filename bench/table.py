@@ -34,11 +34,11 @@ def fmt_rate(row, s):
     return ""
 
 
-def ratio_cell(ratios):
+def ratio_cell(ratios, sign="×"):
     med = statistics.median(ratios)
     if len(ratios) < 3:
-        return f"{med:.2f}×"
-    return f"{med:.2f}× ({min(ratios):.2f}–{max(ratios):.2f})"
+        return f"{med:.2f}{sign}"
+    return f"{med:.2f}{sign} ({min(ratios):.2f}–{max(ratios):.2f})"
 
 
 def scaling(per_t):
@@ -107,7 +107,7 @@ def print_long(rows, order):
             ours = statistics.median(r["ours"] for r in runs)
             theirs = statistics.median(r["numpy"] for r in runs)
             rate = fmt_rate(runs[0], ours) or "–"
-            ratio = ratio_cell([r["numpy"] / r["ours"] for r in runs]).replace("×", "")
+            ratio = ratio_cell([r["numpy"] / r["ours"] for r in runs], sign="")
             cell = f"{statistics.median(s2):.2f}" if t == 2 and s2 else "–"
             print(f"| {key[0]} | {key[1]} | {t} | {fmt_time(ours)} | {rate} | {fmt_time(theirs)} | **{ratio}** | {cell} |")
         if s2:
