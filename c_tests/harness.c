@@ -2,26 +2,33 @@
  * c_tests/harness.c: the C test harness of libbatch_dot.
  *
  * Calls every function of include/batch_dot.h from C and checks every status
- * the library can return, API.md's check order, that nothing is written on
- * error (canary values), last-error semantics, options, layouts, shape
- * inference, and results against a naive double loop written here.
+ * the library can return, docs/API.md's check order, that nothing is written
+ * on error (canary values), last-error semantics, options, layouts, shape
+ * inference, and results against the test kit's naive reference. Expected
+ * statuses are written out case by case, and each one is also checked
+ * against the test kit's status oracle (testkit/c/testkit.h), which the
+ * hardening programs use on random layouts.
  *
- * Built two ways:
- *   - by c_tests/build.rs (the `cc` crate) into the `batch_dot_c_tests` test,
- *     which calls batch_dot_c_harness() and links the Rust rlib (with the
- *     `testing` feature, so the panic test runs);
+ * The checks are grouped in areas (the table `areas` at the end), each run
+ * by batch_dot_c_harness_run_area(name). Built two ways:
+ *   - by c_tests/build.rs (the `cc` crate) into the `batch_dot_c_tests`
+ *     crate, whose Rust tests (c_tests/src/lib.rs) run one area each, so a
+ *     failure names its area; they link the Rust rlib with the `testing`
+ *     feature, so the panic area runs;
  *   - as a standalone program with -DBATCH_DOT_HARNESS_MAIN against
  *     libbatch_dot.so, by scripts/suites/10-c-harness-sanitizers.sh
- *     (ASan + UBSan) and scripts/suites/20-c-harness-valgrind.sh (memcheck).
+ *     (ASan + UBSan) and scripts/suites/20-c-harness-valgrind.sh (memcheck),
+ *     which runs every area in order (or the areas named on its command
+ *     line).
  *
  * Prints one line per failed check (file:line), SKIP lines for what cannot
- * run in this build, and a final line `N passed, N failed`.
+ * run in this build, one line per area and a final `N passed, N failed`.
  */
 #define _POSIX_C_SOURCE 200809L
 
 #include "batch_dot.h"
+#include "testkit.h"
 
-#include <dirent.h>
 #include <inttypes.h>
 #include <math.h>
 #include <pthread.h>
@@ -35,10 +42,19 @@
 /* Exported only by a library built with the Cargo feature `testing` (not in
  * the header): the next status-returning call on this thread panics inside
  * the library's boundary. Weak, so the harness also links against a release
- * build, where the panic test is skipped. */
+ * build, where the panic area is skipped. */
 extern void batch_dot_testing_arm_panic(void) __attribute__((weak));
 
+/* What one area's run gave (c_tests/src/lib.rs has the same struct). */
+typedef struct {
+    int passed, failed, skipped;
+} batch_dot_c_harness_result;
+
 int batch_dot_c_harness(void);
+int batch_dot_c_harness_area_count(void);
+const char *batch_dot_c_harness_area_name(int i);
+int batch_dot_c_harness_run_area(const char *name, batch_dot_c_harness_result *result);
+const char *batch_dot_c_harness_failures(void);
 int batch_dot_c_harness_panic_tested(void);
 
 /* The ABI the header promises. */
@@ -60,9 +76,17 @@ _Static_assert(BATCH_DOT_DIM_UNKNOWN == -1, "BATCH_DOT_DIM_UNKNOWN");
 /* Reporting                                                                */
 /* ------------------------------------------------------------------------ */
 
+/* Counts of the area being run. */
 static int n_pass, n_fail, n_skip, panic_tested;
-/* Bit s set once the library has returned status s to this harness. */
+/* Bit s set once the library has returned status s to this harness (over
+ * every area run in this process). */
 static uint32_t seen_status;
+/* The FAILED and SKIP lines of the area being run, for its Rust test. */
+static char fail_log[16384];
+static size_t fail_log_len;
+/* The PRNG of the area being run, reseeded at its start: an area's data do
+ * not depend on which areas ran before it. */
+static tk_rng rng;
 
 static void note_status(int32_t s)
 {
@@ -71,19 +95,40 @@ static void note_status(int32_t s)
     }
 }
 
+/* Prints a line and keeps it in fail_log (truncated when full). */
+static void log_line(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static void log_line(const char *fmt, ...)
+{
+    char line[1024];
+    size_t n;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    printf("%s\n", line);
+    fflush(stdout);
+    n = strlen(line);
+    if (fail_log_len + n + 2 <= sizeof fail_log) {
+        memcpy(fail_log + fail_log_len, line, n);
+        fail_log_len += n;
+        fail_log[fail_log_len++] = '\n';
+        fail_log[fail_log_len] = '\0';
+    }
+}
+
 static void fail_at(const char *file, int line, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 static void fail_at(const char *file, int line, const char *fmt, ...)
 {
+    char what[900];
     va_list ap;
     n_fail++;
-    printf("%s:%d: FAILED: ", file, line);
     va_start(ap, fmt);
-    vprintf(fmt, ap);
+    vsnprintf(what, sizeof what, fmt, ap);
     va_end(ap);
-    printf("\n");
-    fflush(stdout);
+    log_line("%s:%d: FAILED: %s", file, line, what);
 }
 
 static int check_at(int ok, const char *file, int line, const char *what)
@@ -139,7 +184,7 @@ static int check_status_at(int32_t got, int32_t want, const char *file, int line
 static void skip(const char *what)
 {
     n_skip++;
-    printf("SKIP: %s\n", what);
+    log_line("SKIP: %s", what);
 }
 
 /* Length of this thread's last error message (and a copy of it). */
@@ -149,34 +194,16 @@ static size_t last_msg(char *buf, size_t n)
 }
 
 /* ------------------------------------------------------------------------ */
-/* Types, layouts, reference                                                */
+/* Calls and layouts                                                        */
 /* ------------------------------------------------------------------------ */
 
-enum { F32 = 0, F64 = 1 };
-static const char *const type_name[2] = {"f32", "f64"};
-
-static size_t esize(int t) { return t == F64 ? sizeof(double) : sizeof(float); }
-
-static double get_el(int t, const void *p, int64_t i)
-{
-    return t == F64 ? ((const double *)p)[i] : (double)((const float *)p)[i];
-}
-
-static void set_el(int t, void *p, int64_t i, double v)
-{
-    if (t == F64) {
-        ((double *)p)[i] = v;
-    } else {
-        ((float *)p)[i] = (float)v;
-    }
-}
-
+/* t: TK_F32 or TK_F64 (the test kit's element types). */
 static int32_t call_bd(int t, const batch_dot_layout *x, const void *xd, const batch_dot_layout *y,
                        const void *yd, int64_t ax, int64_t ay, const batch_dot_layout *o, void *od,
                        const batch_dot_options *opt)
 {
     int32_t s;
-    if (t == F64) {
+    if (t == TK_F64) {
         s = batch_dot_f64(x, (const double *)xd, y, (const double *)yd, ax, ay, o, (double *)od,
                           opt);
     } else {
@@ -268,129 +295,8 @@ static batch_dot_layout lay_raw(int nd, const int64_t *shape, const int64_t *str
     return l;
 }
 
-static int64_t elem_pos(const batch_dot_layout *l, const int64_t *idx)
-{
-    int64_t p = l->offset;
-    int d;
-    for (d = 0; d < l->ndim; d++) {
-        if (l->shape[d] > 1) {
-            p += idx[d] * l->strides[d];
-        }
-    }
-    return p;
-}
-
-/* Row-major odometer; returns 0 after the last index. */
-static int next_index(int nd, const int64_t *shape, int64_t *idx)
-{
-    int d;
-    for (d = nd - 1; d >= 0; d--) {
-        if (++idx[d] < shape[d]) {
-            return 1;
-        }
-        idx[d] = 0;
-    }
-    return 0;
-}
-
-static int64_t count_of(int nd, const int64_t *shape)
-{
-    int64_t c = 1;
-    int d;
-    for (d = 0; d < nd; d++) {
-        c *= shape[d];
-    }
-    return c;
-}
-
-/* SPEC.md §2: normalised axes (valid inputs only). */
-static void ref_axes(int n, int m, int64_t ax, int64_t ay, int *a0, int *a1)
-{
-    if (ax == BATCH_DOT_AXIS_DEFAULT && ay == BATCH_DOT_AXIS_DEFAULT) {
-        *a0 = n - 1;
-        *a1 = m == 2 ? 1 : m - 2;
-    } else {
-        *a0 = (int)(ax < 0 ? ax + n : ax);
-        *a1 = (int)(ay < 0 ? ay + m : ay);
-    }
-}
-
-/* SPEC.md §1: the output shape; returns its rank. */
-static int ref_out_shape(int n, const int64_t *xs, int m, const int64_t *ys, int a0, int a1,
-                         int64_t *os)
-{
-    int k = 0, d;
-    os[k++] = xs[0];
-    for (d = 1; d < n; d++) {
-        if (d != a0) {
-            os[k++] = xs[d];
-        }
-    }
-    for (d = 1; d < m; d++) {
-        if (d != a1) {
-            os[k++] = ys[d];
-        }
-    }
-    if (k == 1) {
-        os[k++] = 1;
-    }
-    return k;
-}
-
-/* out[oidx] by the definition, summed in double from +0.0. */
-static double ref_value(int t, const batch_dot_layout *x, const void *xd,
-                        const batch_dot_layout *y, const void *yd, int a0, int a1,
-                        const int64_t *oidx)
-{
-    int64_t xi[BATCH_DOT_MAX_NDIM], yi[BATCH_DOT_MAX_NDIM], k;
-    int d, j = 1;
-    double s = 0.0;
-    xi[0] = yi[0] = oidx[0];
-    for (d = 1; d < x->ndim; d++) {
-        if (d != a0) {
-            xi[d] = oidx[j++];
-        }
-    }
-    for (d = 1; d < y->ndim; d++) {
-        if (d != a1) {
-            yi[d] = oidx[j++];
-        }
-    }
-    for (k = 0; k < x->shape[a0]; k++) {
-        xi[a0] = k;
-        yi[a1] = k;
-        s += get_el(t, xd, elem_pos(x, xi)) * get_el(t, yd, elem_pos(y, yi));
-    }
-    return s;
-}
-
-static uint32_t rng_state = 12345u;
-
 /* A small integer in [-4, 4]: every sum of products stays exact in f32. */
-static int rnd_small(void)
-{
-    rng_state = rng_state * 1103515245u + 12345u;
-    return (int)((rng_state >> 16) % 9u) - 4;
-}
-
-/* A value with a full mantissa, for the bitwise-reproducibility test. */
-static double rnd_real(void)
-{
-    rng_state = rng_state * 1103515245u + 12345u;
-    return ((double)((rng_state >> 8) & 0xFFFFFu) - 524288.0) / 7919.0;
-}
-
-static void *xmalloc(size_t n)
-{
-    void *p = malloc(n ? n : 1);
-    if (!p) {
-        fprintf(stderr, "harness: out of memory\n");
-        exit(2);
-    }
-    return p;
-}
-
-#define CANARY_BYTE 0xA5
+static double rnd_small(void) { return (double)tk_rng_range(&rng, -4, 4); }
 
 /* ------------------------------------------------------------------------ */
 /* Numeric checks against the reference                                      */
@@ -403,8 +309,9 @@ typedef struct {
 } shape_case;
 
 /* Runs one product with the given layout kinds, checks OK, the values the
- * out layout reaches against ref_value, that every other out element kept
- * its canary, that the inputs were not written, and that the message is "".
+ * out layout reaches against the test kit's reference (exactly: the data are
+ * small integers), that every other out element kept its sentinel, that the
+ * inputs were not written, and that the message is "".
  * same_xy: y is x (same layout and pointer; needs a square contraction). */
 static void numeric_at(const char *file, int line, int t, const shape_case *c, int xm, int ym,
                        int om, int same_xy, uint32_t nthreads)
@@ -413,45 +320,48 @@ static void numeric_at(const char *file, int line, int t, const shape_case *c, i
     batch_dot_layout x = make_layout(c->n, c->xs, xm);
     batch_dot_layout y = same_xy ? x : make_layout(c->m, c->ys, ym);
     batch_dot_layout o;
-    int64_t os[BATCH_DOT_MAX_NDIM], infer_os[BATCH_DOT_MAX_NDIM], idx[BATCH_DOT_MAX_NDIM];
+    int64_t os[2 * BATCH_DOT_MAX_NDIM], infer_os[BATCH_DOT_MAX_NDIM];
     int32_t infer_nd = -1, st;
-    int a0, a1, ond, bad = 0;
-    size_t es = esize(t);
+    int a0 = 1, a1 = 1, ond, bad = 0;
+    size_t es = tk_esize(t);
     void *xd, *yd, *od, *xcopy, *ycopy;
     unsigned char *reached;
-    int64_t i;
+    double *want;
+    int64_t *where, i, e, total, touched;
     char msg[256];
 
-    ref_axes(c->n, c->m, c->ax, c->ay, &a0, &a1);
-    ond = ref_out_shape(c->n, c->xs, c->m, c->ys, a0, a1, os);
+    (void)tk_axes(c->n, c->m, c->ax, c->ay, &a0, &a1);
+    ond = tk_result_shape(c->n, c->xs, c->m, c->ys, a0, a1, os);
     st = batch_dot_infer_shape(c->n, c->xs, c->m, c->ys, c->ax, c->ay, &infer_nd, infer_os);
     note_status(st);
     if (st != BATCH_DOT_STATUS_OK || infer_nd != ond ||
         memcmp(infer_os, os, (size_t)ond * sizeof(int64_t)) != 0) {
         fail_at(file, line, "%s: infer_shape gave %s, ndim %d; expected OK, ndim %d",
-                type_name[t], batch_dot_status_string(st), (int)infer_nd, ond);
+                tk_dtype_name(t), batch_dot_status_string(st), (int)infer_nd, ond);
         return;
     }
     o = make_layout(ond, os, out_modes[om]);
+    total = tk_count(&o);
 
-    xd = xmalloc((size_t)x.len * es);
-    yd = same_xy ? xd : xmalloc((size_t)y.len * es);
-    od = xmalloc((size_t)o.len * es);
+    xd = tk_xmalloc((size_t)x.len * es);
+    yd = same_xy ? xd : tk_xmalloc((size_t)y.len * es);
+    od = tk_xmalloc((size_t)o.len * es);
     for (i = 0; i < x.len; i++) {
-        set_el(t, xd, i, rnd_small());
+        tk_set(t, xd, i, rnd_small());
     }
     if (!same_xy) {
         for (i = 0; i < y.len; i++) {
-            set_el(t, yd, i, rnd_small());
+            tk_set(t, yd, i, rnd_small());
         }
     }
-    memset(od, CANARY_BYTE, (size_t)o.len * es);
-    xcopy = xmalloc((size_t)x.len * es);
-    ycopy = xmalloc((size_t)y.len * es);
-    memcpy(xcopy, xd, (size_t)x.len * es);
-    memcpy(ycopy, yd, (size_t)y.len * es);
-    reached = xmalloc((size_t)o.len);
+    tk_fill_sentinel(t, od, o.len);
+    xcopy = tk_xdup(xd, (size_t)x.len * es);
+    ycopy = tk_xdup(yd, (size_t)y.len * es);
+    reached = tk_xmalloc((size_t)o.len);
     memset(reached, 0, (size_t)o.len);
+    want = tk_xmalloc((size_t)total * sizeof(double));
+    where = tk_xmalloc((size_t)total * sizeof(int64_t));
+    tk_naive(t, &x, xd, &y, yd, a0, a1, &o, want, NULL, where);
 
     batch_dot_options_init(&opt);
     opt.num_threads = nthreads;
@@ -459,55 +369,44 @@ static void numeric_at(const char *file, int line, int t, const shape_case *c, i
     if (st != BATCH_DOT_STATUS_OK) {
         last_msg(msg, sizeof msg);
         fail_at(file, line, "%s: x %s, y %s, out %s, num_threads %u: expected OK, got %s (%s)",
-                type_name[t], mode_name[xm], mode_name[ym], mode_name[out_modes[om]],
+                tk_dtype_name(t), mode_name[xm], mode_name[ym], mode_name[out_modes[om]],
                 (unsigned)nthreads, batch_dot_status_string(st), msg);
         bad = 1;
     } else {
-        memset(idx, 0, sizeof idx);
-        if (count_of(ond, os) > 0) {
-            do {
-                int64_t p = elem_pos(&o, idx);
-                double want = ref_value(t, &x, xd, &y, yd, a0, a1, idx);
-                double got = get_el(t, od, p);
-                reached[p] = 1;
-                if (t == F32 ? (float)got != (float)want : got != want) {
-                    fail_at(file, line,
-                            "%s: x %s, y %s, out %s, num_threads %u: out element at offset %"
-                            PRId64 " (batch %" PRId64 ") is %.17g, expected %.17g",
-                            type_name[t], mode_name[xm], mode_name[ym],
-                            mode_name[out_modes[om]], (unsigned)nthreads, p, idx[0], got, want);
-                    bad = 1;
-                    break;
-                }
-            } while (next_index(ond, os, idx));
+        for (e = 0; e < total; e++) {
+            double got = tk_get(t, od, where[e]);
+            reached[where[e]] = 1;
+            if (!tk_exact(t, got, want[e])) {
+                fail_at(file, line,
+                        "%s: x %s, y %s, out %s, num_threads %u: out element %" PRId64
+                        " (offset %" PRId64 ", batch %" PRId64 ") is %.17g, expected %.17g",
+                        tk_dtype_name(t), mode_name[xm], mode_name[ym], mode_name[out_modes[om]],
+                        (unsigned)nthreads, e, where[e], e / (total / os[0]), got, want[e]);
+                bad = 1;
+                break;
+            }
         }
-        for (i = 0; i < o.len && !bad; i++) {
-            size_t b;
-            if (reached[i]) {
-                continue;
-            }
-            for (b = 0; b < es; b++) {
-                if (((unsigned char *)od)[(size_t)i * es + b] != CANARY_BYTE) {
-                    fail_at(file, line, "%s: out %s: padding element %" PRId64 " was written",
-                            type_name[t], mode_name[out_modes[om]], i);
-                    bad = 1;
-                    break;
-                }
-            }
+        touched = bad ? -1 : tk_first_touched(t, od, o.len, reached);
+        if (touched >= 0) {
+            fail_at(file, line, "%s: out %s: padding element %" PRId64 " was written",
+                    tk_dtype_name(t), mode_name[out_modes[om]], touched);
+            bad = 1;
         }
         if (!bad && last_msg(NULL, 0) != 0) {
-            fail_at(file, line, "%s: message not cleared by a successful call", type_name[t]);
+            fail_at(file, line, "%s: message not cleared by a successful call", tk_dtype_name(t));
             bad = 1;
         }
     }
     if (!bad && (memcmp(xcopy, xd, (size_t)x.len * es) != 0 ||
                  memcmp(ycopy, yd, (size_t)y.len * es) != 0)) {
-        fail_at(file, line, "%s: an input was written", type_name[t]);
+        fail_at(file, line, "%s: an input was written", tk_dtype_name(t));
         bad = 1;
     }
     if (!bad) {
         n_pass++;
     }
+    free(want);
+    free(where);
     free(reached);
     free(xcopy);
     free(ycopy);
@@ -538,7 +437,7 @@ static shape_case sc(int n, const int64_t *xs, int m, const int64_t *ys, int64_t
 
 static void test_numeric_matrix(void)
 {
-    /* The seed examples (SPEC.md §1), §7's and §9's cases. */
+    /* The seed examples (docs/SEMANTICS.md §1), §7's and §9's cases. */
     const shape_case cases[] = {
         sc(2, S(2, 2), 2, S(2, 2), 1, 1),
         sc(2, S(100, 20), 3, S(100, 30, 20), 1, 2),
@@ -559,7 +458,7 @@ static void test_numeric_matrix(void)
     size_t ci;
     int t, xm, ym;
     for (ci = 0; ci < sizeof cases / sizeof cases[0]; ci++) {
-        for (t = F32; t <= F64; t++) {
+        for (t = TK_F32; t <= TK_F64; t++) {
             for (xm = 0; xm < M_COUNT; xm++) {
                 for (ym = 0; ym < M_COUNT; ym++) {
                     NUMERIC(t, &cases[ci], xm, ym, (xm * M_COUNT + ym) % 5);
@@ -568,7 +467,7 @@ static void test_numeric_matrix(void)
         }
     }
     /* x == y: inputs may alias each other. */
-    for (t = F32; t <= F64; t++) {
+    for (t = TK_F32; t <= TK_F64; t++) {
         shape_case sq = sc(3, S(2, 3, 3), 3, S(2, 3, 3), 2, 1);
         shape_case sq2 = sc(3, S(3, 4, 5), 3, S(3, 4, 5), 1, 1);
         numeric_at(__FILE__, __LINE__, t, &sq, M_C, M_C, 0, 1, 0);
@@ -578,25 +477,25 @@ static void test_numeric_matrix(void)
 }
 
 /* [[1,2],[3,4]] . [[5,6],[7,8]], axes 1 -> [[17],[53]], for every way of
- * spelling axes=1 (SPEC.md §7's first row). */
+ * spelling axes=1 (docs/SEMANTICS.md §7's first row). */
 static void test_seed_values(void)
 {
     const int64_t axes[][2] = {{1, 1}, {D, D}, {-1, -1}, {1, -1}};
     int t;
     size_t a;
-    for (t = F32; t <= F64; t++) {
+    for (t = TK_F32; t <= TK_F64; t++) {
         for (a = 0; a < sizeof axes / sizeof axes[0]; a++) {
             double xv[4] = {1, 2, 3, 4}, yv[4] = {5, 6, 7, 8};
             float xf[4] = {1, 2, 3, 4}, yf[4] = {5, 6, 7, 8};
             double od[2] = {-1, -1};
             float of[2] = {-1, -1};
             batch_dot_layout x = lay_c(2, S(2, 2)), o = lay_c(2, S(2, 1));
-            const void *xd = t == F64 ? (const void *)xv : (const void *)xf;
-            const void *yd = t == F64 ? (const void *)yv : (const void *)yf;
-            void *out = t == F64 ? (void *)od : (void *)of;
+            const void *xd = t == TK_F64 ? (const void *)xv : (const void *)xf;
+            const void *yd = t == TK_F64 ? (const void *)yv : (const void *)yf;
+            void *out = t == TK_F64 ? (void *)od : (void *)of;
             CHECK_STATUS(call_bd(t, &x, xd, &x, yd, axes[a][0], axes[a][1], &o, out, NULL),
                          BATCH_DOT_STATUS_OK);
-            CHECK(get_el(t, out, 0) == 17.0 && get_el(t, out, 1) == 53.0);
+            CHECK(tk_get(t, out, 0) == 17.0 && tk_get(t, out, 1) == 53.0);
         }
     }
 }
@@ -612,15 +511,15 @@ static int32_t dot_rows(int t, int64_t b, int64_t k, const double *xv, const dou
     int64_t i;
     int32_t st;
     batch_dot_layout x = lay_c(2, S(b, k)), o = lay_c(2, S(b, 1));
-    void *xd = xmalloc((size_t)(b * k) * esize(t)), *yd = xmalloc((size_t)(b * k) * esize(t));
-    void *od = xmalloc((size_t)b * esize(t));
+    void *xd = tk_xmalloc((size_t)(b * k) * tk_esize(t)), *yd = tk_xmalloc((size_t)(b * k) * tk_esize(t));
+    void *od = tk_xmalloc((size_t)b * tk_esize(t));
     for (i = 0; i < b * k; i++) {
-        set_el(t, xd, i, xv[i]);
-        set_el(t, yd, i, yv[i]);
+        tk_set(t, xd, i, xv[i]);
+        tk_set(t, yd, i, yv[i]);
     }
     st = call_bd(t, &x, xd, &x, yd, 1, 1, &o, od, NULL);
     for (i = 0; i < b; i++) {
-        res[i] = get_el(t, od, i);
+        res[i] = tk_get(t, od, i);
     }
     free(xd);
     free(yd);
@@ -631,21 +530,21 @@ static int32_t dot_rows(int t, int64_t b, int64_t k, const double *xv, const dou
 static void test_ieee(void)
 {
     int t;
-    for (t = F32; t <= F64; t++) {
+    for (t = TK_F32; t <= TK_F64; t++) {
         /* K = 0 with NULL input data (empty inputs): +0.0 over a -0.0 canary. */
         {
             batch_dot_layout x = lay_c(2, S(3, 0)), o = lay_c(2, S(3, 1));
             double od[3];
             float of[3];
-            void *out = t == F64 ? (void *)od : (void *)of;
+            void *out = t == TK_F64 ? (void *)od : (void *)of;
             int i, ok = 1;
             for (i = 0; i < 3; i++) {
-                set_el(t, out, i, -0.0);
+                tk_set(t, out, i, -0.0);
             }
             CHECK_STATUS(call_bd(t, &x, NULL, &x, NULL, 1, 1, &o, out, NULL),
                          BATCH_DOT_STATUS_OK);
             for (i = 0; i < 3; i++) {
-                double v = get_el(t, out, i);
+                double v = tk_get(t, out, i);
                 ok = ok && v == 0.0 && !signbit(v);
             }
             CHECK(ok);
@@ -656,21 +555,21 @@ static void test_ieee(void)
             batch_dot_layout o = make_layout(3, S(2, 3, 4), M_PAD);
             double xd[1] = {7}, yd[1] = {7};
             float xf[1] = {7}, yf[1] = {7};
-            void *out = xmalloc((size_t)o.len * esize(t));
+            void *out = tk_xmalloc((size_t)o.len * tk_esize(t));
             int64_t i, idx[3] = {0, 0, 0};
             int ok = 1;
             for (i = 0; i < o.len; i++) {
-                set_el(t, out, i, -0.0);
+                tk_set(t, out, i, -0.0);
             }
-            CHECK_STATUS(call_bd(t, &x, t == F64 ? (void *)xd : (void *)xf, &y,
-                                 t == F64 ? (void *)yd : (void *)yf, 2, 1, &o, out, NULL),
+            CHECK_STATUS(call_bd(t, &x, t == TK_F64 ? (void *)xd : (void *)xf, &y,
+                                 t == TK_F64 ? (void *)yd : (void *)yf, 2, 1, &o, out, NULL),
                          BATCH_DOT_STATUS_OK);
             do {
-                double v = get_el(t, out, elem_pos(&o, idx));
+                double v = tk_get(t, out, tk_elem_pos(&o, idx));
                 ok = ok && v == 0.0 && !signbit(v);
-            } while (next_index(3, S(2, 3, 4), idx));
+            } while (tk_next_index(3, S(2, 3, 4), idx));
             CHECK(ok);
-            CHECK(signbit(get_el(t, out, 0)) && signbit(get_el(t, out, o.len - 1)));
+            CHECK(signbit(tk_get(t, out, 0)) && signbit(tk_get(t, out, o.len - 1)));
             free(out);
         }
         /* Every product -0: the sum starts from +0.0, so the result is +0. */
@@ -701,9 +600,9 @@ static void test_ieee(void)
     /* Sums are in the element type: f32 overflows to Inf, f64 does not. */
     {
         double xv[2] = {3e38, 3e38}, yv[2] = {1, 1}, r[1];
-        CHECK_STATUS(dot_rows(F32, 1, 2, xv, yv, r), BATCH_DOT_STATUS_OK);
+        CHECK_STATUS(dot_rows(TK_F32, 1, 2, xv, yv, r), BATCH_DOT_STATUS_OK);
         CHECK(isinf(r[0]) && r[0] > 0);
-        CHECK_STATUS(dot_rows(F64, 1, 2, xv, yv, r), BATCH_DOT_STATUS_OK);
+        CHECK_STATUS(dot_rows(TK_F64, 1, 2, xv, yv, r), BATCH_DOT_STATUS_OK);
         CHECK(r[0] == 6e38);
     }
 }
@@ -715,7 +614,7 @@ static void test_ieee(void)
 static void test_ignored_fields_and_empty(void)
 {
     int t;
-    for (t = F32; t <= F64; t++) {
+    for (t = TK_F32; t <= TK_F64; t++) {
         /* Extent-1 strides are ignored, INT64_MIN included; entries past
          * ndim are ignored, negative shapes included. */
         {
@@ -723,14 +622,14 @@ static void test_ignored_fields_and_empty(void)
             batch_dot_layout o = lay_c(3, S(2, 1, 3));
             double xv[8], yv[24], od[6];
             float xf[8], yf[24], of[6];
-            void *xd = t == F64 ? (void *)xv : (void *)xf, *yd = t == F64 ? (void *)yv : (void *)yf;
-            void *out = t == F64 ? (void *)od : (void *)of;
+            void *xd = t == TK_F64 ? (void *)xv : (void *)xf, *yd = t == TK_F64 ? (void *)yv : (void *)yf;
+            void *out = t == TK_F64 ? (void *)od : (void *)of;
             int i, b, j, k, ok = 1;
             for (i = 0; i < 8; i++) {
-                set_el(t, xd, i, i + 1);
+                tk_set(t, xd, i, i + 1);
             }
             for (i = 0; i < 24; i++) {
-                set_el(t, yd, i, i % 5 - 2);
+                tk_set(t, yd, i, i % 5 - 2);
             }
             x.strides[1] = INT64_MIN;
             o.strides[1] = INT64_MIN;
@@ -745,9 +644,9 @@ static void test_ignored_fields_and_empty(void)
                 for (j = 0; j < 3; j++) {
                     double s = 0;
                     for (k = 0; k < 4; k++) {
-                        s += get_el(t, xd, b * 4 + k) * get_el(t, yd, b * 12 + k * 3 + j);
+                        s += tk_get(t, xd, b * 4 + k) * tk_get(t, yd, b * 12 + k * 3 + j);
                     }
-                    ok = ok && get_el(t, out, b * 3 + j) == s;
+                    ok = ok && tk_get(t, out, b * 3 + j) == s;
                 }
             }
             CHECK(ok);
@@ -758,19 +657,19 @@ static void test_ignored_fields_and_empty(void)
             batch_dot_layout o = lay_c(3, S(1, 3, 4));
             double xv[3] = {1, -2, 3}, yv[4] = {4, 0, -1, 2}, od[12];
             float xf[3] = {1, -2, 3}, yf[4] = {4, 0, -1, 2}, of[12];
-            void *out = t == F64 ? (void *)od : (void *)of;
+            void *out = t == TK_F64 ? (void *)od : (void *)of;
             int i, j, ok = 1;
             x.strides[0] = INT64_MIN;
             x.strides[2] = INT64_MIN;
             y.strides[0] = INT64_MIN;
             y.strides[1] = INT64_MIN;
             o.strides[0] = INT64_MIN;
-            CHECK_STATUS(call_bd(t, &x, t == F64 ? (void *)xv : (void *)xf, &y,
-                                 t == F64 ? (void *)yv : (void *)yf, 2, 1, &o, out, NULL),
+            CHECK_STATUS(call_bd(t, &x, t == TK_F64 ? (void *)xv : (void *)xf, &y,
+                                 t == TK_F64 ? (void *)yv : (void *)yf, 2, 1, &o, out, NULL),
                          BATCH_DOT_STATUS_OK);
             for (i = 0; i < 3; i++) {
                 for (j = 0; j < 4; j++) {
-                    ok = ok && get_el(t, out, i * 4 + j) == xv[i] * yv[j];
+                    ok = ok && tk_get(t, out, i * 4 + j) == xv[i] * yv[j];
                 }
             }
             CHECK(ok);
@@ -797,13 +696,13 @@ static void test_ignored_fields_and_empty(void)
             batch_dot_layout o = lay_c(3, S(3, 2, 0));
             double xv[24] = {0};
             float xf[24] = {0};
-            const void *xd = t == F64 ? (const void *)xv : (const void *)xf;
+            const void *xd = t == TK_F64 ? (const void *)xv : (const void *)xf;
             CHECK_STATUS(call_bd(t, &x, xd, &y, NULL, 2, 1, &o, NULL, NULL), BATCH_DOT_STATUS_OK);
             /* x has elements, so its data pointer is still required. */
             CHECK_STATUS(call_bd(t, &x, NULL, &y, NULL, 2, 1, &o, NULL, NULL),
                          BATCH_DOT_STATUS_NULL_POINTER);
         }
-        /* SPEC.md §5's zero-size case: (3,2,0,0) . (3,0), axes (3,1) -> (3,2,0). */
+        /* docs/SEMANTICS.md §5's zero-size case: (3,2,0,0) . (3,0), axes (3,1) -> (3,2,0). */
         {
             batch_dot_layout x = lay_c(4, S(3, 2, 0, 0)), y = lay_c(2, S(3, 0));
             batch_dot_layout o = lay_c(3, S(3, 2, 0));
@@ -815,9 +714,9 @@ static void test_ignored_fields_and_empty(void)
             batch_dot_layout x = lay_c(2, S(2, 0)), o = lay_c(2, S(2, 1));
             double od[2] = {5, 5};
             float of[2] = {5, 5};
-            void *out = t == F64 ? (void *)od : (void *)of;
+            void *out = t == TK_F64 ? (void *)od : (void *)of;
             CHECK_STATUS(call_bd(t, &x, out, &x, out, 1, 1, &o, out, NULL), BATCH_DOT_STATUS_OK);
-            CHECK(get_el(t, out, 0) == 0.0 && get_el(t, out, 1) == 0.0);
+            CHECK(tk_get(t, out, 0) == 0.0 && tk_get(t, out, 1) == 0.0);
         }
     }
 }
@@ -860,7 +759,7 @@ static oc_t base_case(void)
 
 static void *arena_ptr(int t, long e, size_t mis)
 {
-    return e == NO_PTR ? NULL : (void *)(arena + (size_t)e * esize(t) + mis);
+    return e == NO_PTR ? NULL : (void *)(arena + (size_t)e * tk_esize(t) + mis);
 }
 
 /* Runs c for the element type t; expects want; on error, checks that not a
@@ -870,35 +769,45 @@ static void expect_case_t(const char *file, int line, const char *what, int t, c
                           int32_t want)
 {
     size_t i;
-    int32_t st;
+    int32_t st, oracle;
     char msg[512];
     size_t mlen;
+    const batch_dot_layout *const l[3] = {c->lx ? &c->x : NULL, c->ly ? &c->y : NULL,
+                                          c->lo ? &c->o : NULL};
+    void *od = arena_ptr(t, c->oe, 0);
+    const void *const p[3] = {arena_ptr(t, c->xe, c->xmis), arena_ptr(t, c->ye, 0), od};
+    /* The case as written and the test kit's oracle must agree (a forced
+     * panic aside: its inputs are valid). */
+    oracle = tk_expect_compute(l, c->ax, c->ay, c->opt, p, tk_esize(t));
+    if (oracle != (want == BATCH_DOT_STATUS_INTERNAL ? BATCH_DOT_STATUS_OK : want)) {
+        fail_at(file, line, "%s (%s): the case expects %s, the test kit's oracle %s", what,
+                tk_dtype_name(t), batch_dot_status_string(want), batch_dot_status_string(oracle));
+        return;
+    }
     for (i = 0; i < ARENA_BYTES; i++) {
         arena[i] = (unsigned char)(0x3Cu + i % 3u); /* finite as f32 and f64 */
     }
     memcpy(arena_copy, arena, ARENA_BYTES);
-    st = call_bd(t, c->lx ? &c->x : NULL, arena_ptr(t, c->xe, c->xmis), c->ly ? &c->y : NULL,
-                 arena_ptr(t, c->ye, 0), c->ax, c->ay, c->lo ? &c->o : NULL,
-                 arena_ptr(t, c->oe, 0), c->opt);
+    st = call_bd(t, l[0], p[0], l[1], p[1], c->ax, c->ay, l[2], od, c->opt);
     mlen = last_msg(msg, sizeof msg);
     if (st != want) {
-        fail_at(file, line, "%s (%s): expected %s, got %s (message: \"%s\")", what, type_name[t],
+        fail_at(file, line, "%s (%s): expected %s, got %s (message: \"%s\")", what, tk_dtype_name(t),
                 batch_dot_status_string(want), batch_dot_status_string(st), msg);
         return;
     }
     if (want != BATCH_DOT_STATUS_OK) {
         if (memcmp(arena, arena_copy, ARENA_BYTES) != 0) {
-            fail_at(file, line, "%s (%s): %s, but memory was written", what, type_name[t],
+            fail_at(file, line, "%s (%s): %s, but memory was written", what, tk_dtype_name(t),
                     batch_dot_status_string(st));
             return;
         }
         if (mlen == 0 || strlen(msg) == 0) {
-            fail_at(file, line, "%s (%s): %s with an empty message", what, type_name[t],
+            fail_at(file, line, "%s (%s): %s with an empty message", what, tk_dtype_name(t),
                     batch_dot_status_string(st));
             return;
         }
     } else if (mlen != 0) {
-        fail_at(file, line, "%s (%s): OK but the message is \"%s\"", what, type_name[t], msg);
+        fail_at(file, line, "%s (%s): OK but the message is \"%s\"", what, tk_dtype_name(t), msg);
         return;
     }
     n_pass++;
@@ -907,8 +816,8 @@ static void expect_case_t(const char *file, int line, const char *what, int t, c
 static void expect_case_at(const char *file, int line, const char *what, const oc_t *c,
                            int32_t want32, int32_t want64)
 {
-    expect_case_t(file, line, what, F32, c, want32);
-    expect_case_t(file, line, what, F64, c, want64);
+    expect_case_t(file, line, what, TK_F32, c, want32);
+    expect_case_t(file, line, what, TK_F64, c, want64);
 }
 
 #define EXPECT(what, c, want) expect_case_at(__FILE__, __LINE__, (what), &(c), (want), (want))
@@ -965,7 +874,7 @@ static void test_compute_statuses(void)
     c = base_case(); c.y.shape[2] = INT64_MIN; EXPECT("y extent INT64_MIN", c, BATCH_DOT_STATUS_INVALID_SHAPE);
     c = base_case(); c.o.shape[0] = -2; EXPECT("out extent -2", c, BATCH_DOT_STATUS_INVALID_SHAPE);
 
-    /* 5. SPEC.md §3. */
+    /* 5. docs/SEMANTICS.md §3. */
     c = base_case(); c.y.shape[0] = 3; EXPECT("batch 2 vs 3", c, BATCH_DOT_STATUS_BATCH_MISMATCH);
     c = base_case(); c.ax = D; EXPECT("lone default (x)", c, BATCH_DOT_STATUS_INVALID_AXES);
     c = base_case(); c.ay = D; EXPECT("lone default (y)", c, BATCH_DOT_STATUS_INVALID_AXES);
@@ -1063,8 +972,8 @@ static void test_compute_statuses(void)
            "exhausting the process's memory.\n");
 }
 
-/* API.md's check order: for each adjacent pair of its 11 steps (and inside
- * step 5, SPEC.md §3's order), an input that fails both gets the earlier
+/* docs/API.md's check order: for each adjacent pair of its 11 steps (and inside
+ * step 5, docs/SEMANTICS.md §3's order), an input that fails both gets the earlier
  * step's status. */
 static void test_check_order(void)
 {
@@ -1202,24 +1111,6 @@ static const struct {
     {{2, 3, {3, 300}, {3, 300, 200}, 1, 1}, M_C, M_C, 0},
 };
 
-/* Threads of this process (Linux's /proc/self/task), or -1. */
-static int count_threads(void)
-{
-    DIR *d = opendir("/proc/self/task");
-    struct dirent *e;
-    int n = 0;
-    if (!d) {
-        return -1;
-    }
-    while ((e = readdir(d)) != NULL) {
-        if (e->d_name[0] != '.') {
-            n++;
-        }
-    }
-    closedir(d);
-    return n;
-}
-
 /* With default options (and BATCH_DOT_NUM_THREADS unset) a call runs on the
  * caller's thread alone and starts no thread, however big. Runs before any
  * call that asks for threads. */
@@ -1233,26 +1124,27 @@ static void test_default_single_thread(void)
         skip("no-thread test: BATCH_DOT_NUM_THREADS is set");
         return;
     }
-    before = count_threads();
+    before = tk_process_threads();
     if (before < 0) {
-        skip("no-thread test: /proc/self/task is not readable");
+        skip("no-thread test: /proc/self/status is not readable");
         return;
     }
     batch_dot_options_init(&opt);
     for (bc = 0; bc < sizeof big_cases / sizeof big_cases[0]; bc++) {
-        for (t = F32; t <= F64; t++) {
+        for (t = TK_F32; t <= TK_F64; t++) {
             const shape_case *c = &big_cases[bc].c;
             batch_dot_layout x = lay_c(c->n, c->xs), y = lay_c(c->m, c->ys), o;
-            int64_t os[BATCH_DOT_MAX_NDIM];
-            int a0, a1, ond;
-            void *xd = xmalloc((size_t)x.len * esize(t)), *yd = xmalloc((size_t)y.len * esize(t));
+            int64_t os[2 * BATCH_DOT_MAX_NDIM];
+            int a0 = 1, a1 = 1, ond;
+            void *xd = tk_xmalloc((size_t)x.len * tk_esize(t));
+            void *yd = tk_xmalloc((size_t)y.len * tk_esize(t));
             void *od;
-            ref_axes(c->n, c->m, c->ax, c->ay, &a0, &a1);
-            ond = ref_out_shape(c->n, c->xs, c->m, c->ys, a0, a1, os);
+            (void)tk_axes(c->n, c->m, c->ax, c->ay, &a0, &a1);
+            ond = tk_result_shape(c->n, c->xs, c->m, c->ys, a0, a1, os);
             o = lay_c(ond, os);
-            od = xmalloc((size_t)o.len * esize(t));
-            memset(xd, 0, (size_t)x.len * esize(t));
-            memset(yd, 0, (size_t)y.len * esize(t));
+            od = tk_xmalloc((size_t)o.len * tk_esize(t));
+            memset(xd, 0, (size_t)x.len * tk_esize(t));
+            memset(yd, 0, (size_t)y.len * tk_esize(t));
             CHECK_STATUS(call_bd(t, &x, xd, &y, yd, c->ax, c->ay, &o, od, NULL),
                          BATCH_DOT_STATUS_OK);
             opt.num_threads = 0;
@@ -1266,52 +1158,73 @@ static void test_default_single_thread(void)
             free(od);
         }
     }
-    after = count_threads();
+    after = tk_process_threads();
     CHECKF(after == before, "threads before: %d, after: %d", before, after);
 }
 
-/* Results are right, and bitwise identical whatever num_threads is. */
+/* Results are right, and bitwise identical whatever num_threads is; with
+ * full-mantissa data, within docs/SEMANTICS.md §6's error bound. */
 static void test_threads_bitwise(void)
 {
     size_t bc;
     int t;
     for (bc = 0; bc < sizeof big_cases / sizeof big_cases[0]; bc++) {
         const shape_case *c = &big_cases[bc].c;
-        for (t = F32; t <= F64; t++) {
+        for (t = TK_F32; t <= TK_F64; t++) {
             batch_dot_layout x = make_layout(c->n, c->xs, big_cases[bc].xm);
             batch_dot_layout y = make_layout(c->m, c->ys, big_cases[bc].ym);
             batch_dot_layout o;
-            int64_t os[BATCH_DOT_MAX_NDIM];
-            int a0, a1, ond;
-            size_t es = esize(t), on;
+            int64_t os[2 * BATCH_DOT_MAX_NDIM];
+            int a0 = 1, a1 = 1, ond;
+            size_t es = tk_esize(t), on;
             void *xd, *yd;
             unsigned char *first, *out;
             const uint32_t nts[6] = {1, 2, 3, 4, 8, 64};
-            int64_t i;
+            int64_t i, total, outside_bound = -1;
+            double *want, *abs_sum;
+            int64_t *where;
             size_t k;
             batch_dot_options opt;
 
             /* Exact values: compare with the reference, with threads. */
             numeric_at(__FILE__, __LINE__, t, c, big_cases[bc].xm, big_cases[bc].ym,
                        big_cases[bc].om, 0, 4);
-            /* Full-mantissa values: compare run against run. */
-            ref_axes(c->n, c->m, c->ax, c->ay, &a0, &a1);
-            ond = ref_out_shape(c->n, c->xs, c->m, c->ys, a0, a1, os);
+            /* Full-mantissa values: against the reference within the error
+             * bound, then run against run. */
+            (void)tk_axes(c->n, c->m, c->ax, c->ay, &a0, &a1);
+            ond = tk_result_shape(c->n, c->xs, c->m, c->ys, a0, a1, os);
             o = make_layout(ond, os, out_modes[big_cases[bc].om]);
             on = (size_t)o.len * es;
-            xd = xmalloc((size_t)x.len * es);
-            yd = xmalloc((size_t)y.len * es);
-            first = xmalloc(on);
-            out = xmalloc(on);
+            xd = tk_xmalloc((size_t)x.len * es);
+            yd = tk_xmalloc((size_t)y.len * es);
+            first = tk_xmalloc(on);
+            out = tk_xmalloc(on);
             for (i = 0; i < x.len; i++) {
-                set_el(t, xd, i, rnd_real());
+                tk_set(t, xd, i, tk_rng_real(&rng));
             }
             for (i = 0; i < y.len; i++) {
-                set_el(t, yd, i, rnd_real());
+                tk_set(t, yd, i, tk_rng_real(&rng));
             }
             memset(first, 0, on);
             CHECK_STATUS(call_bd(t, &x, xd, &y, yd, c->ax, c->ay, &o, first, NULL),
                          BATCH_DOT_STATUS_OK);
+            total = tk_count(&o);
+            want = tk_xmalloc((size_t)total * sizeof(double));
+            abs_sum = tk_xmalloc((size_t)total * sizeof(double));
+            where = tk_xmalloc((size_t)total * sizeof(int64_t));
+            tk_naive(t, &x, xd, &y, yd, a0, a1, &o, want, abs_sum, where);
+            for (i = 0; i < total && outside_bound < 0; i++) {
+                if (!tk_within_bound(t, tk_get(t, first, where[i]), want[i], abs_sum[i],
+                                     c->xs[a0])) {
+                    outside_bound = i;
+                }
+            }
+            CHECKF(outside_bound < 0, "big case %d, %s: out element %" PRId64 " is %.17g, reference %.17g",
+                   (int)bc, tk_dtype_name(t), outside_bound, outside_bound < 0 ? 0.0 : tk_get(t, first, where[outside_bound]),
+                   outside_bound < 0 ? 0.0 : want[outside_bound]);
+            free(want);
+            free(abs_sum);
+            free(where);
             batch_dot_options_init(&opt);
             for (k = 0; k < sizeof nts / sizeof nts[0]; k++) {
                 opt.num_threads = nts[k];
@@ -1319,7 +1232,7 @@ static void test_threads_bitwise(void)
                 CHECK_STATUS(call_bd(t, &x, xd, &y, yd, c->ax, c->ay, &o, out, &opt),
                              BATCH_DOT_STATUS_OK);
                 CHECKF(memcmp(first, out, on) == 0, "big case %d, %s, num_threads %u", (int)bc,
-                       type_name[t], (unsigned)nts[k]);
+                       tk_dtype_name(t), (unsigned)nts[k]);
             }
             free(xd);
             free(yd);
@@ -1340,11 +1253,22 @@ static void infer_at(const char *file, int line, int xn, const int64_t *xs, int 
                      const int64_t *ys, int64_t ax, int64_t ay, int32_t want, int want_nd,
                      const int64_t *want_shape)
 {
-    int32_t nd = OUT_NDIM_CANARY, st;
-    int64_t shape[BATCH_DOT_MAX_NDIM];
+    int32_t nd = OUT_NDIM_CANARY, st, oracle;
+    int64_t shape[BATCH_DOT_MAX_NDIM], oracle_shape[2 * BATCH_DOT_MAX_NDIM];
     char msg[512];
     size_t mlen;
-    int i, ok = 1;
+    int i, ok = 1, oracle_nd = 0;
+    /* The case as written and the test kit's oracle must agree. */
+    oracle = tk_expect_infer(xn, xs, yn, ys, ax, ay, 0, 0, &oracle_nd, oracle_shape);
+    if (oracle != want ||
+        (want == BATCH_DOT_STATUS_OK &&
+         (oracle_nd != want_nd ||
+          memcmp(oracle_shape, want_shape, (size_t)want_nd * sizeof(int64_t)) != 0))) {
+        fail_at(file, line, "infer_shape: the case expects %s (ndim %d), the test kit's oracle %s "
+                "(ndim %d)", batch_dot_status_string(want), want_nd,
+                batch_dot_status_string(oracle), oracle_nd);
+        return;
+    }
     for (i = 0; i < BATCH_DOT_MAX_NDIM; i++) {
         shape[i] = OUT_SHAPE_CANARY;
     }
@@ -1405,7 +1329,7 @@ static void test_infer_shape(void)
         ones7[i] = 1;
     }
 
-    /* SPEC.md §1, §7, §9. */
+    /* docs/SEMANTICS.md §1, §7, §9. */
     INFER_OK(2, S(2, 2), 2, S(2, 2), 1, 1, 2, S(2, 1));
     INFER_OK(2, S(100, 20), 3, S(100, 30, 20), 1, 2, 2, S(100, 30));
     INFER_OK(3, S(32, 20, 1), 3, S(32, 30, 20), 1, 2, 3, S(32, 1, 30));
@@ -1499,7 +1423,7 @@ static void test_infer_shape(void)
                  BATCH_DOT_STATUS_NULL_POINTER);
     CHECK(nd == OUT_NDIM_CANARY);
 
-    /* The check order, pairwise (API.md's steps that apply to shapes). */
+    /* The check order, pairwise (docs/API.md's steps that apply to shapes). */
     CHECK_STATUS(batch_dot_infer_shape(17, S(3, 4), 2, S(3, 4), 1, 1, NULL, shape),
                  BATCH_DOT_STATUS_NULL_POINTER);
     CHECK_STATUS(batch_dot_infer_shape(2, NULL, 17, S(3, 4), 1, 1, &nd, shape),
@@ -1581,7 +1505,7 @@ static void init_contig_at(const char *file, int line, int nd, const int64_t *sh
         return;
     }
     /* It agrees with this harness's own C-order layouts. */
-    if (count_of(nd, shape) > 0) {
+    if (tk_count_of(nd, shape) > 0) {
         batch_dot_layout mine = lay_c(nd, shape);
         if (memcmp(&mine, &l, sizeof l) != 0) {
             fail_at(file, line, "layout_init_contiguous differs from the harness's C layout");
@@ -1766,10 +1690,10 @@ static void test_last_error(void)
     CHECK(batch_dot_last_error_message(NULL, 0) == 0);
     CHECK_STATUS(make_batch_error(3, 5), BATCH_DOT_STATUS_BATCH_MISMATCH);
     c = base_case();
-    expect_case_t(__FILE__, __LINE__, "success after an error clears the message (f32)", F32, &c,
+    expect_case_t(__FILE__, __LINE__, "success after an error clears the message (f32)", TK_F32, &c,
                   BATCH_DOT_STATUS_OK);
     CHECK_STATUS(make_batch_error(3, 5), BATCH_DOT_STATUS_BATCH_MISMATCH);
-    expect_case_t(__FILE__, __LINE__, "success after an error clears the message (f64)", F64, &c,
+    expect_case_t(__FILE__, __LINE__, "success after an error clears the message (f64)", TK_F64, &c,
                   BATCH_DOT_STATUS_OK);
 
     /* ... and replaces it on failure. */
@@ -1779,7 +1703,7 @@ static void test_last_error(void)
     CHECK(got > 0 && got == strlen(buf) && strstr(buf, "-3") != NULL &&
           strstr(buf, "batch sizes") == NULL);
 
-    /* Messages name the values (API.md's example, from both entries). */
+    /* Messages name the values (docs/API.md's example, from both entries). */
     {
         const char *cm = "Cannot do batch_dot on inputs with shapes (2, 3) and (2, 4) with "
                          "axes=[1, 1]. x.shape[1] != y.shape[1] (3 != 4).";
@@ -1792,7 +1716,7 @@ static void test_last_error(void)
         c.y = lay_c(2, S(2, 4));
         c.o = lay_c(2, S(2, 1));
         c.ax = c.ay = 1;
-        expect_case_t(__FILE__, __LINE__, "contraction mismatch", F32, &c,
+        expect_case_t(__FILE__, __LINE__, "contraction mismatch", TK_F32, &c,
                       BATCH_DOT_STATUS_CONTRACTION_MISMATCH);
         batch_dot_last_error_message(buf, sizeof buf);
         CHECK(strcmp(buf, cm) == 0);
@@ -1803,7 +1727,7 @@ static void test_last_error(void)
                           "shapes (3,) and (3, 4).") == 0);
         c = base_case();
         c.x.flags = 4;
-        expect_case_t(__FILE__, __LINE__, "x.flags", F64, &c, BATCH_DOT_STATUS_INVALID_ARGUMENT);
+        expect_case_t(__FILE__, __LINE__, "x.flags", TK_F64, &c, BATCH_DOT_STATUS_INVALID_ARGUMENT);
         batch_dot_last_error_message(buf, sizeof buf);
         CHECK(strstr(buf, "flags") != NULL);
     }
@@ -1960,13 +1884,13 @@ static void test_panic(void)
     /* The compute entries: INTERNAL, a message, nothing written. */
     c = base_case();
     batch_dot_testing_arm_panic();
-    expect_case_t(__FILE__, __LINE__, "armed panic", F32, &c, BATCH_DOT_STATUS_INTERNAL);
+    expect_case_t(__FILE__, __LINE__, "armed panic", TK_F32, &c, BATCH_DOT_STATUS_INTERNAL);
     batch_dot_last_error_message(buf, sizeof buf);
     CHECK(strstr(buf, "panic") != NULL);
-    expect_case_t(__FILE__, __LINE__, "the next call after a panic", F32, &c, BATCH_DOT_STATUS_OK);
+    expect_case_t(__FILE__, __LINE__, "the next call after a panic", TK_F32, &c, BATCH_DOT_STATUS_OK);
     batch_dot_testing_arm_panic();
-    expect_case_t(__FILE__, __LINE__, "armed panic", F64, &c, BATCH_DOT_STATUS_INTERNAL);
-    expect_case_t(__FILE__, __LINE__, "the next call after a panic", F64, &c, BATCH_DOT_STATUS_OK);
+    expect_case_t(__FILE__, __LINE__, "armed panic", TK_F64, &c, BATCH_DOT_STATUS_INTERNAL);
+    expect_case_t(__FILE__, __LINE__, "the next call after a panic", TK_F64, &c, BATCH_DOT_STATUS_OK);
 
     /* infer_shape: nothing written. */
     nd = OUT_NDIM_CANARY;
@@ -2010,58 +1934,139 @@ static void test_panic(void)
 /* Entry points                                                              */
 /* ------------------------------------------------------------------------ */
 
+/* Every status the library can return was produced by some area run before
+ * this one in this process: run it last. */
 static void test_status_coverage(void)
 {
     int s;
     for (s = 0; s <= BATCH_DOT_STATUS_INTERNAL; s++) {
         int seen = (seen_status >> s) & 1u;
         if (s == BATCH_DOT_STATUS_ALLOCATION) {
-            continue; /* unreachable: see the note above */
+            continue; /* unreachable: see the note in compute_statuses */
         }
         if (s == BATCH_DOT_STATUS_INTERNAL && !batch_dot_testing_arm_panic) {
-            continue; /* skipped above */
+            continue; /* the panic area was skipped */
         }
         CHECKF(seen, "never produced: %s", batch_dot_status_string(s));
     }
 }
 
-/* 1 when the last run had the testing hook and ran the panic test. */
-int batch_dot_c_harness_panic_tested(void) { return panic_tested; }
+/* The areas, in the order a full run takes them. */
+static const struct {
+    const char *name;
+    void (*run)(void);
+} areas[] = {
+    /* First: before any call that asks for threads starts the pool. */
+    {"default_single_thread", test_default_single_thread},
+    {"status_strings_and_versions", test_status_strings_and_versions},
+    {"last_error", test_last_error},
+    {"options", test_options},
+    {"layout_init_contiguous", test_layout_init_contiguous},
+    {"infer_shape", test_infer_shape},
+    {"compute_statuses", test_compute_statuses},
+    {"check_order", test_check_order},
+    {"seed_values", test_seed_values},
+    {"numeric_matrix", test_numeric_matrix},
+    {"ieee", test_ieee},
+    {"ignored_fields_and_empty", test_ignored_fields_and_empty},
+    {"threads_bitwise", test_threads_bitwise},
+    {"threads", test_threads},
+    {"panic", test_panic},
+    /* Last: it checks what the others produced. */
+    {"status_coverage", test_status_coverage},
+};
 
-int batch_dot_c_harness(void)
+#define N_AREAS ((int)(sizeof areas / sizeof areas[0]))
+
+int batch_dot_c_harness_area_count(void) { return N_AREAS; }
+
+/* Name of area i (0-based), or NULL past the last. */
+const char *batch_dot_c_harness_area_name(int i)
 {
-    n_pass = n_fail = n_skip = panic_tested = 0;
-    seen_status = 0;
-    rng_state = 12345u;
-
-    test_default_single_thread(); /* before any call that asks for threads */
-    test_status_strings_and_versions();
-    test_last_error();
-    test_options();
-    test_layout_init_contiguous();
-    test_infer_shape();
-    test_compute_statuses();
-    test_check_order();
-    test_seed_values();
-    test_numeric_matrix();
-    test_ieee();
-    test_ignored_fields_and_empty();
-    test_threads_bitwise();
-    test_threads();
-    test_panic();
-    test_status_coverage();
-
-    if (n_skip > 0) {
-        printf("%d skipped (see the SKIP lines)\n", n_skip);
-    }
-    printf("%d passed, %d failed\n", n_pass, n_fail);
-    fflush(stdout);
-    return n_fail;
+    return i >= 0 && i < N_AREAS ? areas[i].name : NULL;
 }
 
-#ifdef BATCH_DOT_HARNESS_MAIN
-int main(void)
+/* Runs one area (not thread-safe: one area at a time per process); fills
+ * *result and returns 0, or returns -1 for an unknown name. */
+int batch_dot_c_harness_run_area(const char *name, batch_dot_c_harness_result *result)
 {
-    return batch_dot_c_harness() == 0 ? 0 : 1;
+    int i;
+    for (i = 0; i < N_AREAS; i++) {
+        if (strcmp(areas[i].name, name) == 0) {
+            break;
+        }
+    }
+    if (i == N_AREAS) {
+        return -1;
+    }
+    n_pass = n_fail = n_skip = 0;
+    fail_log_len = 0;
+    fail_log[0] = '\0';
+    rng.s = 12345u;
+    areas[i].run();
+    result->passed = n_pass;
+    result->failed = n_fail;
+    result->skipped = n_skip;
+    return 0;
+}
+
+/* The FAILED and SKIP lines of the last area run ("" when none). */
+const char *batch_dot_c_harness_failures(void) { return fail_log; }
+
+/* 1 once the panic area has run with the testing hook present. */
+int batch_dot_c_harness_panic_tested(void) { return panic_tested; }
+
+/* Runs the named areas (every area when names is NULL) in the table's
+ * order, one line per area and a total; returns the number of failed
+ * checks, or -1 when a name is unknown. */
+static int run_areas(int count, char **names)
+{
+    int i, j, pass = 0, fail = 0, skipped = 0;
+    for (j = 0; names != NULL && j < count; j++) {
+        for (i = 0; i < N_AREAS && strcmp(areas[i].name, names[j]) != 0; i++) {
+        }
+        if (i == N_AREAS) {
+            fprintf(stderr, "harness: no area \"%s\"; the areas are:", names[j]);
+            for (i = 0; i < N_AREAS; i++) {
+                fprintf(stderr, " %s", areas[i].name);
+            }
+            fprintf(stderr, "\n");
+            return -1;
+        }
+    }
+    seen_status = 0;
+    panic_tested = 0;
+    for (i = 0; i < N_AREAS; i++) {
+        batch_dot_c_harness_result r = {0, 0, 0};
+        int wanted = names == NULL;
+        for (j = 0; !wanted && j < count; j++) {
+            wanted = strcmp(areas[i].name, names[j]) == 0;
+        }
+        if (!wanted) {
+            continue;
+        }
+        batch_dot_c_harness_run_area(areas[i].name, &r);
+        printf("area %s: %d passed, %d failed%s\n", areas[i].name, r.passed, r.failed,
+               r.skipped ? " (skipped parts: see SKIP)" : "");
+        pass += r.passed;
+        fail += r.failed;
+        skipped += r.skipped;
+    }
+    if (skipped > 0) {
+        printf("%d skipped (see the SKIP lines)\n", skipped);
+    }
+    printf("%d passed, %d failed\n", pass, fail);
+    fflush(stdout);
+    return fail;
+}
+
+/* Every area, in order. Returns the number of failed checks. */
+int batch_dot_c_harness(void) { return run_areas(0, NULL); }
+
+#ifdef BATCH_DOT_HARNESS_MAIN
+/* harness [AREA...]: the named areas (default: all), in the table's order. */
+int main(int argc, char **argv)
+{
+    return run_areas(argc - 1, argc > 1 ? argv + 1 : NULL) == 0 ? 0 : 1;
 }
 #endif

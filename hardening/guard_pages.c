@@ -8,8 +8,9 @@
  * high, lens one too short, huge strides, aliasing outputs) go through
  * batch_dot_f32/_f64 with 0-4 threads. Any touch outside the buffers, or any
  * write to an input, kills the process with SIGSEGV: the test fails loudly,
- * naming the case. Valid results are compared exactly with a naive loop (the
- * data are small integers, so every order of summation is exact).
+ * naming the case. Statuses are compared with the test kit's status oracle
+ * and valid results exactly with its naive reference (testkit/c/testkit.h;
+ * the data are small integers, so every order of summation is exact).
  *
  * Usage: guard_pages [CASES [SEED]]   (default 20000 cases, bounded to 120 s)
  *        guard_pages seed CASE_SEED  (reruns the one case a failure names)
@@ -94,27 +95,28 @@ static void dump(const char *name, const batch_dot_layout *l) {
 }
 
 /* Picks a dimension of extent > 1, or -1. */
-static int big_dim(rng_t *r, const batch_dot_layout *l) {
+static int big_dim(tk_rng *r, const batch_dot_layout *l) {
     int c[BATCH_DOT_MAX_NDIM], n = 0;
     for (int d = 0; d < l->ndim; d++) if (l->shape[d] > 1) c[n++] = d;
-    return n ? c[rng_next(r) % (uint64_t)n] : -1;
+    return n ? c[tk_rng_next(r) % (uint64_t)n] : -1;
 }
 
 #define MAX_LEN (1 << 20)
 
 static int run_case(uint64_t seed, long *skipped) {
-    rng_t r = {seed};
-    shapes_t s;
-    if (rng_chance(&r, 3)) gen_large(&r, &s);
-    else gen_shapes(&r, &s, 2, 5);
+    tk_rng r = {seed};
+    tk_shapes s;
+    if (tk_rng_chance(&r, 3)) tk_gen_large(&r, &s);
+    else tk_gen_shapes(&r, &s, 2, 5);
     batch_dot_layout L[3];
-    L[0] = arrange(&r, s.n, s.x, 1);
-    L[1] = arrange(&r, s.m, s.y, 1);
-    L[2] = arrange(&r, s.on, s.o, 0);
-    int f64 = rng_chance(&r, 50);
-    size_t size = f64 ? sizeof(double) : sizeof(float);
-    int mutation = rng_chance(&r, 55) ? (int)(rng_next(&r) % 11) : -1;
-    int t = (int)(rng_next(&r) % 3);
+    L[0] = tk_arrange(&r, s.n, s.x, 1);
+    L[1] = tk_arrange(&r, s.m, s.y, 1);
+    L[2] = tk_arrange(&r, s.on, s.o, 0);
+    int f64 = tk_rng_chance(&r, 50);
+    tk_dtype dt = f64 ? TK_F64 : TK_F32;
+    size_t size = tk_esize(dt);
+    int mutation = tk_rng_chance(&r, 55) ? (int)(tk_rng_next(&r) % 11) : -1;
+    int t = (int)(tk_rng_next(&r) % 3);
     int d = big_dim(&r, &L[t]);
     int out_is_x = 0, null_ptr = -1;
     switch (mutation) {
@@ -127,21 +129,21 @@ static int run_case(uint64_t seed, long *skipped) {
     case 4: if (d >= 0) L[t].strides[d] = -L[t].strides[d]; break;
     case 5: /* out writes an element twice */
         d = big_dim(&r, &L[2]);
-        if (d >= 0) L[2].strides[d] = rng_chance(&r, 50) ? 0 : L[2].strides[(d + 1) % L[2].ndim];
+        if (d >= 0) L[2].strides[d] = tk_rng_chance(&r, 50) ? 0 : L[2].strides[(d + 1) % L[2].ndim];
         break;
     case 6: out_is_x = 1; break;                                 /* out on x */
     case 7: { /* huge strides: OVERFLOW */
         static const int64_t huge[] = {INT64_MAX, INT64_MIN, INT64_MAX / 2 + 1, INT64_MAX / 4 + 1,
                                        INT64_MAX / 8 + 1, -(INT64_MAX / 4) - 1};
-        if (d >= 0) L[t].strides[d] = huge[rng_next(&r) % 6];
+        if (d >= 0) L[t].strides[d] = huge[tk_rng_next(&r) % 6];
         break;
     }
-    case 8: L[t].offset = rng_chance(&r, 50) ? INT64_MAX : INT64_MIN; break;
+    case 8: L[t].offset = tk_rng_chance(&r, 50) ? INT64_MAX : INT64_MIN; break;
     case 9: null_ptr = t; break;
     case 10: /* stride so that the last element is exactly at len */
         if (d >= 0 && L[t].strides[d] > 0) {
-            i128 lo, hi;
-            reach(&L[t], &lo, &hi);
+            tk_i128 lo, hi;
+            tk_reach(&L[t], &lo, &hi);
             L[t].strides[d] += (int64_t)((L[t].len - hi + L[t].shape[d] - 2) / (L[t].shape[d] - 1));
         }
         break;
@@ -156,21 +158,22 @@ static int run_case(uint64_t seed, long *skipped) {
         int64_t len = L[i].len < 0 ? 0 : L[i].len > MAX_LEN ? 64 : L[i].len;
         /* out on x: x's buffer must hold what out claims, too. */
         if (out_is_x && i == 0 && L[2].len > len && L[2].len <= MAX_LEN) len = L[2].len;
-        uppers[i] = rng_chance(&r, 50);
+        uppers[i] = tk_rng_chance(&r, 50);
         B[i] = galloc((size_t)len, size, uppers[i]);
         P[i] = B[i].data;
     }
     if (out_is_x) {
-        if (count(&L[0]) > 0 && count(&L[2]) > 0) P[2] = P[0];
+        if (tk_count(&L[0]) > 0 && tk_count(&L[2]) > 0) P[2] = P[0];
         else out_is_x = 0;
     }
     if (null_ptr >= 0) P[null_ptr] = NULL;
-    int want = expect_status(LP, P, size);
+    /* The options, drawn below, are always valid: the oracle gets NULL. */
+    int want = tk_expect_compute(LP, s.ax, s.ay, NULL, P, size);
     if (out_is_x && want == BATCH_DOT_STATUS_OK) {
         /* Disjoint after all: the call would write into (read-only) x. */
         out_is_x = 0;
         P[2] = B[2].data;
-        want = expect_status(LP, P, size);
+        want = tk_expect_compute(LP, s.ax, s.ay, NULL, P, size);
     }
     if (want == BATCH_DOT_STATUS_OK)
         for (int i = 0; i < 3; i++)
@@ -183,25 +186,16 @@ static int run_case(uint64_t seed, long *skipped) {
        in out. */
     for (int i = 0; i < 2; i++) {
         int64_t len = (int64_t)B[i].n;
-        for (int64_t e = 0; e < len; e++) {
-            double v = (double)rng_range(&r, -4, 4);
-            if (f64) ((double *)B[i].data)[e] = v; else ((float *)B[i].data)[e] = (float)v;
-        }
+        for (int64_t e = 0; e < len; e++) tk_set(dt, B[i].data, e, (double)tk_rng_range(&r, -4, 4));
         gro(&B[i]);
     }
     int64_t olen = (int64_t)B[2].n;
-    uint64_t sent64 = 0x7ff8a5a5a5a5a5a5ull;
-    uint32_t sent32 = 0x7fc5a5a5u;
-    if (!out_is_x)
-        for (int64_t e = 0; e < olen; e++) {
-            if (f64) memcpy((double *)B[2].data + e, &sent64, 8);
-            else memcpy((float *)B[2].data + e, &sent32, 4);
-        }
+    if (!out_is_x) tk_fill_sentinel(dt, B[2].data, olen);
 
     batch_dot_options opt;
     batch_dot_options_init(&opt);
-    opt.num_threads = (uint32_t)rng_range(&r, 0, 4);
-    const batch_dot_options *op = rng_chance(&r, 30) ? NULL : &opt;
+    opt.num_threads = (uint32_t)tk_rng_range(&r, 0, 4);
+    const batch_dot_options *op = tk_rng_chance(&r, 30) ? NULL : &opt;
     for (int i = 0; i < 3; i++) {
         cur_l[i] = L[i];
         cur_p[i] = P[i];
@@ -221,17 +215,17 @@ static int run_case(uint64_t seed, long *skipped) {
         snprintf(why, sizeof why, "status %s, expected %s", sname(got), sname(want));
     } else if (!out_is_x) {
         /* Which out positions were written, and their values. */
-        int64_t total = count(&L[2]);
-        unsigned char *hit = calloc((size_t)olen + 1, 1);
+        int64_t total = tk_count(&L[2]);
+        unsigned char *hit = tk_xmalloc((size_t)olen + 1);
+        memset(hit, 0, (size_t)olen + 1);
         if (got == BATCH_DOT_STATUS_OK && total > 0) {
-            double *wantv = malloc(sizeof(double) * (size_t)total);
-            int64_t *where = malloc(sizeof(int64_t) * (size_t)total);
-            if (f64) naive_double(&s, &L[0], P[0], &L[1], P[1], &L[2], wantv, where);
-            else naive_float(&s, &L[0], P[0], &L[1], P[1], &L[2], wantv, where);
+            double *wantv = tk_xmalloc(sizeof(double) * (size_t)total);
+            int64_t *where = tk_xmalloc(sizeof(int64_t) * (size_t)total);
+            tk_naive(dt, &L[0], P[0], &L[1], P[1], s.a0, s.a1, &L[2], wantv, NULL, where);
             for (int64_t e = 0; e < total && ok; e++) {
-                double g = f64 ? ((double *)P[2])[where[e]] : ((float *)P[2])[where[e]];
+                double g = tk_get(dt, P[2], where[e]);
                 hit[where[e]] = 1;
-                if (!(g == wantv[e]) || (g == 0.0 && signbit(g))) {
+                if (!tk_exact(dt, g, wantv[e])) {
                     ok = 0;
                     snprintf(why, sizeof why, "out element %lld (offset %lld) = %g, naive loop %g",
                              (long long)e, (long long)where[e], g, wantv[e]);
@@ -240,15 +234,11 @@ static int run_case(uint64_t seed, long *skipped) {
             free(wantv);
             free(where);
         }
-        for (int64_t e = 0; e < olen && ok; e++) {
-            if (hit[e]) continue;
-            int same = f64 ? memcmp((double *)B[2].data + e, &sent64, 8) == 0
-                           : memcmp((float *)B[2].data + e, &sent32, 4) == 0;
-            if (!same) {
-                ok = 0;
-                snprintf(why, sizeof why, "out position %lld written though the call %s", (long long)e,
-                         got == BATCH_DOT_STATUS_OK ? "does not reach it" : "failed");
-            }
+        int64_t e = ok ? tk_first_touched(dt, B[2].data, olen, hit) : -1;
+        if (e >= 0) {
+            ok = 0;
+            snprintf(why, sizeof why, "out position %lld written though the call %s", (long long)e,
+                     got == BATCH_DOT_STATUS_OK ? "does not reach it" : "failed");
         }
         free(hit);
     }
@@ -291,7 +281,7 @@ int main(int argc, char **argv) {
         else if (++failed >= 20) break;
     }
     fprintf(stderr, "guard_pages: %ld cases in %lld s (%ld valid calls skipped as too large); "
-            "the library's pool has %d threads\n", c, (long long)(time(NULL) - t0), skipped, process_threads() - 1);
+            "the library's pool has %d threads\n", c, (long long)(time(NULL) - t0), skipped, tk_process_threads() - 1);
     for (int i = 0; i < 16; i++)
         if (status_hist[i]) fprintf(stderr, "  %8ld  %s\n", status_hist[i], sname(i));
     printf("%ld passed, %ld failed\n", passed, failed);

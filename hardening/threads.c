@@ -6,7 +6,9 @@
  * equal, bit for bit, the one the main thread got alone with num_threads = 1
  * before the threads started; every status must be the same; and each thread
  * must read back its OWN last-error message (the one its own call produced),
- * even while the other threads fail and succeed with other messages.
+ * even while the other threads fail and succeed with other messages. The
+ * lone statuses (and inferred shapes) must be the ones the test kit's status
+ * oracle predicts (testkit/c/testkit.h).
  *
  * Meant to run under a race detector (scripts/suites/31-threads.sh).
  * Usage: threads [SECONDS [MAX_CALLS_PER_THREAD]]  (default 3 s, 1000000)
@@ -59,23 +61,23 @@ static int call(const case_t *c, void *out, uint32_t threads, int32_t *ondim, in
                   : batch_dot_f32(&c->l[0], c->x, &c->l[1], c->y, c->ax, c->ay, &c->l[2], out, &o);
 }
 
-static void make_case(case_t *c, rng_t *r) {
+static void make_case(case_t *c, tk_rng *r) {
     memset(c, 0, sizeof *c);
-    shapes_t s;
-    if (rng_chance(r, 10)) gen_large(r, &s);
-    else gen_shapes(r, &s, 2, 4);
-    c->f64 = rng_chance(r, 50);
-    c->kind = rng_chance(r, 15);
-    c->l[0] = arrange(r, s.n, s.x, 1);
-    c->l[1] = arrange(r, s.m, s.y, 1);
-    c->l[2] = arrange(r, s.on, s.o, 0);
+    tk_shapes s;
+    if (tk_rng_chance(r, 10)) tk_gen_large(r, &s);
+    else tk_gen_shapes(r, &s, 2, 4);
+    c->f64 = tk_rng_chance(r, 50);
+    c->kind = tk_rng_chance(r, 15);
+    c->l[0] = tk_arrange(r, s.n, s.x, 1);
+    c->l[1] = tk_arrange(r, s.m, s.y, 1);
+    c->l[2] = tk_arrange(r, s.on, s.o, 0);
     c->ax = s.ax;
     c->ay = s.ay;
-    c->num_threads = (uint32_t)rng_range(r, 0, 4);
+    c->num_threads = (uint32_t)tk_rng_range(r, 0, 4);
     /* Invalid ones, of many kinds (each gets its own message). */
-    if (rng_chance(r, 40)) {
-        int t = (int)(rng_next(r) % 3);
-        switch (rng_next(r) % 8) {
+    if (tk_rng_chance(r, 40)) {
+        int t = (int)(tk_rng_next(r) % 3);
+        switch (tk_rng_next(r) % 8) {
         case 0: c->l[t].len = c->l[t].len ? c->l[t].len - 1 : -1; break;
         case 1: c->l[t].offset -= 1; break;
         case 2: c->l[1].shape[0] += 1; break;                 /* batch mismatch */
@@ -86,23 +88,41 @@ static void make_case(case_t *c, rng_t *r) {
         case 7: c->l[t].strides[0] = INT64_MAX; c->l[t].shape[0] += 2; c->l[(t + 1) % 3].shape[0] += 2; break;
         }
     }
-    size_t size = c->f64 ? 8 : 4;
+    tk_dtype dt = c->f64 ? TK_F64 : TK_F32;
+    size_t size = tk_esize(dt);
     for (int i = 0; i < 2; i++) {
         int64_t len = c->l[i].len < 0 ? 0 : c->l[i].len > 100000 ? 0 : c->l[i].len;
-        void *p = malloc((size_t)len * size + 1);
-        for (int64_t e = 0; e < len; e++) {
-            double v = (double)rng_range(r, -8, 8) * 0.25;
-            if (c->f64) ((double *)p)[e] = v; else ((float *)p)[e] = (float)v;
-        }
+        void *p = tk_xmalloc((size_t)len * size + 1);
+        for (int64_t e = 0; e < len; e++) tk_set(dt, p, e, (double)tk_rng_range(r, -8, 8) * 0.25);
         if (i == 0) c->x = p; else c->y = p;
     }
     c->olen = c->l[2].len < 0 ? 0 : c->l[2].len > 100000 ? 0 : (size_t)c->l[2].len;
-    c->out = malloc(c->olen * size + 1);
+    c->out = tk_xmalloc(c->olen * size + 1);
     memset(c->out, 0xA5, c->olen * size);
     c->ondim = -7;
     for (int i = 0; i < BATCH_DOT_MAX_NDIM; i++) c->oshape[i] = -7;
     c->status = call(c, c->out, 1, &c->ondim, c->oshape);
     batch_dot_last_error_message(c->msg, sizeof c->msg);
+}
+
+/* Whether the lone call's status (and inferred shape) is the one the test
+   kit's status oracle predicts. */
+static int oracle_agrees(const case_t *c) {
+    if (c->kind == 1) {
+        int ond = 0;
+        int64_t os[2 * BATCH_DOT_MAX_NDIM];
+        int st = tk_expect_infer(c->l[0].ndim, c->l[0].shape, c->l[1].ndim, c->l[1].shape, c->ax, c->ay, 0, 0,
+                                 &ond, os);
+        return st == c->status &&
+               (st != BATCH_DOT_STATUS_OK ||
+                (ond == c->ondim && memcmp(os, c->oshape, (size_t)ond * sizeof(int64_t)) == 0));
+    }
+    batch_dot_options o;
+    batch_dot_options_init(&o);
+    o.num_threads = 1;
+    const batch_dot_layout *const l[3] = {&c->l[0], &c->l[1], &c->l[2]};
+    const void *const p[3] = {c->x, c->y, c->out};
+    return tk_expect_compute(l, c->ax, c->ay, &o, p, c->f64 ? 8 : 4) == c->status;
 }
 
 typedef struct {
@@ -112,15 +132,15 @@ typedef struct {
 
 static void *worker(void *arg) {
     worker_t *w = arg;
-    rng_t r = {(uint64_t)w->id * 7919u + 1};
+    tk_rng r = {(uint64_t)w->id * 7919u + 1};
     size_t cap = 0;
     for (int i = 0; i < NCASES; i++)
         if (cases[i].olen * 8 > cap) cap = cases[i].olen * 8;
-    unsigned char *out = malloc(cap + 1);
+    unsigned char *out = tk_xmalloc(cap + 1);
     char msg[1024];
     double end = now() + seconds;
     while (w->calls < max_calls && now() < end) {
-        const case_t *c = &cases[rng_next(&r) % NCASES];
+        const case_t *c = &cases[tk_rng_next(&r) % NCASES];
         size_t bytes = c->olen * (c->f64 ? 8 : 4);
         memset(out, 0xA5, bytes);
         int32_t ondim = -7;
@@ -187,11 +207,17 @@ int main(int argc, char **argv) {
     if (argc > 1 && strcmp(argv[1], "race-selftest") == 0) return race_selftest();
     if (argc > 1) seconds = atof(argv[1]);
     if (argc > 2) max_calls = atol(argv[2]);
-    rng_t r = {4242};
+    tk_rng r = {4242};
     int hist[16] = {0};
+    long oracle_failed = 0;
     for (int i = 0; i < NCASES; i++) {
         make_case(&cases[i], &r);
         hist[cases[i].status & 15]++;
+        if (!oracle_agrees(&cases[i])) {
+            fprintf(stderr, "case %d: status %s alone, not the oracle's\n", i,
+                    batch_dot_status_string(cases[i].status));
+            oracle_failed++;
+        }
     }
     for (int i = 0; i < 16; i++)
         if (hist[i]) fprintf(stderr, "  %4d cases  %s\n", hist[i], batch_dot_status_string(i));
@@ -201,7 +227,7 @@ int main(int argc, char **argv) {
         w[i] = (worker_t){.id = i};
         if (pthread_create(&th[i], NULL, worker, &w[i])) { perror("pthread_create"); return 3; }
     }
-    long calls = 0, failed = 0;
+    long calls = 0, failed = oracle_failed;
     for (int i = 0; i < NTHREADS; i++) {
         pthread_join(th[i], NULL);
         calls += w[i].calls;
@@ -220,7 +246,7 @@ int main(int argc, char **argv) {
         free(cases[i].out);
     }
     fprintf(stderr, "threads: %d threads, %ld calls; %d threads left in the process (the library's pool)\n",
-            NTHREADS, calls, process_threads() - 1);
+            NTHREADS, calls, tk_process_threads() - 1);
     printf("%ld passed, %ld failed\n", calls - failed, failed);
     return failed ? 1 : 0;
 }

@@ -1,5 +1,5 @@
 /*
- * Unloading test (issue 4; API.md: "the per-thread message is stored without
+ * Unloading test (issue 4; docs/API.md: "the per-thread message is stored without
  * a destructor, so a plugin that loaded the library can dlclose it after
  * calls with default options"). 100 times: dlopen the library, call it from
  * the main thread and from a short-lived thread (a valid call, a failing call,
@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "batch_dot.h"
+#include "common.h"
 
 typedef int32_t (*f32_fn)(const batch_dot_layout *, const float *, const batch_dot_layout *, const float *,
                           int64_t, int64_t, const batch_dot_layout *, float *, const batch_dot_options *);
@@ -75,17 +76,6 @@ static void *thread_main(void *arg) {
     return (void *)(intptr_t)exercise(arg, "thread");
 }
 
-static int mapped(const char *needle) {
-    FILE *f = fopen("/proc/self/maps", "r");
-    if (!f) return -1;
-    char line[4096];
-    int found = 0;
-    while (fgets(line, sizeof line, f))
-        if (strstr(line, needle)) found = 1;
-    fclose(f);
-    return found;
-}
-
 int main(int argc, char **argv) {
     if (argc < 2) {
         fprintf(stderr, "usage: %s PATH_TO_LIBBATCH_DOT_SO [ROUNDS]\n", argv[0]);
@@ -94,7 +84,7 @@ int main(int argc, char **argv) {
     const char *path = argv[1];
     int rounds = argc > 2 ? atoi(argv[2]) : 100;
     int passed = 0, failed = 0;
-    if (mapped("libbatch_dot")) {
+    if (lib_mappings() != 0) {
         fprintf(stderr, "libbatch_dot is mapped before the first dlopen: do not link the test against it\n");
         return 2;
     }
@@ -134,7 +124,7 @@ int main(int argc, char **argv) {
         else passed++;
     }
     /* dlclose really unmapped it (nothing pinned the object). */
-    int m = mapped("libbatch_dot");
+    int m = lib_mappings();
     if (m != 0) {
         fprintf(stderr, "libbatch_dot is still mapped after %d dlopen/dlclose rounds\n", rounds);
         failed++;

@@ -1,5 +1,5 @@
 #define _DEFAULT_SOURCE
-/* Unloading after a multi-threaded call (issue 4, API.md's dlclose rule).
+/* Unloading after a multi-threaded call (issue 4, docs/API.md's dlclose rule).
  *
  * A call with num_threads > 1 and enough work starts the library's pool
  * workers, which run its code for the rest of the process. Before the first
@@ -10,7 +10,6 @@
  *   unload_pinned LIB.so threads|default
  *
  * Prints one `N passed, N failed` line; exits nonzero on any failure. */
-#include <dirent.h>
 #include <dlfcn.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +17,7 @@
 #include <unistd.h>
 
 #include "batch_dot.h"
+#include "common.h"
 
 static int passed, failed;
 #define CHECK(c, ...)                                                      \
@@ -31,28 +31,6 @@ static int passed, failed;
             printf("\n");                                                  \
         }                                                                  \
     } while (0)
-
-static int mapped(void) {
-    FILE *f = fopen("/proc/self/maps", "r");
-    char line[4096];
-    int n = 0;
-    if (!f) return -1;
-    while (fgets(line, sizeof line, f))
-        if (strstr(line, "libbatch_dot")) n++;
-    fclose(f);
-    return n;
-}
-
-static int tasks(void) {
-    DIR *d = opendir("/proc/self/task");
-    struct dirent *e;
-    int n = 0;
-    if (!d) return -1;
-    while ((e = readdir(d)))
-        if (e->d_name[0] != '.') n++;
-    closedir(d);
-    return n;
-}
 
 typedef int32_t (*f32_fn)(const batch_dot_layout *, const float *, const batch_dot_layout *,
                           const float *, int64_t, int64_t, const batch_dot_layout *, float *,
@@ -92,19 +70,19 @@ int main(int argc, char **argv) {
         return 2;
     }
     int threaded = strcmp(argv[2], "threads") == 0;
-    int tasks0 = tasks();
+    int tasks0 = tk_process_threads();
     void *h = dlopen(argv[1], RTLD_NOW | RTLD_LOCAL);
     CHECK(h != NULL, "dlopen: %s", dlerror());
     if (!h) return 1;
     call(h, threaded ? 2 : 0);
     if (threaded)
-        CHECK(tasks() > tasks0, "num_threads = 2 started no worker (%d tasks)", tasks());
+        CHECK(tk_process_threads() > tasks0, "num_threads = 2 started no worker (%d tasks)", tk_process_threads());
     else
-        CHECK(tasks() == tasks0, "default options started a thread (%d tasks)", tasks());
+        CHECK(tk_process_threads() == tasks0, "default options started a thread (%d tasks)", tk_process_threads());
     CHECK(dlclose(h) == 0, "dlclose: %s", dlerror());
     usleep(50000);
     if (threaded) {
-        CHECK(mapped() > 0, "the library was unmapped under its running workers");
+        CHECK(lib_mappings() > 0, "the library was unmapped under its running workers");
         /* Still usable: opening it again gives the pinned copy. */
         void *h2 = dlopen(argv[1], RTLD_NOW | RTLD_LOCAL);
         CHECK(h2 != NULL, "dlopen again: %s", dlerror());
@@ -113,9 +91,9 @@ int main(int argc, char **argv) {
             CHECK(dlclose(h2) == 0, "dlclose again");
         }
         usleep(50000);
-        CHECK(mapped() > 0, "unmapped after the second dlclose");
+        CHECK(lib_mappings() > 0, "unmapped after the second dlclose");
     } else {
-        CHECK(mapped() == 0, "still mapped after dlclose with default options (%d)", mapped());
+        CHECK(lib_mappings() == 0, "still mapped after dlclose with default options (%d)", lib_mappings());
     }
     printf("%d passed, %d failed\n", passed, failed);
     return failed != 0;

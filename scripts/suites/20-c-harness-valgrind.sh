@@ -15,7 +15,7 @@ link_lib "$lib/libbatch_dot.so" "$work/lib" >/dev/null
 
 bin="$work/harness-valgrind"
 gcc -std=c11 -Wall -Wextra -Werror -pedantic -DBATCH_DOT_HARNESS_MAIN -g -O1 \
-  -I include c_tests/harness.c -o "$bin" \
+  -I include -I testkit/c c_tests/harness.c -o "$bin" \
   -L "$work/lib" -Wl,-rpath,"$work/lib" -lbatch_dot -pthread -lm
 
 # One known false positive: the library's worker threads (started by the

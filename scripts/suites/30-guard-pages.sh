@@ -13,7 +13,7 @@ need_apt gcc libc6-dev
 
 libdir=$(hardening_lib)
 bin="$HWORK/guard_pages"
-gcc -std=c11 -Wall -Wextra -Werror -O2 -g -I include -I hardening hardening/guard_pages.c -o "$bin" \
+gcc -std=c11 -Wall -Wextra -Werror -O2 -g -I include -I testkit/c -I hardening hardening/guard_pages.c -o "$bin" \
   -L "$libdir" -Wl,-rpath,"$libdir" -lbatch_dot -pthread -lm
 
 cases=${GUARD_PAGES_CASES:-25000}

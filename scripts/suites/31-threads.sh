@@ -28,7 +28,7 @@ RUSTFLAGS="-Zsanitizer=thread" cargo +nightly build -Zbuild-std --target "$tripl
 link_lib "$tsan_target/$triple/release/libbatch_dot.so" "$HWORK/tsan-lib" >/dev/null
 
 tbin="$HWORK/threads-tsan"
-gcc -std=c11 -Wall -Wextra -Werror -O1 -g -fsanitize=thread -rdynamic -I include -I hardening \
+gcc -std=c11 -Wall -Wextra -Werror -O1 -g -fsanitize=thread -rdynamic -I include -I testkit/c -I hardening \
   hardening/threads.c hardening/tsan_shim.c -o "$tbin" \
   -L "$HWORK/tsan-lib" -Wl,-rpath,"$HWORK/tsan-lib" -lbatch_dot -pthread -lm
 export TSAN_OPTIONS="halt_on_error=1 exitcode=66 second_deadlock_stack=1"
@@ -54,7 +54,7 @@ done
 
 libdir=$(hardening_lib)
 bin="$HWORK/threads"
-gcc -std=c11 -Wall -Wextra -Werror -O2 -g -I include -I hardening hardening/threads.c -o "$bin" \
+gcc -std=c11 -Wall -Wextra -Werror -O2 -g -I include -I testkit/c -I hardening hardening/threads.c -o "$bin" \
   -L "$libdir" -Wl,-rpath,"$libdir" -lbatch_dot -pthread -lm
 log "threads, release build"
 "$bin" "${THREADS_SECONDS:-4}" || fail=1

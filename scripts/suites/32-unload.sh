@@ -10,7 +10,7 @@ need_apt gcc libc6-dev valgrind
 
 libdir=$(hardening_lib)
 bin="$HWORK/unload"
-gcc -std=c11 -Wall -Wextra -Werror -O1 -g -I include hardening/unload.c -o "$bin" -ldl -pthread
+gcc -std=c11 -Wall -Wextra -Werror -O1 -g -I include -I testkit/c -I hardening hardening/unload.c -o "$bin" -ldl -pthread
 so="$libdir/libbatch_dot.so.0"
 log "unload: 100 dlopen/dlclose rounds"
 "$bin" "$so" 100

@@ -8,6 +8,6 @@ cd "$ROOT"
 need_apt gcc libc6-dev
 libdir=$(hardening_lib)
 bin="$HWORK/unload_pinned"
-gcc -std=c11 -Wall -Wextra -Werror -O1 -g -I include hardening/unload_pinned.c -o "$bin" -ldl -pthread
+gcc -std=c11 -Wall -Wextra -Werror -O1 -g -I include -I testkit/c -I hardening hardening/unload_pinned.c -o "$bin" -ldl -pthread
 "$bin" "$libdir/libbatch_dot.so.0" threads
 "$bin" "$libdir/libbatch_dot.so.0" default

@@ -1,0 +1,790 @@
+/*
+ * testkit/c/testkit.h: the C test kit of libbatch_dot, shared by the C test
+ * harness (c_tests/harness.c) and the hardening programs (hardening/).
+ * What a right result and a right status are is stated here once for C:
+ *
+ *   elements      tk_dtype, tk_esize, tk_get, tk_set
+ *   PRNG          tk_rng (SplitMix64): tk_rng_next, _range, _chance, _real
+ *   layouts       tk_count_of, tk_count, tk_reach, tk_elem_pos, tk_next_index
+ *   generator     tk_gen_shapes, tk_gen_large (a valid call's shapes and
+ *                 axes) and tk_arrange (a random strided layout for a shape)
+ *   reference     tk_naive_at, tk_naive (an f64 loop over logical indices,
+ *                 with the sum of |x*y|), tk_exact and tk_within_bound (the
+ *                 error bound of docs/SEMANTICS.md §6)
+ *   status oracle tk_axes, tk_result_shape, tk_expect_infer,
+ *                 tk_expect_compute: docs/API.md's check order restated in
+ *                 128-bit arithmetic; it calls nothing in the library, so it
+ *                 stays independent of the checks it judges
+ *   buffers       tk_xmalloc, tk_xdup, sentinels (tk_fill_sentinel,
+ *                 tk_is_sentinel, tk_first_touched), tk_process_threads
+ *
+ * Header-only: every function is static inline, so a program pays only for
+ * what it uses and unused helpers draw no warning. C11 with GCC or Clang
+ * (128-bit integers); warning-free under -Wall -Wextra -Werror -pedantic.
+ * Needs include/ (batch_dot.h) and testkit/c/ on the include path.
+ */
+#ifndef BATCH_DOT_TESTKIT_H
+#define BATCH_DOT_TESTKIT_H
+
+#include <math.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "batch_dot.h"
+
+/* 128-bit integers for the oracle's arithmetic (no overflow on int64 data). */
+__extension__ typedef __int128 tk_i128;
+
+/* ---- elements ----------------------------------------------------------- */
+
+typedef enum { TK_F32 = 0, TK_F64 = 1 } tk_dtype;
+
+static inline const char *tk_dtype_name(tk_dtype t) { return t == TK_F64 ? "f64" : "f32"; }
+
+static inline size_t tk_esize(tk_dtype t) { return t == TK_F64 ? sizeof(double) : sizeof(float); }
+
+/* Element i of a buffer of type t, as a double. */
+static inline double tk_get(tk_dtype t, const void *p, int64_t i)
+{
+    return t == TK_F64 ? ((const double *)p)[i] : (double)((const float *)p)[i];
+}
+
+/* Stores v (rounded to t) as element i. */
+static inline void tk_set(tk_dtype t, void *p, int64_t i, double v)
+{
+    if (t == TK_F64) {
+        ((double *)p)[i] = v;
+    } else {
+        ((float *)p)[i] = (float)v;
+    }
+}
+
+/* ---- PRNG (SplitMix64) -------------------------------------------------- */
+
+typedef struct {
+    uint64_t s;
+} tk_rng;
+
+static inline uint64_t tk_rng_next(tk_rng *r)
+{
+    uint64_t z = (r->s += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+
+/* Uniform in lo..=hi (the modulo bias is irrelevant for tests). */
+static inline int64_t tk_rng_range(tk_rng *r, int64_t lo, int64_t hi)
+{
+    return lo + (int64_t)(tk_rng_next(r) % (uint64_t)(hi - lo + 1));
+}
+
+/* 1 with the given probability in percent. */
+static inline int tk_rng_chance(tk_rng *r, int percent) { return (int)(tk_rng_next(r) % 100) < percent; }
+
+/* Uniform in [-1, 1) with a full 53-bit mantissa's worth of random bits. */
+static inline double tk_rng_real(tk_rng *r) { return (double)(tk_rng_next(r) >> 11) * 0x1p-52 - 1.0; }
+
+/* ---- layouts ------------------------------------------------------------ */
+
+/* Product of the extents shape[0..nd): 0 when one is 0, -1 when it exceeds
+ * INT64_MAX. Negative extents (BATCH_DOT_DIM_UNKNOWN) are skipped. */
+static inline int64_t tk_count_of(int nd, const int64_t *shape)
+{
+    tk_i128 p = 1;
+    int d;
+    for (d = 0; d < nd; d++) {
+        if (shape[d] == 0) {
+            return 0;
+        }
+    }
+    for (d = 0; d < nd; d++) {
+        if (shape[d] > 0) {
+            p *= shape[d];
+            if (p > INT64_MAX) {
+                return -1;
+            }
+        }
+    }
+    return (int64_t)p;
+}
+
+/* Element count of a layout (see tk_count_of). */
+static inline int64_t tk_count(const batch_dot_layout *l) { return tk_count_of(l->ndim, l->shape); }
+
+/* Inclusive element range [lo, hi] a layout with elements reaches (strides
+ * of extents 0 and 1 ignored). Exact whenever it fits in int64; otherwise
+ * saturated at +-2^120, far outside int64 (no 128-bit overflow). */
+static inline void tk_reach(const batch_dot_layout *l, tk_i128 *lo, tk_i128 *hi)
+{
+    const tk_i128 big = (tk_i128)1 << 120;
+    int d, nd = l->ndim < 0 ? 0 : l->ndim > BATCH_DOT_MAX_NDIM ? BATCH_DOT_MAX_NDIM : l->ndim;
+    *lo = *hi = l->offset;
+    for (d = 0; d < nd; d++) {
+        if (l->shape[d] > 1) {
+            tk_i128 span = (tk_i128)(l->shape[d] - 1) * l->strides[d];
+            if (span < 0) {
+                *lo += span;
+                if (*lo < -big) {
+                    *lo = -big;
+                }
+            } else {
+                *hi += span;
+                if (*hi > big) {
+                    *hi = big;
+                }
+            }
+        }
+    }
+}
+
+/* Element offset of the logical index idx (valid layouts only). */
+static inline int64_t tk_elem_pos(const batch_dot_layout *l, const int64_t *idx)
+{
+    int64_t p = l->offset;
+    int d;
+    for (d = 0; d < l->ndim; d++) {
+        if (l->shape[d] > 1) {
+            p += idx[d] * l->strides[d];
+        }
+    }
+    return p;
+}
+
+/* Row-major odometer over shape[0..nd); returns 0 after the last index. */
+static inline int tk_next_index(int nd, const int64_t *shape, int64_t *idx)
+{
+    int d;
+    for (d = nd - 1; d >= 0; d--) {
+        if (++idx[d] < shape[d]) {
+            return 1;
+        }
+        idx[d] = 0;
+    }
+    return 0;
+}
+
+/* ---- shapes and axes (docs/SEMANTICS.md §1-§3) --------------------------- */
+
+/* docs/SEMANTICS.md §2: the normalised axes, or the status of the first axes
+ * check that fails (docs/API.md, check 5: a lone default is INVALID_AXES,
+ * then an axis 0 is BATCH_AXIS, then one out of range is INVALID_AXES).
+ * n, m are the ranks (>= 2). */
+static inline int32_t tk_axes(int n, int m, int64_t ax, int64_t ay, int *a0, int *a1)
+{
+    tk_i128 x, y;
+    if (ax == BATCH_DOT_AXIS_DEFAULT && ay == BATCH_DOT_AXIS_DEFAULT) {
+        x = n - 1;
+        y = m == 2 ? 1 : m - 2;
+    } else if (ax == BATCH_DOT_AXIS_DEFAULT || ay == BATCH_DOT_AXIS_DEFAULT) {
+        return BATCH_DOT_STATUS_INVALID_AXES;
+    } else {
+        x = ax < 0 ? (tk_i128)ax + n : (tk_i128)ax;
+        y = ay < 0 ? (tk_i128)ay + m : (tk_i128)ay;
+    }
+    if (x == 0 || y == 0) {
+        return BATCH_DOT_STATUS_BATCH_AXIS;
+    }
+    if (x < 1 || x >= n || y < 1 || y >= m) {
+        return BATCH_DOT_STATUS_INVALID_AXES;
+    }
+    *a0 = (int)x;
+    *a1 = (int)y;
+    return BATCH_DOT_STATUS_OK;
+}
+
+/* docs/SEMANTICS.md §1 and §4: the result shape of x (n dims) . y (m dims)
+ * contracted on a0, a1; returns its rank (up to 2 * BATCH_DOT_MAX_NDIM - 3,
+ * so os holds 2 * BATCH_DOT_MAX_NDIM entries). The batch extent is x's, or
+ * y's when x's is BATCH_DOT_DIM_UNKNOWN. */
+static inline int tk_result_shape(int n, const int64_t *x, int m, const int64_t *y, int a0, int a1,
+                                  int64_t *os)
+{
+    int k = 0, d;
+    os[k++] = x[0] != BATCH_DOT_DIM_UNKNOWN ? x[0] : y[0];
+    for (d = 1; d < n; d++) {
+        if (d != a0) {
+            os[k++] = x[d];
+        }
+    }
+    for (d = 1; d < m; d++) {
+        if (d != a1) {
+            os[k++] = y[d];
+        }
+    }
+    if (k == 1) {
+        os[k++] = 1;
+    }
+    return k;
+}
+
+/* docs/API.md, check 5 (docs/SEMANTICS.md §3's order: batch, axes,
+ * contraction) on shapes of ranks >= 2 with valid extents, then the result
+ * shape. An extent equal to `unknown` skips the check that needs it
+ * (BATCH_DOT_DIM_UNKNOWN in shape inference; INT64_MIN, which no valid
+ * extent is, in compute calls). */
+static inline int32_t tk_semantics(int n, const int64_t *x, int m, const int64_t *y, int64_t ax,
+                                   int64_t ay, int64_t unknown, int *a0, int *a1, int *ond,
+                                   int64_t *os)
+{
+    int32_t st;
+    if (x[0] != unknown && y[0] != unknown && x[0] != y[0]) {
+        return BATCH_DOT_STATUS_BATCH_MISMATCH;
+    }
+    st = tk_axes(n, m, ax, ay, a0, a1);
+    if (st != BATCH_DOT_STATUS_OK) {
+        return st;
+    }
+    if (x[*a0] != unknown && y[*a1] != unknown && x[*a0] != y[*a1]) {
+        return BATCH_DOT_STATUS_CONTRACTION_MISMATCH;
+    }
+    *ond = tk_result_shape(n, x, m, y, *a0, *a1, os);
+    return BATCH_DOT_STATUS_OK;
+}
+
+/* ---- the random layout generator ---------------------------------------- */
+
+/* A valid call: x (n dims), y (m dims), the axes arguments ax, ay and their
+ * normalised values a0, a1, the result shape o (on dims). */
+typedef struct {
+    int n, m, a0, a1, on;
+    int64_t x[BATCH_DOT_MAX_NDIM], y[BATCH_DOT_MAX_NDIM], o[2 * BATCH_DOT_MAX_NDIM];
+    int64_t ax, ay;
+} tk_shapes;
+
+/* A small extent: 0 (1 in 16), 1, 2, 3 or 4. */
+static inline int64_t tk_small_extent(tk_rng *r)
+{
+    uint64_t v = tk_rng_next(r) % 16;
+    return v == 0 ? 0 : v < 6 ? 1 : v < 11 ? 2 : v < 14 ? 3 : 4;
+}
+
+/* Random shapes of ranks min_rank..=max_rank and axes (default, positive or
+ * negative), extents small so the work stays small; one call in five gets
+ * bigger extents (SIMD widths, blocking, tails), the total still bounded. */
+static inline void tk_gen_shapes(tk_rng *r, tk_shapes *s, int min_rank, int max_rank)
+{
+    int i, j;
+    int64_t b, k;
+    s->n = (int)tk_rng_range(r, min_rank, max_rank);
+    s->m = (int)tk_rng_range(r, min_rank, max_rank);
+    b = tk_small_extent(r);
+    s->x[0] = s->y[0] = b;
+    for (i = 1; i < s->n; i++) {
+        s->x[i] = tk_small_extent(r);
+    }
+    for (j = 1; j < s->m; j++) {
+        s->y[j] = tk_small_extent(r);
+    }
+    switch (tk_rng_next(r) % 3) {
+    case 0: /* axes=None */
+        s->a0 = s->n - 1;
+        s->a1 = s->m == 2 ? 1 : s->m - 2;
+        s->ax = s->ay = BATCH_DOT_AXIS_DEFAULT;
+        break;
+    default:
+        s->a0 = (int)tk_rng_range(r, 1, s->n - 1);
+        s->a1 = (int)tk_rng_range(r, 1, s->m - 1);
+        s->ax = tk_rng_chance(r, 30) ? s->a0 - s->n : s->a0;
+        s->ay = tk_rng_chance(r, 30) ? s->a1 - s->m : s->a1;
+    }
+    k = tk_small_extent(r);
+    s->x[s->a0] = s->y[s->a1] = k;
+    if (tk_rng_chance(r, 20)) {
+        for (i = 1; i < s->n; i++) {
+            if (tk_rng_chance(r, 35)) {
+                s->x[i] = tk_rng_range(r, 5, 40);
+            }
+        }
+        for (j = 1; j < s->m; j++) {
+            if (tk_rng_chance(r, 35)) {
+                s->y[j] = tk_rng_range(r, 5, 40);
+            }
+        }
+        s->y[s->a1] = s->x[s->a0];
+        for (;;) {
+            int64_t cx = 1, cy = 1, *big = &s->x[0];
+            for (i = 0; i < s->n; i++) {
+                cx *= s->x[i];
+            }
+            for (j = 0; j < s->m; j++) {
+                cy *= s->y[j];
+            }
+            if (cx <= 4096 && cy <= 4096 &&
+                cx / (s->x[s->a0] ? s->x[s->a0] : 1) * cy <= 1 << 16) {
+                break;
+            }
+            for (i = 0; i < s->n; i++) {
+                if (s->x[i] > *big) {
+                    big = &s->x[i];
+                }
+            }
+            for (j = 0; j < s->m; j++) {
+                if (s->y[j] > *big) {
+                    big = &s->y[j];
+                }
+            }
+            *big = (*big + 1) / 2;
+            s->y[0] = s->x[0];
+            s->y[s->a1] = s->x[s->a0] = s->x[s->a0] < s->y[s->a1] ? s->x[s->a0] : s->y[s->a1];
+        }
+    }
+    s->on = tk_result_shape(s->n, s->x, s->m, s->y, s->a0, s->a1, s->o);
+}
+
+/* A large call, enough work for the library to use several threads:
+ * x (B, M, K) . y (B, K, N), axes None or (2, 1) or (-1, -2). */
+static inline void tk_gen_large(tk_rng *r, tk_shapes *s)
+{
+    int64_t b = tk_rng_range(r, 1, 4), m = tk_rng_range(r, 48, 160);
+    int64_t k = tk_rng_range(r, 32, 128), n = tk_rng_range(r, 48, 160);
+    s->n = s->m = 3;
+    s->x[0] = s->y[0] = b;
+    s->x[1] = m;
+    s->x[2] = s->y[1] = k;
+    s->y[2] = n;
+    s->a0 = 2;
+    s->a1 = 1;
+    switch (tk_rng_next(r) % 3) {
+    case 0:
+        s->ax = s->ay = BATCH_DOT_AXIS_DEFAULT;
+        break;
+    case 1:
+        s->ax = 2;
+        s->ay = 1;
+        break;
+    default:
+        s->ax = -1;
+        s->ay = -2;
+    }
+    s->on = tk_result_shape(s->n, s->x, s->m, s->y, s->a0, s->a1, s->o);
+}
+
+/* A random layout for the logical shape dims[0..nd): random storage order,
+ * padding, negative strides, stride 0 on inputs (broadcast, when `input`),
+ * junk strides on extents 0 and 1, an offset; len is exactly one past the
+ * highest element reached (tight), or 0..2 for an empty tensor. */
+static inline batch_dot_layout tk_arrange(tk_rng *r, int nd, const int64_t *dims, int input)
+{
+    static const int64_t junk[] = {0, 1, -1, INT64_MAX, INT64_MIN, 12345};
+    batch_dot_layout l;
+    int order[BATCH_DOT_MAX_NDIM];
+    int64_t cur = 1, off;
+    tk_i128 lo, hi;
+    int i, k, d;
+    memset(&l, 0, sizeof l);
+    l.ndim = nd;
+    for (i = 0; i < nd; i++) {
+        order[i] = nd - 1 - i; /* innermost first */
+    }
+    if (tk_rng_chance(r, 40)) {
+        for (i = nd - 1; i > 0; i--) {
+            int j = (int)tk_rng_range(r, 0, i), t = order[i];
+            order[i] = order[j];
+            order[j] = t;
+        }
+    }
+    for (k = 0; k < nd; k++) {
+        int64_t e, pad;
+        d = order[k];
+        e = dims[d];
+        l.shape[d] = e;
+        if (e <= 1) {
+            l.strides[d] = tk_rng_chance(r, 30) ? junk[tk_rng_next(r) % 6] : cur;
+            continue;
+        }
+        if (input && tk_rng_chance(r, 10)) {
+            l.strides[d] = 0;
+            continue;
+        }
+        pad = tk_rng_chance(r, 25) ? tk_rng_range(r, 1, 2) : 0;
+        l.strides[d] = cur;
+        cur *= e + pad;
+    }
+    off = tk_rng_chance(r, 25) ? tk_rng_range(r, 1, 3) : 0;
+    for (d = 0; d < nd; d++) {
+        if (dims[d] > 1 && tk_rng_chance(r, 25)) {
+            off += (dims[d] - 1) * l.strides[d];
+            l.strides[d] = -l.strides[d];
+        }
+    }
+    l.offset = off;
+    if (tk_count(&l) == 0) {
+        l.len = tk_rng_range(r, 0, 2);
+        return l;
+    }
+    tk_reach(&l, &lo, &hi);
+    l.len = (int64_t)hi + 1;
+    return l;
+}
+
+/* ---- the naive reference (docs/SEMANTICS.md §1, §6) ---------------------- */
+
+/* out[oidx] by the definition: the sum over t of x[b, .., t, ..] *
+ * y[b, .., t, ..], in double, in ascending t from +0.0, x and y read
+ * through their layouts at logical indices; a0, a1 are the normalised
+ * axes. Stores the sum of |x*y| in *abs_sum when it is not NULL. */
+static inline double tk_naive_at(tk_dtype t, const batch_dot_layout *x, const void *xd,
+                                 const batch_dot_layout *y, const void *yd, int a0, int a1,
+                                 const int64_t *oidx, double *abs_sum)
+{
+    int64_t xi[BATCH_DOT_MAX_NDIM], yi[BATCH_DOT_MAX_NDIM], k;
+    int d, j = 1;
+    double s = 0.0, a = 0.0;
+    xi[0] = yi[0] = oidx[0];
+    for (d = 1; d < x->ndim; d++) {
+        if (d != a0) {
+            xi[d] = oidx[j++];
+        }
+    }
+    for (d = 1; d < y->ndim; d++) {
+        if (d != a1) {
+            yi[d] = oidx[j++];
+        }
+    }
+    for (k = 0; k < x->shape[a0]; k++) {
+        double p;
+        xi[a0] = k;
+        yi[a1] = k;
+        p = tk_get(t, xd, tk_elem_pos(x, xi)) * tk_get(t, yd, tk_elem_pos(y, yi));
+        s += p;
+        a += fabs(p);
+    }
+    if (abs_sum) {
+        *abs_sum = a;
+    }
+    return s;
+}
+
+/* Every output of the call, in row-major order of out's logical index e:
+ * value[e], abs_sum[e] (when not NULL) and where[e], the element offset
+ * out's layout `o` gives it (when not NULL). The arrays hold tk_count(o). */
+static inline void tk_naive(tk_dtype t, const batch_dot_layout *x, const void *xd,
+                            const batch_dot_layout *y, const void *yd, int a0, int a1,
+                            const batch_dot_layout *o, double *value, double *abs_sum,
+                            int64_t *where)
+{
+    int64_t idx[BATCH_DOT_MAX_NDIM] = {0}, e = 0;
+    if (tk_count(o) <= 0) {
+        return;
+    }
+    do {
+        value[e] = tk_naive_at(t, x, xd, y, yd, a0, a1, idx, abs_sum ? &abs_sum[e] : NULL);
+        if (where) {
+            where[e] = tk_elem_pos(o, idx);
+        }
+        e++;
+    } while (tk_next_index(o->ndim, o->shape, idx));
+}
+
+/* The comparison for sums that are exact (small integer data): got equals
+ * the reference rounded to t, a zero has the reference's sign (+0.0), and
+ * NaN matches NaN. */
+static inline int tk_exact(tk_dtype t, double got, double want)
+{
+    double w = t == TK_F32 ? (double)(float)want : want;
+    if (isnan(w)) {
+        return isnan(got);
+    }
+    return got == w && !signbit(got) == !signbit(w);
+}
+
+/* docs/SEMANTICS.md §6: a result of type t over a contraction of length k
+ * is right when |got - want| <= (k + 1) * u * sum|x*y|, u the unit roundoff
+ * of t (2^-24 for f32, 2^-53 for f64): k roundings in the sum plus the
+ * rounding of the exact value to t. NaN must match NaN, and an infinity
+ * must be matched exactly. */
+static inline int tk_within_bound(tk_dtype t, double got, double want, double abs_sum, int64_t k)
+{
+    double u = t == TK_F32 ? 0x1p-24 : 0x1p-53;
+    if (isnan(want)) {
+        return isnan(got);
+    }
+    if (isinf(want)) {
+        return got == want;
+    }
+    return fabs(got - want) <= ((double)k + 1.0) * u * abs_sum;
+}
+
+/* ---- the status oracle (docs/API.md, check order) ----------------------- */
+
+/* Whether the n bytes at p are all zero. Never inlined: a compiler that
+ * sees the caller's options object would flag the reads past its type's
+ * size, which happen only when struct_size says the caller's buffer is
+ * that much larger. */
+__attribute__((noinline, unused)) static int tk_all_zero(const unsigned char *p, size_t n)
+{
+    size_t i;
+    for (i = 0; i < n; i++) {
+        if (p[i] != 0) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* Whether an options struct passes check 2: struct_size from the first
+ * version's size up to 4096 bytes, flags 0, and every byte past the known
+ * fields (up to struct_size, no further) zero. */
+static inline int tk_options_valid(const batch_dot_options *o)
+{
+    if (o->struct_size < sizeof(batch_dot_options) || o->struct_size > 4096 || o->flags != 0) {
+        return 0;
+    }
+    return tk_all_zero((const unsigned char *)o + sizeof(batch_dot_options),
+                       o->struct_size - sizeof(batch_dot_options));
+}
+
+/* docs/API.md's "non-overlapping by construction": the dimensions of extent
+ * > 1, by increasing |stride|, each |stride| above the span of the smaller. */
+static inline int tk_non_overlapping(const batch_dot_layout *l)
+{
+    tk_i128 s[BATCH_DOT_MAX_NDIM], e[BATCH_DOT_MAX_NDIM], span = 0;
+    int n = 0, i, j, d;
+    for (d = 0; d < l->ndim; d++) {
+        if (l->shape[d] > 1) {
+            s[n] = l->strides[d] < 0 ? -(tk_i128)l->strides[d] : (tk_i128)l->strides[d];
+            e[n++] = l->shape[d];
+        }
+    }
+    for (i = 1; i < n; i++) { /* insertion sort by |stride| */
+        for (j = i; j > 0 && s[j] < s[j - 1]; j--) {
+            tk_i128 t = s[j];
+            s[j] = s[j - 1];
+            s[j - 1] = t;
+            t = e[j];
+            e[j] = e[j - 1];
+            e[j - 1] = t;
+        }
+    }
+    for (i = 0; i < n; i++) {
+        if (s[i] <= span) {
+            return 0;
+        }
+        span += (e[i] - 1) * s[i];
+    }
+    return 1;
+}
+
+/* The status batch_dot_infer_shape must return (docs/API.md, checks 1, 3-6
+ * and 8), and on OK the result's rank and shape in *ond, os (2 *
+ * BATCH_DOT_MAX_NDIM entries). ndim_null, shape_null: whether out_ndim and
+ * out_shape are NULL. */
+static inline int32_t tk_expect_infer(int32_t xn, const int64_t *xs, int32_t yn, const int64_t *ys,
+                                      int64_t ax, int64_t ay, int ndim_null, int shape_null,
+                                      int *ond, int64_t *os)
+{
+    int a0, a1, d;
+    int32_t st;
+    if ((xs == NULL && xn > 0) || (ys == NULL && yn > 0) || ndim_null || shape_null) {
+        return BATCH_DOT_STATUS_NULL_POINTER; /* 1 */
+    }
+    if (xn < 2 || xn > BATCH_DOT_MAX_NDIM || yn < 2 || yn > BATCH_DOT_MAX_NDIM) {
+        return BATCH_DOT_STATUS_INVALID_RANK; /* 3 */
+    }
+    for (d = 0; d < xn; d++) {
+        if (xs[d] < BATCH_DOT_DIM_UNKNOWN) {
+            return BATCH_DOT_STATUS_INVALID_SHAPE; /* 4 */
+        }
+    }
+    for (d = 0; d < yn; d++) {
+        if (ys[d] < BATCH_DOT_DIM_UNKNOWN) {
+            return BATCH_DOT_STATUS_INVALID_SHAPE;
+        }
+    }
+    st = tk_semantics(xn, xs, yn, ys, ax, ay, BATCH_DOT_DIM_UNKNOWN, &a0, &a1, ond, os); /* 5 */
+    if (st != BATCH_DOT_STATUS_OK) {
+        return st;
+    }
+    if (*ond > BATCH_DOT_MAX_NDIM) {
+        return BATCH_DOT_STATUS_INVALID_RANK; /* 6 */
+    }
+    if (tk_count_of(xn, xs) < 0 || tk_count_of(yn, ys) < 0 || tk_count_of(*ond, os) < 0) {
+        return BATCH_DOT_STATUS_OVERFLOW; /* 8: x, y or the result */
+    }
+    return BATCH_DOT_STATUS_OK;
+}
+
+/* The status batch_dot_f32/_f64 must return (docs/API.md, checks 1-11) for
+ * layouts l (NULL entries allowed), axes, options (NULL for defaults), data
+ * pointers p and elements of `size` bytes (aligned to their size). */
+static inline int32_t tk_expect_compute(const batch_dot_layout *const l[3], int64_t ax, int64_t ay,
+                                        const batch_dot_options *opt, const void *const p[3],
+                                        size_t size)
+{
+    int64_t os[2 * BATCH_DOT_MAX_NDIM];
+    tk_i128 lo[3], hi[3];
+    int has[3], i, d, a0, a1, ond;
+    int32_t st;
+    const tk_i128 mn = INT64_MIN, mx = INT64_MAX, sz = (tk_i128)size;
+    for (i = 0; i < 3; i++) { /* 1 */
+        if (l[i] == NULL) {
+            return BATCH_DOT_STATUS_NULL_POINTER;
+        }
+    }
+    for (i = 0; i < 3; i++) { /* 2 */
+        if (l[i]->flags != 0 || l[i]->len < 0) {
+            return BATCH_DOT_STATUS_INVALID_ARGUMENT;
+        }
+    }
+    if (opt != NULL && !tk_options_valid(opt)) {
+        return BATCH_DOT_STATUS_INVALID_ARGUMENT;
+    }
+    for (i = 0; i < 3; i++) { /* 3 */
+        if (l[i]->ndim < 0 || l[i]->ndim > BATCH_DOT_MAX_NDIM || (i < 2 && l[i]->ndim < 2)) {
+            return BATCH_DOT_STATUS_INVALID_RANK;
+        }
+    }
+    for (i = 0; i < 3; i++) { /* 4 */
+        for (d = 0; d < l[i]->ndim; d++) {
+            if (l[i]->shape[d] < 0) {
+                return BATCH_DOT_STATUS_INVALID_SHAPE;
+            }
+        }
+    }
+    st = tk_semantics(l[0]->ndim, l[0]->shape, l[1]->ndim, l[1]->shape, ax, ay, INT64_MIN, &a0,
+                      &a1, &ond, os); /* 5 */
+    if (st != BATCH_DOT_STATUS_OK) {
+        return st;
+    }
+    if (ond > BATCH_DOT_MAX_NDIM) { /* 6 */
+        return BATCH_DOT_STATUS_INVALID_RANK;
+    }
+    if (l[2]->ndim != ond || memcmp(l[2]->shape, os, (size_t)ond * sizeof(int64_t)) != 0) {
+        return BATCH_DOT_STATUS_OUTPUT_SHAPE; /* 7 */
+    }
+    for (i = 0; i < 3; i++) { /* 8 */
+        int64_t c = tk_count(l[i]);
+        if (c < 0) {
+            return BATCH_DOT_STATUS_OVERFLOW;
+        }
+        has[i] = c > 0;
+        if (!has[i]) {
+            continue;
+        }
+        tk_reach(l[i], &lo[i], &hi[i]);
+        if (lo[i] < mn || hi[i] > mx || lo[i] * sz < mn || (hi[i] + 1) * sz > mx) {
+            return BATCH_DOT_STATUS_OVERFLOW;
+        }
+    }
+    for (i = 0; i < 3; i++) { /* 9 */
+        if (has[i] && p[i] == NULL) {
+            return BATCH_DOT_STATUS_NULL_POINTER;
+        }
+        if (has[i] && (uintptr_t)p[i] % size != 0) {
+            return BATCH_DOT_STATUS_INVALID_ARGUMENT;
+        }
+    }
+    for (i = 0; i < 3; i++) { /* 10 */
+        if (has[i] && (lo[i] < 0 || hi[i] >= l[i]->len)) {
+            return BATCH_DOT_STATUS_OUT_OF_BOUNDS;
+        }
+    }
+    if (has[2]) { /* 11 */
+        tk_i128 o0 = (tk_i128)(uintptr_t)p[2] + lo[2] * sz;
+        tk_i128 o1 = (tk_i128)(uintptr_t)p[2] + (hi[2] + 1) * sz - 1;
+        if (!tk_non_overlapping(l[2])) {
+            return BATCH_DOT_STATUS_ALIASING;
+        }
+        for (i = 0; i < 2; i++) {
+            if (has[i]) {
+                tk_i128 b0 = (tk_i128)(uintptr_t)p[i] + lo[i] * sz;
+                tk_i128 b1 = (tk_i128)(uintptr_t)p[i] + (hi[i] + 1) * sz - 1;
+                if (b0 <= o1 && o0 <= b1) {
+                    return BATCH_DOT_STATUS_ALIASING;
+                }
+            }
+        }
+    }
+    return BATCH_DOT_STATUS_OK;
+}
+
+/* ---- buffers -------------------------------------------------------------- */
+
+/* malloc that exits the program (status 2) when memory runs out; n may be 0. */
+static inline void *tk_xmalloc(size_t n)
+{
+    void *p = malloc(n ? n : 1);
+    if (!p) {
+        fprintf(stderr, "testkit: out of memory\n");
+        exit(2);
+    }
+    return p;
+}
+
+/* A copy of n bytes (to check later that a buffer was not written). */
+static inline void *tk_xdup(const void *src, size_t n)
+{
+    void *p = tk_xmalloc(n);
+    if (n) {
+        memcpy(p, src, n);
+    }
+    return p;
+}
+
+/* Sentinels: quiet NaNs with a payload no arithmetic produces, so an element
+ * that still holds one was not written. */
+#define TK_SENTINEL_F32 UINT32_C(0x7fc5a5a5)
+#define TK_SENTINEL_F64 UINT64_C(0x7ff8a5a5a5a5a5a5)
+
+/* Puts the sentinel in elements [0, n) of a buffer of type t. */
+static inline void tk_fill_sentinel(tk_dtype t, void *buf, int64_t n)
+{
+    const uint32_t s32 = TK_SENTINEL_F32;
+    const uint64_t s64 = TK_SENTINEL_F64;
+    int64_t i;
+    for (i = 0; i < n; i++) {
+        if (t == TK_F64) {
+            memcpy((unsigned char *)buf + (size_t)i * 8, &s64, 8);
+        } else {
+            memcpy((unsigned char *)buf + (size_t)i * 4, &s32, 4);
+        }
+    }
+}
+
+/* Whether element i still holds the sentinel (bit for bit). */
+static inline int tk_is_sentinel(tk_dtype t, const void *buf, int64_t i)
+{
+    const uint32_t s32 = TK_SENTINEL_F32;
+    const uint64_t s64 = TK_SENTINEL_F64;
+    return t == TK_F64 ? memcmp((const unsigned char *)buf + (size_t)i * 8, &s64, 8) == 0
+                       : memcmp((const unsigned char *)buf + (size_t)i * 4, &s32, 4) == 0;
+}
+
+/* The first element of [0, n) that a call had no right to write (reached[i]
+ * is 0, or reached is NULL) but that lost its sentinel; -1 when none. */
+static inline int64_t tk_first_touched(tk_dtype t, const void *buf, int64_t n,
+                                       const unsigned char *reached)
+{
+    int64_t i;
+    for (i = 0; i < n; i++) {
+        if ((reached == NULL || !reached[i]) && !tk_is_sentinel(t, buf, i)) {
+            return i;
+        }
+    }
+    return -1;
+}
+
+/* Threads of this process (Linux: the Threads: line of /proc/self/status),
+ * or -1 when that cannot be read. */
+static inline int tk_process_threads(void)
+{
+    FILE *f = fopen("/proc/self/status", "r");
+    char line[256];
+    int n = -1;
+    if (!f) {
+        return -1;
+    }
+    while (fgets(line, sizeof line, f)) {
+        if (strncmp(line, "Threads:", 8) == 0) {
+            n = atoi(line + 8);
+        }
+    }
+    fclose(f);
+    return n;
+}
+
+#endif /* BATCH_DOT_TESTKIT_H */
