@@ -117,30 +117,17 @@ macro_rules! level {
     };
 }
 
-level!(ScalarF32, f32, Scalar<f32>, SCALAR_MR, SCALAR_NV);
-level!(ScalarF64, f64, Scalar<f64>, SCALAR_MR, SCALAR_NV);
+// One level per line (braces keep rustfmt from splitting the calls).
+level! { ScalarF32, f32, Scalar<f32>, SCALAR_MR, SCALAR_NV }
+level! { ScalarF64, f64, Scalar<f64>, SCALAR_MR, SCALAR_NV }
 #[cfg(target_arch = "x86_64")]
-level!(
-    Avx512F32L,
-    f32,
-    Avx512F32,
-    AVX512_MR,
-    AVX512_NV,
-    "avx512f,avx2,fma"
-);
+level! { Avx512F32L, f32, Avx512F32, AVX512_MR, AVX512_NV, "avx512f,avx2,fma" }
 #[cfg(target_arch = "x86_64")]
-level!(
-    Avx512F64L,
-    f64,
-    Avx512F64,
-    AVX512_MR,
-    AVX512_NV,
-    "avx512f,avx2,fma"
-);
+level! { Avx512F64L, f64, Avx512F64, AVX512_MR, AVX512_NV, "avx512f,avx2,fma" }
 #[cfg(target_arch = "x86_64")]
-level!(Avx2F32L, f32, Avx2F32, AVX2_MR, AVX2_NV, "avx2,fma");
+level! { Avx2F32L, f32, Avx2F32, AVX2_MR, AVX2_NV, "avx2,fma" }
 #[cfg(target_arch = "x86_64")]
-level!(Avx2F64L, f64, Avx2F64, AVX2_MR, AVX2_NV, "avx2,fma");
+level! { Avx2F64L, f64, Avx2F64, AVX2_MR, AVX2_NV, "avx2,fma" }
 
 /// `pub(super) unsafe fn $name(job, isa, lo, hi, buf)`: runs items
 /// `lo..hi` of a job of element type `$T` at level `isa`, with the levels

@@ -219,6 +219,7 @@ pub unsafe fn run_with<T: Element>(
 struct SendPtr<T>(*mut T);
 // SAFETY: only used to hand each chunk its own disjoint scratch slice.
 unsafe impl<T> Sync for SendPtr<T> {}
+// SAFETY: as for Sync: each thread only touches its own slice.
 unsafe impl<T> Send for SendPtr<T> {}
 
 impl<T> SendPtr<T> {
