@@ -1,7 +1,7 @@
-//! The register-blocked matrix product: an `R × NV·LANES` microkernel that
-//! broadcasts A from memory (any strides) and loads rows of B as vectors
-//! (from memory when B's rows are contiguous, else from a packed panel),
-//! and the loops around it.
+//! Microkernels: the register-blocked matrix product, an `R × NV·LANES`
+//! microkernel that broadcasts A from memory (any strides) and loads rows
+//! of B as vectors (from memory when B's rows are contiguous, else from a
+//! packed panel, `pack.rs`), and the cache-blocked loops around it.
 //!
 //! Numerics: every output element is, for each block of `KC` contraction
 //! steps in ascending order, an FMA chain from +0.0 over that block; the
@@ -9,9 +9,12 @@
 //! a function of K and the level only: not of the tile an element falls in,
 //! the rows or blocks a thread gets, or whether B was packed.
 
-use super::simd::Simd;
+use super::pack::pack_b;
+use super::simd::{prefetch_l2, prefetch_lines, Simd};
+use super::tuning::{
+    KC, LINE_BYTES, NC, PF_FIRST_LINE_VECTOR_BYTES, PF_GAPPED_ROW_BYTES, PF_ROW_BYTES,
+};
 use super::Element;
-use super::{prefetch_l2, prefetch_lines, LINE_BYTES};
 
 /// Geometry of one strided product `C[m × n] = A[m × k] · B[k × n]`
 /// (element strides; `A[i, t] = a[i·a_rs + t·a_cs]`, and so on).
@@ -31,24 +34,8 @@ pub(crate) struct Geom {
     pub pack_b: bool,
 }
 
-/// Contraction steps per block (fixed per level: it shapes the sums).
-pub(crate) const KC: usize = 128;
 /// Tallest row tile of any level (scratch for one packed tile of A).
 const MR_MAX: usize = 8;
-/// Columns of B packed at a time: one block of `KC × NC` (256 KiB of f32,
-/// 512 KiB of f64) sits in L2 while the row tiles stream past it. A
-/// multiple of every level's panel width (at most 64, a power of 2).
-/// (f64 with 256 columns, 256 KiB, was 2–4 % slower on c.)
-pub(crate) const NC: usize = 512;
-
-/// Rows of A at least this long (in bytes, over one block of K) are
-/// prefetched one row tile ahead (see `block`).
-const PF_ROW_BYTES: usize = 512;
-
-/// Shorter rows, down to this length (of memory spanned), are prefetched
-/// too when their memory is not one run: gaps between the rows, or between
-/// the elements of a row (the hardware prefetchers fetch the gaps too).
-const PF_GAPPED_ROW_BYTES: usize = 256;
 
 /// Elements of the largest packed block of B for a product with `n`
 /// columns (the B part of the scratch buffer; the A tile follows it).
@@ -66,8 +53,8 @@ pub(crate) fn scratch_len(n: usize) -> usize {
 /// `nr = (NV-1)·LANES + popcount(mask)`; the first `NV-1` vectors of each B
 /// row are full, the last is masked. With `FULL`, every vector is full
 /// (`nr = NV·LANES`) and C's rows are contiguous (`c_cs = 1`): the loop
-/// loads B without a mask, which on AVX-512 costs a few percent less
-/// (docs/PERFORMANCE.md), and the epilogue for strided C is left out (kept
+/// loads B without a mask, which is faster on AVX-512 (see
+/// docs/PERFORMANCE.md), and the epilogue for strided C is left out (kept
 /// in, it made LLVM hold the f64 accumulators in memory).
 ///
 /// # Safety
@@ -281,51 +268,6 @@ unsafe fn tile<S: Simd, const R: usize, const NV: usize, const F: bool>(
     }
 }
 
-/// Packs `B[0..kc, 0..nr]` (strides `rs`, `cs`) into `dst` with row stride
-/// `ld` (columns past nr are left as they are: the kernel masks them).
-///
-/// # Safety
-/// The source elements lie inside the y buffer; `dst` holds `kc·ld`
-/// writable elements and does not overlap the source.
-#[inline(always)]
-pub(crate) unsafe fn pack_b<S: Simd>(
-    src: *const S::T,
-    kc: usize,
-    nr: usize,
-    rs: isize,
-    cs: isize,
-    dst: *mut S::T,
-    ld: usize,
-) {
-    // SAFETY: reads stay on B[0..kc, 0..nr], writes on dst[0..kc·ld].
-    unsafe {
-        if cs == 1 {
-            for t in 0..kc {
-                let s = src.wrapping_offset(t as isize * rs);
-                let d = dst.add(t * ld);
-                let mut j = 0;
-                while j + S::LANES <= nr {
-                    S::store(d.add(j), S::load(s.wrapping_add(j)));
-                    j += S::LANES;
-                }
-                if j < nr {
-                    let m = S::mask(nr - j);
-                    S::store_m(d.add(j), S::load_m(s.wrapping_add(j), m), m);
-                }
-            }
-        } else if rs == 1 {
-            S::pack_nt(src, kc, nr, cs, dst, ld);
-        } else {
-            for j in 0..nr {
-                let s = src.wrapping_offset(j as isize * cs);
-                for t in 0..kc {
-                    *dst.add(t * ld + j) = *s.wrapping_offset(t as isize * rs);
-                }
-            }
-        }
-    }
-}
-
 /// Rows `r0..r1` of one product, with the cache blocking around `micro`
 /// (the loop order of BLIS and OpenBLAS, with B as the vector operand):
 /// for each block of `KC` contraction steps and `NC` columns, B is
@@ -355,7 +297,7 @@ pub(crate) unsafe fn block<S: Simd, const MR: usize, const NV: usize>(
     let abuf_at = buf.wrapping_add(b_block_len(g.n));
     // The next A tile's prefetch (below): the first line of each row into
     // L2 with 512-bit vectors, every line into L1 otherwise.
-    let pf_first_line = S::LANES * size_of::<S::T>() >= 64;
+    let pf_first_line = S::LANES * size_of::<S::T>() >= PF_FIRST_LINE_VECTOR_BYTES;
     let mut pc = 0;
     while pc < g.k {
         let kc = KC.min(g.k - pc);
@@ -409,15 +351,12 @@ pub(crate) unsafe fn block<S: Simd, const MR: usize, const NV: usize>(
             // Long rows of A read in place are prefetched one tile ahead:
             // the microkernel moves along each row a few bytes per step, too
             // slowly for the hardware prefetchers to run ahead of it when A
-            // comes from L3 (docs/PERFORMANCE.md; rows of 256 bytes, as on
-            // a, were slower). With 512-bit vectors, the first line of each
-            // row into L2 is enough to start the L2 streamer on it, and
-            // cheaper than every line into L1 (b 5.4 %, b f64 7 %, c 2 %
-            // faster); the AVX2 kernel, slower through each tile, does best
-            // with every line into L1 (c 4.5 % slower with the first only).
-            // Rows of 256 bytes and up whose memory is not one run (rows
-            // with gaps between them, as g1; elements a few apart, as g3)
-            // get the first-line prefetch too (g1, g3 3 % faster).
+            // comes from L3. With 512-bit vectors, the first line of each
+            // row into L2 starts the L2 streamer on it; the AVX2 kernel does
+            // best with every line into L1. Shorter rows whose memory is not
+            // one run (gaps between rows, as g1; elements a few apart, as
+            // g3) get the first-line prefetch too. (Figures: see
+            // docs/PERFORMANCE.md.)
             let a_step = g.a_cs.unsigned_abs();
             let span = kc * a_step * size_of::<S::T>();
             let pf_a = abuf.is_null()
@@ -469,78 +408,5 @@ pub(crate) unsafe fn block<S: Simd, const MR: usize, const NV: usize>(
             jc += nc;
         }
         pc += kc;
-    }
-}
-
-/// Many small products at once (`m <= MR`... any m, `n <= NV·LANES`,
-/// `k <= KC`, B rows contiguous): `count` products whose A, B, C start
-/// `xs`, `ys`, `os` elements apart. Same arithmetic as `block`.
-///
-/// # Safety
-/// As `block` for each of the `count` products.
-#[inline(always)]
-#[allow(clippy::too_many_arguments)]
-pub(crate) unsafe fn small_many<S: Simd, const MR: usize, const NV: usize>(
-    g: &Geom,
-    count: usize,
-    a: *const S::T,
-    b: *const S::T,
-    c: *mut S::T,
-    xs: isize,
-    ys: isize,
-    os: isize,
-) {
-    let nv = g.n.div_ceil(S::LANES);
-    // SAFETY: n - (nv-1)·LANES is in 1..=LANES (n >= 1).
-    let mask = unsafe { S::mask(g.n - (nv - 1) * S::LANES) };
-    macro_rules! go {
-        ($r:literal, $nv:literal) => {{
-            for i in 0..count as isize {
-                // SAFETY: product i of the run (caller's contract).
-                unsafe {
-                    micro::<S, $r, $nv, false>(
-                        g.k,
-                        a.wrapping_offset(i * xs),
-                        g.a_rs,
-                        g.a_cs,
-                        b.wrapping_offset(i * ys),
-                        g.b_rs,
-                        mask,
-                        c.wrapping_offset(i * os),
-                        g.c_rs,
-                        g.c_cs,
-                        g.n,
-                        false,
-                    )
-                }
-            }
-        }};
-    }
-    match (g.m, nv) {
-        (1, 1) => go!(1, 1),
-        (2, 1) => go!(2, 1),
-        (4, 1) => go!(4, 1),
-        (8, 1) => go!(8, 1),
-        (1, 2) => go!(1, 2),
-        (2, 2) => go!(2, 2),
-        (4, 2) => go!(4, 2),
-        (8, 2) => go!(8, 2),
-        _ => {
-            for i in 0..count as isize {
-                // SAFETY: product i of the run (caller's contract); B is not
-                // packed, so no buffer is needed.
-                unsafe {
-                    block::<S, MR, NV>(
-                        g,
-                        a.wrapping_offset(i * xs),
-                        b.wrapping_offset(i * ys),
-                        c.wrapping_offset(i * os),
-                        0,
-                        g.m,
-                        core::ptr::null_mut(),
-                    )
-                }
-            }
-        }
     }
 }

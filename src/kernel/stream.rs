@@ -1,5 +1,6 @@
-//! Dot products along a contiguous contraction: row-wise dots (m = n = 1)
-//! and matrix-vector products (n = 1), vectorised along K.
+//! Streaming kernels: dot products along a contiguous contraction, row-wise
+//! dots (m = n = 1) and matrix-vector products (n = 1), vectorised along K,
+//! prefetching the rows ahead (they are memory-bound).
 //!
 //! Numerics: each output is two vector accumulators from +0.0 — the even
 //! and odd full vectors go to the first and second, a last full odd vector
@@ -7,26 +8,18 @@
 //! across lanes in a fixed order. The same for every row, whichever group
 //! of rows it is computed with.
 
-use super::prefetch;
-use super::simd::Simd;
-
-/// How far ahead of the reads the streaming kernels (row dots with short
-/// rows, matrix-vector products) prefetch, in bytes. Measured on cases e
-/// and f of the suite (docs/PERFORMANCE.md): with no software prefetch the
-/// hardware prefetchers alone leave about 18 % of the bandwidth unused;
-/// 1–3 KiB ahead recover most of it, and 4 KiB was another 3 % faster than
-/// 2 KiB on both when the host's bandwidth was higher (8 KiB: 2 %).
-pub(crate) const PF_BYTES: usize = 4096;
+use super::simd::{prefetch, Simd};
+use super::tuning::{LINE_BYTES, SHORT_ROW_BYTES, STREAM_PF_BYTES};
 
 /// Rows ahead to prefetch for rows `stride` elements apart (0: none, when
 /// the rows are far apart or the level is scalar).
 #[inline(always)]
 fn rows_ahead<S: Simd>(stride: isize) -> usize {
     let row = stride.unsigned_abs() * core::mem::size_of::<S::T>();
-    if S::LANES == 1 || row == 0 || row > PF_BYTES {
+    if S::LANES == 1 || row == 0 || row > STREAM_PF_BYTES {
         0
     } else {
-        PF_BYTES.div_ceil(row)
+        STREAM_PF_BYTES.div_ceil(row)
     }
 }
 
@@ -104,12 +97,12 @@ pub(crate) unsafe fn dots<S: Simd>(
 ) {
     // Short rows (the memory-bound case): prefetch the rows `d` ahead.
     let row_bytes = k * core::mem::size_of::<S::T>();
-    let d = if row_bytes <= 256 {
+    let d = if row_bytes <= SHORT_ROW_BYTES {
         rows_ahead::<S>(xs).max(rows_ahead::<S>(ys)) as isize
     } else {
         0
     };
-    let line = (super::LINE_BYTES / core::mem::size_of::<S::T>()).max(1);
+    let line = (LINE_BYTES / core::mem::size_of::<S::T>()).max(1);
     for i in 0..count as isize {
         // SAFETY: dot i of the run (contract); prefetches never fault.
         unsafe {

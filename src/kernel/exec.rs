@@ -1,0 +1,353 @@
+//! Execution: runs a plan. Classifies it (`select.rs`), splits it over
+//! threads, allocates the scratch memory packing needs, and walks each
+//! thread's items (runs of whole blocks, or row parts of blocks), handing
+//! them to the kernels of the chosen level (`dispatch.rs`).
+
+use super::dispatch::Level;
+use super::gemm;
+use super::isa::{self, Isa};
+use super::select::{self, Core, Kind};
+use super::Element;
+use crate::error::{Error, Result};
+use crate::plan::{LoopDim, Plan};
+
+#[cfg(test)]
+use super::select::record::{self, Ran};
+
+/// A classified call: the plan's loops, its (possibly transposed) core,
+/// its regime and how its items (blocks × row parts) are numbered.
+///
+/// cbindgen:ignore
+#[doc(hidden)]
+pub struct Job<'a, T> {
+    loops: &'a [LoopDim],
+    swapped: bool,
+    core: Core,
+    kind: Kind,
+    blocks: usize,
+    /// Row parts per block (>= 1); item = block · parts + part.
+    parts: usize,
+    /// Rows per part (a multiple of `PART_ROWS_MULTIPLE` unless parts == 1).
+    part_rows: usize,
+    x: *const T,
+    y: *const T,
+    out: *mut T,
+}
+
+// SAFETY: a Job is shared between the threads of one call only. Its inputs
+// are read-only, and distinct items write disjoint output elements (the out
+// layout reaches no element twice); the caller keeps the buffers alive until
+// every item has run.
+unsafe impl<T: Element> Sync for Job<'_, T> {}
+
+/// cbindgen:ignore
+impl<T> Job<'_, T> {
+    /// Scratch elements a thread needs (0: none), with 64 bytes of slack
+    /// for alignment.
+    fn buf_len(&self) -> usize {
+        match self.kind {
+            Kind::Gemm { pack_b: true } => gemm::scratch_len(self.core.n) + 64,
+            _ => 0,
+        }
+    }
+
+    /// Number of items (blocks × parts).
+    fn items(&self) -> usize {
+        self.blocks * self.parts
+    }
+
+    /// Strides of loop `d` in (x, y, out), in the job's orientation.
+    fn strides(&self, d: &LoopDim) -> (isize, isize, isize) {
+        if self.swapped {
+            (d.ys, d.xs, d.os)
+        } else {
+            (d.xs, d.ys, d.os)
+        }
+    }
+
+    /// The innermost loop (the one tiny kernels loop over): its extent and
+    /// strides, or a unit loop.
+    fn inner(&self) -> (usize, (isize, isize, isize)) {
+        match self.loops.last() {
+            Some(d) => (d.ext, self.strides(d)),
+            None => (1, (0, 0, 0)),
+        }
+    }
+
+    /// Element offsets of block `b` (in loop order, innermost fastest).
+    fn offsets(&self, mut b: usize) -> (isize, isize, isize) {
+        let c = &self.core;
+        let (mut xo, mut yo, mut oo) = (c.x_off, c.y_off, c.o_off);
+        for d in self.loops.iter().rev() {
+            let i = (b % d.ext) as isize;
+            b /= d.ext;
+            let (xs, ys, os) = self.strides(d);
+            xo = xo.wrapping_add(i.wrapping_mul(xs));
+            yo = yo.wrapping_add(i.wrapping_mul(ys));
+            oo = oo.wrapping_add(i.wrapping_mul(os));
+        }
+        (xo, yo, oo)
+    }
+
+    fn geom(&self) -> gemm::Geom {
+        let c = &self.core;
+        gemm::Geom {
+            m: c.m,
+            n: c.n,
+            k: c.k,
+            a_rs: c.x_ms,
+            a_cs: c.x_ks,
+            b_rs: c.y_ks,
+            b_cs: c.y_ns,
+            c_rs: c.o_ms,
+            c_cs: c.o_ns,
+            pack_b: matches!(self.kind, Kind::Gemm { pack_b: true }),
+        }
+    }
+}
+
+/// Executes `plan`.
+///
+/// # Safety
+/// `plan` comes from `plan::build` on layouts that passed every check of
+/// docs/API.md for these very pointers: every element reached by
+/// `x + x_off + loops·xs + i·x_ms + t·x_ks` (likewise y and out) lies inside
+/// the caller's buffers, out does not overlap x or y, and out reaches no
+/// element twice. `x` and `y` may be dangling only when `plan.k == 0`.
+pub unsafe fn run<T: Element>(
+    plan: &Plan,
+    threads: usize,
+    x: *const T,
+    y: *const T,
+    out: *mut T,
+) -> Result<()> {
+    // SAFETY: forwarded contract.
+    unsafe { run_with(plan, threads, isa::active(), x, y, out) }
+}
+
+/// `run` at a given instruction-set level (capped to what the CPU supports).
+/// For tests and benchmarks that compare levels.
+///
+/// # Safety
+/// As `run`.
+#[doc(hidden)]
+pub unsafe fn run_with<T: Element>(
+    plan: &Plan,
+    threads: usize,
+    isa: Isa,
+    x: *const T,
+    y: *const T,
+    out: *mut T,
+) -> Result<()> {
+    let isa = isa.min(isa::detected());
+    let blocks = plan.blocks();
+    if blocks == 0 {
+        return Ok(());
+    }
+    let (swapped, kind) = select::classify(plan, size_of::<T>());
+    let core = Core::of(plan, swapped);
+    let (x, y) = if swapped { (y, x) } else { (x, y) };
+    let split = select::split(
+        plan,
+        size_of::<T>(),
+        core.m,
+        kind,
+        blocks,
+        threads,
+        crate::threads::cpus,
+    );
+    let nt = split.threads;
+    let job = Job {
+        loops: &plan.loops[..plan.nloops],
+        swapped,
+        core,
+        kind,
+        blocks,
+        parts: split.parts,
+        part_rows: split.part_rows,
+        x,
+        y,
+        out,
+    };
+    let items = job.items();
+    // Chunks are claimed dynamically; scratch buffers go by thread.
+    let chunks = split.chunks;
+    // Scratch buffers (only when packing), allocated before any write and
+    // never read before written (so not initialised).
+    let buf_len = job.buf_len();
+    let mut scratch: Vec<T> = Vec::new();
+    if buf_len > 0 {
+        scratch.try_reserve_exact(buf_len * nt).map_err(|_| {
+            Error::Allocation(format!(
+                "could not allocate {} bytes of scratch memory.",
+                buf_len * nt * core::mem::size_of::<T>()
+            ))
+        })?;
+    }
+    let base = SendPtr(scratch.as_mut_ptr());
+    let buf_of = |slot: usize| -> *mut T {
+        if buf_len > 0 {
+            // 64-byte aligned start inside the slot's slice (64 elements of
+            // slack), in the vector's reserved capacity.
+            let p = base.get().wrapping_add(slot * buf_len);
+            let mis = (p as usize % 64) / core::mem::size_of::<T>();
+            p.wrapping_add(if mis == 0 {
+                0
+            } else {
+                64 / core::mem::size_of::<T>() - mis
+            })
+        } else {
+            core::ptr::null_mut()
+        }
+    };
+    if chunks <= 1 {
+        // SAFETY: the caller's contract covers every item; the buffer is ours.
+        unsafe { T::exec_items(&job, isa, 0, items, buf_of(0)) };
+    } else {
+        let f = |c: usize, slot: usize| {
+            let (lo, hi) = (items * c / chunks, items * (c + 1) / chunks);
+            // SAFETY: chunks cover disjoint item ranges, hence disjoint
+            // output elements; slot < nt is used by one thread at a time.
+            unsafe { T::exec_items(&job, isa, lo, hi, buf_of(slot)) };
+        };
+        crate::threads::parallel(chunks, nt, &f);
+    }
+    Ok(())
+}
+
+#[derive(Clone, Copy)]
+struct SendPtr<T>(*mut T);
+// SAFETY: only used to hand each chunk its own disjoint scratch slice.
+unsafe impl<T> Sync for SendPtr<T> {}
+// SAFETY: as for Sync: each thread only touches its own slice.
+unsafe impl<T> Send for SendPtr<T> {}
+
+impl<T> SendPtr<T> {
+    fn get(&self) -> *mut T {
+        self.0
+    }
+}
+
+/// The x, y and out pointers of one block.
+type Ptrs<T> = (*const T, *const T, *mut T);
+
+/// `p`, each pointer moved by its element offset in `o` (x, y, out).
+#[inline(always)]
+fn at<T>(p: Ptrs<T>, o: (isize, isize, isize)) -> Ptrs<T> {
+    (
+        p.0.wrapping_offset(o.0),
+        p.1.wrapping_offset(o.1),
+        p.2.wrapping_offset(o.2),
+    )
+}
+
+/// Items `lo..hi` of `job` at level `L`: runs of consecutive blocks along
+/// the innermost loop (whole blocks), or single (block, row part) items.
+///
+/// # Safety
+/// `Element::exec_items`, with the level `L` supported by the CPU.
+#[inline(always)]
+pub(super) unsafe fn run_items<L: Level>(
+    job: &Job<'_, L::T>,
+    lo: usize,
+    hi: usize,
+    buf: *mut L::T,
+) {
+    let g = job.geom();
+    let (ext, strides) = job.inner();
+    let base = (job.x, job.y, job.out);
+    if job.parts == 1 {
+        let mut b = lo;
+        while b < hi {
+            let count = (ext - b % ext).min(hi - b);
+            // SAFETY: blocks b..b+count are consecutive along the innermost
+            // loop, all inside the buffers (contract).
+            unsafe { run_blocks::<L>(job, &g, count, at(base, job.offsets(b)), strides, buf) };
+            b += count;
+        }
+    } else {
+        for item in lo..hi {
+            let (b, part) = (item / job.parts, item % job.parts);
+            let r0 = part * job.part_rows;
+            let r1 = (r0 + job.part_rows).min(g.m);
+            // SAFETY: rows r0..r1 of block b (contract).
+            unsafe { run_rows::<L>(job, &g, at(base, job.offsets(b)), r0, r1, buf) };
+        }
+    }
+}
+
+/// `count` whole blocks from `p`, `strides` apart (x, y, out).
+///
+/// # Safety
+/// As `run_items`, for these blocks.
+#[inline(always)]
+unsafe fn run_blocks<L: Level>(
+    job: &Job<'_, L::T>,
+    g: &gemm::Geom,
+    count: usize,
+    p: Ptrs<L::T>,
+    strides: (isize, isize, isize),
+    buf: *mut L::T,
+) {
+    let (x, y, out) = p;
+    let (xs, ys, os) = strides;
+    // SAFETY: every block i < count is one of the plan's (contract).
+    unsafe {
+        match job.kind {
+            Kind::Dot => {
+                #[cfg(test)]
+                record::note(Ran::Dot);
+                L::dots(g.k, count, x, y, out, strides)
+            }
+            Kind::Gemm { pack_b: false, .. } if select::small_fits(g.m, g.n, g.k, L::NR) => {
+                #[cfg(test)]
+                record::note(Ran::Small);
+                L::small(g, count, x, y, out, strides)
+            }
+            _ => {
+                for i in 0..count as isize {
+                    run_rows::<L>(job, g, at(p, (i * xs, i * ys, i * os)), 0, g.m, buf);
+                }
+            }
+        }
+    }
+}
+
+/// Rows `r0..r1` of the block at `p`.
+///
+/// # Safety
+/// As `run_items`, for these rows.
+#[inline(always)]
+unsafe fn run_rows<L: Level>(
+    job: &Job<'_, L::T>,
+    g: &gemm::Geom,
+    p: Ptrs<L::T>,
+    r0: usize,
+    r1: usize,
+    buf: *mut L::T,
+) {
+    let (x, y, out) = p;
+    #[cfg(test)]
+    record::note(match job.kind {
+        Kind::Zero => Ran::Zero,
+        Kind::Dot => Ran::Dot,
+        Kind::Gemv => Ran::Gemv,
+        Kind::Gemm { pack_b } => Ran::Gemm { pack_b },
+    });
+    // SAFETY: rows r0..r1 of one block of the plan (contract).
+    unsafe {
+        match job.kind {
+            Kind::Zero => {
+                for i in r0..r1 {
+                    let row = out.wrapping_offset(i as isize * g.c_rs);
+                    for j in 0..g.n {
+                        *row.wrapping_offset(j as isize * g.c_cs) = L::T::ZERO;
+                    }
+                }
+            }
+            Kind::Dot => L::dots(g.k, 1, x, y, out, (0, 0, 0)),
+            Kind::Gemv => L::gemv_rows(g, x, y, out, r0, r1),
+            Kind::Gemm { .. } => L::gemm_rows(g, x, y, out, r0, r1, buf),
+        }
+    }
+}
