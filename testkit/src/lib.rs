@@ -2,7 +2,7 @@
 //! the Rust tests (`tests/`), the fuzz targets (`fuzz/`) and the benchmark
 //! (`benches/`).
 //!
-//! - [`reference`]: the one naive reference, `batch_dot` by its definition
+//! - [`reference`](mod@reference): the one naive reference, `batch_dot` by its definition
 //!   (docs/SEMANTICS.md §1) in a loop over logical indices, in f64, with the
 //!   one error bound (docs/SEMANTICS.md §6) and its NaN, Inf and zero rules;
 //! - [`oracle`]: the one independent status oracle, docs/API.md's check order
@@ -17,7 +17,7 @@
 //!   the layout generator draws from;
 //! - [`calls`]: small safe wrappers of C-ABI calls the tests make often.
 //!
-//! Independence: nothing in [`reference`], [`oracle`] or [`layouts`] calls
+//! Independence: nothing in [`reference`](mod@reference), [`oracle`] or [`layouts`] calls
 //! the library. They use only its C types (`batch_dot_layout`) and constants;
 //! the axes, result shape and statuses are computed here from the contract,
 //! so a bug in the library's checks or kernels cannot hide in its own

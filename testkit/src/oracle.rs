@@ -25,7 +25,7 @@ pub mod st {
     pub const INVALID_AXES: i32 = 3;
     /// An axis is the batch axis.
     pub const BATCH_AXIS: i32 = 4;
-    /// x.shape[0] != y.shape[0].
+    /// `x.shape[0] != y.shape[0]`.
     pub const BATCH_MISMATCH: i32 = 5;
     /// The contracted extents differ.
     pub const CONTRACTION_MISMATCH: i32 = 6;
