@@ -39,8 +39,7 @@ impl SplitMix64 {
 
     /// A uniform integer in `lo..=hi`.
     pub fn range_i64(&mut self, lo: i64, hi: i64) -> i64 {
-        assert!(lo <= hi);
-        lo + self.below((hi - lo) as u64 + 1) as i64
+        range_i64(self, lo, hi)
     }
 
     /// A uniform float in `[0, 1)`: the top 53 bits of one draw, over 2^53.
@@ -55,7 +54,7 @@ impl SplitMix64 {
 
     /// A uniformly chosen element of `v` (not empty).
     pub fn pick<T: Copy>(&mut self, v: &[T]) -> T {
-        v[self.below(v.len() as u64) as usize]
+        pick(self, v)
     }
 
     /// Fisher-Yates shuffle of `v`.
