@@ -14,8 +14,10 @@
 
 use std::time::Instant;
 
-use batch_dot::test_support::{infer_shape, lay, TestElem};
-use batch_dot::*;
+use testkit::calls::{infer_shape, with_threads};
+use testkit::layouts::lay;
+use testkit::reference;
+use testkit::TestElem;
 
 struct Case {
     id: &'static str,
@@ -104,10 +106,7 @@ fn run_case<T: TestElem>(c: &Case, threads: u32, samples: usize, min_ms: f64) {
     let (os, ost, olen) = contiguous(&osh[..ond as usize]);
     let ol = lay(&os, &ost, 0, olen as i64);
     let mut out: Vec<T> = vec![T::ZERO; olen];
-    let opts = batch_dot_options {
-        num_threads: threads,
-        ..Default::default()
-    };
+    let opts = with_threads(threads);
     let mut call = || {
         let st = unsafe {
             T::call(
@@ -154,18 +153,27 @@ fn run_case<T: TestElem>(c: &Case, threads: u32, samples: usize, min_ms: f64) {
     let cpu_med = cpu[cpu.len() / 2];
     peaks.sort_by(|a, b| a.partial_cmp(b).unwrap());
     let peak = peaks[peaks.len() / 2];
-    // Sanity: out[0] against a direct sum (first element of the first block).
-    let k = c.x.0[c.ax.0 as usize] as usize;
-    let mut want = 0.0f64;
-    let mut scale = 0.0f64;
-    let (xk, yk) = (c.x.1[c.ax.0 as usize], c.y.1[c.ax.1 as usize]);
-    for t in 0..k as i64 {
-        let p = xv[(t * xk) as usize].to_f64() * yv[(t * yk) as usize].to_f64();
-        want += p;
-        scale += p.abs();
-    }
-    let got = out[0].to_f64();
-    let ok = (got - want).abs() <= 1e-5 * (k as f64 + 1.0) * scale + 1e-30;
+    // Sanity: out[0], the element [0, ..., 0], against the test kit's
+    // reference on the slices of x and y that make it (every extent 1 but
+    // the contraction's).
+    let (a0, a1) = (c.ax.0 as usize, c.ax.1 as usize);
+    let k = c.x.0[a0] as usize;
+    let slice = |s: &[i64], a: usize| -> Vec<i64> {
+        (0..s.len())
+            .map(|d| if d == a { s[d] } else { 1 })
+            .collect()
+    };
+    let (xk, yk) = (c.x.1[a0], c.y.1[a1]);
+    let want = reference::batch_dot_by(
+        &slice(&c.x.0, a0),
+        |i| xv[(i[a0] as i64 * xk) as usize].to_f64(),
+        &slice(&c.y.0, a1),
+        |i| yv[(i[a1] as i64 * yk) as usize].to_f64(),
+        c.ax.0,
+        c.ax.1,
+    )
+    .expect("a valid case");
+    let ok = want.accepts(0, out[0]);
     let flops = 2.0 * olen as f64 * k as f64;
     let elems =
         (c.x.0.iter().product::<i64>() + c.y.0.iter().product::<i64>()) as f64 + olen as f64;

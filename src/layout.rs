@@ -261,7 +261,17 @@ pub fn byte_range(base: usize, r: Reach, elem_size: usize) -> (i128, i128) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::test_support::lay;
+
+    /// A layout of `shape` with `strides`, `offset` and `len`, flags 0.
+    fn lay(shape: &[i64], strides: &[i64], offset: i64, len: i64) -> batch_dot_layout {
+        let mut l = batch_dot_layout::zeroed();
+        l.ndim = shape.len() as i32;
+        l.shape[..shape.len()].copy_from_slice(shape);
+        l.strides[..strides.len()].copy_from_slice(strides);
+        l.offset = offset;
+        l.len = len;
+        l
+    }
 
     #[test]
     fn reach_and_bounds() {

@@ -8,10 +8,7 @@
 //! - `layout`, `api`: the checks of API.md on layouts and pointers, pure;
 //! - `plan`: a validated call as loops around one strided matrix product;
 //! - `kernel`: runs a plan (the `unsafe` code);
-//! - `ffi`, `panic`, `last_error`: the thin C boundary;
-//! - `reference`: a naive f64 reference for tests;
-//! - `test_support` (hidden): element types, PRNG and layout helpers shared
-//!   by the tests, fuzz targets and benchmark.
+//! - `ffi`, `panic`, `last_error`: the thin C boundary.
 
 #![deny(unsafe_op_in_unsafe_fn)]
 #![warn(missing_docs)]
@@ -25,10 +22,7 @@ pub mod last_error;
 pub mod layout;
 mod panic;
 pub mod plan;
-pub mod reference;
 pub mod shape;
-#[doc(hidden)]
-pub mod test_support;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod threads;

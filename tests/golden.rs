@@ -6,24 +6,31 @@
 //! `batch_dot_infer_shape`, `batch_dot_f32` and `batch_dot_f64` on the
 //! contiguous layouts and on several rearranged layouts of the same logical
 //! tensors, and checks:
-//! - the status is the case's `expect` (SPEC.md / API.md, which differ from
-//!   TF where SPEC.md says so);
+//! - the status is the case's `expect` (docs/SEMANTICS.md / docs/API.md,
+//!   which differ from TF where docs/SEMANTICS.md says so);
 //! - on success the shape is `expect`'s, the values match TF's float32 output
-//!   within SPEC.md §6's bound (exactly for integer data), and match a naive
-//!   f64 loop within the same bound (this alone covers the cases where TF
-//!   failed but the spec succeeds); zeros are +0.0; results do not depend on
-//!   `num_threads`, bit for bit;
+//!   within twice docs/SEMANTICS.md §6's bound (both err from the exact sum;
+//!   exactly for integer data), and the test kit's naive reference
+//!   (`testkit::reference`) within the bound (this alone covers the cases
+//!   where TF failed but the spec succeeds); zeros are +0.0; results do not
+//!   depend on `num_threads`, bit for bit;
 //! - padding around the output elements is left alone, inputs are never
 //!   written, and on error nothing at all is written (sentinel values stay).
 //!
 //! The static groups (`-1` = unknown extent) check `batch_dot_infer_shape`
 //! with `BATCH_DOT_DIM_UNKNOWN`.
 
-mod common;
-
 use batch_dot::*;
-use common::*;
 use std::result::Result; // not batch_dot::Result
+use testkit::calls::{infer_shape, with_threads};
+use testkit::elem::{all_sentinel, bits, sentinel_buffer};
+use testkit::layouts::{
+    arranged_layout, blank_layout, contiguous_layout, layout_is_empty, materialize, num_elements,
+    written_output, Arrangement, MAX_NDIM,
+};
+use testkit::oracle::status_name;
+use testkit::reference::{self, bound, Reference};
+use testkit::{SplitMix64, TestElem};
 
 const GOLDEN: &str = include_str!("golden/keras_batch_dot.golden");
 
@@ -172,40 +179,10 @@ fn parse(text: &str) -> Vec<Case> {
     cases
 }
 
-/// API.md's status names (without the `BATCH_DOT_STATUS_` prefix) and values.
-const STATUSES: [(&str, i32); 15] = [
-    ("OK", BATCH_DOT_STATUS_OK),
-    ("NULL_POINTER", BATCH_DOT_STATUS_NULL_POINTER),
-    ("INVALID_RANK", BATCH_DOT_STATUS_INVALID_RANK),
-    ("INVALID_AXES", BATCH_DOT_STATUS_INVALID_AXES),
-    ("BATCH_AXIS", BATCH_DOT_STATUS_BATCH_AXIS),
-    ("BATCH_MISMATCH", BATCH_DOT_STATUS_BATCH_MISMATCH),
-    (
-        "CONTRACTION_MISMATCH",
-        BATCH_DOT_STATUS_CONTRACTION_MISMATCH,
-    ),
-    ("INVALID_SHAPE", BATCH_DOT_STATUS_INVALID_SHAPE),
-    ("OUTPUT_SHAPE", BATCH_DOT_STATUS_OUTPUT_SHAPE),
-    ("OUT_OF_BOUNDS", BATCH_DOT_STATUS_OUT_OF_BOUNDS),
-    ("OVERFLOW", BATCH_DOT_STATUS_OVERFLOW),
-    ("ALIASING", BATCH_DOT_STATUS_ALIASING),
-    ("INVALID_ARGUMENT", BATCH_DOT_STATUS_INVALID_ARGUMENT),
-    ("ALLOCATION", BATCH_DOT_STATUS_ALLOCATION),
-    ("INTERNAL", BATCH_DOT_STATUS_INTERNAL),
-];
-
+/// The value of a status name of the golden file (docs/API.md's names
+/// without the `BATCH_DOT_STATUS_` prefix).
 fn status_value(name: &str) -> i32 {
-    match STATUSES.iter().find(|&&(n, _)| n == name) {
-        Some(&(_, v)) => v,
-        None => panic!("unknown status name {name:?}"),
-    }
-}
-
-fn status_name(s: i32) -> String {
-    match STATUSES.iter().find(|&&(_, v)| v == s) {
-        Some(&(n, _)) => n.to_string(),
-        None => format!("status {s}"),
-    }
+    testkit::oracle::status_value(name).unwrap_or_else(|| panic!("unknown status name {name:?}"))
 }
 
 // ---------------------------------------------------------------------------
@@ -422,66 +399,97 @@ fn run_call<T: TestElem>(
     Ok(CallResult { status, values })
 }
 
-/// Compare one output element. `exact` / `mag` come from the naive f64 loop,
-/// `tf` is TF's float32 value when TF succeeded. `unit` is 2^-24 for f32 and
-/// 2^-52 for f64 (the f64 result is also held to TF within the f32 bound).
-fn check_value(
-    got: f64,
-    exact: f64,
-    mag: f64,
-    k: usize,
+/// Compare output element `i`, `got`, with the test kit's reference `r`
+/// (within docs/SEMANTICS.md §6's bound, exactly for integer data, never
+/// -0.0) and with TF's float32 value `tf` when TF succeeded (within twice
+/// the f32 bound: TF and the library each err by at most the bound from the
+/// exact sum).
+fn check_value<T: TestElem>(
+    got: T,
+    r: &Reference,
+    i: usize,
     tf: Option<f32>,
     int_data: bool,
-    is_f32: bool,
 ) -> Result<(), String> {
     let same_nonfinite = |a: f64, b: f64| (a.is_nan() && b.is_nan()) || a == b;
-    if got == 0.0 && got.is_sign_negative() {
+    let (g, exact) = (got.to_f64(), r.value[i]);
+    if g == 0.0 && g.is_sign_negative() {
         return Err(format!(
             "got -0 (a sum starting from +0.0 never gives -0; exact {exact:e})"
         ));
     }
-    // vs the naive f64 loop.
-    let unit = if is_f32 {
-        f64::powi(2.0, -24)
-    } else {
-        f64::powi(2.0, -51)
-    };
-    if !exact.is_finite() || !got.is_finite() {
-        let f32_overflow =
-            is_f32 && exact.is_finite() && exact.abs() + f32_error_bound(k, mag) > f32::MAX as f64;
-        let ok =
-            same_nonfinite(got, exact) || (f32_overflow && got == exact.signum() * f64::INFINITY);
-        if !ok {
-            return Err(format!("got {got:e}, naive f64 loop {exact:e}"));
-        }
-    } else {
-        let bound = k as f64 * unit * mag + f64::powi(2.0, -60) * mag;
-        if (got - exact).abs() > bound || (int_data && got != exact) {
-            return Err(format!(
-                "got {got:e}, naive f64 loop {exact:e}, |err| {:e} > bound {bound:e}",
-                (got - exact).abs()
-            ));
-        }
+    // vs the reference.
+    r.check(i, got)?;
+    if int_data && exact.is_finite() && g != exact {
+        return Err(format!(
+            "got {g:e}, integer data must give exactly {exact:e}"
+        ));
     }
     // vs TF.
     if let Some(t) = tf {
         let t = t as f64;
         if !t.is_finite() {
-            if !(same_nonfinite(got, t) || (!is_f32 && exact.is_finite())) {
-                return Err(format!("got {got:e}, TF {t:e}"));
+            // An f32 sum that overflowed in TF stays finite in f64.
+            let f64_finite = T::NAME == "f64" && exact.is_finite();
+            if !(same_nonfinite(g, t) || f64_finite) {
+                return Err(format!("got {g:e}, TF {t:e}"));
             }
         } else {
-            // TF and the library each err by at most K·2^-24·Σ from the exact sum.
-            let bound = 2.0 * f32_error_bound(k, mag) + f64::powi(2.0, -60) * mag;
-            if (got - t).abs() > bound || (int_data && got != t) {
+            let b = 2.0 * bound(r.k, f32::U, r.abs_sum[i]);
+            if (g - t).abs() > b || (int_data && g != t) {
                 return Err(format!(
-                    "got {got:e}, TF {t:e}, |diff| {:e} > bound {bound:e}",
-                    (got - t).abs()
+                    "got {g:e}, TF {t:e}, |diff| {:e} > bound {b:e}",
+                    (g - t).abs()
                 ));
             }
         }
     }
     Ok(())
+}
+
+/// Checks the result `res` of one call on layout variant `v` against the
+/// expected status `want` and, on success, every value against `r` and
+/// `tf`; returns the logical output when the call succeeded as expected.
+#[allow(clippy::too_many_arguments)]
+fn check_call<T: TestElem>(
+    rep: &mut Report,
+    c: &Case,
+    v: Variant,
+    want: i32,
+    res: Result<CallResult<T>, String>,
+    r: Option<&Reference>,
+    tf: Option<&Vec<f32>>,
+    n: &mut Counts,
+) -> Option<Vec<T>> {
+    let ty = T::NAME;
+    let res = match res {
+        Err(e) => {
+            rep.fail(c, format!("{ty} {e}"));
+            return None;
+        }
+        Ok(res) => res,
+    };
+    if res.status != want {
+        rep.fail(
+            c,
+            format!(
+                "{ty} {}: status {} but expected {}",
+                v.name,
+                status_name(res.status),
+                status_name(want)
+            ),
+        );
+        return None;
+    }
+    let r = r?;
+    for (i, &g) in res.values.iter().enumerate() {
+        n.values += 1;
+        if let Err(e) = check_value(g, r, i, tf.map(|t| t[i]), c.int_data) {
+            rep.fail(c, format!("{ty} {}: output {i}: {e}", v.name));
+            break;
+        }
+    }
+    Some(res.values)
 }
 
 #[derive(Default)]
@@ -531,19 +539,18 @@ fn check_case(c: &Case, rep: &mut Report, n: &mut Counts) {
         (_, Some(Outcome::Ok(s))) => s.clone(), // TF's silent result shape: must still be rejected
         _ => vec![2, 3],
     };
-    let reference = match &expect {
+    let reference: Option<Reference> = match &expect {
         Outcome::Ok(_) => {
-            let (a0, a1) = normalize_axes(c.xs.len(), c.ys.len(), c.axes.0, c.axes.1)
-                .expect("valid axes for an ok case");
             let xd: Vec<f64> = c.x.iter().map(|&v| v as f64).collect();
             let yd: Vec<f64> = c.y.iter().map(|&v| v as f64).collect();
-            let (shape, vals, mags) = naive_batch_dot_f64(&c.xs, &xd, &c.ys, &yd, a0, a1);
+            let r = reference::batch_dot_logical(&c.xs, &xd, &c.ys, &yd, c.axes.0, c.axes.1)
+                .unwrap_or_else(|s| panic!("case {}: reference refuses an ok case: {s}", c.id));
             assert_eq!(
-                &shape, &out_shape,
-                "case {}: golden expect disagrees with SPEC.md §1's formula",
+                &r.shape, &out_shape,
+                "case {}: golden expect disagrees with docs/SEMANTICS.md §1's formula",
                 c.id
             );
-            Some((vals, mags, c.xs[a0] as usize))
+            Some(r)
         }
         _ => None,
     };
@@ -552,80 +559,25 @@ fn check_case(c: &Case, rep: &mut Report, n: &mut Counts) {
     } else {
         None
     };
-    if let (Some(t), Some((vals, _, _))) = (tf_vals, &reference) {
-        assert_eq!(t.len(), vals.len(), "case {}: TF output length", c.id);
+    if let (Some(t), Some(r)) = (tf_vals, &reference) {
+        assert_eq!(t.len(), r.len(), "case {}: TF output length", c.id);
     }
     let x64: Vec<f64> = c.x.iter().map(|&v| v as f64).collect();
     let y64: Vec<f64> = c.y.iter().map(|&v| v as f64).collect();
     let mut rng = SplitMix64::new(0x0B47_CD07 ^ (c.id as u64).wrapping_mul(0x9E37_79B9));
     let mut contiguous32: Option<Vec<f32>> = None;
     let mut contiguous64: Option<Vec<f64>> = None;
+    let r = reference.as_ref();
 
     for v in VARIANTS.iter().copied() {
-        for is_f32 in [true, false] {
-            n.calls += 1;
-            let res = if is_f32 {
-                run_call::<f32>(c, &c.x, &c.y, &out_shape, v, 0, &mut rng).map(|r| {
-                    (
-                        r.status,
-                        r.values.iter().map(|&e| e as f64).collect::<Vec<f64>>(),
-                        r.values.iter().map(|e| e.bits()).collect::<Vec<u64>>(),
-                    )
-                })
-            } else {
-                run_call::<f64>(c, &x64, &y64, &out_shape, v, 0, &mut rng).map(|r| {
-                    (
-                        r.status,
-                        r.values.clone(),
-                        r.values.iter().map(|e| e.bits()).collect::<Vec<u64>>(),
-                    )
-                })
-            };
-            let ty = if is_f32 { "f32" } else { "f64" };
-            let (status, got, _bits) = match res {
-                Err(e) => {
-                    rep.fail(c, format!("{ty} {e}"));
-                    continue;
-                }
-                Ok(r) => r,
-            };
-            if status != want {
-                rep.fail(
-                    c,
-                    format!(
-                        "{ty} {}: status {} but expected {}",
-                        v.name,
-                        status_name(status),
-                        status_name(want)
-                    ),
-                );
-                continue;
-            }
-            let Some((vals, mags, k)) = &reference else {
-                continue;
-            };
-            for (i, &g) in got.iter().enumerate() {
-                n.values += 1;
-                if let Err(e) = check_value(
-                    g,
-                    vals[i],
-                    mags[i],
-                    *k,
-                    tf_vals.map(|t| t[i]),
-                    c.int_data,
-                    is_f32,
-                ) {
-                    rep.fail(c, format!("{ty} {}: output {i}: {e}", v.name));
-                    break;
-                }
-            }
-            if v.name == "contiguous" {
-                if is_f32 {
-                    contiguous32 = Some(got.iter().map(|&g| g as f32).collect());
-                } else {
-                    contiguous64 = Some(got.clone());
-                }
-            }
+        n.calls += 2;
+        let res = run_call::<f32>(c, &c.x, &c.y, &out_shape, v, 0, &mut rng);
+        let got32 = check_call(rep, c, v, want, res, r, tf_vals, n);
+        let res = run_call::<f64>(c, &x64, &y64, &out_shape, v, 0, &mut rng);
+        let got64 = check_call(rep, c, v, want, res, r, tf_vals, n);
+        if v.name == "contiguous" && r.is_some() {
+            contiguous32 = got32;
+            contiguous64 = got64;
         }
     }
 
@@ -706,9 +658,9 @@ fn golden_keras_batch_dot() {
     }
 }
 
-/// `batch_dot_layout_init_contiguous` agrees with the hand-built packed layout
-/// of tests/common for every shape in the golden file (so the helpers' idea of
-/// "contiguous" is API.md's).
+/// `batch_dot_layout_init_contiguous` agrees with the test kit's hand-built
+/// packed layout for every shape in the golden file (so the kit's idea of
+/// "contiguous" is docs/API.md's).
 #[test]
 fn golden_shapes_init_contiguous() {
     let mut checked = 0;

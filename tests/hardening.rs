@@ -15,18 +15,16 @@
 //! - hostile pointers and options: nothing is read past a short options
 //!   struct or a shape array whose ndim is out of range;
 //! - a small randomized sweep of valid and invalid strided calls checked
-//!   against the naive f64 reference (reduced under Miri).
+//!   against the test kit's naive reference (reduced under Miri).
 
-#![allow(clippy::needless_range_loop)]
-
-mod common;
-
-use batch_dot::reference::{self, Tensor};
-use batch_dot::test_support::{lay, SplitMix64, TestElem};
 use batch_dot::*;
-use common::{all_sentinel, bits, infer_shape, result_shape, with_threads};
-use ndarray::Dimension;
 use std::ptr::{null, null_mut};
+use testkit::calls::{infer_shape, last_error, status_string, with_threads};
+use testkit::elem::{all_sentinel, bits, exact, sentinel_buffer};
+use testkit::layouts::{arranged_layout, lay, storage_positions, Arrangement};
+use testkit::oracle::shapes;
+use testkit::reference::{self, Strided};
+use testkit::{SplitMix64, TestElem};
 
 // ---------------------------------------------------------------------------
 // Helpers
@@ -42,15 +40,11 @@ fn packed(shape: &[i64]) -> batch_dot_layout {
 }
 
 fn message() -> String {
-    let mut buf = vec![0u8; 4096];
-    let n = unsafe { batch_dot_last_error_message(buf.as_mut_ptr() as *mut _, buf.len()) };
-    String::from_utf8_lossy(&buf[..n.min(buf.len() - 1)]).into_owned()
+    last_error()
 }
 
 fn name(s: i32) -> String {
-    unsafe { std::ffi::CStr::from_ptr(batch_dot_status_string(s)) }
-        .to_string_lossy()
-        .into_owned()
+    status_string(s)
 }
 
 const D: i64 = BATCH_DOT_AXIS_DEFAULT;
@@ -69,12 +63,11 @@ macro_rules! f32_and_f64 {
 /// A buffer of exactly `n` elements (no spare capacity, so Miri and ASan
 /// see its true end): 1, 2, 3, ... (small integers, so sums are exact).
 fn data<T: TestElem>(n: usize) -> Vec<T> {
-    let v: Vec<T> = (0..n).map(|i| T::from_f64((i % 7) as f64 - 3.0)).collect();
-    v.into_boxed_slice().into_vec()
+    exact((0..n).map(|i| T::from_f64((i % 7) as f64 - 3.0)).collect())
 }
 
 fn sentinels<T: TestElem>(n: usize) -> Vec<T> {
-    vec![T::sentinel(); n].into_boxed_slice().into_vec()
+    sentinel_buffer(n)
 }
 
 /// Expects `status` from a call on buffers of `len` elements (at most 64),
@@ -106,8 +99,8 @@ fn expect_fail<T: TestElem>(
 /// The operands of one call: x and y with their data, the axes, out's
 /// layout (out's data is passed to each method).
 struct Args<'a, T> {
-    x: Tensor<'a, T>,
-    y: Tensor<'a, T>,
+    x: Strided<'a, T>,
+    y: Strided<'a, T>,
     axes: (i64, i64),
     o: &'a batch_dot_layout,
 }
@@ -121,11 +114,11 @@ fn args<'a, T>(
     axes: (i64, i64),
     o: &'a batch_dot_layout,
 ) -> Args<'a, T> {
-    let x = Tensor {
+    let x = Strided {
         layout: x,
         data: xd,
     };
-    let y = Tensor {
+    let y = Strided {
         layout: y,
         data: yd,
     };
@@ -166,23 +159,14 @@ impl<T: TestElem> Args<'_, T> {
     /// Checks a call's result `od` against the reference (and `-0.0`), and
     /// that positions out does not reach still hold their bits `before`.
     fn check_out(&self, od: &[T], before: &[u64], what: &str) {
-        let o = self.o;
         let want = reference::batch_dot(self.x, self.y, self.axes.0, self.axes.1).unwrap();
         let mut written = vec![false; od.len()];
-        for (idx, _) in want.value.indexed_iter() {
-            let idx = idx.slice().to_vec();
-            let mut off = o.offset;
-            for (d, &i) in idx.iter().enumerate() {
-                if o.shape[d] > 1 {
-                    off += i as i64 * o.strides[d];
-                }
+        for (i, p) in storage_positions(self.o).into_iter().enumerate() {
+            let g = od[p];
+            written[p] = true;
+            if let Err(e) = want.check(i, g) {
+                panic!("{what}: out {e}");
             }
-            let g = od[off as usize];
-            written[off as usize] = true;
-            assert!(
-                want.accepts(&idx, g.to_f64(), T::U),
-                "{what}: out{idx:?} = {g:?}"
-            );
             assert!(
                 g.to_f64() != 0.0 || g.to_f64().is_sign_positive(),
                 "{what}: -0.0"
@@ -201,7 +185,7 @@ impl<T: TestElem> Args<'_, T> {
 // ---------------------------------------------------------------------------
 
 /// Found by fuzzing (compute_f32): with K = 0 the inputs have no elements, so
-/// their offsets and strides are never checked (API.md: "A tensor with no
+/// their offsets and strides are never checked (docs/API.md: "A tensor with no
 /// elements reaches nothing"), but the plan still multiplied x's free
 /// strides by their extents: `i64::MAX * 2` overflowed, a panic in builds
 /// with overflow checks (status INTERNAL instead of OK). Fixed in api.rs:
@@ -644,51 +628,23 @@ fn misaligned_data_is_refused() {
 // Randomized sweep (small; reduced under Miri)
 // ---------------------------------------------------------------------------
 
-/// A strided layout for `dims`: permuted storage order, padding, negative
-/// and (inputs only) zero strides, an offset; len exactly what it reaches.
+/// A strided layout for `dims` from the test kit's generator: permuted
+/// storage order, padding, negative and (inputs only) zero strides, junk
+/// strides on unit dimensions, an offset; len exactly what it reaches.
 fn arrange(r: &mut SplitMix64, dims: &[i64], input: bool) -> batch_dot_layout {
-    let n = dims.len();
-    let mut l = lay(dims, &[], 0, 0);
-    let mut order: Vec<usize> = (0..n).rev().collect();
-    for i in (1..n).rev() {
-        if r.below(2) == 0 {
-            order.swap(i, r.below(i as u64 + 1) as usize);
-        }
-    }
-    let mut cur = 1;
-    for &d in &order {
-        if dims[d] <= 1 {
-            l.strides[d] = [0, MAX, MIN, 7][r.below(4) as usize];
-        } else if input && r.below(6) == 0 {
-            l.strides[d] = 0;
-        } else {
-            l.strides[d] = cur;
-            cur *= dims[d] + r.below(2) as i64;
-        }
-    }
-    let mut off = r.below(2) as i64;
-    for d in 0..n {
-        if dims[d] > 1 && r.below(3) == 0 {
-            off += (dims[d] - 1) * l.strides[d];
-            l.strides[d] = -l.strides[d];
-        }
-    }
-    l.offset = off;
-    if dims.contains(&0) {
-        l.len = 0;
-        return l;
-    }
-    let mut hi = off;
-    for d in 0..n {
-        if dims[d] > 1 && l.strides[d] > 0 {
-            hi += (dims[d] - 1) * l.strides[d];
-        }
-    }
-    l.len = hi + 1;
-    l
+    let arr = Arrangement {
+        permute: r.chance(0.5),
+        pad: r.chance(0.5),
+        reverse: r.chance(0.5),
+        offset: r.chance(0.5),
+        broadcast: input && r.chance(0.3),
+        junk_unit_strides: r.chance(0.5),
+        ..Arrangement::CONTIGUOUS
+    };
+    arranged_layout(dims, arr, r)
 }
 
-fn sweep<T: TestElem>(cases: usize, seed: u64) {
+fn sweep<T: TestElem + kernel::Element>(cases: usize, seed: u64) {
     let mut r = SplitMix64::new(seed);
     let (mut ok, mut failed) = (0, 0);
     for case in 0..cases {
@@ -734,7 +690,8 @@ fn sweep<T: TestElem>(cases: usize, seed: u64) {
                 }
             }
         }
-        let os = result_shape(&xs, &ys, a0, a1);
+        let axes = (a0 as i64, a1 as i64 - m as i64);
+        let os = shapes(&xs, &ys, axes.0, axes.1).expect("a valid call");
         let (mut x, y, mut o) = (
             arrange(&mut r, &xs, true),
             arrange(&mut r, &ys, true),
@@ -761,7 +718,6 @@ fn sweep<T: TestElem>(cases: usize, seed: u64) {
         );
         let mut od = sentinels::<T>(o.len.max(0) as usize);
         let before = bits(&od);
-        let axes = (a0 as i64, a1 as i64 - m as i64);
         let opts = with_threads(r.below(4) as u32);
         let a = args(&x, &xd, &y, &yd, axes, &o);
         let st = unsafe { a.call(od.as_mut_ptr(), &opts) };
@@ -802,7 +758,7 @@ fn sweep<T: TestElem>(cases: usize, seed: u64) {
 /// Runs a validated call on every kernel level this CPU (or Miri, which
 /// sees only the target features the build enables) supports, each on a
 /// fresh output buffer of exactly out.len elements, and checks it.
-fn every_isa<T: TestElem>(a: &Args<T>, before: &[u64], what: &str) {
+fn every_isa<T: TestElem + kernel::Element>(a: &Args<T>, before: &[u64], what: &str) {
     use batch_dot::kernel::isa::Isa;
     let (x, xd, y, yd) = (a.x.layout, a.x.data, a.y.layout, a.y.data);
     let (axes, o) = (a.axes, a.o);

@@ -1,22 +1,26 @@
 //! Kernel tests: every regime (tiny fixed tiles, row dots, GEMV, blocked
 //! GEMM with and without packing, transposed problems, K = 0) at every
 //! instruction-set level this CPU supports, on random shapes and strides
-//! (permuted, padded, negative and zero), for f32 and f64, against
-//! `batch_dot::reference`; plus bitwise equality across thread counts.
+//! (permuted, padded, negative and zero), for f32 and f64, against the test
+//! kit's reference (`testkit::reference`); plus bitwise equality across
+//! thread counts.
 //!
 //! Buffers are exactly the elements a layout reaches (inputs) and the
 //! output buffer's unreached elements hold a sentinel that must survive.
 
 use batch_dot::api::{self, Addrs, RawOptions};
-use batch_dot::kernel::{self, Isa};
-use batch_dot::reference::{self, Tensor};
-use batch_dot::test_support::{infer_shape, lay, SplitMix64, TestElem};
+use batch_dot::kernel::{self, Element, Isa};
 use batch_dot::{batch_dot_layout, batch_dot_options};
+use testkit::calls::infer_shape;
+use testkit::layouts::{arranged_layout, lay, storage_positions, Arrangement};
+use testkit::reference::{self, Strided};
+use testkit::{SplitMix64, TestElem};
 
-/// A layout for `shape`: dimensions stored in a random order, with random
-/// padding and signs, zero strides (inputs only) and junk strides on unit
-/// dimensions; `unit_dim` (if any) gets stride +1 with no padding when
-/// `contiguous_inner`. The buffer holds exactly the reached range.
+/// A layout for `shape` from the test kit's generator: dimensions stored
+/// in a random order, with random padding and signs, zero strides (inputs
+/// only) and junk strides on unit dimensions; `inner` (if any) is stored
+/// innermost with stride +1. `plain`: only the junk unit strides. The
+/// buffer holds exactly the reached range.
 fn make_layout(
     rng: &mut SplitMix64,
     shape: &[i64],
@@ -24,60 +28,24 @@ fn make_layout(
     inner: Option<usize>,
     plain: bool,
 ) -> batch_dot_layout {
-    let nd = shape.len();
-    let mut order: Vec<usize> = (0..nd).rev().collect(); // innermost first
-    if !plain && rng.chance(0.5) {
-        for i in (1..nd).rev() {
-            let j = rng.below(i as u64 + 1) as usize;
-            order.swap(i, j);
+    let arr = if plain {
+        Arrangement {
+            junk_unit_strides: rng.chance(0.5),
+            inner,
+            ..Arrangement::CONTIGUOUS
         }
-    }
-    if let Some(d) = inner {
-        order.retain(|&o| o != d);
-        order.insert(0, d);
-    }
-    let mut strides = vec![0i64; nd];
-    let mut s = 1i64;
-    for (pos, &d) in order.iter().enumerate() {
-        let ext = shape[d].max(1);
-        let keep_unit = pos == 0 && inner == Some(d);
-        if !plain && !keep_unit && rng.chance(0.3) {
-            s *= 1 + rng.below(3) as i64; // padding
+    } else {
+        Arrangement {
+            permute: rng.chance(0.5),
+            pad: rng.chance(0.5),
+            reverse: rng.chance(0.5),
+            broadcast: input && rng.chance(0.3),
+            junk_unit_strides: rng.chance(0.5),
+            inner,
+            ..Arrangement::CONTIGUOUS
         }
-        let mut st = s;
-        if !plain && !keep_unit {
-            if rng.chance(0.25) {
-                st = -st;
-            }
-            if input && shape[d] > 1 && rng.chance(0.1) {
-                st = 0; // broadcast
-            }
-        }
-        if shape[d] <= 1 && rng.chance(0.5) {
-            st = rng.pick(&[i64::MIN, 12345, -7, 0]);
-        }
-        strides[d] = st;
-        s *= ext;
-    }
-    let mut l = batch_dot_layout::zeroed();
-    l.ndim = nd as i32;
-    let (mut lo, mut hi) = (0i64, 0i64);
-    for d in 0..nd {
-        l.shape[d] = shape[d];
-        l.strides[d] = strides[d];
-        if shape[d] > 1 {
-            let span = (shape[d] - 1) * strides[d];
-            if span < 0 {
-                lo += span;
-            } else {
-                hi += span;
-            }
-        }
-    }
-    let empty = shape.contains(&0);
-    l.offset = -lo;
-    l.len = if empty { 0 } else { hi - lo + 1 };
-    l
+    };
+    arranged_layout(shape, arr, rng)
 }
 
 /// `len` values uniform in [-1, 1).
@@ -222,7 +190,13 @@ fn lay_out(
 
 /// Runs `case` through `prepare` + `kernel::run_with` at `isa` with
 /// `threads`; returns the output buffer.
-fn run_case<T: TestElem>(c: &Case, xd: &[T], yd: &[T], isa: Isa, threads: usize) -> Vec<T> {
+fn run_case<T: TestElem + Element>(
+    c: &Case,
+    xd: &[T],
+    yd: &[T],
+    isa: Isa,
+    threads: usize,
+) -> Vec<T> {
     let mut od = vec![T::sentinel(); c.out.len as usize];
     let addr = |p: *const T, n: usize| {
         if n == 0 {
@@ -271,11 +245,11 @@ fn run_case<T: TestElem>(c: &Case, xd: &[T], yd: &[T], isa: Isa, threads: usize)
 
 fn check<T: TestElem>(c: &Case, xd: &[T], yd: &[T], od: &[T], what: &str) {
     let r = reference::batch_dot(
-        Tensor {
+        Strided {
             layout: &c.x,
             data: xd,
         },
-        Tensor {
+        Strided {
             layout: &c.y,
             data: yd,
         },
@@ -283,41 +257,24 @@ fn check<T: TestElem>(c: &Case, xd: &[T], yd: &[T], od: &[T], what: &str) {
         c.ay,
     )
     .expect("reference");
-    let nd = c.out.ndim as usize;
-    let shape: Vec<usize> = c.out.shape[..nd].iter().map(|&d| d as usize).collect();
-    let total: usize = shape.iter().product();
-    let mut idx = vec![0usize; nd];
     let mut written = vec![false; od.len()];
-    for _ in 0..total {
-        let mut off = c.out.offset;
-        for d in 0..nd {
-            if shape[d] > 1 {
-                off += idx[d] as i64 * c.out.strides[d];
-            }
+    for (i, p) in storage_positions(&c.out).into_iter().enumerate() {
+        let got = od[p];
+        written[p] = true;
+        if let Err(e) = r.check(i, got) {
+            panic!(
+                "{what}: out {e} (x {:?} {:?}, y {:?} {:?}, axes {} {})",
+                &c.x.shape[..c.x.ndim as usize],
+                &c.x.strides[..c.x.ndim as usize],
+                &c.y.shape[..c.y.ndim as usize],
+                &c.y.strides[..c.y.ndim as usize],
+                c.ax,
+                c.ay
+            );
         }
-        let got = od[off as usize];
-        written[off as usize] = true;
-        assert!(
-            r.accepts(&idx, got.to_f64(), T::U),
-            "{what}: out{idx:?} = {got:?}, want {} (x {:?} {:?}, y {:?} {:?}, axes {} {})",
-            r.value[idx.as_slice()],
-            &c.x.shape[..c.x.ndim as usize],
-            &c.x.strides[..c.x.ndim as usize],
-            &c.y.shape[..c.y.ndim as usize],
-            &c.y.strides[..c.y.ndim as usize],
-            c.ax,
-            c.ay
-        );
         // +0.0 for K = 0 (never -0.0).
         if r.k == 0 {
-            assert_eq!(got.bits(), T::ZERO.bits(), "{what}: K = 0 must give +0.0");
-        }
-        for d in (0..nd).rev() {
-            idx[d] += 1;
-            if idx[d] < shape[d] {
-                break;
-            }
-            idx[d] = 0;
+            assert_eq!(got.bits(), 0, "{what}: K = 0 must give +0.0");
         }
     }
     for (i, v) in od.iter().enumerate() {
@@ -335,7 +292,7 @@ fn levels() -> Vec<Isa> {
     Isa::ALL.into_iter().filter(|i| i.supported()).collect()
 }
 
-fn regime_test<T: TestElem>(which: &str, seed: u64, n: usize) {
+fn regime_test<T: TestElem + Element>(which: &str, seed: u64, n: usize) {
     let mut rng = SplitMix64::new(seed);
     for case in 0..n {
         let c = make_case(&mut rng, which);
@@ -520,7 +477,7 @@ fn negative_zero_products_sum_to_plus_zero() {
 }
 
 /// Runs `c` with x all -0.0 and y all 1.0 at `isa`: every output is +0.0.
-fn all_plus_zero<T: TestElem>(c: &Case, isa: Isa, what: &str) {
+fn all_plus_zero<T: TestElem + Element>(c: &Case, isa: Isa, what: &str) {
     let x = vec![T::from_f64(-0.0); c.x.len as usize];
     let y = vec![T::from_f64(1.0); c.y.len as usize];
     let od = run_case(c, &x, &y, isa, 1);
@@ -596,7 +553,7 @@ fn grouped_dots_match_single_rows() {
 /// every level, in f32 and f64.
 #[test]
 fn fixed_kernels_match_the_microkernel() {
-    fn both<T: TestElem>(rng: &mut SplitMix64, s: i64, b: i64) {
+    fn both<T: TestElem + Element>(rng: &mut SplitMix64, s: i64, b: i64) {
         let n = b * s * s;
         let xd: Vec<T> = fill(rng, n);
         let yd: Vec<T> = fill(rng, n);

@@ -1,69 +1,25 @@
-//! Thousands of random calls through the C ABI, compared with a naive f64
-//! loop over logical indices (`common::naive_batch_dot_f64`, which shares no
-//! code with the library), on every axes form and random layouts (permuted,
-//! padded, reversed, offset, broadcast zero strides, strided outputs), for
-//! f32 and f64. Every case checks the status (against an independent
-//! re-statement of SPEC.md §3's order), the shape from
-//! `batch_dot_infer_shape`, the values within SPEC.md §6's bound, that
-//! padding of the output is untouched, and that nothing is written on error.
-//! Also: every example of the seed page and every upstream case of SPEC.md §9.
-
-mod common;
+//! Thousands of random calls through the C ABI, compared with the test
+//! kit's naive reference (`testkit::reference`, which shares no code with
+//! the library), on every axes form and random layouts (permuted, padded,
+//! reversed, offset, broadcast zero strides, strided outputs), for f32 and
+//! f64. Every case checks the status (against the kit's independent
+//! restatement of docs/SEMANTICS.md §3's order, `testkit::oracle`), the
+//! shape from `batch_dot_infer_shape`, the values within
+//! docs/SEMANTICS.md §6's bound, that padding of the output is untouched,
+//! and that nothing is written on error. Also: every example of the seed
+//! page and every upstream case of docs/SEMANTICS.md §9.
 
 use batch_dot::*;
-use common::*;
+use testkit::calls::{infer_shape, with_threads};
+use testkit::elem::{all_sentinel, bits, sentinel_buffer};
+use testkit::layouts::{
+    arranged_layout, contiguous_layout, tensor, written_output, Arrangement, MAX_NDIM,
+};
+use testkit::oracle::{normalise_axes, shapes};
+use testkit::reference;
+use testkit::{SplitMix64, TestElem};
 
 const D: i64 = BATCH_DOT_AXIS_DEFAULT;
-
-/// SPEC.md §3's order, restated independently of the library.
-fn expected_status(xs: &[i64], ys: &[i64], ax: i64, ay: i64) -> Result<Vec<i64>, i32> {
-    let (n, m) = (xs.len() as i64, ys.len() as i64);
-    if n < 2 || m < 2 {
-        return Err(BATCH_DOT_STATUS_INVALID_RANK);
-    }
-    if xs[0] != ys[0] {
-        return Err(BATCH_DOT_STATUS_BATCH_MISMATCH);
-    }
-    if (ax == D) != (ay == D) {
-        return Err(BATCH_DOT_STATUS_INVALID_AXES);
-    }
-    let (a0, a1) = if ax == D {
-        (n - 1, if m == 2 { 1 } else { m - 2 })
-    } else {
-        (
-            if ax < 0 { ax + n } else { ax },
-            if ay < 0 { ay + m } else { ay },
-        )
-    };
-    if a0 == 0 || a1 == 0 {
-        return Err(BATCH_DOT_STATUS_BATCH_AXIS);
-    }
-    if !(1..n).contains(&a0) || !(1..m).contains(&a1) {
-        return Err(BATCH_DOT_STATUS_INVALID_AXES);
-    }
-    if xs[a0 as usize] != ys[a1 as usize] {
-        return Err(BATCH_DOT_STATUS_CONTRACTION_MISMATCH);
-    }
-    let out = result_shape(xs, ys, a0 as usize, a1 as usize);
-    if out.len() > BATCH_DOT_MAX_NDIM {
-        return Err(BATCH_DOT_STATUS_INVALID_RANK);
-    }
-    Ok(out)
-}
-
-fn random_arrangement(rng: &mut SplitMix64) -> Arrangement {
-    if rng.chance(0.25) {
-        return Arrangement::CONTIGUOUS;
-    }
-    Arrangement {
-        permute: rng.chance(0.5),
-        pad: rng.chance(0.5),
-        reverse: rng.chance(0.4),
-        offset: rng.chance(0.4),
-        junk_unit_strides: rng.chance(0.3),
-        junk_when_empty: rng.chance(0.3),
-    }
-}
 
 fn random_value<T: TestElem>(rng: &mut SplitMix64, ints: bool, specials: bool) -> T {
     if specials && rng.chance(0.05) {
@@ -74,49 +30,6 @@ fn random_value<T: TestElem>(rng: &mut SplitMix64, ints: bool, specials: bool) -
         T::from_f64(rng.range_i64(-4, 4) as f64)
     } else {
         T::from_f64(rng.unit_f64() * 4.0 - 2.0)
-    }
-}
-
-/// An input tensor: a layout, its buffer, and its logical values (row-major).
-struct Input<T> {
-    layout: batch_dot_layout,
-    buf: Vec<T>,
-    logical: Vec<T>,
-}
-
-fn random_input<T: TestElem>(
-    shape: &[i64],
-    rng: &mut SplitMix64,
-    ints: bool,
-    specials: bool,
-) -> Input<T> {
-    let n = num_elements(shape);
-    if n > 0 && rng.chance(0.2) {
-        // Broadcast: zero strides on some dimensions; the logical values are
-        // whatever the buffer holds through that layout.
-        let mut layout = arranged_layout(shape, random_arrangement(rng), rng);
-        for (d, &e) in shape.iter().enumerate() {
-            if e > 1 && rng.chance(0.4) {
-                layout.strides[d] = 0;
-            }
-        }
-        let len = (layout.len as usize).max(1);
-        let buf: Vec<T> = (0..len)
-            .map(|_| random_value(rng, ints, specials))
-            .collect();
-        let logical = gather(&layout, &buf);
-        return Input {
-            layout,
-            buf,
-            logical,
-        };
-    }
-    let logical: Vec<T> = (0..n).map(|_| random_value(rng, ints, specials)).collect();
-    let (layout, buf) = materialize(shape, &logical, random_arrangement(rng), rng);
-    Input {
-        layout,
-        buf,
-        logical,
     }
 }
 
@@ -132,7 +45,7 @@ fn check_case<T: TestElem>(
     specials: bool,
     what: &str,
 ) -> bool {
-    let expected = expected_status(xs, ys, ax, ay);
+    let expected = shapes(xs, ys, ax, ay);
 
     // Shape inference.
     let mut on = -7i32;
@@ -153,8 +66,11 @@ fn check_case<T: TestElem>(
         }
     }
 
-    let x = random_input::<T>(xs, rng, ints, specials);
-    let y = random_input::<T>(ys, rng, ints, specials);
+    let value = |r: &mut SplitMix64| random_value::<T>(r, ints, specials);
+    let arr = Arrangement::random(rng, true);
+    let x = tensor(xs, arr, rng, value);
+    let arr = Arrangement::random(rng, true);
+    let y = tensor(ys, arr, rng, value);
     // The out layout: the expected shape, or a plausible one on error.
     let oshape: Vec<i64> = match &expected {
         Ok(s) => s.clone(),
@@ -165,10 +81,11 @@ fn check_case<T: TestElem>(
         Arrangement {
             permute: rng.chance(0.5),
             pad: rng.chance(0.5),
+            slack: rng.chance(0.3),
             reverse: rng.chance(0.3),
             offset: rng.chance(0.3),
             junk_unit_strides: rng.chance(0.3),
-            junk_when_empty: false,
+            ..Arrangement::CONTIGUOUS
         },
         rng,
     );
@@ -179,7 +96,7 @@ fn check_case<T: TestElem>(
     let call = |out: &mut [T], opts: *const batch_dot_options| {
         assert_eq!(out.len(), olen);
         // SAFETY: each buffer holds every element its layout reaches
-        // (`random_input`, `arranged_layout`); `opts` is NULL or live.
+        // (`tensor`, `arranged_layout`); `opts` is NULL or live.
         unsafe {
             T::call(
                 &x.layout,
@@ -207,32 +124,14 @@ fn check_case<T: TestElem>(
     // Padding untouched, every output element written.
     let got = written_output(&olayout, &obuf).unwrap_or_else(|e| panic!("{what}: {e}"));
     // Values.
-    let n = xs.len();
-    let m = ys.len();
-    let (a0, a1) = normalize_axes(n, m, ax, ay).unwrap();
     let xl: Vec<f64> = x.logical.iter().map(|v| v.to_f64()).collect();
     let yl: Vec<f64> = y.logical.iter().map(|v| v.to_f64()).collect();
-    let (rshape, want, mags) = naive_batch_dot_f64(xs, &xl, ys, &yl, a0, a1);
-    assert_eq!(rshape, shape);
-    let k = xs[a0] as f64;
-    for (i, (g, (w, mag))) in got.iter().zip(want.iter().zip(&mags)).enumerate() {
-        let g = g.to_f64();
-        let ok = if w.is_nan() {
-            g.is_nan()
-        } else if w.is_infinite() {
-            g == *w
-        } else if ints {
-            g == *w || (g - w).abs() <= (k + 1.0) * T::U * mag
-        } else {
-            (g - w).abs() <= (k + 1.0) * T::U * mag
-        };
-        assert!(ok, "{what}: element {i}: got {g}, want {w} (Σ|xy| = {mag})");
-        if *w == 0.0 && *mag == 0.0 && !w.is_nan() {
-            // A sum of zeros starts from +0.0 (SPEC.md §6).
-            assert!(
-                g == 0.0 && g.is_sign_positive(),
-                "{what}: element {i} is -0.0"
-            );
+    let want = reference::batch_dot_logical(xs, &xl, ys, &yl, ax, ay)
+        .unwrap_or_else(|s| panic!("{what}: reference status {s}"));
+    assert_eq!(want.shape, shape);
+    for (i, g) in got.iter().enumerate() {
+        if let Err(e) = want.check(i, *g) {
+            panic!("{what}: {e}");
         }
     }
     // Results do not depend on the thread count.
@@ -307,7 +206,7 @@ fn random_shapes(rng: &mut SplitMix64) -> (Vec<i64>, Vec<i64>, i64, i64) {
         }
     };
     // Make the contraction match (most of the time).
-    if let Some((a0, a1)) = normalize_axes(n, m, ax, ay) {
+    if let Ok((a0, a1)) = normalise_axes(n, m, ax, ay) {
         if !rng.chance(0.05) {
             ys[a1] = xs[a0];
         }
@@ -345,7 +244,7 @@ fn random_cases_f32_and_f64() {
     );
 }
 
-/// The seed page's examples and SPEC.md §7 / §9's upstream cases, on random
+/// The seed page's examples and docs/SEMANTICS.md §7 / §9's upstream cases, on random
 /// data and random layouts, f32 and f64.
 #[test]
 fn seed_and_upstream_cases() {
@@ -374,7 +273,7 @@ fn seed_and_upstream_cases() {
         (&[2, 4], &[2, 4], (-1, -1), &[2, 1]),
         (&[2, 4, 5], &[2, 4, 5], (-1, -1), &[2, 4, 4]),
         (&[1, 3, 2], &[1, 1, 2, 3], (-2, -1), &[1, 2, 1, 2]),
-        // SPEC.md §7
+        // docs/SEMANTICS.md §7
         (&[3, 4], &[3, 4, 5], (D, D), &[3, 5]),
         (&[3, 4, 5], &[3, 5], (D, D), &[3, 4]),
         (&[3, 4, 5], &[3, 4], (1, 1), &[3, 5]),
@@ -404,7 +303,7 @@ fn seed_and_upstream_cases() {
     ];
     let mut rng = SplitMix64::new(42);
     for (xs, ys, (ax, ay), want) in cases {
-        assert_eq!(expected_status(xs, ys, *ax, *ay).as_deref(), Ok(*want));
+        assert_eq!(shapes(xs, ys, *ax, *ay).as_deref(), Ok(*want));
         for rep in 0..6 {
             let what = format!("{xs:?}·{ys:?} axes ({ax}, {ay}) rep {rep}");
             let ints = rep % 2 == 0;
@@ -439,7 +338,7 @@ fn seed_example_values() {
     assert_eq!(out, [17.0, 53.0]);
 }
 
-/// SPEC.md §7's error rows (those expressible in C), with their statuses.
+/// docs/SEMANTICS.md §7's error rows (those expressible in C), with their statuses.
 #[test]
 fn spec_error_rows() {
     type Row<'a> = (&'a [i64], &'a [i64], (i64, i64), i32);
@@ -490,7 +389,7 @@ fn spec_error_rows() {
     ];
     let mut rng = SplitMix64::new(7);
     for (xs, ys, (ax, ay), st) in rows {
-        assert_eq!(expected_status(xs, ys, *ax, *ay), Err(*st));
+        assert_eq!(shapes(xs, ys, *ax, *ay), Err(*st));
         let what = format!("{xs:?}·{ys:?} axes ({ax}, {ay})");
         let valid = check_f32_f64(xs, ys, (*ax, *ay), &mut rng, true, &what);
         assert_eq!(valid, [false; 2], "{what}: f32, f64 valid");

@@ -56,12 +56,7 @@ fn main() {
             "compute_f64" => run::run_compute::<f64>(&run::decode_compute(data)),
             t => panic!("unknown target {t}"),
         };
-        let name = s.map_or("skipped".to_string(), |s| {
-            let p = batch_dot::batch_dot_status_string(s);
-            unsafe { std::ffi::CStr::from_ptr(p) }
-                .to_string_lossy()
-                .into_owned()
-        });
+        let name = s.map_or("skipped".to_string(), testkit::calls::status_string);
         if let (Some(s), Ok(show)) = (s, std::env::var("REPLAY_SHOW")) {
             if show.parse::<i32>() == Ok(s) && hist.get(&name).copied().unwrap_or(0) < 12 {
                 println!("  {}", run::last_error());

@@ -1,23 +1,24 @@
 //! Shared code of the fuzz targets: a byte decoder that turns fuzzer input
 //! into calls of the C ABI (biased so that most inputs are VALID calls with
-//! small extents, the rest hostile), an independent re-statement of API.md's
-//! check order (the oracle), and the runners that make the call on buffers of
-//! exactly `len` elements and check everything the API guarantees.
+//! small extents, the rest hostile), and the runners that make the call on
+//! buffers of exactly `len` elements and check everything the API
+//! guarantees.
 //!
-//! The oracle deliberately shares no code with the library: it restates
-//! SPEC.md §2–§3 and API.md's check order from the documents, in i128
-//! arithmetic. Only the value check uses the crate's f64 reference
-//! (`batch_dot::reference`), which shares the shape semantics but none of the
-//! plan or kernels.
+//! What is expected comes from the test kit (`testkit`), which shares no
+//! code with the library: the status of every call from its oracle
+//! (`testkit::oracle`, docs/API.md's check order and docs/SEMANTICS.md
+//! §2-§3 restated in i128 arithmetic), the values from its naive reference
+//! (`testkit::reference`). Layouts come from its generator
+//! (`testkit::layouts::arranged_layout`), driven by the fuzzer's bytes.
 //!
 //! Every failed expectation panics, which libFuzzer reports as a crash.
 
 #![allow(clippy::too_many_arguments)]
 
-pub mod oracle;
 pub mod run;
 
-use batch_dot::{batch_dot_layout, BATCH_DOT_AXIS_DEFAULT};
+use batch_dot::BATCH_DOT_AXIS_DEFAULT;
+use testkit::Entropy;
 
 /// Reads fuzzer bytes; past the end every read is 0, so any input decodes.
 /// The decoders map 0 to the plain choice (valid, no mutation) wherever they
@@ -63,6 +64,23 @@ impl<'a> Reader<'a> {
     /// Whether bytes remain.
     pub fn more(&self) -> bool {
         self.pos < self.data.len()
+    }
+}
+
+/// The test kit's layout generator draws from the fuzzer's bytes: a choice
+/// of probability `p` is a byte above `255 - 256·p`, so past the end of the
+/// input (byte 0) every choice is the plain one.
+impl Entropy for Reader<'_> {
+    fn below(&mut self, n: u64) -> u64 {
+        assert!(n > 0, "below(0)");
+        if n <= 256 {
+            self.u8() as u64 % n
+        } else {
+            self.u64() % n
+        }
+    }
+    fn chance(&mut self, p: f64) -> bool {
+        Reader::chance(self, (p * 256.0).round() as u32)
     }
 }
 
@@ -123,18 +141,4 @@ pub fn axis_arg(r: &mut Reader) -> i64 {
         13 => i64::MIN + 1,
         _ => hostile_i64(r),
     }
-}
-
-/// An all-zero layout of rank `ndim` and the given extents.
-pub fn blank(dims: &[i64]) -> batch_dot_layout {
-    let mut l = batch_dot_layout {
-        ndim: dims.len() as i32,
-        flags: 0,
-        offset: 0,
-        len: 0,
-        shape: [0; 16],
-        strides: [0; 16],
-    };
-    l.shape[..dims.len()].copy_from_slice(dims);
-    l
 }

@@ -1,0 +1,72 @@
+//! Safe wrappers of the C-ABI calls the tests, fuzz targets and benchmark
+//! make often: shape inference on slices, options asking for a thread
+//! count, the last error message and a status's name. These call the
+//! library (they are what is tested); nothing here decides whether a result
+//! is correct.
+
+use std::ffi::CStr;
+
+use batch_dot::{
+    batch_dot_infer_shape, batch_dot_last_error_message, batch_dot_options, batch_dot_options_init,
+    batch_dot_status_string, BATCH_DOT_MAX_NDIM,
+};
+
+/// `batch_dot_infer_shape` on the shapes `xs` and `ys` (their lengths are
+/// the ranks), writing to `ndim` and `shape`; returns the status.
+pub fn infer_shape(
+    xs: &[i64],
+    ys: &[i64],
+    axes: (i64, i64),
+    ndim: &mut i32,
+    shape: &mut [i64; BATCH_DOT_MAX_NDIM],
+) -> i32 {
+    // SAFETY: each shape pointer is valid for its length, the rank passed
+    // with it; out_shape has room for BATCH_DOT_MAX_NDIM extents.
+    unsafe {
+        batch_dot_infer_shape(
+            xs.len() as i32,
+            xs.as_ptr(),
+            ys.len() as i32,
+            ys.as_ptr(),
+            axes.0,
+            axes.1,
+            ndim,
+            shape.as_mut_ptr(),
+        )
+    }
+}
+
+/// Options from `batch_dot_options_init`, asking for `n` threads (0: the
+/// default).
+pub fn with_threads(n: u32) -> batch_dot_options {
+    let mut o = std::mem::MaybeUninit::<batch_dot_options>::uninit();
+    // SAFETY: the pointer is valid for writing one options struct, which
+    // batch_dot_options_init fills entirely.
+    let mut o = unsafe {
+        batch_dot_options_init(o.as_mut_ptr());
+        o.assume_init()
+    };
+    o.num_threads = n;
+    o
+}
+
+/// This thread's last error message (checked: its length is stable between
+/// two reads, it is NUL-terminated and UTF-8).
+pub fn last_error() -> String {
+    // SAFETY: a NULL buffer of length 0 asks only for the length.
+    let n = unsafe { batch_dot_last_error_message(std::ptr::null_mut(), 0) };
+    let mut buf = vec![0u8; n + 1];
+    // SAFETY: buf is valid for buf.len() bytes.
+    let m = unsafe { batch_dot_last_error_message(buf.as_mut_ptr() as *mut _, buf.len()) };
+    assert_eq!(m, n, "message length changed between two reads");
+    assert_eq!(buf[n], 0, "message not NUL-terminated");
+    String::from_utf8(buf[..n].to_vec()).expect("message is not UTF-8")
+}
+
+/// `batch_dot_status_string(s)`, e.g. "BATCH_DOT_STATUS_ALIASING".
+pub fn status_string(s: i32) -> String {
+    // SAFETY: the library returns a static NUL-terminated string, never NULL.
+    unsafe { CStr::from_ptr(batch_dot_status_string(s)) }
+        .to_string_lossy()
+        .into_owned()
+}

@@ -1,0 +1,34 @@
+//! The test kit of libbatch_dot: what a correct result is, stated once, for
+//! the Rust tests (`tests/`), the fuzz targets (`fuzz/`) and the benchmark
+//! (`benches/`).
+//!
+//! - [`reference`](mod@reference): the one naive reference, `batch_dot` by its definition
+//!   (docs/SEMANTICS.md §1) in a loop over logical indices, in f64, with the
+//!   one error bound (docs/SEMANTICS.md §6) and its NaN, Inf and zero rules;
+//! - [`oracle`]: the one independent status oracle, docs/API.md's check order
+//!   and docs/SEMANTICS.md §2-§3 restated in i128 arithmetic; it predicts the
+//!   status (and result shape) of every call;
+//! - [`layouts`]: building layouts by hand, the one random layout generator
+//!   (permuted, padded, reversed, offset, broadcast, junk strides), and
+//!   putting logical tensors into buffers through a layout and back;
+//! - [`elem`]: the element types under test (f32, f64) with their C entry
+//!   points, bit patterns and the "not written" sentinel;
+//! - [`rng`]: the deterministic PRNG (SplitMix64) and the randomness source
+//!   the layout generator draws from;
+//! - [`calls`]: small safe wrappers of C-ABI calls the tests make often.
+//!
+//! Independence: nothing in [`reference`](mod@reference), [`oracle`] or [`layouts`] calls
+//! the library. They use only its C types (`batch_dot_layout`) and constants;
+//! the axes, result shape and statuses are computed here from the contract,
+//! so a bug in the library's checks or kernels cannot hide in its own
+//! reference. [`elem`] and [`calls`] call the C ABI: that is what is tested.
+
+pub mod calls;
+pub mod elem;
+pub mod layouts;
+pub mod oracle;
+pub mod reference;
+pub mod rng;
+
+pub use elem::TestElem;
+pub use rng::{Entropy, SplitMix64};
