@@ -27,6 +27,7 @@ mod panic;
 pub mod plan;
 pub mod reference;
 pub mod shape;
+mod status;
 #[doc(hidden)]
 pub mod test_support;
 #[cfg(feature = "testing")]
