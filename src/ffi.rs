@@ -108,7 +108,7 @@ unsafe fn read_options(p: *const batch_dot_options) -> RawOptions {
 /// # Safety
 /// The caller's contract of those functions.
 #[allow(clippy::too_many_arguments)]
-unsafe fn compute<T: Element>(
+pub(crate) unsafe fn compute<T: Element>(
     x: *const batch_dot_layout,
     x_data: *const T,
     y: *const batch_dot_layout,

@@ -23,6 +23,8 @@ mod ffi;
 pub mod kernel;
 pub mod last_error;
 pub mod layout;
+#[cfg(feature = "ndarray")]
+pub mod ndarray;
 mod panic;
 pub mod plan;
 pub mod reference;

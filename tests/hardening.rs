@@ -21,11 +21,11 @@
 
 mod common;
 
+use ::ndarray::Dimension; // `::`: `batch_dot::*` has a module `ndarray` with the feature on
 use batch_dot::reference::{self, Tensor};
 use batch_dot::test_support::{lay, SplitMix64, TestElem};
 use batch_dot::*;
 use common::{all_sentinel, bits, infer_shape, result_shape, with_threads};
-use ndarray::Dimension;
 use std::ptr::{null, null_mut};
 
 // ---------------------------------------------------------------------------
