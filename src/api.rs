@@ -1,4 +1,4 @@
-//! The checks of API.md, in its order, for a compute call, on values the FFI
+//! The checks of docs/API.md, in its order, for a compute call, on values the FFI
 //! layer has already copied out of the caller's memory. Pure safe Rust: data
 //! pointers are plain addresses here. What passes comes out as a `Prepared`
 //! call whose plan the kernels can run without further checks.
@@ -7,7 +7,7 @@ use crate::consts::{BATCH_DOT_AXIS_DEFAULT, BATCH_DOT_MAX_NDIM};
 use crate::error::{Error, Result};
 use crate::layout::{self, Reach};
 use crate::plan::{self, Plan};
-use crate::shape::{self, Tuple};
+use crate::shape;
 use crate::types::{batch_dot_layout, batch_dot_options};
 
 /// Size of the first version of `batch_dot_options`.
@@ -73,36 +73,28 @@ pub struct Prepared {
     pub threads: usize,
 }
 
-fn need<'a>(name: &str, l: Option<&'a batch_dot_layout>) -> Result<&'a batch_dot_layout> {
-    l.ok_or_else(|| Error::NullPointer(format!("{name} is NULL: a layout is required.")))
+fn need<'a>(name: &'static str, l: Option<&'a batch_dot_layout>) -> Result<&'a batch_dot_layout> {
+    l.ok_or(Error::NullLayout { name })
 }
 
 fn check_options(o: &RawOptions) -> Result<()> {
     if o.struct_size < OPTIONS_V1_SIZE {
-        return Err(Error::InvalidArgument(format!(
-            "options->struct_size = {} is below sizeof(batch_dot_options) = {OPTIONS_V1_SIZE}; \
-             fill options with batch_dot_options_init().",
-            o.struct_size
-        )));
+        return Err(Error::OptionsSizeBelow {
+            struct_size: o.struct_size,
+        });
     }
     if o.struct_size > OPTIONS_MAX_SIZE {
-        return Err(Error::InvalidArgument(format!(
-            "options->struct_size = {} is above {OPTIONS_MAX_SIZE}.",
-            o.struct_size
-        )));
+        return Err(Error::OptionsSizeAbove {
+            struct_size: o.struct_size,
+        });
     }
     if o.flags != 0 {
-        return Err(Error::InvalidArgument(format!(
-            "options->flags = {:#x}: reserved, must be 0.",
-            o.flags
-        )));
+        return Err(Error::OptionsFlags { flags: o.flags });
     }
     if o.tail_nonzero {
-        return Err(Error::InvalidArgument(format!(
-            "options->struct_size = {} and a byte past the {OPTIONS_V1_SIZE} bytes this library \
-             knows is nonzero: an option this version does not support was set.",
-            o.struct_size
-        )));
+        return Err(Error::OptionsUnknown {
+            struct_size: o.struct_size,
+        });
     }
     Ok(())
 }
@@ -116,7 +108,7 @@ fn threads(num_threads: u32) -> usize {
     }
 }
 
-/// What the checks of API.md established about a call that passed them all.
+/// What the checks of docs/API.md established about a call that passed them all.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct Checked<'a> {
     x: &'a batch_dot_layout,
@@ -132,7 +124,7 @@ struct Checked<'a> {
     out_empty: bool,
 }
 
-/// Runs checks 1–11 of API.md for a compute call on elements of
+/// Runs checks 1–11 of docs/API.md for a compute call on elements of
 /// `elem_size` bytes (and alignment `elem_align`), and builds the plan.
 /// (`prepare_into` without a caller-provided plan, for tests and tools.)
 pub fn prepare(call: Call<'_>) -> Result<Prepared> {
@@ -144,8 +136,8 @@ pub fn prepare(call: Call<'_>) -> Result<Prepared> {
     })
 }
 
-/// Runs checks 1–11 of API.md for a compute call on elements of
-/// `elem_size` bytes (and alignment `elem_align`), in API.md's order (the
+/// Runs checks 1–11 of docs/API.md for a compute call on elements of
+/// `elem_size` bytes (and alignment `elem_align`), in docs/API.md's order (the
 /// first failure wins), and builds the plan into `plan`. Returns the threads
 /// the caller allows (>= 1), or `None` when the output has no elements
 /// (nothing to do, `plan` untouched).
@@ -312,7 +304,7 @@ fn check_fast<'a>(call: &Call<'a>) -> Option<Checked<'a>> {
     })
 }
 
-/// Checks 1–11 of API.md one by one, in its order, with exact arithmetic:
+/// Checks 1–11 of docs/API.md one by one, in its order, with exact arithmetic:
 /// the first failure is the call's error.
 #[cold]
 #[inline(never)]
@@ -339,8 +331,8 @@ fn check_in_order<'a>(call: &Call<'a>) -> Result<Checked<'a>> {
         check_options(o)?;
     }
     // 3. Ranks.
-    for (name, l) in all {
-        layout::check_ndim(name, l.ndim)?;
+    for (arg, l) in [("x.ndim", x), ("y.ndim", y), ("out.ndim", out)] {
+        layout::check_ndim(arg, l.ndim)?;
     }
     let (xd, yd, od) = (layout::dims(x), layout::dims(y), layout::dims(out));
     shape::check_input_ranks(xd, yd)?;
@@ -348,23 +340,19 @@ fn check_in_order<'a>(call: &Call<'a>) -> Result<Checked<'a>> {
     for (name, l) in all {
         shape::check_extents(name, layout::dims(l), false)?;
     }
-    // 5–6. SPEC.md §3, then the result rank.
+    // 5–6. docs/SEMANTICS.md §3, then the result rank.
     let c = shape::resolve(xd, yd, axis_x, axis_y)?;
     shape::check_result_rank(xd, yd, &c)?;
     // 7. The out layout's shape.
     if od != c.out.as_slice() {
-        return Err(Error::OutputShape(format!(
-            "out has shape {} (ndim {}), but batch_dot of inputs with shapes {} and {} with \
-             axes=[{}, {}] has shape {} (ndim {}).",
-            Tuple(od),
-            od.len(),
-            Tuple(xd),
-            Tuple(yd),
-            c.axis_x,
-            c.axis_y,
-            Tuple(c.out.as_slice()),
-            c.out.ndim()
-        )));
+        return Err(Error::OutputShape {
+            out: od.into(),
+            x: xd.into(),
+            y: yd.into(),
+            axis_x: c.axis_x,
+            axis_y: c.axis_y,
+            expected: c.out.as_slice().into(),
+        });
     }
     // 8. Element counts and reachable offsets.
     let mut reach: [Option<Reach>; 3] = [None; 3];
@@ -378,16 +366,18 @@ fn check_in_order<'a>(call: &Call<'a>) -> Result<Checked<'a>> {
             continue;
         }
         if p == 0 {
-            return Err(Error::NullPointer(format!(
-                "{name}_data is NULL, but {name} has shape {} ({} elements).",
-                Tuple(layout::dims(l)),
-                shape::checked_count(layout::dims(l)).unwrap_or(-1)
-            )));
+            return Err(Error::NullData {
+                name,
+                shape: layout::dims(l).into(),
+                count: shape::checked_count(layout::dims(l)).unwrap_or(-1),
+            });
         }
         if p % elem_align != 0 {
-            return Err(Error::InvalidArgument(format!(
-                "{name}_data = {p:#x} is not aligned to {elem_align} bytes."
-            )));
+            return Err(Error::Misaligned {
+                name,
+                addr: p,
+                align: elem_align,
+            });
         }
     }
     // 10. Bounds.
@@ -404,10 +394,11 @@ fn check_in_order<'a>(call: &Call<'a>) -> Result<Checked<'a>> {
             if let Some(r) = reach[i] {
                 let (a0, a1) = layout::byte_range(ptrs[i], r, elem_size);
                 if a0 <= o1 && o0 <= a1 {
-                    return Err(Error::Aliasing(format!(
-                        "out's memory (bytes {o0:#x}..={o1:#x}) overlaps {name}'s \
-                         (bytes {a0:#x}..={a1:#x}): out must not share memory with an input."
-                    )));
+                    return Err(Error::SharedMemory {
+                        input: name,
+                        out_bytes: (o0, o1),
+                        input_bytes: (a0, a1),
+                    });
                 }
             }
         }

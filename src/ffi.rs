@@ -108,7 +108,7 @@ unsafe fn read_options(p: *const batch_dot_options) -> RawOptions {
 /// # Safety
 /// The caller's contract of those functions.
 #[allow(clippy::too_many_arguments)]
-unsafe fn compute<T: Element>(
+pub(crate) unsafe fn compute<T: Element>(
     x: *const batch_dot_layout,
     x_data: *const T,
     y: *const batch_dot_layout,
@@ -200,21 +200,19 @@ pub unsafe extern "C" fn batch_dot_infer_shape(
     out_shape: *mut i64,
 ) -> i32 {
     guard(|| {
-        for (name, p, n) in [("x_shape", x_shape, x_ndim), ("y_shape", y_shape, y_ndim)] {
-            if p.is_null() && n > 0 {
-                return Err(Error::NullPointer(format!(
-                    "{name} is NULL, but ndim = {n}."
-                )));
+        for (arg, p, ndim) in [("x_shape", x_shape, x_ndim), ("y_shape", y_shape, y_ndim)] {
+            if p.is_null() && ndim > 0 {
+                return Err(Error::NullShape { arg, ndim });
             }
         }
         if out_ndim.is_null() {
-            return Err(Error::NullPointer("out_ndim is NULL.".into()));
+            return Err(Error::NullArgument { arg: "out_ndim" });
         }
         if out_shape.is_null() {
-            return Err(Error::NullPointer("out_shape is NULL.".into()));
+            return Err(Error::NullArgument { arg: "out_shape" });
         }
-        let xn = layout::check_ndim("x", x_ndim)?;
-        let yn = layout::check_ndim("y", y_ndim)?;
+        let xn = layout::check_ndim("x.ndim", x_ndim)?;
+        let yn = layout::check_ndim("y.ndim", y_ndim)?;
         // SAFETY: non-NULL when the count is nonzero, readable by contract.
         let (xs, ys) = unsafe { (read_extents(x_shape, xn), read_extents(y_shape, yn)) };
         let s = shape::infer_shape(&xs[..xn], &ys[..yn], axis_x, axis_y)?;
@@ -306,14 +304,12 @@ pub unsafe extern "C" fn batch_dot_layout_init_contiguous(
 ) -> i32 {
     guard(|| {
         if layout.is_null() {
-            return Err(Error::NullPointer("layout is NULL.".into()));
+            return Err(Error::NullArgument { arg: "layout" });
         }
         if shape.is_null() && ndim > 0 {
-            return Err(Error::NullPointer(format!(
-                "shape is NULL, but ndim = {ndim}."
-            )));
+            return Err(Error::NullShape { arg: "shape", ndim });
         }
-        let n = layout::check_ndim("layout", ndim)?;
+        let n = layout::check_ndim("layout.ndim", ndim)?;
         // SAFETY: non-NULL when n > 0, readable by contract.
         let dims = unsafe { read_extents(shape, n) };
         let l = contiguous(&dims[..n])?;
@@ -336,19 +332,12 @@ pub fn contiguous(dims: &[i64]) -> Result<batch_dot_layout> {
         if i == 0 {
             break; // the product of all extents is no stride
         }
-        stride = stride.checked_mul(dims[i].max(1)).ok_or_else(|| {
-            Error::Overflow(format!(
-                "The strides of a packed layout of shape {} do not fit in int64.",
-                shape::Tuple(dims)
-            ))
-        })?;
+        stride = stride
+            .checked_mul(dims[i].max(1))
+            .ok_or_else(|| Error::PackedStridesOverflow { shape: dims.into() })?;
     }
-    l.len = shape::checked_count(dims).ok_or_else(|| {
-        Error::Overflow(format!(
-            "The number of elements of shape {} does not fit in int64.",
-            shape::Tuple(dims)
-        ))
-    })?;
+    l.len = shape::checked_count(dims)
+        .ok_or_else(|| Error::PackedCountOverflow { shape: dims.into() })?;
     Ok(l)
 }
 
@@ -405,27 +394,25 @@ pub extern "C" fn batch_dot_status_string(status: i32) -> *const c_char {
     })
 }
 
-fn status_cstr(status: i32) -> Option<&'static core::ffi::CStr> {
-    const NAMES: [&core::ffi::CStr; 15] = [
-        c"BATCH_DOT_STATUS_OK",
-        c"BATCH_DOT_STATUS_NULL_POINTER",
-        c"BATCH_DOT_STATUS_INVALID_RANK",
-        c"BATCH_DOT_STATUS_INVALID_AXES",
-        c"BATCH_DOT_STATUS_BATCH_AXIS",
-        c"BATCH_DOT_STATUS_BATCH_MISMATCH",
-        c"BATCH_DOT_STATUS_CONTRACTION_MISMATCH",
-        c"BATCH_DOT_STATUS_INVALID_SHAPE",
-        c"BATCH_DOT_STATUS_OUTPUT_SHAPE",
-        c"BATCH_DOT_STATUS_OUT_OF_BOUNDS",
-        c"BATCH_DOT_STATUS_OVERFLOW",
-        c"BATCH_DOT_STATUS_ALIASING",
-        c"BATCH_DOT_STATUS_INVALID_ARGUMENT",
-        c"BATCH_DOT_STATUS_ALLOCATION",
-        c"BATCH_DOT_STATUS_INTERNAL",
-    ];
-    usize::try_from(status)
-        .ok()
-        .and_then(|i| NAMES.get(i).copied())
+// `status_cstr`: the name of each status, from the table in `status.rs`.
+macro_rules! status_names {
+    ($($(#[doc = $doc:literal])* $name:ident = $value:literal $(=> $($variant:ident),+)?;)*) => {
+        fn status_cstr(status: i32) -> Option<&'static core::ffi::CStr> {
+            match status {
+                $($value => Some(const { cstr(concat!(stringify!($name), "\0")) }),)*
+                _ => None,
+            }
+        }
+    };
+}
+crate::status::status_table!(status_names);
+
+/// A NUL-terminated string literal as a `CStr` (at compile time).
+const fn cstr(s: &'static str) -> &'static core::ffi::CStr {
+    match core::ffi::CStr::from_bytes_with_nul(s.as_bytes()) {
+        Ok(c) => c,
+        Err(_) => panic!("not a NUL-terminated string without inner NULs"),
+    }
 }
 
 /// Version of the loaded library (not of the header it was compiled
@@ -460,34 +447,32 @@ pub extern "C" fn batch_dot_abi_version() -> u32 {
 mod tests {
     use super::*;
 
+    // Every row of the status table, as (name, value, the constant).
+    macro_rules! status_rows {
+        ($($(#[doc = $doc:literal])* $name:ident = $value:literal $(=> $($variant:ident),+)?;)*) => {
+            [$((stringify!($name), $value, $name)),*]
+        };
+    }
+
     #[test]
     fn status_names_agree() {
-        macro_rules! check {
-            ($($c:ident),*) => {$(
-                assert_eq!(status_cstr($c).unwrap().to_str().unwrap(), stringify!($c));
-            )*};
+        let rows = crate::status::status_table!(status_rows);
+        for (i, &(name, value, constant)) in rows.iter().enumerate() {
+            // Values are 0, 1, 2, ... in the table's order: no gaps, no reuse.
+            assert_eq!(value, i as i32, "{name}");
+            assert_eq!(constant, value, "{name}");
+            assert_eq!(status_cstr(value).unwrap().to_str().unwrap(), name);
+            let s = unsafe { core::ffi::CStr::from_ptr(batch_dot_status_string(value)) };
+            assert_eq!(s.to_str().unwrap(), name);
         }
-        check!(
-            BATCH_DOT_STATUS_OK,
-            BATCH_DOT_STATUS_NULL_POINTER,
-            BATCH_DOT_STATUS_INVALID_RANK,
-            BATCH_DOT_STATUS_INVALID_AXES,
-            BATCH_DOT_STATUS_BATCH_AXIS,
-            BATCH_DOT_STATUS_BATCH_MISMATCH,
-            BATCH_DOT_STATUS_CONTRACTION_MISMATCH,
-            BATCH_DOT_STATUS_INVALID_SHAPE,
-            BATCH_DOT_STATUS_OUTPUT_SHAPE,
-            BATCH_DOT_STATUS_OUT_OF_BOUNDS,
-            BATCH_DOT_STATUS_OVERFLOW,
-            BATCH_DOT_STATUS_ALIASING,
-            BATCH_DOT_STATUS_INVALID_ARGUMENT,
-            BATCH_DOT_STATUS_ALLOCATION,
-            BATCH_DOT_STATUS_INTERNAL
-        );
-        assert!(status_cstr(15).is_none());
+        assert_eq!(rows[0].0, "BATCH_DOT_STATUS_OK");
+        let past = rows.len() as i32;
+        assert!(status_cstr(past).is_none());
         assert!(status_cstr(-1).is_none());
-        let s = unsafe { core::ffi::CStr::from_ptr(batch_dot_status_string(99)) };
-        assert_eq!(s.to_str().unwrap(), "BATCH_DOT_STATUS_UNKNOWN");
+        for bad in [-1, past, 99, i32::MIN, i32::MAX] {
+            let s = unsafe { core::ffi::CStr::from_ptr(batch_dot_status_string(bad)) };
+            assert_eq!(s.to_str().unwrap(), "BATCH_DOT_STATUS_UNKNOWN");
+        }
     }
 
     #[test]
@@ -499,15 +484,15 @@ mod tests {
         assert_eq!((&l.strides[..3], l.len), (&[12, 4, 1][..], 24));
         assert!(matches!(
             contiguous(&[2, 1 << 62, 4]),
-            Err(Error::Overflow(_))
+            Err(Error::PackedStridesOverflow { .. })
         ));
         assert!(matches!(
             contiguous(&[1 << 32, 1 << 32]),
-            Err(Error::Overflow(_))
+            Err(Error::PackedCountOverflow { .. })
         ));
         assert!(matches!(
             contiguous(&[1 << 32, 1 << 31]),
-            Err(Error::Overflow(_))
+            Err(Error::PackedCountOverflow { .. })
         ));
         assert!(contiguous(&[1 << 32, 1 << 30]).is_ok());
     }

@@ -5,7 +5,7 @@
 
 use crate::consts::BATCH_DOT_MAX_NDIM;
 use crate::error::{Error, Result};
-use crate::shape::{checked_count, Tuple};
+use crate::shape::checked_count;
 use crate::types::batch_dot_layout;
 
 /// The inclusive range of element indices `[lo, hi]` a non-empty layout
@@ -18,29 +18,28 @@ pub struct Reach {
     pub hi: i64,
 }
 
-/// API.md check 2 for a layout: reserved flags and a negative `len`.
-pub fn check_reserved(name: &str, l: &batch_dot_layout) -> Result<()> {
+/// docs/API.md, check 2 for a layout: reserved flags and a negative `len`.
+pub fn check_reserved(name: &'static str, l: &batch_dot_layout) -> Result<()> {
     if l.flags != 0 {
-        return Err(Error::InvalidArgument(format!(
-            "{name}.flags = {:#x}: reserved, must be 0.",
-            l.flags
-        )));
+        return Err(Error::LayoutFlags {
+            name,
+            flags: l.flags,
+        });
     }
     if l.len < 0 {
-        return Err(Error::InvalidArgument(format!(
-            "{name}.len = {}: must be >= 0.",
-            l.len
-        )));
+        return Err(Error::NegativeLen { name, len: l.len });
     }
     Ok(())
 }
 
-/// API.md check 3 for a layout: `ndim` in `0..=BATCH_DOT_MAX_NDIM`.
-pub fn check_ndim(name: &str, ndim: i32) -> Result<usize> {
+/// docs/API.md, check 3 for a layout: `ndim` in `0..=BATCH_DOT_MAX_NDIM`.
+/// `arg` names the value in the message (`"x.ndim"`).
+pub fn check_ndim(arg: &'static str, ndim: i32) -> Result<usize> {
     if ndim < 0 || ndim as usize > BATCH_DOT_MAX_NDIM {
-        return Err(Error::InvalidRank(format!(
-            "{name}.ndim = {ndim} is outside 0..{BATCH_DOT_MAX_NDIM} (BATCH_DOT_MAX_NDIM)."
-        )));
+        return Err(Error::NdimOutOfRange {
+            arg,
+            ndim: ndim.into(),
+        });
     }
     Ok(ndim as usize)
 }
@@ -55,23 +54,41 @@ pub fn strides(l: &batch_dot_layout) -> &[i64] {
     &l.strides[..l.ndim as usize]
 }
 
-/// API.md check 8 for a layout with valid extents: its element count and the
-/// offsets it reaches, in elements and in bytes, fit in `i64`. Returns the
-/// reached range, or `None` for a layout with no elements (which reaches
-/// nothing).
-pub fn reach(name: &str, l: &batch_dot_layout, elem_size: usize) -> Result<Option<Reach>> {
+/// docs/API.md, check 8 for a layout with valid extents: its element count
+/// and the offsets it reaches, in elements and in bytes, fit in `i64`.
+/// Returns the reached range, or `None` for a layout with no elements (which
+/// reaches nothing).
+pub fn reach(name: &'static str, l: &batch_dot_layout, elem_size: usize) -> Result<Option<Reach>> {
     let d = dims(l);
-    let count = checked_count(d).ok_or_else(|| {
-        Error::Overflow(format!(
-            "The number of elements of {name}, shape {}, does not fit in int64.",
-            Tuple(d)
-        ))
+    let count = checked_count(d).ok_or_else(|| Error::CountOverflow {
+        name,
+        shape: d.into(),
     })?;
     if count == 0 {
         return Ok(None);
     }
-    let (mut lo, mut hi) = (l.offset as i128, l.offset as i128);
-    for (&e, &s) in d.iter().zip(strides(l)) {
+    let (lo, hi) = span(l.offset, d, strides(l));
+    let size = elem_size as i128;
+    let fits = |v: i128| v >= i64::MIN as i128 && v <= i64::MAX as i128;
+    if !(fits(lo) && fits(hi) && fits(lo * size) && fits((hi + 1) * size)) {
+        return Err(Error::ReachOverflow {
+            name,
+            offset: l.offset,
+            shape: d.into(),
+            strides: strides(l).into(),
+        });
+    }
+    Ok(Some(Reach {
+        lo: lo as i64,
+        hi: hi as i64,
+    }))
+}
+
+/// The inclusive range of element offsets a non-empty layout with these
+/// extents and strides reaches, exactly (extent-1 strides ignored).
+pub fn span(offset: i64, dims: &[i64], strides: &[i64]) -> (i128, i128) {
+    let (mut lo, mut hi) = (offset as i128, offset as i128);
+    for (&e, &s) in dims.iter().zip(strides) {
         if e > 1 {
             let span = (e as i128 - 1) * s as i128;
             if span < 0 {
@@ -81,41 +98,26 @@ pub fn reach(name: &str, l: &batch_dot_layout, elem_size: usize) -> Result<Optio
             }
         }
     }
-    let size = elem_size as i128;
-    let fits = |v: i128| v >= i64::MIN as i128 && v <= i64::MAX as i128;
-    if !(fits(lo) && fits(hi) && fits(lo * size) && fits((hi + 1) * size)) {
-        return Err(Error::Overflow(format!(
-            "{name} reaches element offsets {lo}..={hi} (offset {}, shape {}, strides {}), \
-             which do not fit in int64 as elements or as bytes.",
-            l.offset,
-            Tuple(d),
-            Tuple(strides(l))
-        )));
-    }
-    Ok(Some(Reach {
-        lo: lo as i64,
-        hi: hi as i64,
-    }))
+    (lo, hi)
 }
 
-/// API.md check 10: every reached element lies in `[0, len)`.
-pub fn check_bounds(name: &str, l: &batch_dot_layout, r: Reach) -> Result<()> {
+/// docs/API.md, check 10: every reached element lies in `[0, len)`.
+pub fn check_bounds(name: &'static str, l: &batch_dot_layout, r: Reach) -> Result<()> {
     if r.lo < 0 || r.hi >= l.len {
-        return Err(Error::OutOfBounds(format!(
-            "{name} reaches elements {}..={} (offset {}, shape {}, strides {}), outside \
-             [0, {name}.len) = [0, {}).",
-            r.lo,
-            r.hi,
-            l.offset,
-            Tuple(dims(l)),
-            Tuple(strides(l)),
-            l.len
-        )));
+        return Err(Error::OutOfBounds {
+            name,
+            lo: r.lo,
+            hi: r.hi,
+            offset: l.offset,
+            shape: dims(l).into(),
+            strides: strides(l).into(),
+            len: l.len,
+        });
     }
     Ok(())
 }
 
-/// API.md checks 4 and 8, fast path: for a layout with a checked ndim,
+/// docs/API.md, checks 4 and 8, fast path: for a layout with a checked ndim,
 /// whether its extents are all >= 0, and its element count and reached
 /// range, in `i64` arithmetic. `None` when an extent is negative or some
 /// product or sum does not fit (`check_extents` and the exact `reach` then
@@ -230,18 +232,17 @@ fn non_overlapping_sorted(l: &batch_dot_layout) -> bool {
     true
 }
 
-/// API.md check 11, first half: the out layout is non-overlapping by
+/// docs/API.md, check 11, first half: the out layout is non-overlapping by
 /// construction (see `is_non_overlapping`).
-pub fn check_non_overlapping(name: &str, l: &batch_dot_layout) -> Result<()> {
+pub fn check_non_overlapping(name: &'static str, l: &batch_dot_layout) -> Result<()> {
     if is_non_overlapping(l) {
         return Ok(());
     }
-    Err(Error::Aliasing(format!(
-        "{name} with shape {} and strides {} can write an element twice: it is not \
-         non-overlapping by construction.",
-        Tuple(dims(l)),
-        Tuple(strides(l))
-    )))
+    Err(Error::OverlappingOut {
+        name,
+        shape: dims(l).into(),
+        strides: strides(l).into(),
+    })
 }
 
 /// The inclusive byte range `[first, last]` of a reached element range for
@@ -296,11 +297,20 @@ mod tests {
     #[test]
     fn overflow_in_elements_and_bytes() {
         let l = lay(&[2, 2], &[i64::MAX, 1], 0, i64::MAX);
-        assert!(matches!(reach("x", &l, 4), Err(Error::Overflow(_))));
+        assert!(matches!(
+            reach("x", &l, 4),
+            Err(Error::ReachOverflow { .. })
+        ));
         let l = lay(&[2], &[i64::MAX / 4], 0, i64::MAX);
-        assert!(matches!(reach("x", &l, 8), Err(Error::Overflow(_))));
+        assert!(matches!(
+            reach("x", &l, 8),
+            Err(Error::ReachOverflow { .. })
+        ));
         let l = lay(&[1 << 32, 1 << 32], &[1, 1], 0, i64::MAX);
-        assert!(matches!(reach("x", &l, 4), Err(Error::Overflow(_))));
+        assert!(matches!(
+            reach("x", &l, 4),
+            Err(Error::CountOverflow { .. })
+        ));
     }
 
     #[test]

@@ -20,9 +20,12 @@ mod ffi;
 pub mod kernel;
 pub mod last_error;
 pub mod layout;
+#[cfg(feature = "ndarray")]
+pub mod ndarray;
 mod panic;
 pub mod plan;
 pub mod shape;
+mod status;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod threads;

@@ -1,6 +1,6 @@
 //! The semantics of `batch_dot` on shapes alone: axis normalisation, the
-//! checks of SPEC.md §3 in TF's order, and the result shape. Pure safe Rust;
-//! no memory is touched here.
+//! checks of docs/SEMANTICS.md §3 in TF's order, and the result shape. Pure
+//! safe Rust; no memory is touched here.
 
 use core::fmt;
 
@@ -108,7 +108,7 @@ impl fmt::Debug for Shape {
 }
 
 /// Shows an axis argument as the caller passed it.
-struct AxisArg(i64);
+pub(crate) struct AxisArg(pub(crate) i64);
 
 impl fmt::Display for AxisArg {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -133,41 +133,39 @@ pub struct Contraction {
     pub out: Shape,
 }
 
-/// Checks that both inputs have rank >= 2 (SPEC.md §3 rule 1). The ranks must
-/// already be known to lie in `0..=BATCH_DOT_MAX_NDIM`.
+/// Checks that both inputs have rank >= 2 (docs/SEMANTICS.md §3 rule 1). The
+/// ranks must already be known to lie in `0..=BATCH_DOT_MAX_NDIM`.
 pub fn check_input_ranks(x: &[i64], y: &[i64]) -> Result<()> {
     if x.len() < 2 || y.len() < 2 {
-        return Err(Error::InvalidRank(format!(
-            "Cannot do batch_dot on inputs with rank < 2. Received inputs with shapes {} and {}.",
-            Tuple(x),
-            Tuple(y)
-        )));
+        return Err(Error::InputRank {
+            x: x.into(),
+            y: y.into(),
+        });
     }
     Ok(())
 }
 
 /// Checks the extents of one layout: every extent must be >= 0, or also
 /// `BATCH_DOT_DIM_UNKNOWN` when `allow_unknown`.
-pub fn check_extents(name: &str, dims: &[i64], allow_unknown: bool) -> Result<()> {
+pub fn check_extents(name: &'static str, dims: &[i64], allow_unknown: bool) -> Result<()> {
     for (i, &d) in dims.iter().enumerate() {
         let ok = d >= 0 || (allow_unknown && d == BATCH_DOT_DIM_UNKNOWN);
         if !ok {
-            let allowed = if allow_unknown {
-                "extents must be >= 0, or BATCH_DOT_DIM_UNKNOWN (-1)"
-            } else {
-                "extents must be >= 0"
-            };
-            return Err(Error::InvalidShape(format!(
-                "{name}.shape[{i}] = {d} in {name}.shape = {}: {allowed}.",
-                Tuple(dims)
-            )));
+            return Err(Error::NegativeExtent {
+                name,
+                index: i,
+                extent: d,
+                shape: dims.into(),
+                unknown_allowed: allow_unknown,
+            });
         }
     }
     Ok(())
 }
 
-/// Normalises one axis: a negative axis gets `+rank` once (SPEC.md §2 rule 4);
-/// the result may still be negative, which `resolve` reports as out of range.
+/// Normalises one axis: a negative axis gets `+rank` once (docs/SEMANTICS.md
+/// §2 rule 4); the result may still be negative, which `resolve` reports as
+/// out of range.
 fn normalise(axis: i64, rank: usize) -> i64 {
     if axis < 0 {
         // rank <= 16, axis > i64::MIN here, so this cannot overflow.
@@ -177,21 +175,20 @@ fn normalise(axis: i64, rank: usize) -> i64 {
     }
 }
 
-/// SPEC.md §2–§3: validates two input shapes (ranks >= 2 already checked;
-/// extents >= 0 or unknown) and the axes, in TF's order: batch mismatch, lone
-/// default, axis 0, axis out of range (below -rank included), contraction
-/// mismatch. Returns the normalised axes and the result shape.
+/// docs/SEMANTICS.md §2–§3: validates two input shapes (ranks >= 2 already
+/// checked; extents >= 0 or unknown) and the axes, in TF's order: batch
+/// mismatch, lone default, axis 0, axis out of range (below -rank included),
+/// contraction mismatch. Returns the normalised axes and the result shape.
 pub fn resolve(x: &[i64], y: &[i64], axis_x: i64, axis_y: i64) -> Result<Contraction> {
     let (n, m) = (x.len(), y.len());
     debug_assert!(n >= 2 && m >= 2 && n <= BATCH_DOT_MAX_NDIM && m <= BATCH_DOT_MAX_NDIM);
 
     let known = |d: i64| d != BATCH_DOT_DIM_UNKNOWN;
     if known(x[0]) && known(y[0]) && x[0] != y[0] {
-        return Err(Error::BatchMismatch(format!(
-            "Cannot do batch_dot on inputs with different batch sizes. Received inputs with shapes {} and {}.",
-            Tuple(x),
-            Tuple(y)
-        )));
+        return Err(Error::BatchMismatch {
+            x: x.into(),
+            y: y.into(),
+        });
     }
 
     let (a0, a1) = match (
@@ -201,49 +198,44 @@ pub fn resolve(x: &[i64], y: &[i64], axis_x: i64, axis_y: i64) -> Result<Contrac
         (true, true) => (n as i64 - 1, if m == 2 { 1 } else { m as i64 - 2 }),
         (false, false) => (normalise(axis_x, n), normalise(axis_y, m)),
         _ => {
-            return Err(Error::InvalidAxes(format!(
-                "Invalid axes: axis_x = {} and axis_y = {}. Pass BATCH_DOT_AXIS_DEFAULT for both \
-                 axes (Keras's axes=None) or for neither.",
-                AxisArg(axis_x),
-                AxisArg(axis_y)
-            )));
+            return Err(Error::LoneDefaultAxis { axis_x, axis_y });
         }
     };
 
     if a0 == 0 || a1 == 0 {
-        return Err(Error::BatchAxis(format!(
-            "Cannot perform batch_dot over axis 0 (axes=[{a0}, {a1}] after normalising \
-             axis_x = {} and axis_y = {}, for inputs with shapes {} and {}). If your inputs are \
-             not batched, add a dummy batch dimension to your inputs.",
-            AxisArg(axis_x),
-            AxisArg(axis_y),
-            Tuple(x),
-            Tuple(y)
-        )));
+        return Err(Error::BatchAxis {
+            x: x.into(),
+            y: y.into(),
+            axis_x,
+            axis_y,
+            normalised_x: a0,
+            normalised_y: a1,
+        });
     }
 
-    for (name, given, a, rank) in [("axis_x", axis_x, a0, n), ("axis_y", axis_y, a1, m)] {
+    for (arg, axis, a, rank) in [("axis_x", axis_x, a0, n), ("axis_y", axis_y, a1, m)] {
         if a < 1 || a >= rank as i64 {
-            return Err(Error::InvalidAxes(format!(
-                "Invalid axes for inputs with shapes {} and {}: {name} = {given} is out of range \
-                 for a tensor of rank {rank} (valid: 1..{} or -{}..-1).",
-                Tuple(x),
-                Tuple(y),
-                rank - 1,
-                rank - 1
-            )));
+            return Err(Error::AxisOutOfRange {
+                x: x.into(),
+                y: y.into(),
+                arg,
+                axis,
+                rank,
+            });
         }
     }
     let (a0, a1) = (a0 as usize, a1 as usize);
 
     let (k0, k1) = (x[a0], y[a1]);
     if known(k0) && known(k1) && k0 != k1 {
-        return Err(Error::ContractionMismatch(format!(
-            "Cannot do batch_dot on inputs with shapes {} and {} with axes=[{a0}, {a1}]. \
-             x.shape[{a0}] != y.shape[{a1}] ({k0} != {k1}).",
-            Tuple(x),
-            Tuple(y)
-        )));
+        return Err(Error::ContractionMismatch {
+            x: x.into(),
+            y: y.into(),
+            axis_x: a0,
+            axis_y: a1,
+            extent_x: k0,
+            extent_y: k1,
+        });
     }
 
     let mut out = Shape::new();
@@ -268,31 +260,29 @@ pub fn resolve(x: &[i64], y: &[i64], axis_x: i64, axis_y: i64) -> Result<Contrac
     })
 }
 
-/// Checks that the result rank fits a layout (API.md check 6).
+/// Checks that the result rank fits a layout (docs/API.md, check 6).
 pub fn check_result_rank(x: &[i64], y: &[i64], c: &Contraction) -> Result<()> {
     if c.out.ndim() > BATCH_DOT_MAX_NDIM {
-        return Err(Error::InvalidRank(format!(
-            "batch_dot of inputs with shapes {} and {} with axes=[{}, {}] has rank {}, above \
-             BATCH_DOT_MAX_NDIM ({BATCH_DOT_MAX_NDIM}).",
-            Tuple(x),
-            Tuple(y),
-            c.axis_x,
-            c.axis_y,
-            c.out.ndim()
-        )));
+        return Err(Error::ResultRank {
+            x: x.into(),
+            y: y.into(),
+            axis_x: c.axis_x,
+            axis_y: c.axis_y,
+            rank: c.out.ndim(),
+        });
     }
     Ok(())
 }
 
-/// Full shape inference on plain shapes: the checks of API.md steps 3–6 and
-/// 8 for `batch_dot_infer_shape` (unknown extents allowed).
+/// Full shape inference on plain shapes: the checks of docs/API.md, steps 3–6
+/// and 8 for `batch_dot_infer_shape` (unknown extents allowed).
 pub fn infer_shape(x: &[i64], y: &[i64], axis_x: i64, axis_y: i64) -> Result<Shape> {
-    for (name, s) in [("x", x), ("y", y)] {
+    for (arg, s) in [("x_ndim", x), ("y_ndim", y)] {
         if s.len() > BATCH_DOT_MAX_NDIM {
-            return Err(Error::InvalidRank(format!(
-                "{name}_ndim = {} is outside 0..{BATCH_DOT_MAX_NDIM} (BATCH_DOT_MAX_NDIM).",
-                s.len()
-            )));
+            return Err(Error::NdimOutOfRange {
+                arg,
+                ndim: s.len() as i64,
+            });
         }
     }
     check_input_ranks(x, y)?;
@@ -302,10 +292,10 @@ pub fn infer_shape(x: &[i64], y: &[i64], axis_x: i64, axis_y: i64) -> Result<Sha
     check_result_rank(x, y, &c)?;
     for (name, s) in [("x", x), ("y", y), ("the result", c.out.as_slice())] {
         if checked_count(s).is_none() {
-            return Err(Error::Overflow(format!(
-                "The number of elements of {name}, shape {}, does not fit in int64.",
-                Tuple(s)
-            )));
+            return Err(Error::CountOverflow {
+                name,
+                shape: s.into(),
+            });
         }
     }
     Ok(c.out)

@@ -3,24 +3,106 @@
 //! (`BLESS=1 cargo test --test header` rewrites it). It then compiles the
 //! header as strict C11 and as C++17 with every warning an error, with
 //! static assertions on the struct layouts.
+//!
+//! The status codes come from the table in `src/status.rs`, a macro, which
+//! cbindgen does not expand. This test compiles that file too, turns its rows
+//! into the `pub const` items the macro makes in the library, has cbindgen
+//! render them with the same configuration, and places them right after the
+//! other constants, where the header has always had them.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
+
+#[path = "../src/status.rs"]
+mod status;
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-fn generate() -> String {
-    let config = cbindgen::Config::from_file(root().join("cbindgen.toml")).expect("cbindgen.toml");
+/// Rust source of the status constants, as `consts.rs` expands the table.
+macro_rules! status_source {
+    ($($(#[doc = $doc:literal])* $name:ident = $value:literal $(=> $($variant:ident),+)?;)*) => {
+        concat!($($("///", $doc, "\n",)* "pub const ", stringify!($name), ": i32 = ",
+            stringify!($value), ";\n",)*)
+    };
+}
+const STATUS_SOURCE: &str = status::status_table!(status_source);
+
+fn config() -> cbindgen::Config {
+    cbindgen::Config::from_file(root().join("cbindgen.toml")).expect("cbindgen.toml")
+}
+
+fn render(builder: cbindgen::Builder) -> String {
     let mut out = Vec::new();
-    cbindgen::Builder::new()
-        .with_crate(root())
-        .with_config(config)
-        .generate()
-        .expect("cbindgen failed")
-        .write(&mut out);
+    builder.generate().expect("cbindgen failed").write(&mut out);
     String::from_utf8(out).expect("utf-8 header")
+}
+
+/// The `#define`s of the status table, rendered by cbindgen alone (no
+/// preamble, guard or includes), each with its doc comment.
+fn status_defines() -> String {
+    let dir = std::env::temp_dir().join(format!("batch_dot_statuses_{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let src = dir.join("statuses.rs");
+    std::fs::write(&src, STATUS_SOURCE).unwrap();
+    let mut config = config();
+    config.header = None;
+    config.include_guard = None;
+    config.sys_includes.clear();
+    config.no_includes = true;
+    let text = render(cbindgen::Builder::new().with_src(&src).with_config(config));
+    std::fs::remove_dir_all(&dir).ok();
+    let text = text.trim_matches('\n');
+    let rows = STATUS_SOURCE.matches("pub const ").count();
+    assert!(
+        text.starts_with("/**")
+            && text.matches("\n#define BATCH_DOT_STATUS_").count() == rows
+            && text
+                .lines()
+                .last()
+                .is_some_and(|l| l.starts_with("#define ")),
+        "unexpected rendering of the statuses:\n{text}"
+    );
+    text.to_string()
+}
+
+fn generate() -> String {
+    let crate_header = render(
+        cbindgen::Builder::new()
+            .with_crate(root())
+            .with_config(config()),
+    );
+    assert!(
+        !crate_header.contains("BATCH_DOT_STATUS_OK 0"),
+        "cbindgen saw the status constants in the sources: they belong in src/status.rs"
+    );
+    // The constants are one block of `#define`s after the include guard's;
+    // the statuses go at its end.
+    let last = crate_header
+        .rfind("\n#define ")
+        .expect("the header has constants");
+    let end = last + 1 + crate_header[last + 1..].find('\n').expect("a full line");
+    format!(
+        "{}\n\n{}{}",
+        &crate_header[..end],
+        status_defines(),
+        &crate_header[end..]
+    )
+}
+
+/// The library's constants, which `consts.rs` makes from the same table.
+macro_rules! status_pairs {
+    ($($(#[doc = $doc:literal])* $name:ident = $value:literal $(=> $($variant:ident),+)?;)*) => {
+        [$((stringify!($name), batch_dot::$name, $value)),*]
+    };
+}
+
+#[test]
+fn library_statuses_are_the_tables() {
+    for (name, library, table) in status::status_table!(status_pairs) {
+        assert_eq!(library, table, "{name}");
+    }
 }
 
 #[test]

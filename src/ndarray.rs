@@ -1,0 +1,263 @@
+//! Keras's `batch_dot` on `ndarray` views, in safe Rust (feature `ndarray`).
+//!
+//! ```
+//! use batch_dot::ndarray::batch_dot;
+//! use ndarray::Array3;
+//!
+//! let q = Array3::<f32>::ones((8, 64, 32));
+//! let k = Array3::<f32>::ones((8, 16, 32));
+//! let scores = batch_dot(&q.view(), &k.view(), (2, 2))?; // shape (8, 64, 16)
+//! assert_eq!(scores.shape(), &[8, 64, 16]);
+//! assert!(scores.iter().all(|&s| s == 32.0));
+//! # Ok::<(), batch_dot::Error>(())
+//! ```
+//!
+//! Views of any strides are taken as they are (sliced, negative strides,
+//! transposed, broadcast with zero strides), without copies: each view
+//! becomes a `batch_dot_layout` over its memory and the call runs the same
+//! checks and kernels as `batch_dot_f32`/`batch_dot_f64`, with default
+//! options: on the caller's thread, unless `BATCH_DOT_NUM_THREADS` says
+//! otherwise. A failure is a `batch_dot::Error` whose `status()` is the C
+//! status and whose `Display` is the message C callers get; nothing is
+//! written then. See docs/API.md for the checks and docs/SEMANTICS.md for
+//! the result.
+//!
+//! Two cases differ from what a Rust borrow alone would allow: `out` must
+//! not share a byte range with `x` or `y`, even interleaved without common
+//! elements (`BATCH_DOT_STATUS_ALIASING`), and a bug inside the library
+//! panics instead of returning `BATCH_DOT_STATUS_INTERNAL`.
+
+use ::ndarray::{ArrayD, ArrayView, ArrayViewMut, Dimension, IxDyn};
+
+use crate::consts::{BATCH_DOT_AXIS_DEFAULT, BATCH_DOT_MAX_NDIM};
+use crate::error::Error;
+use crate::types::batch_dot_layout;
+
+/// The contracted axes: Keras's `axes` argument.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Axes {
+    /// Keras's `axes=None`: the last axis of x with the second-to-last of y
+    /// (the last, when y has rank 2).
+    Default,
+    /// `(axis of x, axis of y)`; negative axes count from the end of their
+    /// own tensor.
+    Pair(i64, i64),
+}
+
+impl From<i64> for Axes {
+    /// Keras's `axes=a`: the same axis of both.
+    fn from(a: i64) -> Self {
+        Axes::Pair(a, a)
+    }
+}
+
+impl From<(i64, i64)> for Axes {
+    /// Keras's `axes=(a0, a1)`.
+    fn from((a0, a1): (i64, i64)) -> Self {
+        Axes::Pair(a0, a1)
+    }
+}
+
+impl Axes {
+    /// The C API's `(axis_x, axis_y)`.
+    fn c_axes(self) -> (i64, i64) {
+        match self {
+            Axes::Default => (BATCH_DOT_AXIS_DEFAULT, BATCH_DOT_AXIS_DEFAULT),
+            Axes::Pair(a0, a1) => (a0, a1),
+        }
+    }
+}
+
+mod sealed {
+    use crate::error::Error;
+    use crate::types::batch_dot_layout;
+
+    /// The element types of the C API, each with its entry point.
+    pub trait Sealed: Copy + Default + 'static {
+        /// The body of `batch_dot_f32` or `batch_dot_f64`, with default options.
+        ///
+        /// # Safety
+        /// The C functions' contract: each data pointer owns the elements
+        /// `[0, len)` of its layout, x's and y's readable, out's writable.
+        #[allow(clippy::too_many_arguments)]
+        unsafe fn compute(
+            x: &batch_dot_layout,
+            x_data: *const Self,
+            y: &batch_dot_layout,
+            y_data: *const Self,
+            axis_x: i64,
+            axis_y: i64,
+            out: &batch_dot_layout,
+            out_data: *mut Self,
+        ) -> Result<(), Error>;
+    }
+
+    macro_rules! sealed {
+        ($($t:ty),*) => {$(
+            impl Sealed for $t {
+                unsafe fn compute(
+                    x: &batch_dot_layout,
+                    x_data: *const Self,
+                    y: &batch_dot_layout,
+                    y_data: *const Self,
+                    axis_x: i64,
+                    axis_y: i64,
+                    out: &batch_dot_layout,
+                    out_data: *mut Self,
+                ) -> Result<(), Error> {
+                    // SAFETY: the caller's contract is compute's; NULL
+                    // options are the defaults.
+                    unsafe {
+                        crate::ffi::compute::<$t>(
+                            x,
+                            x_data,
+                            y,
+                            y_data,
+                            axis_x,
+                            axis_y,
+                            out,
+                            out_data,
+                            core::ptr::null(),
+                        )
+                    }
+                }
+            }
+        )*};
+    }
+    sealed!(f32, f64);
+}
+
+/// An element type `batch_dot` computes with: `f32` or `f64` (sealed).
+pub trait Element: sealed::Sealed {}
+impl Element for f32 {}
+impl Element for f64 {}
+
+/// A view as a C layout over its memory: the layout, and the pointer to the
+/// lowest address the view reaches (its data pointer for the C API).
+///
+/// An ndarray view's pointer is its element `[0, ..., 0]`; with negative
+/// strides other elements lie below it, so the base pointer moves down by
+/// the negative part of the span and the layout's `offset` is that
+/// distance. `len` is the span of the reached elements. A view with no
+/// elements reaches nothing, and gets offset 0 and len 0 (the C API does
+/// not look at its pointer).
+fn c_layout<T>(
+    arg: &'static str,
+    shape: &[usize],
+    strides: &[isize],
+    first: *const T,
+) -> Result<(batch_dot_layout, *const T), Error> {
+    let ndim = crate::layout::check_ndim(arg, i32::try_from(shape.len()).unwrap_or(i32::MAX))?;
+    debug_assert!(ndim <= BATCH_DOT_MAX_NDIM);
+    let mut l = batch_dot_layout::zeroed();
+    l.ndim = ndim as i32;
+    for (i, (&e, &s)) in shape.iter().zip(strides).enumerate() {
+        l.shape[i] = e as i64;
+        l.strides[i] = s as i64;
+    }
+    if shape.contains(&0) {
+        return Ok((l, first));
+    }
+    // Offsets from `first`; every element of a valid view lies in one
+    // allocation of at most isize::MAX bytes, so they fit in i64.
+    let (lo, hi) = crate::layout::span(0, &l.shape[..ndim], &l.strides[..ndim]);
+    let (lo, hi) = (lo as i64, hi as i64);
+    l.offset = -lo;
+    l.len = hi - lo + 1;
+    // Stays inside the view's allocation: `lo` is the offset of its lowest
+    // element. (`wrapping_offset` needs no `unsafe`; it does not wrap here.)
+    Ok((l, first.wrapping_offset(lo as isize)))
+}
+
+/// `out = batch_dot(x, y, axes)` into an existing view of any strides, which
+/// must have the result's shape exactly (docs/API.md, check 7). Only the
+/// elements of `out` are written, and nothing on error.
+///
+/// ```
+/// use batch_dot::ndarray::{batch_dot_into, Axes};
+/// use ndarray::{s, Array2, Array3};
+///
+/// let x = Array3::<f64>::from_elem((2, 3, 4), 1.0);
+/// let y = Array2::<f64>::from_elem((2, 4), 2.0);
+/// let mut buf = Array3::<f64>::zeros((2, 6, 2));
+/// let mut out = buf.slice_mut(s![.., ..;2, 0]); // (2, 3), strided
+/// batch_dot_into(&x.view(), &y.view(), Axes::Default, &mut out)?;
+/// assert!(out.iter().all(|&v| v == 8.0));
+/// # Ok::<(), batch_dot::Error>(())
+/// ```
+pub fn batch_dot_into<T: Element, D1: Dimension, D2: Dimension, D3: Dimension>(
+    x: &ArrayView<'_, T, D1>,
+    y: &ArrayView<'_, T, D2>,
+    axes: impl Into<Axes>,
+    out: &mut ArrayViewMut<'_, T, D3>,
+) -> Result<(), Error> {
+    let (axis_x, axis_y) = axes.into().c_axes();
+    let (xl, xp) = c_layout("x.ndim", x.shape(), x.strides(), x.as_ptr())?;
+    let (yl, yp) = c_layout("y.ndim", y.shape(), y.strides(), y.as_ptr())?;
+    let first = out.as_mut_ptr();
+    let (ol, op) = c_layout("out.ndim", out.shape(), out.strides(), first.cast_const())?;
+    // SAFETY: each layout describes exactly the elements of its view, which
+    // the view keeps alive and in place for this call, counted from the
+    // lowest of them (`layout`); `out` is borrowed mutably, so nothing else
+    // reads or writes its elements meanwhile, and the library checks that
+    // its bytes are not x's or y's before writing.
+    unsafe { T::compute(&xl, xp, &yl, yp, axis_x, axis_y, &ol, op.cast_mut()) }
+}
+
+/// `batch_dot(x, y, axes)` as a new C-contiguous array of Keras's result
+/// shape (`[B] + x's free axes + y's free axes`, or `[B, 1]` for two rank-2
+/// inputs).
+///
+/// ```
+/// use batch_dot::ndarray::batch_dot;
+/// use ndarray::Array3;
+///
+/// let x = Array3::<f32>::ones((4, 5, 6));
+/// let y = Array3::<f32>::ones((3, 6, 7));
+/// let e = batch_dot(&x.view(), &y.view(), (2, 1)).unwrap_err();
+/// assert_eq!(e.status(), batch_dot::BATCH_DOT_STATUS_BATCH_MISMATCH);
+/// assert_eq!(
+///     e.to_string(),
+///     "Cannot do batch_dot on inputs with different batch sizes. \
+///      Received inputs with shapes (4, 5, 6) and (3, 6, 7)."
+/// );
+/// ```
+pub fn batch_dot<T: Element, D1: Dimension, D2: Dimension>(
+    x: &ArrayView<'_, T, D1>,
+    y: &ArrayView<'_, T, D2>,
+    axes: impl Into<Axes>,
+) -> Result<ArrayD<T>, Error> {
+    let axes = axes.into();
+    let (axis_x, axis_y) = axes.c_axes();
+    // The C caller's sequence: batch_dot_infer_shape (same checks, same
+    // errors), allocate, then the call.
+    let (xl, xp) = c_layout("x.ndim", x.shape(), x.strides(), x.as_ptr())?;
+    let (yl, yp) = c_layout("y.ndim", y.shape(), y.strides(), y.as_ptr())?;
+    let dims =
+        crate::shape::infer_shape(&xl.shape[..x.ndim()], &yl.shape[..y.ndim()], axis_x, axis_y)?;
+    // infer_shape checked that the count fits in i64.
+    let n = dims.known_count().unwrap_or(i64::MAX);
+    let no_memory = || {
+        Error::Allocation(format!(
+            "could not allocate {} bytes for the result.",
+            n as u128 * core::mem::size_of::<T>() as u128
+        ))
+    };
+    let count = usize::try_from(n).map_err(|_| no_memory())?;
+    let dims = dims
+        .as_slice()
+        .iter()
+        .map(|&d| usize::try_from(d).map_err(|_| no_memory()))
+        .collect::<Result<Vec<usize>, Error>>()?;
+    let mut data = Vec::new();
+    data.try_reserve_exact(count).map_err(|_| no_memory())?;
+    data.resize(count, T::default());
+    let mut result =
+        ArrayD::from_shape_vec(IxDyn(&dims), data).expect("count is the product of dims");
+    let mut out = result.view_mut();
+    let first = out.as_mut_ptr();
+    let (ol, op) = c_layout("out.ndim", out.shape(), out.strides(), first.cast_const())?;
+    // SAFETY: as in `batch_dot_into`; `result` is our own new array.
+    unsafe { T::compute(&xl, xp, &yl, yp, axis_x, axis_y, &ol, op.cast_mut()) }?;
+    Ok(result)
+}
