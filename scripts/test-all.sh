@@ -34,9 +34,9 @@ step() {
 }
 
 step fmt cargo fmt --all -- --check
-step clippy cargo clippy --workspace --all-targets -- -D warnings
+step clippy cargo clippy --workspace --all-targets --features batch_dot/ndarray -- -D warnings
 [ "$quick" -eq 1 ] || step clippy-fuzz cargo clippy --manifest-path fuzz/Cargo.toml --all-targets -- -D warnings
-step cargo-test cargo test --workspace
+step cargo-test cargo test --workspace --features batch_dot/ndarray
 if [ "$quick" -eq 0 ]; then
   for s in scripts/suites/*.sh; do
     [ -e "$s" ] || continue

@@ -11,9 +11,9 @@ use crate::shape;
 use crate::types::{batch_dot_layout, batch_dot_options};
 
 /// Size of the first version of `batch_dot_options`.
-pub const OPTIONS_V1_SIZE: usize = core::mem::size_of::<batch_dot_options>();
+pub(crate) const OPTIONS_V1_SIZE: usize = core::mem::size_of::<batch_dot_options>();
 /// Largest `struct_size` accepted (Linux's extensible structs stop at a page).
-pub const OPTIONS_MAX_SIZE: usize = 4096;
+pub(crate) const OPTIONS_MAX_SIZE: usize = 4096;
 
 /// What the FFI layer read of a non-NULL `batch_dot_options`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -62,15 +62,6 @@ pub struct Call<'a> {
     pub elem_size: usize,
     /// Alignment an element needs.
     pub elem_align: usize,
-}
-
-/// A call that passed every check.
-#[derive(Clone, Copy, Debug)]
-pub struct Prepared {
-    /// The plan, or `None` when the output has no elements (nothing to do).
-    pub plan: Option<Plan>,
-    /// Threads the caller allows (>= 1).
-    pub threads: usize,
 }
 
 fn need<'a>(name: &'static str, l: Option<&'a batch_dot_layout>) -> Result<&'a batch_dot_layout> {
@@ -122,18 +113,6 @@ struct Checked<'a> {
     x_empty: bool,
     y_empty: bool,
     out_empty: bool,
-}
-
-/// Runs checks 1–11 of docs/API.md for a compute call on elements of
-/// `elem_size` bytes (and alignment `elem_align`), and builds the plan.
-/// (`prepare_into` without a caller-provided plan, for tests and tools.)
-pub fn prepare(call: Call<'_>) -> Result<Prepared> {
-    let mut plan = Plan::new();
-    let run = prepare_into(&mut plan, call)?;
-    Ok(Prepared {
-        plan: run.map(|_| plan),
-        threads: run.unwrap_or_else(|| threads(call.options.map_or(0, |o| o.num_threads))),
-    })
 }
 
 /// Runs checks 1–11 of docs/API.md for a compute call on elements of

@@ -3,9 +3,11 @@
 //!
 //! The C API is the product; its Rust items are re-exported here under their
 //! C names so Rust tests, fuzzers and benchmarks call exactly what C calls.
-//! Layout of the crate:
+//! Besides them the crate's public surface is `Error` (the structured error
+//! behind every status) and, with the `ndarray` feature, the safe
+//! [`ndarray`] API. Everything else is private (docs/DESIGN.md):
 //! - `shape`: the semantics on shapes (axes, validation, result shape), pure;
-//! - `layout`, `api`: the checks of API.md on layouts and pointers, pure;
+//! - `layout`, `api`: the checks of docs/API.md on layouts and pointers, pure;
 //! - `plan`: a validated call as loops around one strided matrix product;
 //! - `kernel`: runs a plan (the `unsafe` code);
 //! - `ffi`, `panic`, `last_error`: the thin C boundary.
@@ -13,23 +15,23 @@
 #![deny(unsafe_op_in_unsafe_fn)]
 #![warn(missing_docs)]
 
-pub mod api;
-pub mod consts;
-pub mod error;
+mod api;
+mod consts;
+mod error;
 mod ffi;
-pub mod kernel;
-pub mod last_error;
-pub mod layout;
+mod kernel;
+mod last_error;
+mod layout;
 #[cfg(feature = "ndarray")]
 pub mod ndarray;
 mod panic;
-pub mod plan;
-pub mod shape;
+mod plan;
+mod shape;
 mod status;
 #[cfg(feature = "testing")]
 pub mod testing;
-pub mod threads;
-pub mod types;
+mod threads;
+mod types;
 
 pub use consts::*;
 pub use error::Error;

@@ -10,7 +10,7 @@ use crate::types::batch_dot_layout;
 /// output's dimensions (the batch, and every free dimension but the
 /// innermost of each operand), and the output has at most
 /// `BATCH_DOT_MAX_NDIM` of them once the result rank is checked.
-pub const MAX_LOOPS: usize = BATCH_DOT_MAX_NDIM;
+pub(crate) const MAX_LOOPS: usize = BATCH_DOT_MAX_NDIM;
 
 /// One loop dimension of a plan: an extent and the stride (in elements) it
 /// moves x, y and out by.
@@ -154,7 +154,7 @@ impl Collapser {
 }
 
 /// Builds into `plan` the plan of a validated call whose output has at least
-/// one element. `x`, `y` and `out` have passed every check of API.md, and
+/// one element. `x`, `y` and `out` have passed every check of docs/API.md, and
 /// `axis_x`, `axis_y` are their normalised contracted axes.
 ///
 /// An input with no elements (`x_empty`, `y_empty`: possible only when the

@@ -9,7 +9,7 @@ use crate::error::{Error, Result};
 
 /// Largest rank a result can have before the result-rank check:
 /// `n + m - 3` with `n, m <= BATCH_DOT_MAX_NDIM`.
-pub const MAX_RESULT_NDIM: usize = 2 * BATCH_DOT_MAX_NDIM - 3;
+pub(crate) const MAX_RESULT_NDIM: usize = 2 * BATCH_DOT_MAX_NDIM - 3;
 
 /// A shape of up to `MAX_RESULT_NDIM` extents, stored inline (no allocation).
 /// Extents may be `BATCH_DOT_DIM_UNKNOWN` (-1) in shape inference.
@@ -26,16 +26,6 @@ impl Shape {
             len: 0,
             dims: [0; MAX_RESULT_NDIM],
         }
-    }
-
-    /// A shape with the given extents. Panics if there are more than
-    /// `MAX_RESULT_NDIM`: callers check ranks first.
-    pub fn from_slice(dims: &[i64]) -> Self {
-        let mut s = Shape::new();
-        for &d in dims {
-            s.push(d);
-        }
-        s
     }
 
     fn push(&mut self, d: i64) {
@@ -55,6 +45,7 @@ impl Shape {
 
     /// Number of elements, counting only known extents: 0 if any extent is 0,
     /// `None` if the product of the known extents exceeds `i64::MAX`.
+    #[cfg_attr(not(feature = "ndarray"), allow(dead_code))]
     pub fn known_count(&self) -> Option<i64> {
         checked_count(self.as_slice())
     }

@@ -1,6 +1,18 @@
-//! Test-only hooks (Cargo feature `testing`; never in a release build).
+//! Test-only hooks (Cargo feature `testing`; never in a release build): the
+//! panic switch the C harness uses, and what the kernel tests need to run one
+//! validated call at each instruction-set level. The library's internals
+//! stay private; these few items are the tests' window onto them.
 
 use core::cell::Cell;
+
+use crate::api::{self, Addrs, RawOptions};
+use crate::error::Result;
+use crate::kernel;
+use crate::plan::Plan;
+use crate::types::{batch_dot_layout, batch_dot_options};
+
+pub use crate::kernel::isa::{active, detected, parse_force, Isa};
+pub use crate::kernel::Element;
 
 thread_local! {
     static ARMED: Cell<bool> = const { Cell::new(false) };
@@ -19,5 +31,84 @@ pub extern "C" fn batch_dot_testing_arm_panic() {
 pub(crate) fn maybe_panic() {
     if ARMED.with(|a| a.replace(false)) {
         panic!("panic forced by batch_dot_testing_arm_panic");
+    }
+}
+
+/// One call of `batch_dot_f32`/`_f64` with the kernels of level `isa`
+/// (capped to what the CPU supports) instead of the active one: the same
+/// checks (`num_threads` as in `batch_dot_options`), then the kernels.
+/// Panics when a layout's `len` exceeds its slice, which the checks would
+/// otherwise trust.
+#[allow(clippy::too_many_arguments)]
+pub fn compute_at<T: Element>(
+    isa: Isa,
+    x: &batch_dot_layout,
+    x_data: &[T],
+    y: &batch_dot_layout,
+    y_data: &[T],
+    axis_x: i64,
+    axis_y: i64,
+    out: &batch_dot_layout,
+    out_data: &mut [T],
+    num_threads: u32,
+) -> Result<()> {
+    for (name, l, n) in [
+        ("x", x, x_data.len()),
+        ("y", y, y_data.len()),
+        ("out", out, out_data.len()),
+    ] {
+        assert!(
+            usize::try_from(l.len).is_ok_and(|len| len <= n),
+            "{name}: len {} exceeds the slice ({n})",
+            l.len
+        );
+    }
+    // An empty slice's pointer is dangling; the checks want an aligned,
+    // non-NULL address for a tensor with elements, which an empty one is not.
+    let addr = |p: *const T, n: usize| {
+        if n == 0 {
+            core::mem::align_of::<T>()
+        } else {
+            p as usize
+        }
+    };
+    let opts = RawOptions {
+        struct_size: core::mem::size_of::<batch_dot_options>(),
+        num_threads,
+        flags: 0,
+        tail_nonzero: false,
+    };
+    let mut plan = Plan::new();
+    let run = api::prepare_into(
+        &mut plan,
+        api::Call {
+            x: Some(x),
+            y: Some(y),
+            out: Some(out),
+            axis_x,
+            axis_y,
+            options: Some(&opts),
+            addrs: Addrs {
+                x: addr(x_data.as_ptr(), x_data.len()),
+                y: addr(y_data.as_ptr(), y_data.len()),
+                out: addr(out_data.as_ptr(), out_data.len()),
+            },
+            elem_size: core::mem::size_of::<T>(),
+            elem_align: core::mem::align_of::<T>(),
+        },
+    )?;
+    let Some(threads) = run else { return Ok(()) };
+    // SAFETY: `prepare` proved that every element the plan reaches lies in
+    // [0, len) of its layout, and each len is at most its slice's length
+    // (asserted above); out is a unique borrow, so it aliases no input.
+    unsafe {
+        kernel::run_with(
+            &plan,
+            threads,
+            isa,
+            x_data.as_ptr(),
+            y_data.as_ptr(),
+            out_data.as_mut_ptr(),
+        )
     }
 }

@@ -114,14 +114,6 @@ fn pool() -> &'static Pool {
     })
 }
 
-/// Number of pool workers started so far (0 until a call asks for threads).
-pub fn pool_workers() -> usize {
-    match POOL_STARTED.load(Ordering::Acquire) {
-        false => 0,
-        true => lock(&pool().state).workers,
-    }
-}
-
 static POOL_STARTED: AtomicBool = AtomicBool::new(false);
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {

@@ -17,6 +17,7 @@
 //! - a small randomized sweep of valid and invalid strided calls checked
 //!   against the test kit's naive reference (reduced under Miri).
 
+use batch_dot::testing::{active, compute_at, detected, Element, Isa};
 use batch_dot::*;
 use std::ptr::{null, null_mut};
 use testkit::calls::{infer_shape, last_error, status_string, with_threads};
@@ -644,7 +645,7 @@ fn arrange(r: &mut SplitMix64, dims: &[i64], input: bool) -> batch_dot_layout {
     arranged_layout(dims, arr, r)
 }
 
-fn sweep<T: TestElem + kernel::Element>(cases: usize, seed: u64) {
+fn sweep<T: TestElem + Element>(cases: usize, seed: u64) {
     let mut r = SplitMix64::new(seed);
     let (mut ok, mut failed) = (0, 0);
     for case in 0..cases {
@@ -758,39 +759,17 @@ fn sweep<T: TestElem + kernel::Element>(cases: usize, seed: u64) {
 /// Runs a validated call on every kernel level this CPU (or Miri, which
 /// sees only the target features the build enables) supports, each on a
 /// fresh output buffer of exactly out.len elements, and checks it.
-fn every_isa<T: TestElem + kernel::Element>(a: &Args<T>, before: &[u64], what: &str) {
-    use batch_dot::kernel::isa::Isa;
+fn every_isa<T: TestElem + Element>(a: &Args<T>, before: &[u64], what: &str) {
     let (x, xd, y, yd) = (a.x.layout, a.x.data, a.y.layout, a.y.data);
     let (axes, o) = (a.axes, a.o);
     let mut od: Vec<T> = before.iter().map(|_| T::sentinel()).collect();
-    let addrs = batch_dot::api::Addrs {
-        x: xd.as_ptr() as usize,
-        y: yd.as_ptr() as usize,
-        out: od.as_mut_ptr() as usize,
-    };
-    let size = std::mem::size_of::<T>();
-    let p = batch_dot::api::prepare(batch_dot::api::Call {
-        x: Some(x),
-        y: Some(y),
-        out: Some(o),
-        axis_x: axes.0,
-        axis_y: axes.1,
-        options: None,
-        addrs,
-        elem_size: size,
-        elem_align: size,
-    })
-    .expect("prepare refuses a call the C ABI accepted");
-    let Some(plan) = p.plan else { return };
     for isa in Isa::ALL.into_iter().filter(|i| i.supported()) {
         if cfg!(miri) && isa == Isa::Avx512 {
             continue; // Miri implements few AVX-512 intrinsics
         }
         od.iter_mut().for_each(|v| *v = T::sentinel());
-        unsafe {
-            batch_dot::kernel::run_with(&plan, 1, isa, xd.as_ptr(), yd.as_ptr(), od.as_mut_ptr())
-        }
-        .expect("kernel failed");
+        compute_at(isa, x, xd, y, yd, axes.0, axes.1, o, &mut od, 1)
+            .expect("the checks refuse a call the C ABI accepted");
         a.check_out(&od, before, &format!("{what}, {isa:?} kernel"));
     }
 }
@@ -799,8 +778,8 @@ fn every_isa<T: TestElem + kernel::Element>(a: &Args<T>, before: &[u64], what: &
 fn randomized_strided_calls() {
     eprintln!(
         "kernel levels: active {:?}, detected {:?}",
-        batch_dot::kernel::isa::active(),
-        batch_dot::kernel::isa::detected()
+        active(),
+        detected()
     );
     let n = if cfg!(miri) { 24 } else { 3000 };
     sweep::<f32>(n, 1);

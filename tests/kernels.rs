@@ -8,8 +8,7 @@
 //! Buffers are exactly the elements a layout reaches (inputs) and the
 //! output buffer's unreached elements hold a sentinel that must survive.
 
-use batch_dot::api::{self, Addrs, RawOptions};
-use batch_dot::kernel::{self, Element, Isa};
+use batch_dot::testing::{active, compute_at, detected, parse_force, Element, Isa};
 use batch_dot::{batch_dot_layout, batch_dot_options};
 use testkit::calls::infer_shape;
 use testkit::layouts::{arranged_layout, lay, storage_positions, Arrangement};
@@ -188,7 +187,7 @@ fn lay_out(
     Case { x, y, out, ax, ay }
 }
 
-/// Runs `case` through `prepare` + `kernel::run_with` at `isa` with
+/// Runs `case` through the checks and the kernels of level `isa` with
 /// `threads`; returns the output buffer.
 fn run_case<T: TestElem + Element>(
     c: &Case,
@@ -198,48 +197,19 @@ fn run_case<T: TestElem + Element>(
     threads: usize,
 ) -> Vec<T> {
     let mut od = vec![T::sentinel(); c.out.len as usize];
-    let addr = |p: *const T, n: usize| {
-        if n == 0 {
-            std::mem::align_of::<T>()
-        } else {
-            p as usize
-        }
-    };
-    let opts = RawOptions {
-        struct_size: std::mem::size_of::<batch_dot_options>(),
-        num_threads: threads as u32,
-        flags: 0,
-        tail_nonzero: false,
-    };
-    let p = api::prepare(api::Call {
-        x: Some(&c.x),
-        y: Some(&c.y),
-        out: Some(&c.out),
-        axis_x: c.ax,
-        axis_y: c.ay,
-        options: Some(&opts),
-        addrs: Addrs {
-            x: addr(xd.as_ptr(), xd.len()),
-            y: addr(yd.as_ptr(), yd.len()),
-            out: addr(od.as_ptr(), od.len()),
-        },
-        elem_size: std::mem::size_of::<T>(),
-        elem_align: std::mem::align_of::<T>(),
-    })
-    .expect("prepare");
-    if let Some(plan) = p.plan {
-        unsafe {
-            kernel::run_with(
-                &plan,
-                p.threads,
-                isa,
-                xd.as_ptr(),
-                yd.as_ptr(),
-                od.as_mut_ptr(),
-            )
-        }
-        .expect("run");
-    }
+    compute_at(
+        isa,
+        &c.x,
+        xd,
+        &c.y,
+        yd,
+        c.ax,
+        c.ay,
+        &c.out,
+        &mut od,
+        threads as u32,
+    )
+    .expect("run");
     od
 }
 
@@ -492,12 +462,11 @@ fn all_plus_zero<T: TestElem + Element>(c: &Case, isa: Isa, what: &str) {
 /// through `run_with`, and this checks the parser the library uses.
 #[test]
 fn force_isa_parsing() {
-    use batch_dot::kernel::isa::parse_force;
     assert_eq!(parse_force(Some("scalar")), Some(Isa::Scalar));
     assert_eq!(parse_force(Some("avx2")), Some(Isa::Avx2));
     assert_eq!(parse_force(Some("AVX512")), Some(Isa::Avx512));
     assert_eq!(parse_force(Some("auto")), None);
-    assert!(kernel::isa::active() <= kernel::isa::detected());
+    assert!(active() <= detected());
 }
 
 /// Row dots of a many-row call are bit for bit the dots computed one row

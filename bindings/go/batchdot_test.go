@@ -13,7 +13,7 @@ import (
 )
 
 // ---------------------------------------------------------------------------
-// A naive reference: SPEC.md §1-§2, one loop per output element
+// A naive reference: docs/SEMANTICS.md §1-§2, one loop per output element
 // ---------------------------------------------------------------------------
 
 func normAxes(n, m int, axes Axes) (int, int) {

@@ -21,4 +21,4 @@ cargo +nightly miri setup >&2
 export MIRIFLAGS="${MIRIFLAGS:--Zmiri-ignore-leaks}"
 # --target: RUSTFLAGS then apply to the interpreted code only, not to build
 # scripts run natively.
-RUSTFLAGS="$flags" cargo +nightly miri test -p batch_dot --target "$triple" --lib --test hardening
+RUSTFLAGS="$flags" cargo +nightly miri test -p batch_dot --features testing --target "$triple" --lib --test hardening

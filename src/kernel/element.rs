@@ -14,8 +14,6 @@ pub trait Element:
 {
     /// +0.0: what every sum starts from.
     const ZERO: Self;
-    /// Widens to f64 (exact).
-    fn to_f64(self) -> f64;
     /// Runs items `lo..hi` of `job` with the kernels of level `isa`.
     ///
     /// # Safety
@@ -28,9 +26,6 @@ pub trait Element:
 
 impl Element for f32 {
     const ZERO: Self = 0.0;
-    fn to_f64(self) -> f64 {
-        self as f64
-    }
     unsafe fn exec_items(job: &Job<'_, Self>, isa: Isa, lo: usize, hi: usize, buf: *mut Self) {
         // SAFETY: forwarded contract.
         unsafe { dispatch::exec_f32(job, isa, lo, hi, buf) }
@@ -39,9 +34,6 @@ impl Element for f32 {
 
 impl Element for f64 {
     const ZERO: Self = 0.0;
-    fn to_f64(self) -> f64 {
-        self
-    }
     unsafe fn exec_items(job: &Job<'_, Self>, isa: Isa, lo: usize, hi: usize, buf: *mut Self) {
         // SAFETY: forwarded contract.
         unsafe { dispatch::exec_f64(job, isa, lo, hi, buf) }

@@ -16,8 +16,6 @@ use super::select::record::{self, Ran};
 
 /// A classified call: the plan's loops, its (possibly transposed) core,
 /// its regime and how its items (blocks × row parts) are numbered.
-///
-/// cbindgen:ignore
 #[doc(hidden)]
 pub struct Job<'a, T> {
     loops: &'a [LoopDim],
@@ -40,7 +38,6 @@ pub struct Job<'a, T> {
 // every item has run.
 unsafe impl<T: Element> Sync for Job<'_, T> {}
 
-/// cbindgen:ignore
 impl<T> Job<'_, T> {
     /// Scratch elements a thread needs (0: none), with 64 bytes of slack
     /// for alignment.

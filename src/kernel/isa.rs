@@ -25,6 +25,7 @@ pub enum Isa {
 }
 
 /// cbindgen:ignore
+#[cfg_attr(not(feature = "testing"), allow(dead_code))] // the tests' view of the levels
 impl Isa {
     /// Every level, from the most portable up.
     pub const ALL: [Isa; 3] = [Isa::Scalar, Isa::Avx2, Isa::Avx512];

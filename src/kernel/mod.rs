@@ -33,6 +33,6 @@ mod tiny;
 mod tuning;
 
 pub use element::Element;
-pub use exec::{run, run_with, Job};
-pub use isa::Isa;
-pub use select::{classify, Core, Kind};
+pub use exec::run;
+#[cfg(feature = "testing")]
+pub use exec::run_with;

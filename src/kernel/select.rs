@@ -33,8 +33,6 @@ use super::tuning::{
 use crate::plan::Plan;
 
 /// The regime a call runs in (see the module docs).
-///
-/// cbindgen:ignore
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[doc(hidden)]
 pub enum Kind {

@@ -18,25 +18,25 @@ to this script). Everything is deterministic: the inputs come from fixed seeds,
 and TF runs on the CPU with oneDNN off (TF_ENABLE_ONEDNN_OPTS=0) and one thread,
 so a rerun with the same versions gives a byte-identical file. Other TF versions
 or oneDNN on may change the last bits of float outputs; the Rust test compares
-with SPEC.md section 6's error bound, so it is not sensitive to that.
+with docs/SEMANTICS.md section 6's error bound, so it is not sensitive to that.
 
 What it writes
 --------------
 For every case: the inputs, what TF did (result shape and values, or the
-exception class and message) and what OUR spec (SPEC.md / API.md) demands. The
-`expect` line differs from TF exactly where SPEC.md says it must:
+exception class and message) and what OUR spec (docs/SEMANTICS.md / docs/API.md) demands. The
+`expect` line differs from TF exactly where docs/SEMANTICS.md says it must:
   * axes below -rank: TF errors in odd ways or silently returns garbage; spec: INVALID_AXES;
   * axis >= rank: TF IndexError; spec: INVALID_AXES;
   * the section 5 zero-size Reshape bug (B != 0, K == 0, a rank >= 4 operand with a
     zero free dim, no rank-3 operand with a zero free dim): TF InvalidArgumentError;
     spec: ok, an empty (or zero-filled) tensor of the formula's shape;
   * TF's ValueErrors map to INVALID_RANK / BATCH_MISMATCH / BATCH_AXIS /
-    CONTRACTION_MISMATCH (API.md status names, without the BATCH_DOT_STATUS_ prefix).
+    CONTRACTION_MISMATCH (docs/API.md status names, without the BATCH_DOT_STATUS_ prefix).
 Python-only axes forms (nested, wrong length, floats) are not generated: the C
 API cannot express them. Keras axes map to the C pair (axis_x, axis_y) as:
 None -> (DEFAULT, DEFAULT); int a (True = 1, False = 0) -> (a, a); pair -> (a0, a1).
 
-Cases: SPEC.md section 7's table, section 2/3/5/6/8 examples, every upstream test
+Cases: docs/SEMANTICS.md section 7's table, section 2/3/5/6/8 examples, every upstream test
 case of section 9 (batch 7 for the None-batch ones), the examples of
 shared/seed/keras-batch_dot-doc.txt, then ~300 random cases (ranks 2..5,
 extents 0..5, every axes form, batch/contraction mismatches). Half the cases
@@ -44,7 +44,7 @@ use small integers (-4..4, so every result is exact in float32), half random
 float32 values.
 
 Some cases also carry "static" groups: symbolic shapes where -1 stands for an
-unknown dimension (Keras `None`, API.md's BATCH_DOT_DIM_UNKNOWN). TF traces
+unknown dimension (Keras `None`, docs/API.md's BATCH_DOT_DIM_UNKNOWN). TF traces
 batch_dot in a tf.function with that input signature and reports the static
 result shape; the spec's answer is what batch_dot_infer_shape must return.
 
@@ -95,7 +95,7 @@ SEED = 20240607
 
 
 # ----------------------------------------------------------------------------
-# The spec (SPEC.md section 1-3, API.md check order restricted to what a golden
+# The spec (docs/SEMANTICS.md section 1-3, docs/API.md check order restricted to what a golden
 # case can hit). Shapes may contain -1 (unknown) for the static groups.
 # ----------------------------------------------------------------------------
 def c_axes(axes_py):
@@ -149,7 +149,7 @@ def reference(x, y, a0, a1, out_shape):
 
 
 def tf_reshape_bug(xs, ys, a0, a1):
-    """SPEC.md section 5's predicate for TF's zero-size Reshape failure."""
+    """docs/SEMANTICS.md section 5's predicate for TF's zero-size Reshape failure."""
     if xs[0] == 0 or xs[a0] != 0:
         return False
 
@@ -241,7 +241,7 @@ def emit(out, cid, case, rng, stats):
     status, oshape, a0, a1 = spec_expect(xs, ys, axes)
     tf_status, tf_val = run_tf(x, y, case.axes_py)
 
-    # Cross-check TF against the spec; only SPEC.md's documented divergences are allowed.
+    # Cross-check TF against the spec; only docs/SEMANTICS.md's documented divergences are allowed.
     if status == "ok" and tf_status == "ok":
         if list(tf_val.shape) != oshape:
             sys.exit("case %d %s: TF shape %s != spec %s" % (cid, case.desc, tf_val.shape, oshape))
@@ -319,7 +319,7 @@ def fixed_cases():
     def add(desc, xs, ys, axes, kind="int", **kw):
         C.append(Case(desc, xs, ys, axes, kind, **kw))
 
-    # SPEC.md section 7 (edge-case table), in table order.
+    # docs/SEMANTICS.md section 7 (edge-case table), in table order.
     for i, ax in enumerate([None, 1, (1, 1), [1, 1], -1, (-1, -1), True]):
         add("sec7 (3,4).(3,4) axes=%r -> (3,1)" % (ax,), [3, 4], [3, 4], ax, "int" if i % 2 == 0 else "float")
     add("sec7 (3,4).(3,4,5) axes=None -> [1,1] (3,5)", [3, 4], [3, 4, 5], None, "float")
@@ -493,7 +493,7 @@ def random_case(rng, i):
         n, m = int(rng.integers(2, 6)), int(rng.integers(2, 6))
         xs = [rand_extent(rng) for _ in range(n)]
         ys = [rand_extent(rng) for _ in range(m)]
-        if mode == "zeroK":  # empty contractions and empty free dims (SPEC.md section 5)
+        if mode == "zeroK":  # empty contractions and empty free dims (docs/SEMANTICS.md section 5)
             xs = [0 if rng.random() < 0.3 else d for d in xs]
             ys = [0 if rng.random() < 0.3 else d for d in ys]
             xs[0] = max(xs[0], 1) if rng.random() < 0.85 else 0
@@ -542,7 +542,7 @@ def main():
         % (platform.python_version(), tf.__version__, tf_keras.__version__, np.__version__),
         "# Regenerate: pip install tensorflow-cpu==%s tf-keras==%s numpy; python tests/golden/gen_golden.py"
         % (tf.__version__, tf_keras.__version__),
-        "# %d cases (%d hand-written from SPEC.md sections 2-9 and the seed docs, %d random), seed %d."
+        "# %d cases (%d hand-written from docs/SEMANTICS.md sections 2-9 and the seed docs, %d random), seed %d."
         % (len(cases), len(cases) - RANDOM_CASES, RANDOM_CASES, SEED),
         "# Case kinds:",
     ] + ["#   %4d  %s" % (v, k) for k, v in sorted(stats.counts.items())] + [

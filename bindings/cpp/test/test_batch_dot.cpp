@@ -79,7 +79,7 @@ i64 count(const shape_t &s) {
     return n;
 }
 
-// The definition (SPEC.md section 1) as a naive loop, for normalised axes
+// The definition (docs/SEMANTICS.md section 1) as a naive loop, for normalised axes
 // 1 <= ax < x.ndim, 1 <= ay < y.ndim: a contiguous result of the formula's shape.
 template <class T>
 std::vector<T> naive(const T *x, const batch_dot::layout &xl, const T *y,

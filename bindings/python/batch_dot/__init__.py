@@ -579,7 +579,7 @@ def _as_input(v, name: str) -> np.ndarray:
 
 
 def batch_dot(x, y, axes=None, out: Optional[np.ndarray] = None, num_threads: int = 0) -> np.ndarray:
-    """Keras's ``batch_dot(x, y, axes)`` (SPEC.md) of two float32 or two
+    """Keras's ``batch_dot(x, y, axes)`` (docs/SEMANTICS.md) of two float32 or two
     float64 arrays of any strides.
 
     ``axes``: None, an int ``a`` (= ``(a, a)``), or a pair ``(a0, a1)``;

@@ -24,7 +24,7 @@ DTYPES = [np.float32, np.float64]
 
 
 # ---------------------------------------------------------------------------
-# An independent reference: SPEC.md §1-§2 with np.einsum
+# An independent reference: docs/SEMANTICS.md §1-§2 with np.einsum
 # ---------------------------------------------------------------------------
 
 
