@@ -18,5 +18,10 @@ for want in \
   'all seed examples OK'; do
   grep -qF -- "$want" <<<"$out" || { log "missing from the output: $want"; fail=1; }
 done
+# The README's Rust example (examples/ndarray_scores.rs) runs; its asserts
+# check the values it shows.
+if ! rust_out=$(cargo run --quiet --example ndarray_scores --features ndarray 2>&1); then
+  printf '%s\n' "$rust_out"; log "the Rust example failed"; fail=1
+fi
 [ "$fail" -eq 0 ] && log "00-example: ok"
 exit "$fail"

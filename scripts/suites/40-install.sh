@@ -45,7 +45,7 @@ if [ ${#docs[@]} -gt 0 ]; then
       /^```/ { if (inb) { inb = 0; close(f) } else { inb = 1; n++; f = dir "/" tag "." n; printf "" > f }; next }
       inb { print > f }' "$d"
   done
-  for ex in examples/c/minimal.c examples/cpp/hello.cpp examples/cmake/CMakeLists.txt; do
+  for ex in examples/c/minimal.c examples/cpp/hello.cpp examples/cmake/CMakeLists.txt examples/ndarray_scores.rs; do
     found=
     for b in "$blocks"/*; do cmp -s "$ex" "$b" && { found=1; break; }; done
     if [ -z "$found" ]; then

@@ -24,7 +24,7 @@ mod dispatch;
 mod element;
 mod exec;
 mod gemm;
-pub mod isa;
+pub(crate) mod isa;
 mod pack;
 mod select;
 mod simd;
