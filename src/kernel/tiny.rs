@@ -5,6 +5,7 @@
 //! an FMA chain from +0.0 in ascending t, as in `gemm::micro`.
 
 use super::gemm::{self, Geom};
+use super::scale::Epi;
 use super::select;
 use super::simd::Simd;
 
@@ -13,23 +14,25 @@ use super::select::record::{self, Ran};
 
 /// Many small products along one loop: the 4×4×4 or 8×8×8 kernel when the
 /// blocks are contiguous and the level has one, else the microkernel per block
-/// (same arithmetic either way).
+/// (same arithmetic either way). A scaled call (`E` not `Plain`) takes the
+/// microkernel, whose epilogue scales.
 ///
 /// # Safety
 /// As `dispatch::Level::small`.
 #[inline(always)]
-pub(crate) unsafe fn small_products<S: Simd, const MR: usize, const NV: usize>(
+pub(crate) unsafe fn small_products<S: Simd, E: Epi<S::T>, const MR: usize, const NV: usize>(
     g: &Geom,
     count: usize,
     x: *const S::T,
     y: *const S::T,
     out: *mut S::T,
     s: (isize, isize, isize),
+    e: E,
 ) {
     // The fixed-size kernels take contiguous n×n·n×n blocks; the level
     // says for which n it has one.
     let n = g.m;
-    let fixed_size = select::fixed_square(g);
+    let fixed_size = E::PLAIN && select::fixed_square(g);
     // SAFETY: forwarded contract.
     unsafe {
         let fixed = fixed_size && S::tiny(n, count, x, y, out, s);
@@ -38,7 +41,7 @@ pub(crate) unsafe fn small_products<S: Simd, const MR: usize, const NV: usize>(
             record::note(Ran::Fixed(n));
         }
         if !fixed {
-            small_many::<S, MR, NV>(g, count, x, y, out, s.0, s.1, s.2)
+            small_many::<S, E, MR, NV>(g, count, x, y, out, s.0, s.1, s.2, e)
         }
     }
 }
@@ -51,7 +54,7 @@ pub(crate) unsafe fn small_products<S: Simd, const MR: usize, const NV: usize>(
 /// As `gemm::block` for each of the `count` products.
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
-unsafe fn small_many<S: Simd, const MR: usize, const NV: usize>(
+unsafe fn small_many<S: Simd, E: Epi<S::T>, const MR: usize, const NV: usize>(
     g: &Geom,
     count: usize,
     a: *const S::T,
@@ -60,6 +63,7 @@ unsafe fn small_many<S: Simd, const MR: usize, const NV: usize>(
     xs: isize,
     ys: isize,
     os: isize,
+    e: E,
 ) {
     let nv = g.n.div_ceil(S::LANES);
     // SAFETY: n - (nv-1)·LANES is in 1..=LANES (n >= 1).
@@ -69,7 +73,7 @@ unsafe fn small_many<S: Simd, const MR: usize, const NV: usize>(
             for i in 0..count as isize {
                 // SAFETY: product i of the run (caller's contract).
                 unsafe {
-                    gemm::micro::<S, $r, $nv, false>(
+                    gemm::micro::<S, E, $r, $nv, false>(
                         g.k,
                         a.wrapping_offset(i * xs),
                         g.a_rs,
@@ -82,6 +86,7 @@ unsafe fn small_many<S: Simd, const MR: usize, const NV: usize>(
                         g.c_cs,
                         g.n,
                         false,
+                        e,
                     )
                 }
             }
@@ -101,7 +106,7 @@ unsafe fn small_many<S: Simd, const MR: usize, const NV: usize>(
                 // SAFETY: product i of the run (caller's contract); B is not
                 // packed, so no buffer is needed.
                 unsafe {
-                    gemm::block::<S, MR, NV>(
+                    gemm::block::<S, E, MR, NV>(
                         g,
                         a.wrapping_offset(i * xs),
                         b.wrapping_offset(i * ys),
@@ -109,6 +114,7 @@ unsafe fn small_many<S: Simd, const MR: usize, const NV: usize>(
                         0,
                         g.m,
                         core::ptr::null_mut(),
+                        e,
                     )
                 }
             }
