@@ -101,7 +101,8 @@ fn dot2(a: f64, b: f64, c: f64, d: f64) -> f64 {
 impl Reference {
     /// Whether `got` is correct for element `i` of a scaled call:
     /// `alpha·Σ + beta·before`, or `alpha·Σ` when `beta == 0` (out is not
-    /// read: `before` is ignored, NaN included):
+    /// read: `before` is ignored, NaN included), with alpha and beta first
+    /// rounded to `T` (docs/API.md: computed in the accumulation type):
     /// - when the IEEE value in f64 is NaN, `got` must be NaN; when it is
     ///   ±Inf, `got` must be the same Inf;
     /// - when every product has a zero factor (Σ = +0.0 exactly), `got` is
@@ -117,6 +118,9 @@ impl Reference {
         before: T,
         got: T,
     ) -> Result<(), String> {
+        // The library computes in `T`: alpha and beta rounded to it first
+        // (so a beta that rounds to 0 does not read out).
+        let (alpha, beta) = (T::from_f64(alpha).to_f64(), T::from_f64(beta).to_f64());
         let (sum, g) = (self.value[i], got.to_f64());
         let b_out = if beta == 0.0 {
             0.0
@@ -127,10 +131,9 @@ impl Reference {
         let ok = if naive.is_nan() {
             g.is_nan()
         } else if self.zero_products[i] {
-            let (a, b) = (T::from_f64(alpha).to_f64(), T::from_f64(beta).to_f64());
-            let mut z = a * 0.0;
+            let mut z = alpha * 0.0;
             if beta != 0.0 {
-                z += T::from_f64(b * before.to_f64()).to_f64();
+                z += T::from_f64(beta * before.to_f64()).to_f64();
             }
             let want = T::from_f64(z);
             got.bits() == want.bits() || (g.is_nan() && want.to_f64().is_nan())
