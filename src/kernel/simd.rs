@@ -13,6 +13,7 @@
 //! for the masked forms (masked-off lanes are never accessed), one element
 //! for `bcast`.
 
+use super::scale::Epi;
 use super::tuning::LINE_BYTES;
 use super::Element;
 
@@ -88,19 +89,21 @@ pub(crate) trait Simd: Copy + 'static {
     /// `count` contiguous `n×n·n×n` products (row-major
     /// blocks of `n²` elements, blocks `xs`, `ys`, `os` apart), each element
     /// an FMA chain from +0.0 in ascending t (the arithmetic of
-    /// `gemm::micro`), with a fixed-size kernel of `tiny.rs`. Returns false,
+    /// `gemm::micro`), with a fixed-size kernel of `tiny.rs`, storing
+    /// through `e` (the same epilogue as the microkernel's). Returns false,
     /// doing nothing, when the level has no kernel for that `n`.
     ///
     /// # Safety
     /// Every block lies inside its buffer; out overlaps neither input.
     #[inline(always)]
-    unsafe fn tiny(
+    unsafe fn tiny<E: Epi<Self::T>>(
         _n: usize,
         _count: usize,
         _x: *const Self::T,
         _y: *const Self::T,
         _out: *mut Self::T,
         _strides: (isize, isize, isize),
+        _e: E,
     ) -> bool {
         false
     }
@@ -202,7 +205,7 @@ pub(crate) use x86::*;
 #[cfg(target_arch = "x86_64")]
 mod x86 {
     use super::super::{pack, tiny};
-    use super::Simd;
+    use super::{Epi, Simd};
     use core::arch::x86_64::*;
 
     /// AVX-512F, f32: 16 lanes.
@@ -321,19 +324,20 @@ mod x86 {
                 }
                 $(
                     #[inline(always)]
-                    unsafe fn tiny(
+                    unsafe fn tiny<E: Epi<$T>>(
                         n: usize,
                         count: usize,
                         x: *const $T,
                         y: *const $T,
                         out: *mut $T,
                         strides: (isize, isize, isize),
+                        e: E,
                     ) -> bool {
                         // SAFETY: the method's contract; the CPU has avx512f
                         // (this level's contract).
                         unsafe {
                             match n {
-                                $($n => $kernel(count, x, y, out, strides),)+
+                                $($n => $kernel(count, x, y, out, strides, e),)+
                                 _ => return false,
                             }
                         }

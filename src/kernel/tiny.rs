@@ -14,8 +14,7 @@ use super::select::record::{self, Ran};
 
 /// Many small products along one loop: the 4×4×4 or 8×8×8 kernel when the
 /// blocks are contiguous and the level has one, else the microkernel per block
-/// (same arithmetic either way). A scaled call (`E` not `Plain`) takes the
-/// microkernel, whose epilogue scales.
+/// (same arithmetic either way, the same epilogue `e` too).
 ///
 /// # Safety
 /// As `dispatch::Level::small`.
@@ -32,10 +31,10 @@ pub(crate) unsafe fn small_products<S: Simd, E: Epi<S::T>, const MR: usize, cons
     // The fixed-size kernels take contiguous n×n·n×n blocks; the level
     // says for which n it has one.
     let n = g.m;
-    let fixed_size = E::PLAIN && select::fixed_square(g);
+    let fixed_size = select::fixed_square(g);
     // SAFETY: forwarded contract.
     unsafe {
-        let fixed = fixed_size && S::tiny(n, count, x, y, out, s);
+        let fixed = fixed_size && S::tiny(n, count, x, y, out, s, e);
         #[cfg(test)]
         if fixed {
             record::note(Ran::Fixed(n));
@@ -127,7 +126,8 @@ pub(crate) use x86::*;
 
 #[cfg(target_arch = "x86_64")]
 mod x86 {
-    use super::super::simd::prefetch_lines;
+    use super::super::scale::Epi;
+    use super::super::simd::{prefetch_lines, Avx512F32, Avx512F64};
     use super::super::tuning::TINY_AHEAD_BYTES;
     use core::arch::x86_64::*;
 
@@ -146,12 +146,13 @@ mod x86 {
     /// `Simd::tiny`'s contract; the CPU has avx512f.
     #[target_feature(enable = "avx512f,avx2,fma")]
     #[inline(never)]
-    pub(crate) unsafe fn tiny444_f32(
+    pub(crate) unsafe fn tiny444_f32<E: Epi<f32>>(
         count: usize,
         x: *const f32,
         y: *const f32,
         out: *mut f32,
         strides: (isize, isize, isize),
+        e: E,
     ) {
         let (xs, ys, os) = strides;
         // SAFETY: each block is 16 contiguous elements inside its buffer
@@ -185,7 +186,7 @@ mod x86 {
                     _mm512_broadcast_f32x4(_mm_loadu_ps(yp.add(12))),
                     c,
                 );
-                _mm512_storeu_ps(op, c);
+                e.put_v::<Avx512F32>(op, c);
             };
             // Two blocks per iteration (fewer loop updates per block).
             let (mut xp, mut yp, mut op) = (x, y, out);
@@ -216,12 +217,13 @@ mod x86 {
     /// `Simd::tiny`'s contract; the CPU has avx512f.
     #[target_feature(enable = "avx512f,avx2,fma")]
     #[inline(never)]
-    pub(crate) unsafe fn tiny444_f64(
+    pub(crate) unsafe fn tiny444_f64<E: Epi<f64>>(
         count: usize,
         x: *const f64,
         y: *const f64,
         out: *mut f64,
         strides: (isize, isize, isize),
+        e: E,
     ) {
         let (xs, ys, os) = strides;
         // SAFETY: each block is 16 contiguous elements inside its buffer
@@ -245,7 +247,7 @@ mod x86 {
                     let c = _mm512_fmadd_pd(_mm512_permutex_pd::<0x55>(aj), b[1], c);
                     let c = _mm512_fmadd_pd(_mm512_permutex_pd::<0xAA>(aj), b[2], c);
                     let c = _mm512_fmadd_pd(_mm512_permutex_pd::<0xFF>(aj), b[3], c);
-                    _mm512_storeu_pd(op.add(8 * j), c);
+                    e.put_v::<Avx512F64>(op.add(8 * j), c);
                 }
                 xp = xp.wrapping_offset(xs);
                 yp = yp.wrapping_offset(ys);
@@ -264,12 +266,13 @@ mod x86 {
     /// `Simd::tiny`'s contract; the CPU has avx512f.
     #[target_feature(enable = "avx512f,avx2,fma")]
     #[inline(never)]
-    pub(crate) unsafe fn tiny888_f32(
+    pub(crate) unsafe fn tiny888_f32<E: Epi<f32>>(
         count: usize,
         x: *const f32,
         y: *const f32,
         out: *mut f32,
         strides: (isize, isize, isize),
+        e: E,
     ) {
         let (xs, ys, os) = strides;
         // SAFETY: each block is 64 contiguous elements inside its buffer
@@ -302,7 +305,7 @@ mod x86 {
                     }
                 }
                 for (j, &cj) in c.iter().enumerate() {
-                    _mm512_storeu_ps(op.add(16 * j), cj);
+                    e.put_v::<Avx512F32>(op.add(16 * j), cj);
                 }
                 xp = xp.wrapping_offset(xs);
                 yp = yp.wrapping_offset(ys);
