@@ -96,6 +96,14 @@ pub(crate) unsafe fn micro<
     // this function's contract: rows i < R, steps t < kc, columns j < nr
     // (the last vector masked to its valid lanes, or full with FULL).
     unsafe {
+        // A scaled epilogue that reads out (beta != 0, first block of K)
+        // fetches the tile of C while the K loop runs, so that its loads do
+        // not wait on memory after it (hints only: never fault).
+        if !E::PLAIN && !accumulate && e.reads_out() && c_cs == 1 {
+            for i in 0..R {
+                prefetch_lines(c.wrapping_offset(i as isize * c_rs), nr);
+            }
+        }
         let mut acc = [[S::zero(); NV]; R];
         // Rows are addressed in groups of four from one pointer per group
         // (p + {0, 1, 2, 3}·a_rs: base + index·scale addressing), so a step
