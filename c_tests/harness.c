@@ -67,7 +67,9 @@ _Static_assert(offsetof(batch_dot_layout, shape) == 24, "shape offset");
 _Static_assert(offsetof(batch_dot_layout, strides) == 24 + 8 * BATCH_DOT_MAX_NDIM,
                "strides offset");
 _Static_assert(offsetof(batch_dot_options, struct_size) == 0, "struct_size offset");
-_Static_assert(sizeof(batch_dot_options) == sizeof(size_t) + 8, "options size");
+_Static_assert(sizeof(batch_dot_options) == sizeof(size_t) + 24, "options size");
+_Static_assert(offsetof(batch_dot_options, alpha) == 16, "alpha offset");
+_Static_assert(offsetof(batch_dot_options, beta) == 24, "beta offset");
 _Static_assert(BATCH_DOT_MAX_NDIM == 16, "BATCH_DOT_MAX_NDIM");
 _Static_assert(BATCH_DOT_AXIS_DEFAULT == INT64_MIN, "BATCH_DOT_AXIS_DEFAULT");
 _Static_assert(BATCH_DOT_DIM_UNKNOWN == -1, "BATCH_DOT_DIM_UNKNOWN");
@@ -1043,11 +1045,13 @@ static void test_options(void)
     oc_t c;
     size_t i;
 
-    /* options_init fills all three fields, and only sizeof(batch_dot_options) bytes. */
+    /* options_init fills every field (32 bytes, alpha 1, beta 0), and only
+     * sizeof(batch_dot_options) bytes. */
     memset(&big, 0xCD, sizeof big);
     batch_dot_options_init(&big.o);
-    CHECK(big.o.struct_size == sizeof(batch_dot_options));
+    CHECK(big.o.struct_size == sizeof(batch_dot_options) && big.o.struct_size == 32);
     CHECK(big.o.num_threads == 0 && big.o.flags == 0);
+    CHECK(big.o.alpha == 1.0 && big.o.beta == 0.0);
     for (i = 0; i < sizeof big.tail; i++) {
         if (big.tail[i] != 0xCD) {
             break;
@@ -1063,11 +1067,16 @@ static void test_options(void)
     o.num_threads = 1; EXPECT("num_threads 1", c, BATCH_DOT_STATUS_OK);
     o.num_threads = 3; EXPECT("num_threads 3", c, BATCH_DOT_STATUS_OK);
     o.num_threads = 0;
-    o.flags = 1; EXPECT("options flags 1", c, BATCH_DOT_STATUS_INVALID_ARGUMENT);
+    o.flags = BATCH_DOT_OPT_SCALE; EXPECT("options flags SCALE", c, BATCH_DOT_STATUS_OK);
+    o.flags = 2; EXPECT("options flags 2 (unknown)", c, BATCH_DOT_STATUS_INVALID_ARGUMENT);
+    o.flags = 3; EXPECT("options flags 3 (SCALE + unknown)", c, BATCH_DOT_STATUS_INVALID_ARGUMENT);
     o.flags = 0x80000000u; EXPECT("options flags bit 31", c, BATCH_DOT_STATUS_INVALID_ARGUMENT);
     o.flags = 0;
     o.struct_size = 0; EXPECT("struct_size 0", c, BATCH_DOT_STATUS_INVALID_ARGUMENT);
     o.struct_size = sizeof(size_t); EXPECT("struct_size 8", c, BATCH_DOT_STATUS_INVALID_ARGUMENT);
+    o.struct_size = 15; EXPECT("struct_size 15", c, BATCH_DOT_STATUS_INVALID_ARGUMENT);
+    /* 31: alpha = 1.0 has nonzero bytes in [16, 31), which a caller that
+     * knows only 16 bytes cannot have set. */
     o.struct_size = sizeof o - 1; EXPECT("struct_size sizeof - 1", c, BATCH_DOT_STATUS_INVALID_ARGUMENT);
     o.struct_size = sizeof o; EXPECT("struct_size sizeof", c, BATCH_DOT_STATUS_OK);
 
@@ -1096,6 +1105,113 @@ static void test_options(void)
     optbuf.bytes[4096] = 0;
     EXPECT("struct_size 4097, zero tail", c, BATCH_DOT_STATUS_INVALID_ARGUMENT);
     optbuf.o.struct_size = SIZE_MAX; EXPECT("struct_size SIZE_MAX", c, BATCH_DOT_STATUS_INVALID_ARGUMENT);
+}
+
+/* A 0.1 caller's options: 16 bytes, no alpha or beta. */
+typedef struct {
+    size_t struct_size;
+    uint32_t num_threads;
+    uint32_t flags;
+} options_v01;
+
+/* Extensible-struct rules of version 0.2 (docs/API.md, check 2). */
+static void test_options_versions(void)
+{
+    options_v01 v1;
+    struct {
+        options_v01 o;
+        unsigned char tail[16];
+    } v1t;
+    batch_dot_options o;
+    oc_t c = base_case();
+    _Static_assert(sizeof(options_v01) == 16, "0.1 options size");
+    memset(&v1, 0, sizeof v1);
+    v1.struct_size = sizeof v1;
+    c.opt = (const batch_dot_options *)&v1;
+    EXPECT("0.1 options (16 bytes)", c, BATCH_DOT_STATUS_OK);
+    v1.num_threads = 2; EXPECT("0.1 options, 2 threads", c, BATCH_DOT_STATUS_OK);
+    v1.flags = BATCH_DOT_OPT_SCALE;
+    EXPECT("0.1 options with the SCALE flag (short struct)", c, BATCH_DOT_STATUS_INVALID_ARGUMENT);
+    v1.flags = 2; EXPECT("0.1 options, unknown flag", c, BATCH_DOT_STATUS_INVALID_ARGUMENT);
+    v1.flags = 0;
+    /* 16..31 bytes: a zero tail is fine, a nonzero byte or the flag is not. */
+    memset(&v1t, 0, sizeof v1t);
+    v1t.o.struct_size = 24;
+    c.opt = (const batch_dot_options *)&v1t;
+    EXPECT("struct_size 24, zero tail", c, BATCH_DOT_STATUS_OK);
+    v1t.tail[7] = 1; EXPECT("struct_size 24, byte 23 set", c, BATCH_DOT_STATUS_INVALID_ARGUMENT);
+    v1t.tail[7] = 0; v1t.tail[8] = 1;
+    EXPECT("struct_size 24, byte 24 set (not read)", c, BATCH_DOT_STATUS_OK);
+    v1t.tail[8] = 0; v1t.o.flags = BATCH_DOT_OPT_SCALE;
+    EXPECT("struct_size 24 with the SCALE flag", c, BATCH_DOT_STATUS_INVALID_ARGUMENT);
+    v1t.o.struct_size = 31; EXPECT("struct_size 31 with the SCALE flag", c, BATCH_DOT_STATUS_INVALID_ARGUMENT);
+    /* 32: alpha and beta are fields, read only with the flag. */
+    batch_dot_options_init(&o);
+    o.alpha = 7.0;
+    o.beta = -3.0;
+    c.opt = &o;
+    EXPECT("alpha, beta set without the flag", c, BATCH_DOT_STATUS_OK);
+    o.flags = BATCH_DOT_OPT_SCALE; EXPECT("the SCALE flag, 32 bytes", c, BATCH_DOT_STATUS_OK);
+    o.alpha = NAN; o.beta = INFINITY;
+    EXPECT("the SCALE flag, non-finite alpha and beta", c, BATCH_DOT_STATUS_OK);
+    o.flags = BATCH_DOT_OPT_SCALE | 4u; EXPECT("SCALE and bit 2", c, BATCH_DOT_STATUS_INVALID_ARGUMENT);
+}
+
+/* out = alpha*(x.y) + beta*out on small integers (every value exact), for
+ * f32 and f64, on 1 and 2 threads: the exact formula, beta = 0 never reads
+ * out (NaN there has no effect), and the plain call is alpha 1, beta 0. */
+static void test_scale(void)
+{
+    static const double pairs[][2] = {{1, 0}, {0.125, 0}, {-2, 0}, {0.5, 2},
+                                      {-1, 1}, {0, 1},    {0, 0},  {3, -0.5}};
+    const int64_t xs[3] = {3, 5, 7}, ys[3] = {3, 7, 6};
+    int t;
+    size_t p;
+    for (t = TK_F32; t <= TK_F64; t++) {
+        batch_dot_layout x = lay_c(3, xs), y = lay_c(3, ys), o = lay_c(3, S(3, 5, 6));
+        void *xd = tk_xmalloc((size_t)x.len * tk_esize(t));
+        void *yd = tk_xmalloc((size_t)y.len * tk_esize(t));
+        void *plain = tk_xmalloc((size_t)o.len * tk_esize(t));
+        void *before = tk_xmalloc((size_t)o.len * tk_esize(t));
+        void *od = tk_xmalloc((size_t)o.len * tk_esize(t));
+        void *od2 = tk_xmalloc((size_t)o.len * tk_esize(t));
+        int64_t i;
+        for (i = 0; i < x.len; i++) tk_set(t, xd, i, rnd_small());
+        for (i = 0; i < y.len; i++) tk_set(t, yd, i, rnd_small());
+        CHECK_STATUS(call_bd(t, &x, xd, &y, yd, 2, 1, &o, plain, NULL), BATCH_DOT_STATUS_OK);
+        for (p = 0; p < sizeof pairs / sizeof pairs[0]; p++) {
+            double alpha = pairs[p][0], beta = pairs[p][1];
+            batch_dot_options opt;
+            int ok = 1;
+            batch_dot_options_init(&opt);
+            opt.flags = BATCH_DOT_OPT_SCALE;
+            opt.alpha = alpha;
+            opt.beta = beta;
+            for (i = 0; i < o.len; i++) tk_set(t, before, i, beta == 0 ? NAN : rnd_small());
+            memcpy(od, before, (size_t)o.len * tk_esize(t));
+            memcpy(od2, before, (size_t)o.len * tk_esize(t));
+            opt.num_threads = 1;
+            CHECK_STATUS(call_bd(t, &x, xd, &y, yd, 2, 1, &o, od, &opt), BATCH_DOT_STATUS_OK);
+            opt.num_threads = 2;
+            CHECK_STATUS(call_bd(t, &x, xd, &y, yd, 2, 1, &o, od2, &opt), BATCH_DOT_STATUS_OK);
+            for (i = 0; i < o.len; i++) {
+                double want = alpha * tk_get(t, plain, i) + (beta == 0 ? 0 : beta * tk_get(t, before, i));
+                ok &= tk_get(t, od, i) == want;
+            }
+            CHECKF(ok, "%s alpha %g beta %g", tk_dtype_name(t), alpha, beta);
+            CHECKF(memcmp(od, od2, (size_t)o.len * tk_esize(t)) == 0, "%s alpha %g beta %g: 2 threads differ",
+                   tk_dtype_name(t), alpha, beta);
+            if (alpha == 1 && beta == 0) {
+                CHECK(memcmp(od, plain, (size_t)o.len * tk_esize(t)) == 0);
+            }
+        }
+        free(xd);
+        free(yd);
+        free(plain);
+        free(before);
+        free(od);
+        free(od2);
+    }
 }
 
 /* Products big enough for the library to use more than one thread when
@@ -1573,6 +1689,82 @@ static void test_layout_init_contiguous(void)
     }
 }
 
+/* batch_dot_layout_init_strided: the fields as given, entries past ndim
+ * zeroed; only NULLs, ndim, negative extents and negative len are checked;
+ * *layout is written only on success. */
+#define STRIDED_ERR(nd, sh, st, off, len, want)                                                    \
+    do {                                                                                           \
+        batch_dot_layout l_;                                                                       \
+        char m_[256];                                                                              \
+        fill_layout_canary(&l_);                                                                   \
+        CHECK_STATUS(batch_dot_layout_init_strided(&l_, (nd), (sh), (st), (off), (len)), (want));  \
+        CHECK(layout_is_canary(&l_));                                                              \
+        CHECK(last_msg(m_, sizeof m_) > 0);                                                        \
+    } while (0)
+
+static void test_layout_init_strided(void)
+{
+    batch_dot_layout l, h;
+    int64_t sh[BATCH_DOT_MAX_NDIM + 1], st[BATCH_DOT_MAX_NDIM + 1];
+    int i, ok = 1;
+    char m[256];
+    for (i = 0; i <= BATCH_DOT_MAX_NDIM; i++) {
+        sh[i] = i + 1;
+        st[i] = -3 * i;
+    }
+    fill_layout_canary(&l);
+    CHECK_STATUS(batch_dot_layout_init_strided(&l, 3, S(2, 3, 4), S(1, -2, INT64_MIN), -7, 99),
+                 BATCH_DOT_STATUS_OK);
+    CHECK(l.ndim == 3 && l.flags == 0 && l.offset == -7 && l.len == 99);
+    CHECK(l.shape[0] == 2 && l.shape[1] == 3 && l.shape[2] == 4);
+    CHECK(l.strides[0] == 1 && l.strides[1] == -2 && l.strides[2] == INT64_MIN);
+    for (i = 3; i < BATCH_DOT_MAX_NDIM; i++) {
+        ok &= l.shape[i] == 0 && l.strides[i] == 0;
+    }
+    CHECK(ok);
+    CHECK(last_msg(m, sizeof m) == 0);
+    CHECK_STATUS(batch_dot_layout_init_strided(&l, BATCH_DOT_MAX_NDIM, sh, st, 0, 0), BATCH_DOT_STATUS_OK);
+    CHECK(l.ndim == BATCH_DOT_MAX_NDIM && l.shape[15] == 16 && l.strides[15] == -45);
+    CHECK_STATUS(batch_dot_layout_init_strided(&l, 0, NULL, NULL, 5, 1), BATCH_DOT_STATUS_OK);
+    CHECK(l.ndim == 0 && l.offset == 5 && l.len == 1 && l.shape[0] == 0);
+    CHECK_STATUS(batch_dot_layout_init_strided(&l, 2, S(0, 3), S(INT64_MAX, 1), INT64_MIN, 0),
+                 BATCH_DOT_STATUS_OK);
+    /* Statuses (bounds, overflow, aliasing are the compute call's). */
+    CHECK_STATUS(batch_dot_layout_init_strided(NULL, 2, S(2, 3), S(3, 1), 0, 6), BATCH_DOT_STATUS_NULL_POINTER);
+    STRIDED_ERR(2, NULL, S(3, 1), 0, 6, BATCH_DOT_STATUS_NULL_POINTER);
+    STRIDED_ERR(2, S(2, 3), NULL, 0, 6, BATCH_DOT_STATUS_NULL_POINTER);
+    STRIDED_ERR(17, NULL, NULL, 0, 6, BATCH_DOT_STATUS_NULL_POINTER); /* NULL before rank */
+    STRIDED_ERR(17, sh, st, 0, 6, BATCH_DOT_STATUS_INVALID_RANK);
+    STRIDED_ERR(-1, sh, st, 0, 6, BATCH_DOT_STATUS_INVALID_RANK);
+    STRIDED_ERR(2, S(2, -1), S(3, 1), 0, 6, BATCH_DOT_STATUS_INVALID_SHAPE);
+    STRIDED_ERR(1, S(INT64_MIN), S(1), 0, 6, BATCH_DOT_STATUS_INVALID_SHAPE);
+    STRIDED_ERR(2, S(2, 3), S(3, 1), 0, -1, BATCH_DOT_STATUS_INVALID_ARGUMENT);
+    STRIDED_ERR(2, S(2, -3), S(3, 1), 0, -1, BATCH_DOT_STATUS_INVALID_SHAPE); /* shape before len */
+    /* The message of a negative extent shows -1 as -1 (not Keras's None). */
+    fill_layout_canary(&l);
+    CHECK_STATUS(batch_dot_layout_init_strided(&l, 2, S(2, -1), S(3, 1), 0, 6), BATCH_DOT_STATUS_INVALID_SHAPE);
+    last_msg(m, sizeof m);
+    CHECKF(strstr(m, "(2, -1)") != NULL && strstr(m, "None") == NULL, "%s", m);
+    /* The same layout as one filled by hand: a transposed view (F order) of
+     * a (2, 3) buffer, used by a compute call. */
+    CHECK_STATUS(batch_dot_layout_init_strided(&l, 3, S(1, 2, 3), S(6, 1, 2), 0, 6), BATCH_DOT_STATUS_OK);
+    memset(&h, 0, sizeof h);
+    h.ndim = 3;
+    h.len = 6;
+    h.shape[0] = 1; h.shape[1] = 2; h.shape[2] = 3;
+    h.strides[0] = 6; h.strides[1] = 1; h.strides[2] = 2;
+    CHECK(memcmp(&l, &h, sizeof h) == 0);
+    {
+        double xv[6] = {1, 2, 3, 4, 5, 6}, yv[3] = {1, 10, 100}, od[2] = {0, 0};
+        batch_dot_layout y, o;
+        CHECK_STATUS(batch_dot_layout_init_strided(&y, 2, S(1, 3), S(3, 1), 0, 3), BATCH_DOT_STATUS_OK);
+        CHECK_STATUS(batch_dot_layout_init_strided(&o, 2, S(1, 2), S(2, 1), 0, 2), BATCH_DOT_STATUS_OK);
+        /* x[0, i, t] = xv[i + 2t]: rows (1, 3, 5) and (2, 4, 6). */
+        CHECK_STATUS(batch_dot_f64(&l, xv, &y, yv, 2, 1, &o, od, NULL), BATCH_DOT_STATUS_OK);
+        CHECK(od[0] == 531.0 && od[1] == 642.0);
+    }
+}
+
 /* ------------------------------------------------------------------------ */
 /* last_error_message, status_string, versions                                */
 /* ------------------------------------------------------------------------ */
@@ -1962,6 +2154,9 @@ static const struct {
     {"last_error", test_last_error},
     {"options", test_options},
     {"layout_init_contiguous", test_layout_init_contiguous},
+    {"layout_init_strided", test_layout_init_strided},
+    {"options_versions", test_options_versions},
+    {"scale", test_scale},
     {"infer_shape", test_infer_shape},
     {"compute_statuses", test_compute_statuses},
     {"check_order", test_check_order},

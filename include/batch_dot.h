@@ -36,6 +36,12 @@
 #define BATCH_DOT_DIM_UNKNOWN -1
 
 /**
+ * `batch_dot_options.flags`: apply `alpha` and `beta`,
+ * `out = alpha*(x.y) + beta*out` (needs `struct_size` >= 32).
+ */
+#define BATCH_DOT_OPT_SCALE 1
+
+/**
  * Major version of the crate this header was generated from.
  */
 #define BATCH_DOT_VERSION_MAJOR 0
@@ -177,14 +183,17 @@ typedef struct batch_dot_layout {
 } batch_dot_layout;
 
 /**
- * Options of a compute call. Fill it with `batch_dot_options_init`, then set
- * what you need; or pass NULL for the defaults.
+ * Options of a compute call (32 bytes). Fill it with
+ * `batch_dot_options_init`, then set what you need; or pass NULL for the
+ * defaults.
  *
  * Extensible in the manner of Linux's `openat2`: later versions only append
- * fields. A `struct_size` below this version's size is
- * BATCH_DOT_STATUS_INVALID_ARGUMENT; a larger one (a newer caller) is
- * accepted when every byte past the fields this library knows is zero, and
- * is BATCH_DOT_STATUS_INVALID_ARGUMENT otherwise (and above 4096 bytes).
+ * fields. `struct_size` is BATCH_DOT_STATUS_INVALID_ARGUMENT below 16 (the
+ * first version's size) and above 4096; from 16 to 31 (a caller that knows
+ * only the first 16 bytes) when a byte in `[16, struct_size)` is nonzero or
+ * BATCH_DOT_OPT_SCALE is set; from 32 on when a byte in `[32, struct_size)`
+ * is nonzero. A flag bit other than BATCH_DOT_OPT_SCALE is
+ * BATCH_DOT_STATUS_INVALID_ARGUMENT.
  */
 typedef struct batch_dot_options {
     /**
@@ -198,9 +207,19 @@ typedef struct batch_dot_options {
      */
     uint32_t num_threads;
     /**
-     * Reserved, must be 0.
+     * BATCH_DOT_OPT_SCALE, or 0; the other bits are reserved (must be 0).
      */
     uint32_t flags;
+    /**
+     * With BATCH_DOT_OPT_SCALE: `out = alpha*(x.y) + beta*out`, computed in
+     * the accumulation type (alpha rounded to it). Not read without the flag.
+     */
+    double alpha;
+    /**
+     * With BATCH_DOT_OPT_SCALE: see `alpha`. `beta == 0` means out is not
+     * read (whatever it holds, NaN included, has no effect).
+     */
+    double beta;
 } batch_dot_options;
 
 #ifdef __cplusplus
@@ -305,8 +324,31 @@ int32_t batch_dot_layout_init_contiguous(struct batch_dot_layout *layout,
                                          const int64_t *shape);
 
 /**
- * Fills `*options` with the defaults: `struct_size = sizeof(batch_dot_options)`,
- * `num_threads = 0`, `flags = 0`. Does nothing when `options` is NULL.
+ * Fills `*layout` from explicit strides (in elements), offset and len:
+ * `shape[0..ndim)`, `strides[0..ndim)`, `offset`, `len`, flags 0, entries
+ * past ndim zeroed. Checks only what a layout alone can show; bounds,
+ * overflow and aliasing are the compute call's. Writes `*layout` only on
+ * success.
+ *
+ * Statuses: OK; NULL_POINTER (`layout`, or `shape` or `strides` with
+ * ndim > 0); INVALID_RANK (ndim outside 0..16); INVALID_SHAPE (a negative
+ * extent); INVALID_ARGUMENT (a negative `len`); INTERNAL.
+ *
+ * # Safety
+ * `layout` is NULL or writable; `shape` and `strides` each point to `ndim`
+ * readable values when ndim is in 1..16.
+ */
+int32_t batch_dot_layout_init_strided(struct batch_dot_layout *layout,
+                                      int32_t ndim,
+                                      const int64_t *shape,
+                                      const int64_t *strides,
+                                      int64_t offset,
+                                      int64_t len);
+
+/**
+ * Fills `*options` with the defaults: `struct_size = sizeof(batch_dot_options)`
+ * (32), `num_threads = 0`, `flags = 0`, `alpha = 1`, `beta = 0`. Does
+ * nothing when `options` is NULL.
  *
  * # Safety
  * `options` is NULL or points to a writable `batch_dot_options`.

@@ -3,20 +3,23 @@
 //! pointers are plain addresses here. What passes comes out as a `Prepared`
 //! call whose plan the kernels can run without further checks.
 
-use crate::consts::{BATCH_DOT_AXIS_DEFAULT, BATCH_DOT_MAX_NDIM};
+use crate::consts::{BATCH_DOT_AXIS_DEFAULT, BATCH_DOT_MAX_NDIM, BATCH_DOT_OPT_SCALE};
 use crate::error::{Error, Result};
 use crate::layout::{self, Reach};
 use crate::plan::{self, Plan};
 use crate::shape;
 use crate::types::{batch_dot_layout, batch_dot_options};
 
-/// Size of the first version of `batch_dot_options`.
-pub(crate) const OPTIONS_V1_SIZE: usize = core::mem::size_of::<batch_dot_options>();
+/// Size of the first version (0.1) of `batch_dot_options`.
+pub(crate) const OPTIONS_V1_SIZE: usize = 16;
+/// Size of this version (0.2) of `batch_dot_options`: `alpha` and `beta`.
+pub(crate) const OPTIONS_V2_SIZE: usize = core::mem::size_of::<batch_dot_options>();
+const _: () = assert!(OPTIONS_V2_SIZE == 32);
 /// Largest `struct_size` accepted (Linux's extensible structs stop at a page).
 pub(crate) const OPTIONS_MAX_SIZE: usize = 4096;
 
 /// What the FFI layer read of a non-NULL `batch_dot_options`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub struct RawOptions {
     /// `struct_size` as given.
     pub struct_size: usize,
@@ -24,9 +27,43 @@ pub struct RawOptions {
     pub num_threads: u32,
     /// `flags`, when `struct_size` covers it (else 0).
     pub flags: u32,
-    /// Whether a byte in `[OPTIONS_V1_SIZE, struct_size)` is nonzero (read
+    /// `alpha`, when `struct_size` covers it (else 1).
+    pub alpha: f64,
+    /// `beta`, when `struct_size` covers it (else 0).
+    pub beta: f64,
+    /// Whether a byte past the fields `struct_size` covers is nonzero: in
+    /// `[OPTIONS_V1_SIZE, struct_size)` when `struct_size` is below
+    /// `OPTIONS_V2_SIZE`, else in `[OPTIONS_V2_SIZE, struct_size)` (read
     /// only when `struct_size` is at most `OPTIONS_MAX_SIZE`).
     pub tail_nonzero: bool,
+}
+
+impl RawOptions {
+    /// Options as `batch_dot_options_init` leaves them, with `num_threads`.
+    pub fn defaults(num_threads: u32) -> Self {
+        RawOptions {
+            struct_size: OPTIONS_V2_SIZE,
+            num_threads,
+            flags: 0,
+            alpha: 1.0,
+            beta: 0.0,
+            tail_nonzero: false,
+        }
+    }
+
+    /// `(alpha, beta)` when the call scales (`BATCH_DOT_OPT_SCALE`).
+    pub fn scale(&self) -> Option<(f64, f64)> {
+        (self.flags & BATCH_DOT_OPT_SCALE != 0).then_some((self.alpha, self.beta))
+    }
+
+    /// Whether these options pass check 2 (the fast path's test).
+    #[inline(always)]
+    fn valid(&self) -> bool {
+        (OPTIONS_V1_SIZE..=OPTIONS_MAX_SIZE).contains(&self.struct_size)
+            && self.flags & !BATCH_DOT_OPT_SCALE == 0
+            && !self.tail_nonzero
+            && (self.flags == 0 || self.struct_size >= OPTIONS_V2_SIZE)
+    }
 }
 
 /// The three data pointers of a call, as addresses.
@@ -79,7 +116,7 @@ fn check_options(o: &RawOptions) -> Result<()> {
             struct_size: o.struct_size,
         });
     }
-    if o.flags != 0 {
+    if o.flags & !BATCH_DOT_OPT_SCALE != 0 {
         return Err(Error::OptionsFlags { flags: o.flags });
     }
     if o.tail_nonzero {
@@ -87,6 +124,12 @@ fn check_options(o: &RawOptions) -> Result<()> {
             struct_size: o.struct_size,
         });
     }
+    if o.flags & BATCH_DOT_OPT_SCALE != 0 && o.struct_size < OPTIONS_V2_SIZE {
+        return Err(Error::OptionsScaleShort {
+            struct_size: o.struct_size,
+        });
+    }
+    debug_assert!(o.valid());
     Ok(())
 }
 
@@ -184,11 +227,7 @@ fn check_fast<'a>(call: &Call<'a>) -> Option<Checked<'a>> {
     let (x, y, out) = (call.x?, call.y?, call.out?);
     // 2.
     if let Some(o) = call.options {
-        if o.struct_size < OPTIONS_V1_SIZE
-            || o.struct_size > OPTIONS_MAX_SIZE
-            || o.flags != 0
-            || o.tail_nonzero
-        {
+        if !o.valid() {
             return None;
         }
     }
@@ -519,9 +558,20 @@ mod tests {
                 }
             }
             let opts = RawOptions {
-                struct_size: if r.below(20) == 0 { 3 } else { OPTIONS_V1_SIZE },
+                struct_size: match r.below(20) {
+                    0 => 3,
+                    1..=4 => OPTIONS_V1_SIZE,
+                    5 => 24,
+                    _ => OPTIONS_V2_SIZE,
+                },
                 num_threads: r.below(3) as u32,
-                flags: (r.below(30) == 0) as u32,
+                flags: match r.below(30) {
+                    0 => 2,
+                    1..=10 => 1,
+                    _ => 0,
+                },
+                alpha: 0.5,
+                beta: 0.0,
                 tail_nonzero: r.below(30) == 0,
             };
             let options = if r.below(2) == 0 { None } else { Some(&opts) };

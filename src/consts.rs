@@ -14,6 +14,10 @@ pub const BATCH_DOT_AXIS_DEFAULT: i64 = i64::MIN;
 /// `BATCH_DOT_STATUS_INVALID_SHAPE`.
 pub const BATCH_DOT_DIM_UNKNOWN: i64 = -1;
 
+/// `batch_dot_options.flags`: apply `alpha` and `beta`,
+/// `out = alpha*(x.y) + beta*out` (needs `struct_size` >= 32).
+pub const BATCH_DOT_OPT_SCALE: u32 = 1;
+
 /// Major version of the crate this header was generated from.
 pub const BATCH_DOT_VERSION_MAJOR: u32 = 0;
 /// Minor version of the crate this header was generated from.

@@ -9,9 +9,9 @@
 //! in the C prototype. Shapes hold `BATCH_DOT_DIM_UNKNOWN` (-1) for an
 //! unknown extent, shown as `None`.
 
-use crate::api::{OPTIONS_MAX_SIZE, OPTIONS_V1_SIZE};
+use crate::api::{OPTIONS_MAX_SIZE, OPTIONS_V1_SIZE, OPTIONS_V2_SIZE};
 use crate::consts::*;
-use crate::shape::{AxisArg, Tuple};
+use crate::shape::{AxisArg, Ints, Tuple};
 
 /// A failed call: a message in Keras's manner that names the argument and
 /// its values (`Display`), and the C status it maps to (`status()`).
@@ -199,7 +199,7 @@ pub enum Error {
     /// A negative extent (other than `BATCH_DOT_DIM_UNKNOWN` where allowed).
     #[error(
         "{name}.shape[{index}] = {extent} in {name}.shape = {}: {}.",
-        Tuple(.shape),
+        crate::shape::tuple(.shape, *.unknown_allowed),
         allowed_extents(*.unknown_allowed)
     )]
     NegativeExtent {
@@ -248,7 +248,7 @@ pub enum Error {
         "{name} reaches elements {lo}..={hi} (offset {offset}, shape {}, strides {}), outside \
          [0, {name}.len) = [0, {len}).",
         Tuple(.shape),
-        Tuple(.strides)
+        Ints(.strides)
     )]
     OutOfBounds {
         /// The tensor.
@@ -286,7 +286,7 @@ pub enum Error {
          not fit in int64 as elements or as bytes.",
         Offsets(*.offset, .shape, .strides),
         Tuple(.shape),
-        Tuple(.strides)
+        Ints(.strides)
     )]
     ReachOverflow {
         /// The tensor.
@@ -320,7 +320,7 @@ pub enum Error {
         "{name} with shape {} and strides {} can write an element twice: it is not \
          non-overlapping by construction.",
         Tuple(.shape),
-        Tuple(.strides)
+        Ints(.strides)
     )]
     OverlappingOut {
         /// The tensor.
@@ -367,8 +367,8 @@ pub enum Error {
     },
     /// `options->struct_size` is below the first version's size.
     #[error(
-        "options->struct_size = {struct_size} is below sizeof(batch_dot_options) = {v1}; fill \
-         options with batch_dot_options_init().",
+        "options->struct_size = {struct_size} is below {v1}, the size of the first \
+         batch_dot_options; fill options with batch_dot_options_init().",
         v1 = OPTIONS_V1_SIZE
     )]
     OptionsSizeBelow {
@@ -381,19 +381,34 @@ pub enum Error {
         /// The struct_size.
         struct_size: usize,
     },
-    /// `options->flags` is nonzero.
-    #[error("options->flags = {flags:#x}: reserved, must be 0.")]
+    /// `options->flags` has a bit other than `BATCH_DOT_OPT_SCALE`.
+    #[error(
+        "options->flags = {flags:#x}: only BATCH_DOT_OPT_SCALE (0x1) is defined, the other bits \
+         are reserved and must be 0."
+    )]
     OptionsFlags {
         /// The flags.
         flags: u32,
     },
     /// A byte of the options past the fields this version knows is nonzero.
     #[error(
-        "options->struct_size = {struct_size} and a byte past the {v1} bytes this library knows \
-         is nonzero: an option this version does not support was set.",
-        v1 = OPTIONS_V1_SIZE
+        "options->struct_size = {struct_size} and a byte past the {known} bytes it covers of \
+         the fields this library knows is nonzero: an option this version does not support \
+         was set.",
+        known = if *struct_size < OPTIONS_V2_SIZE { OPTIONS_V1_SIZE } else { OPTIONS_V2_SIZE }
     )]
     OptionsUnknown {
+        /// The struct_size.
+        struct_size: usize,
+    },
+    /// `BATCH_DOT_OPT_SCALE` with a `struct_size` that does not cover
+    /// `alpha` and `beta`.
+    #[error(
+        "options->flags has BATCH_DOT_OPT_SCALE but options->struct_size = {struct_size} does \
+         not cover alpha and beta (it must be at least {v2}).",
+        v2 = OPTIONS_V2_SIZE
+    )]
+    OptionsScaleShort {
         /// The struct_size.
         struct_size: usize,
     },
@@ -600,7 +615,7 @@ mod tests {
                     unknown_allowed: false,
                 },
                 BATCH_DOT_STATUS_INVALID_SHAPE,
-                "y.shape[1] = -1 in y.shape = (2, None, 5): extents must be >= 0.",
+                "y.shape[1] = -1 in y.shape = (2, -1, 5): extents must be >= 0.",
             ),
             (
                 Error::OutputShape {
@@ -701,8 +716,8 @@ mod tests {
             (
                 Error::OptionsSizeBelow { struct_size: 8 },
                 BATCH_DOT_STATUS_INVALID_ARGUMENT,
-                "options->struct_size = 8 is below sizeof(batch_dot_options) = 16; fill options \
-                 with batch_dot_options_init().",
+                "options->struct_size = 8 is below 16, the size of the first batch_dot_options; \
+                 fill options with batch_dot_options_init().",
             ),
             (
                 Error::OptionsSizeAbove { struct_size: 4097 },
@@ -712,13 +727,26 @@ mod tests {
             (
                 Error::OptionsFlags { flags: 3 },
                 BATCH_DOT_STATUS_INVALID_ARGUMENT,
-                "options->flags = 0x3: reserved, must be 0.",
+                "options->flags = 0x3: only BATCH_DOT_OPT_SCALE (0x1) is defined, the other bits \
+                 are reserved and must be 0.",
             ),
             (
                 Error::OptionsUnknown { struct_size: 64 },
                 BATCH_DOT_STATUS_INVALID_ARGUMENT,
-                "options->struct_size = 64 and a byte past the 16 bytes this library knows is \
-                 nonzero: an option this version does not support was set.",
+                "options->struct_size = 64 and a byte past the 32 bytes it covers of the fields \
+                 this library knows is nonzero: an option this version does not support was set.",
+            ),
+            (
+                Error::OptionsUnknown { struct_size: 24 },
+                BATCH_DOT_STATUS_INVALID_ARGUMENT,
+                "options->struct_size = 24 and a byte past the 16 bytes it covers of the fields \
+                 this library knows is nonzero: an option this version does not support was set.",
+            ),
+            (
+                Error::OptionsScaleShort { struct_size: 16 },
+                BATCH_DOT_STATUS_INVALID_ARGUMENT,
+                "options->flags has BATCH_DOT_OPT_SCALE but options->struct_size = 16 does not \
+                 cover alpha and beta (it must be at least 32).",
             ),
             (
                 Error::Misaligned {

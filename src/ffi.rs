@@ -7,7 +7,9 @@ use core::ffi::c_char;
 use core::mem::MaybeUninit;
 use core::ptr;
 
-use crate::api::{self, Addrs, Call, RawOptions, OPTIONS_MAX_SIZE, OPTIONS_V1_SIZE};
+use crate::api::{
+    self, Addrs, Call, RawOptions, OPTIONS_MAX_SIZE, OPTIONS_V1_SIZE, OPTIONS_V2_SIZE,
+};
 use crate::consts::*;
 use crate::error::{Error, Result};
 use crate::kernel::{self, Element};
@@ -72,31 +74,36 @@ unsafe fn read_extents(p: *const i64, n: usize) -> [i64; BATCH_DOT_MAX_NDIM] {
 
 /// Reads a non-NULL options struct, extensible-struct style: nothing past
 /// `struct_size` is read, and nothing at all past `OPTIONS_MAX_SIZE`.
+/// `alpha` and `beta` are read only when `struct_size` covers them.
 ///
 /// # Safety
 /// `p` points to at least `min(struct_size, OPTIONS_MAX_SIZE)` readable bytes,
 /// where `struct_size` is its first field.
-unsafe fn read_options(p: *const batch_dot_options) -> RawOptions {
+pub(crate) unsafe fn read_options(p: *const batch_dot_options) -> RawOptions {
     let bytes = p as *const u8;
     // SAFETY: struct_size is the first field, which every caller has.
     let struct_size = unsafe { ptr::read_unaligned(p as *const usize) };
     let mut o = RawOptions {
         struct_size,
-        num_threads: 0,
-        flags: 0,
         tail_nonzero: false,
+        ..RawOptions::defaults(0)
     };
     if (OPTIONS_V1_SIZE..=OPTIONS_MAX_SIZE).contains(&struct_size) {
-        // SAFETY: struct_size >= OPTIONS_V1_SIZE, so the whole v1 struct is
-        // readable; the tail up to struct_size is readable by contract.
+        // SAFETY: struct_size >= OPTIONS_V1_SIZE, so the first 16 bytes are
+        // readable; alpha and beta only when struct_size >= OPTIONS_V2_SIZE;
+        // the tail up to struct_size is readable by contract. Field by
+        // field, unaligned: the caller's struct may have any alignment.
         unsafe {
-            let v1 = ptr::read_unaligned(p);
-            o.num_threads = v1.num_threads;
-            o.flags = v1.flags;
-            let tail = core::slice::from_raw_parts(
-                bytes.add(OPTIONS_V1_SIZE),
-                struct_size - OPTIONS_V1_SIZE,
-            );
+            o.num_threads = ptr::read_unaligned(&raw const (*p).num_threads);
+            o.flags = ptr::read_unaligned(&raw const (*p).flags);
+            let known = if struct_size >= OPTIONS_V2_SIZE {
+                o.alpha = ptr::read_unaligned(&raw const (*p).alpha);
+                o.beta = ptr::read_unaligned(&raw const (*p).beta);
+                OPTIONS_V2_SIZE
+            } else {
+                OPTIONS_V1_SIZE
+            };
+            let tail = core::slice::from_raw_parts(bytes.add(known), struct_size - known);
             o.tail_nonzero = tail.iter().any(|&b| b != 0);
         }
     }
@@ -159,10 +166,11 @@ pub(crate) unsafe fn compute<T: Element>(
         },
     )?;
     if let Some(threads) = run {
+        let scale = opts.as_ref().and_then(RawOptions::scale);
         // SAFETY: `prepare_into` proved every element the plan reaches lies
         // in [0, len) of its non-NULL, aligned buffer, that out reaches no
         // element twice and shares no byte with x or y.
-        unsafe { kernel::run(&plan, threads, x_data, y_data, out_data) }?;
+        unsafe { kernel::run(&plan, threads, scale, x_data, y_data, out_data) }?;
     }
     Ok(())
 }
@@ -341,8 +349,69 @@ pub fn contiguous(dims: &[i64]) -> Result<batch_dot_layout> {
     Ok(l)
 }
 
-/// Fills `*options` with the defaults: `struct_size = sizeof(batch_dot_options)`,
-/// `num_threads = 0`, `flags = 0`. Does nothing when `options` is NULL.
+/// Fills `*layout` from explicit strides (in elements), offset and len:
+/// `shape[0..ndim)`, `strides[0..ndim)`, `offset`, `len`, flags 0, entries
+/// past ndim zeroed. Checks only what a layout alone can show; bounds,
+/// overflow and aliasing are the compute call's. Writes `*layout` only on
+/// success.
+///
+/// Statuses: OK; NULL_POINTER (`layout`, or `shape` or `strides` with
+/// ndim > 0); INVALID_RANK (ndim outside 0..16); INVALID_SHAPE (a negative
+/// extent); INVALID_ARGUMENT (a negative `len`); INTERNAL.
+///
+/// # Safety
+/// `layout` is NULL or writable; `shape` and `strides` each point to `ndim`
+/// readable values when ndim is in 1..16.
+#[no_mangle]
+pub unsafe extern "C" fn batch_dot_layout_init_strided(
+    layout: *mut batch_dot_layout,
+    ndim: i32,
+    shape: *const i64,
+    strides: *const i64,
+    offset: i64,
+    len: i64,
+) -> i32 {
+    guard(|| {
+        if layout.is_null() {
+            return Err(Error::NullArgument { arg: "layout" });
+        }
+        for (arg, p) in [("shape", shape), ("strides", strides)] {
+            if p.is_null() && ndim > 0 {
+                return Err(Error::NullShape { arg, ndim });
+            }
+        }
+        let n = layout::check_ndim("layout.ndim", ndim)?;
+        // SAFETY: non-NULL when n > 0, readable by contract.
+        let (dims, st) = unsafe { (read_extents(shape, n), read_extents(strides, n)) };
+        let l = strided(&dims[..n], &st[..n], offset, len)?;
+        // SAFETY: checked non-NULL, writable by contract; any alignment.
+        unsafe { ptr::write_unaligned(layout, l) };
+        Ok(())
+    })
+}
+
+/// The layout of `batch_dot_layout_init_strided` (its safe part).
+pub fn strided(dims: &[i64], strides: &[i64], offset: i64, len: i64) -> Result<batch_dot_layout> {
+    debug_assert_eq!(dims.len(), strides.len());
+    shape::check_extents("layout", dims, false)?;
+    if len < 0 {
+        return Err(Error::NegativeLen {
+            name: "layout",
+            len,
+        });
+    }
+    let mut l = batch_dot_layout::zeroed();
+    l.ndim = dims.len() as i32;
+    l.shape[..dims.len()].copy_from_slice(dims);
+    l.strides[..dims.len()].copy_from_slice(strides);
+    l.offset = offset;
+    l.len = len;
+    Ok(l)
+}
+
+/// Fills `*options` with the defaults: `struct_size = sizeof(batch_dot_options)`
+/// (32), `num_threads = 0`, `flags = 0`, `alpha = 1`, `beta = 0`. Does
+/// nothing when `options` is NULL.
 ///
 /// # Safety
 /// `options` is NULL or points to a writable `batch_dot_options`.

@@ -69,26 +69,51 @@ pub fn checked_count(dims: &[i64]) -> Option<i64> {
 }
 
 /// Formats extents like a Python tuple: `(3,)`, `(2, 3)`, `()`; unknown
-/// extents print as `None`, as in Keras.
+/// extents print as `None`, as in Keras. Only for shapes where
+/// `BATCH_DOT_DIM_UNKNOWN` means "unknown" (`batch_dot_infer_shape`, and
+/// the messages of checks that run after negative extents were rejected).
 pub struct Tuple<'a>(pub &'a [i64]);
+
+/// Formats integers like a Python tuple, every value as it is (strides, and
+/// shapes where -1 is just a negative extent).
+pub struct Ints<'a>(pub &'a [i64]);
+
+/// `Tuple` when -1 means unknown (`unknown`), else `Ints`.
+pub(crate) fn tuple(dims: &[i64], unknown: bool) -> String {
+    if unknown {
+        Tuple(dims).to_string()
+    } else {
+        Ints(dims).to_string()
+    }
+}
+
+fn write_tuple(f: &mut fmt::Formatter<'_>, dims: &[i64], unknown_as_none: bool) -> fmt::Result {
+    f.write_str("(")?;
+    for (i, d) in dims.iter().enumerate() {
+        if i > 0 {
+            f.write_str(", ")?;
+        }
+        if unknown_as_none && *d == BATCH_DOT_DIM_UNKNOWN {
+            f.write_str("None")?;
+        } else {
+            write!(f, "{d}")?;
+        }
+    }
+    if dims.len() == 1 {
+        f.write_str(",")?;
+    }
+    f.write_str(")")
+}
 
 impl fmt::Display for Tuple<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("(")?;
-        for (i, d) in self.0.iter().enumerate() {
-            if i > 0 {
-                f.write_str(", ")?;
-            }
-            if *d == BATCH_DOT_DIM_UNKNOWN {
-                f.write_str("None")?;
-            } else {
-                write!(f, "{d}")?;
-            }
-        }
-        if self.0.len() == 1 {
-            f.write_str(",")?;
-        }
-        f.write_str(")")
+        write_tuple(f, self.0, true)
+    }
+}
+
+impl fmt::Display for Ints<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write_tuple(f, self.0, false)
     }
 }
 
@@ -309,6 +334,8 @@ mod tests {
         assert_eq!(Tuple(&[3]).to_string(), "(3,)");
         assert_eq!(Tuple(&[]).to_string(), "()");
         assert_eq!(Tuple(&[3, -1, 4]).to_string(), "(3, None, 4)");
+        assert_eq!(Ints(&[3, -1, 4]).to_string(), "(3, -1, 4)");
+        assert_eq!(Ints(&[7]).to_string(), "(7,)");
     }
 
     #[test]

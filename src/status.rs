@@ -54,7 +54,7 @@ macro_rules! status_table {
             /// data pointer is not aligned for its element type.
             BATCH_DOT_STATUS_INVALID_ARGUMENT = 12 =>
                 LayoutFlags, NegativeLen, OptionsSizeBelow, OptionsSizeAbove, OptionsFlags,
-                OptionsUnknown, Misaligned;
+                OptionsUnknown, OptionsScaleShort, Misaligned;
             /// Memory could not be obtained.
             BATCH_DOT_STATUS_ALLOCATION = 13 => Allocation;
             /// A bug: a Rust panic was caught at the boundary.

@@ -5,7 +5,7 @@
 
 use core::cell::Cell;
 
-use crate::api::{self, Addrs, RawOptions};
+use crate::api::{self, Addrs};
 use crate::error::Result;
 use crate::kernel;
 use crate::plan::Plan;
@@ -52,6 +52,28 @@ pub fn compute_at<T: Element>(
     out_data: &mut [T],
     num_threads: u32,
 ) -> Result<()> {
+    let o = batch_dot_options {
+        num_threads,
+        ..Default::default()
+    };
+    compute_opts_at(isa, x, x_data, y, y_data, axis_x, axis_y, out, out_data, &o)
+}
+
+/// `compute_at` with a whole options struct (its first `struct_size`
+/// bytes, as `batch_dot_f32` reads them): `flags`, `alpha`, `beta` too.
+#[allow(clippy::too_many_arguments)]
+pub fn compute_opts_at<T: Element>(
+    isa: Isa,
+    x: &batch_dot_layout,
+    x_data: &[T],
+    y: &batch_dot_layout,
+    y_data: &[T],
+    axis_x: i64,
+    axis_y: i64,
+    out: &batch_dot_layout,
+    out_data: &mut [T],
+    options: &batch_dot_options,
+) -> Result<()> {
     for (name, l, n) in [
         ("x", x, x_data.len()),
         ("y", y, y_data.len()),
@@ -63,6 +85,10 @@ pub fn compute_at<T: Element>(
             l.len
         );
     }
+    assert!(
+        options.struct_size <= core::mem::size_of::<batch_dot_options>(),
+        "struct_size past the struct"
+    );
     // An empty slice's pointer is dangling; the checks want an aligned,
     // non-NULL address for a tensor with elements, which an empty one is not.
     let addr = |p: *const T, n: usize| {
@@ -72,12 +98,9 @@ pub fn compute_at<T: Element>(
             p as usize
         }
     };
-    let opts = RawOptions {
-        struct_size: core::mem::size_of::<batch_dot_options>(),
-        num_threads,
-        flags: 0,
-        tail_nonzero: false,
-    };
+    // SAFETY: `options` is a whole struct, so its first struct_size bytes
+    // (asserted above to lie inside it) are readable.
+    let opts = unsafe { crate::ffi::read_options(options) };
     let mut plan = Plan::new();
     let run = api::prepare_into(
         &mut plan,
@@ -102,10 +125,11 @@ pub fn compute_at<T: Element>(
     // [0, len) of its layout, and each len is at most its slice's length
     // (asserted above); out is a unique borrow, so it aliases no input.
     unsafe {
-        kernel::run_with(
+        kernel::run_at(
             &plan,
             threads,
             isa,
+            opts.scale(),
             x_data.as_ptr(),
             y_data.as_ptr(),
             out_data.as_mut_ptr(),

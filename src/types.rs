@@ -30,16 +30,19 @@ pub struct batch_dot_layout {
     pub strides: [i64; BATCH_DOT_MAX_NDIM],
 }
 
-/// Options of a compute call. Fill it with `batch_dot_options_init`, then set
-/// what you need; or pass NULL for the defaults.
+/// Options of a compute call (32 bytes). Fill it with
+/// `batch_dot_options_init`, then set what you need; or pass NULL for the
+/// defaults.
 ///
 /// Extensible in the manner of Linux's `openat2`: later versions only append
-/// fields. A `struct_size` below this version's size is
-/// BATCH_DOT_STATUS_INVALID_ARGUMENT; a larger one (a newer caller) is
-/// accepted when every byte past the fields this library knows is zero, and
-/// is BATCH_DOT_STATUS_INVALID_ARGUMENT otherwise (and above 4096 bytes).
+/// fields. `struct_size` is BATCH_DOT_STATUS_INVALID_ARGUMENT below 16 (the
+/// first version's size) and above 4096; from 16 to 31 (a caller that knows
+/// only the first 16 bytes) when a byte in `[16, struct_size)` is nonzero or
+/// BATCH_DOT_OPT_SCALE is set; from 32 on when a byte in `[32, struct_size)`
+/// is nonzero. A flag bit other than BATCH_DOT_OPT_SCALE is
+/// BATCH_DOT_STATUS_INVALID_ARGUMENT.
 #[repr(C)]
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub struct batch_dot_options {
     /// sizeof(batch_dot_options) as the caller knows it.
     pub struct_size: usize,
@@ -47,8 +50,14 @@ pub struct batch_dot_options {
     /// BATCH_DOT_NUM_THREADS (read once, at first need) says otherwise;
     /// n = at most n threads, the caller's included.
     pub num_threads: u32,
-    /// Reserved, must be 0.
+    /// BATCH_DOT_OPT_SCALE, or 0; the other bits are reserved (must be 0).
     pub flags: u32,
+    /// With BATCH_DOT_OPT_SCALE: `out = alpha*(x.y) + beta*out`, computed in
+    /// the accumulation type (alpha rounded to it). Not read without the flag.
+    pub alpha: f64,
+    /// With BATCH_DOT_OPT_SCALE: see `alpha`. `beta == 0` means out is not
+    /// read (whatever it holds, NaN included, has no effect).
+    pub beta: f64,
 }
 
 impl batch_dot_layout {
@@ -71,6 +80,8 @@ impl Default for batch_dot_options {
             struct_size: core::mem::size_of::<batch_dot_options>(),
             num_threads: 0,
             flags: 0,
+            alpha: 1.0,
+            beta: 0.0,
         }
     }
 }

@@ -564,6 +564,45 @@ fn short_options_are_not_read_past_struct_size() {
 }
 
 #[test]
+fn scale_flag_needs_alpha_and_beta_and_reads_no_further() {
+    let (x, y, o) = (packed(&[2, 3]), packed(&[2, 3]), packed(&[2, 1]));
+    let (xd, yd) = (data::<f32>(6), data::<f32>(6));
+    let mut od = sentinels::<f32>(2);
+    let a = args(&x, &xd, &y, &yd, (1, 1), &o);
+    // Buffers of exactly struct_size bytes with BATCH_DOT_OPT_SCALE: below
+    // 32 alpha and beta are not covered (INVALID_ARGUMENT, and nothing past
+    // struct_size is read); at 32 they are read and the call runs.
+    for size in [16usize, 17, 24, 31, 32] {
+        let mut v = vec![0u8; size];
+        v[..8].copy_from_slice(&size.to_ne_bytes());
+        v[12..16].copy_from_slice(&BATCH_DOT_OPT_SCALE.to_ne_bytes());
+        if size == 32 {
+            v[16..24].copy_from_slice(&0.5f64.to_ne_bytes());
+        }
+        v.shrink_to_fit();
+        let st = unsafe { a.call(od.as_mut_ptr(), v.as_ptr() as *const batch_dot_options) };
+        let want = if size < 32 {
+            BATCH_DOT_STATUS_INVALID_ARGUMENT
+        } else {
+            BATCH_DOT_STATUS_OK
+        };
+        assert_eq!(st, want, "struct_size {size} with the flag: {}", message());
+        if size < 32 {
+            assert!(message().contains("BATCH_DOT_OPT_SCALE"), "{}", message());
+        }
+    }
+    // Flag bits other than BATCH_DOT_OPT_SCALE, with a full struct.
+    for flags in [2u32, 3, 1 << 31] {
+        let o = batch_dot_options {
+            flags,
+            ..Default::default()
+        };
+        let st = unsafe { a.call(od.as_mut_ptr(), &o) };
+        assert_eq!(st, BATCH_DOT_STATUS_INVALID_ARGUMENT, "flags {flags:#x}");
+    }
+}
+
+#[test]
 fn shapes_of_out_of_range_ndim_are_not_read() {
     // One readable extent, ndim 17 (or negative): nothing may be read.
     let one = Box::new(3i64);

@@ -134,10 +134,13 @@ SA(offsetof(batch_dot_layout, offset) == 8, "offset");
 SA(offsetof(batch_dot_layout, len) == 16, "len");
 SA(offsetof(batch_dot_layout, shape) == 24, "shape");
 SA(offsetof(batch_dot_layout, strides) == 152, "strides");
-SA(sizeof(batch_dot_options) == 16, "options size");
+SA(sizeof(batch_dot_options) == 32, "options size");
 SA(offsetof(batch_dot_options, struct_size) == 0, "struct_size");
 SA(offsetof(batch_dot_options, num_threads) == 8, "num_threads");
 SA(offsetof(batch_dot_options, flags) == 12, "options flags");
+SA(offsetof(batch_dot_options, alpha) == 16, "alpha");
+SA(offsetof(batch_dot_options, beta) == 24, "beta");
+SA(BATCH_DOT_OPT_SCALE == 1u, "scale flag");
 SA(BATCH_DOT_MAX_NDIM == 16, "max ndim");
 SA(BATCH_DOT_AXIS_DEFAULT == INT64_MIN, "axis default");
 SA(BATCH_DOT_DIM_UNKNOWN == -1, "unknown");
@@ -148,7 +151,10 @@ int main(void) {
     int32_t (*f)(const batch_dot_layout *, const float *, const batch_dot_layout *,
                  const float *, int64_t, int64_t, const batch_dot_layout *, float *,
                  const batch_dot_options *) = batch_dot_f32;
+    int32_t (*g)(batch_dot_layout *, int32_t, const int64_t *, const int64_t *, int64_t,
+                 int64_t) = batch_dot_layout_init_strided;
     (void)f;
+    (void)g;
     (void)l;
     (void)o;
     return 0;
@@ -195,8 +201,10 @@ fn rust_struct_layouts_match_the_abi() {
     assert_eq!(offset_of!(batch_dot_layout, len), 16);
     assert_eq!(offset_of!(batch_dot_layout, shape), 24);
     assert_eq!(offset_of!(batch_dot_layout, strides), 152);
-    assert_eq!(size_of::<batch_dot_options>(), 16);
+    assert_eq!(size_of::<batch_dot_options>(), 32);
     assert_eq!(offset_of!(batch_dot_options, struct_size), 0);
     assert_eq!(offset_of!(batch_dot_options, num_threads), 8);
     assert_eq!(offset_of!(batch_dot_options, flags), 12);
+    assert_eq!(offset_of!(batch_dot_options, alpha), 16);
+    assert_eq!(offset_of!(batch_dot_options, beta), 24);
 }

@@ -8,7 +8,9 @@
 //! Buffers are exactly the elements a layout reaches (inputs) and the
 //! output buffer's unreached elements hold a sentinel that must survive.
 
-use batch_dot::testing::{active, compute_at, detected, parse_force, Element, Isa};
+use batch_dot::testing::{
+    active, compute_at, compute_opts_at, detected, parse_force, Element, Isa,
+};
 use batch_dot::{batch_dot_layout, batch_dot_options};
 use testkit::calls::infer_shape;
 use testkit::layouts::{arranged_layout, lay, storage_positions, Arrangement};
@@ -309,6 +311,134 @@ regimes! {
     zero_k: "zero", 30;
     fixed_tiny: "fixed", 60;
     gemm_large: "large", 10;
+}
+
+/// (alpha, beta) pairs of the scaled tests: every sign, 0, 1, the attention
+/// scale 1/√64, and non-finite values.
+const SCALES: [(f64, f64); 14] = [
+    (1.0, 0.0),
+    (0.125, 0.0),
+    (-2.5, 0.0),
+    (0.0, 0.0),
+    (-0.0, -0.0),
+    (0.5, 1.0),
+    (1.0, 1.0),
+    (-1.0, -0.75),
+    (2.0, 2.0),
+    (0.0, 1.0),
+    (f64::INFINITY, 0.0),
+    (f64::NAN, 1.0),
+    (1.0, f64::NEG_INFINITY),
+    (0.3, f64::NAN),
+];
+
+/// `c` with `BATCH_DOT_OPT_SCALE` (alpha, beta) on `before` (out's buffer
+/// before the call), through the checks and the kernels of `isa`.
+#[allow(clippy::too_many_arguments)]
+fn run_scaled<T: TestElem + Element>(
+    c: &Case,
+    xd: &[T],
+    yd: &[T],
+    isa: Isa,
+    threads: u32,
+    (alpha, beta): (f64, f64),
+    before: &[T],
+) -> Vec<T> {
+    let mut od = before.to_vec();
+    let o = batch_dot_options {
+        num_threads: threads,
+        flags: batch_dot::BATCH_DOT_OPT_SCALE,
+        alpha,
+        beta,
+        ..Default::default()
+    };
+    compute_opts_at(isa, &c.x, xd, &c.y, yd, c.ax, c.ay, &c.out, &mut od, &o).expect("run");
+    od
+}
+
+/// The scaled call in regime `which` at every level, for every pair of
+/// `SCALES`: correct against the reference (`check_scaled`), out holding NaN
+/// has no effect when beta = 0, unreached elements untouched, 1 and 2
+/// threads bitwise equal, and (alpha, beta) = (1, 0) bitwise the plain call.
+fn scaled_test<T: TestElem + Element>(which: &str, seed: u64, n: usize) {
+    let mut rng = SplitMix64::new(seed);
+    for case in 0..n {
+        let c = make_case(&mut rng, which);
+        let xd: Vec<T> = fill(&mut rng, c.x.len);
+        let yd: Vec<T> = fill(&mut rng, c.y.len);
+        let r = reference::batch_dot(
+            Strided {
+                layout: &c.x,
+                data: &xd,
+            },
+            Strided {
+                layout: &c.y,
+                data: &yd,
+            },
+            c.ax,
+            c.ay,
+        )
+        .expect("reference");
+        let reached = storage_positions(&c.out);
+        for isa in levels() {
+            let plain = run_case(&c, &xd, &yd, isa, 1);
+            for &(alpha, beta) in &SCALES {
+                let what = format!("{which} #{case} {isa:?} alpha {alpha} beta {beta}");
+                let mut before = vec![T::sentinel(); c.out.len as usize];
+                for &p in &reached {
+                    before[p] = if beta == 0.0 {
+                        T::from_f64(f64::NAN)
+                    } else {
+                        T::from_f64(rng.unit_f64() * 4.0 - 2.0)
+                    };
+                }
+                let od = run_scaled(&c, &xd, &yd, isa, 1, (alpha, beta), &before);
+                let od2 = run_scaled(&c, &xd, &yd, isa, 2, (alpha, beta), &before);
+                assert!(
+                    od.iter().zip(&od2).all(|(a, b)| a.bits() == b.bits()),
+                    "{what}: 2 threads differ"
+                );
+                let mut written = vec![false; od.len()];
+                for (i, &p) in reached.iter().enumerate() {
+                    written[p] = true;
+                    if let Err(e) = r.check_scaled(i, alpha, beta, before[p], od[p]) {
+                        panic!("{what}: out {e}");
+                    }
+                    if (alpha, beta) == (1.0, 0.0) {
+                        assert_eq!(od[p].bits(), plain[p].bits(), "{what}: not the plain call");
+                    }
+                }
+                for (i, v) in od.iter().enumerate() {
+                    if !written[i] {
+                        assert_eq!(v.bits(), T::sentinel().bits(), "{what}: out[{i}] written");
+                    }
+                }
+            }
+        }
+    }
+}
+
+macro_rules! scaled_regimes {
+    ($($name:ident: $which:literal, $n:expr;)*) => {$(
+        #[test]
+        fn $name() {
+            scaled_test::<f32>($which, 0x3000 + REGIME_SEED, $n);
+            scaled_test::<f64>($which, 0x4000 + REGIME_SEED, $n);
+        }
+    )*};
+}
+
+scaled_regimes! {
+    scaled_dot_rows: "dot", 12;
+    scaled_dot_rows_grouped: "dotmany", 8;
+    scaled_gemv: "gemv", 10;
+    scaled_vecmat: "vecmat", 8;
+    scaled_tiny: "tiny", 16;
+    scaled_gemm_blocked: "gemm", 8;
+    scaled_rank4_loops: "rank4", 12;
+    scaled_zero_k: "zero", 8;
+    scaled_fixed_tiny: "fixed", 12;
+    scaled_gemm_large: "large", 3;
 }
 
 /// The suite's shapes (scaled down) through the C ABI at 1, 2, 3 and 8

@@ -186,8 +186,33 @@ fn decode_options(r: &mut Reader) -> Option<Opts> {
         _ => u32::MAX,
     };
     let mut flags = 0u32;
-    let mut size = oracle::OPTIONS_V1;
+    // 0.2 callers (32 bytes, often scaling) and 0.1 callers (16 bytes).
+    let mut size = if r.chance(128) {
+        oracle::OPTIONS_V2
+    } else {
+        oracle::OPTIONS_V1
+    };
     let mut tail_nonzero = false;
+    let mut scale: Option<(f64, f64)> = None;
+    if size == oracle::OPTIONS_V2 && r.chance(160) {
+        flags = oracle::OPT_SCALE;
+        const VALUES: [f64; 12] = [
+            1.0,
+            0.0,
+            -0.0,
+            0.125,
+            -2.5,
+            2.0,
+            -1.0,
+            0.5,
+            3.0,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::NAN,
+        ];
+        let pick = |r: &mut Reader| VALUES[r.below(VALUES.len() as u32) as usize];
+        scale = Some((pick(r), pick(r)));
+    }
     match r.below(64) {
         54 => size = 0,
         55 => size = 8,
@@ -200,7 +225,7 @@ fn decode_options(r: &mut Reader) -> Option<Opts> {
         59 => size = 4096,
         60 => size = 4097,
         61 => size = usize::MAX,
-        62 => flags = 1 << r.below(32),
+        62 => flags |= 1 << r.below(32),
         63 => {
             size = 17 + r.below(64) as usize;
             tail_nonzero = r.chance(128);
@@ -214,8 +239,20 @@ fn decode_options(r: &mut Reader) -> Option<Opts> {
         bytes[8..12].copy_from_slice(&threads.to_ne_bytes());
         bytes[12..16].copy_from_slice(&flags.to_ne_bytes());
     }
+    if let (Some((alpha, beta)), true) = (scale, alloc >= oracle::OPTIONS_V2) {
+        bytes[16..24].copy_from_slice(&alpha.to_ne_bytes());
+        bytes[24..32].copy_from_slice(&beta.to_ne_bytes());
+    }
     if tail_nonzero && alloc > 16 {
-        let i = 16 + r.below((alloc - 16).min(256) as u32) as usize;
+        // A nonzero byte past the fields the size covers (in alpha or beta
+        // for a struct_size below 32).
+        let known = if size >= oracle::OPTIONS_V2 {
+            oracle::OPTIONS_V2
+        } else {
+            16
+        };
+        let i = known + r.below((alloc.saturating_sub(known)).clamp(1, 256) as u32) as usize;
+        let i = i.min(alloc - 1);
         bytes[i] = 1 + r.below(255) as u8;
     }
     Some(Opts { bytes })
@@ -663,8 +700,17 @@ pub fn run_compute<T: TestElem>(c: &ComputeCase) -> Option<i32> {
     let want = reference::batch_dot(tensor(0), tensor(1), c.ax, c.ay)
         .expect("reference rejects a valid call");
     let obuf = &bufs[ob];
+    let scale = c.opts.as_ref().and_then(Opts::scale);
     for (i, off) in out_elems.iter().enumerate() {
         let g = obuf[oat + off];
+        if let Some((alpha, beta)) = scale {
+            // out = alpha·Σ + beta·(what out held before the call).
+            let before = T::from_bits(snapshot[ob][oat + off]);
+            if let Err(e) = want.check_scaled(i, alpha, beta, before, g) {
+                panic!("out {e}: {}", ctx());
+            }
+            continue;
+        }
         if let Err(e) = want.check(i, g) {
             panic!("out {e}: {}", ctx());
         }
@@ -683,7 +729,12 @@ pub fn run_compute<T: TestElem>(c: &ComputeCase) -> Option<i32> {
         for (v, s) in bufs[ob].iter_mut().zip(&snapshot[ob]) {
             *v = T::from_bits(*s);
         }
-        let one = with_threads(1);
+        let mut one = with_threads(1);
+        if let Some((alpha, beta)) = scale {
+            one.flags = oracle::OPT_SCALE;
+            one.alpha = alpha;
+            one.beta = beta;
+        }
         let again = call(bufs[ob].as_mut_ptr().wrapping_add(oat), &one);
         assert_eq!(again, st::OK, "one-thread rerun: {}", ctx());
         let second: Vec<u64> = bufs[ob].iter().map(|v| v.bits()).collect();

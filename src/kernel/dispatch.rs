@@ -8,6 +8,7 @@
 use super::exec::{run_items, Job};
 use super::gemm::{self, Geom};
 use super::isa::Isa;
+use super::scale::Epi;
 use super::simd::Scalar;
 use super::tuning::{AVX2_MR, AVX2_NV, AVX512_MR, AVX512_NV, SCALAR_MR, SCALAR_NV};
 use super::{stream, tiny, Element};
@@ -25,23 +26,26 @@ pub(super) trait Level {
     type T: Element;
     /// Vector lanes × tile vectors: the widest B panel a tile covers.
     const NR: usize;
-    unsafe fn dots(
+    unsafe fn dots<E: Epi<Self::T>>(
         k: usize,
         count: usize,
         x: *const Self::T,
         y: *const Self::T,
         out: *mut Self::T,
         s: (isize, isize, isize),
+        e: E,
     );
-    unsafe fn small(
+    unsafe fn small<E: Epi<Self::T>>(
         g: &Geom,
         count: usize,
         x: *const Self::T,
         y: *const Self::T,
         out: *mut Self::T,
         s: (isize, isize, isize),
+        e: E,
     );
-    unsafe fn gemm_rows(
+    #[allow(clippy::too_many_arguments)]
+    unsafe fn gemm_rows<E: Epi<Self::T>>(
         g: &Geom,
         x: *const Self::T,
         y: *const Self::T,
@@ -49,14 +53,16 @@ pub(super) trait Level {
         r0: usize,
         r1: usize,
         buf: *mut Self::T,
+        e: E,
     );
-    unsafe fn gemv_rows(
+    unsafe fn gemv_rows<E: Epi<Self::T>>(
         g: &Geom,
         x: *const Self::T,
         y: *const Self::T,
         out: *mut Self::T,
         r0: usize,
         r1: usize,
+        e: E,
     );
 }
 
@@ -67,51 +73,52 @@ macro_rules! level {
         impl $name {
             $(#[target_feature(enable = $feat)])?
             #[inline(never)]
-            unsafe fn dots_(k: usize, count: usize, x: *const $T, y: *const $T, out: *mut $T, s: (isize, isize, isize)) {
+            unsafe fn dots_<E: Epi<$T>>(k: usize, count: usize, x: *const $T, y: *const $T, out: *mut $T, s: (isize, isize, isize), e: E) {
                 // SAFETY: Level's contract.
-                unsafe { stream::dots::<$S>(k, count, x, y, out, s.0, s.1, s.2) }
+                unsafe { stream::dots::<$S, E>(k, count, x, y, out, s.0, s.1, s.2, e) }
             }
             $(#[target_feature(enable = $feat)])?
             #[inline(never)]
-            unsafe fn small_(g: &Geom, count: usize, x: *const $T, y: *const $T, out: *mut $T, s: (isize, isize, isize)) {
+            unsafe fn small_<E: Epi<$T>>(g: &Geom, count: usize, x: *const $T, y: *const $T, out: *mut $T, s: (isize, isize, isize), e: E) {
                 // SAFETY: Level's contract.
-                unsafe { tiny::small_products::<$S, { $mr }, { $nv }>(g, count, x, y, out, s) }
+                unsafe { tiny::small_products::<$S, E, { $mr }, { $nv }>(g, count, x, y, out, s, e) }
             }
             $(#[target_feature(enable = $feat)])?
             #[inline(never)]
-            unsafe fn gemm_rows_(g: &Geom, x: *const $T, y: *const $T, out: *mut $T, r0: usize, r1: usize, buf: *mut $T) {
+            #[allow(clippy::too_many_arguments)]
+            unsafe fn gemm_rows_<E: Epi<$T>>(g: &Geom, x: *const $T, y: *const $T, out: *mut $T, r0: usize, r1: usize, buf: *mut $T, e: E) {
                 // SAFETY: Level's contract.
-                unsafe { gemm::block::<$S, { $mr }, { $nv }>(g, x, y, out, r0, r1, buf) }
+                unsafe { gemm::block::<$S, E, { $mr }, { $nv }>(g, x, y, out, r0, r1, buf, e) }
             }
             $(#[target_feature(enable = $feat)])?
             #[inline(never)]
-            unsafe fn gemv_rows_(g: &Geom, x: *const $T, y: *const $T, out: *mut $T, r0: usize, r1: usize) {
+            unsafe fn gemv_rows_<E: Epi<$T>>(g: &Geom, x: *const $T, y: *const $T, out: *mut $T, r0: usize, r1: usize, e: E) {
                 // SAFETY: Level's contract.
-                unsafe { stream::gemv::<$S>(g.k, x, g.a_rs, y, out, g.c_rs, r0, r1) }
+                unsafe { stream::gemv::<$S, E>(g.k, x, g.a_rs, y, out, g.c_rs, r0, r1, e) }
             }
         }
         impl Level for $name {
             type T = $T;
             const NR: usize = <$S as super::simd::Simd>::LANES * $nv;
             #[inline(always)]
-            unsafe fn dots(k: usize, count: usize, x: *const $T, y: *const $T, out: *mut $T, s: (isize, isize, isize)) {
+            unsafe fn dots<E: Epi<$T>>(k: usize, count: usize, x: *const $T, y: *const $T, out: *mut $T, s: (isize, isize, isize), e: E) {
                 // SAFETY: forwarded contract.
-                unsafe { Self::dots_(k, count, x, y, out, s) }
+                unsafe { Self::dots_(k, count, x, y, out, s, e) }
             }
             #[inline(always)]
-            unsafe fn small(g: &Geom, count: usize, x: *const $T, y: *const $T, out: *mut $T, s: (isize, isize, isize)) {
+            unsafe fn small<E: Epi<$T>>(g: &Geom, count: usize, x: *const $T, y: *const $T, out: *mut $T, s: (isize, isize, isize), e: E) {
                 // SAFETY: forwarded contract.
-                unsafe { Self::small_(g, count, x, y, out, s) }
+                unsafe { Self::small_(g, count, x, y, out, s, e) }
             }
             #[inline(always)]
-            unsafe fn gemm_rows(g: &Geom, x: *const $T, y: *const $T, out: *mut $T, r0: usize, r1: usize, buf: *mut $T) {
+            unsafe fn gemm_rows<E: Epi<$T>>(g: &Geom, x: *const $T, y: *const $T, out: *mut $T, r0: usize, r1: usize, buf: *mut $T, e: E) {
                 // SAFETY: forwarded contract.
-                unsafe { Self::gemm_rows_(g, x, y, out, r0, r1, buf) }
+                unsafe { Self::gemm_rows_(g, x, y, out, r0, r1, buf, e) }
             }
             #[inline(always)]
-            unsafe fn gemv_rows(g: &Geom, x: *const $T, y: *const $T, out: *mut $T, r0: usize, r1: usize) {
+            unsafe fn gemv_rows<E: Epi<$T>>(g: &Geom, x: *const $T, y: *const $T, out: *mut $T, r0: usize, r1: usize, e: E) {
                 // SAFETY: forwarded contract.
-                unsafe { Self::gemv_rows_(g, x, y, out, r0, r1) }
+                unsafe { Self::gemv_rows_(g, x, y, out, r0, r1, e) }
             }
         }
     };

@@ -14,6 +14,8 @@ pub trait Element:
 {
     /// +0.0: what every sum starts from.
     const ZERO: Self;
+    /// `v` rounded to this type (alpha and beta of the options).
+    fn round_from_f64(v: f64) -> Self;
     /// Runs items `lo..hi` of `job` with the kernels of level `isa`.
     ///
     /// # Safety
@@ -26,6 +28,9 @@ pub trait Element:
 
 impl Element for f32 {
     const ZERO: Self = 0.0;
+    fn round_from_f64(v: f64) -> Self {
+        v as f32
+    }
     unsafe fn exec_items(job: &Job<'_, Self>, isa: Isa, lo: usize, hi: usize, buf: *mut Self) {
         // SAFETY: forwarded contract.
         unsafe { dispatch::exec_f32(job, isa, lo, hi, buf) }
@@ -34,6 +39,9 @@ impl Element for f32 {
 
 impl Element for f64 {
     const ZERO: Self = 0.0;
+    fn round_from_f64(v: f64) -> Self {
+        v
+    }
     unsafe fn exec_items(job: &Job<'_, Self>, isa: Isa, lo: usize, hi: usize, buf: *mut Self) {
         // SAFETY: forwarded contract.
         unsafe { dispatch::exec_f64(job, isa, lo, hi, buf) }

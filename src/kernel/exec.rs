@@ -6,6 +6,7 @@
 use super::dispatch::Level;
 use super::gemm;
 use super::isa::{self, Isa};
+use super::scale::{Epi, Plain, Scaled};
 use super::select::{self, Core, Kind};
 use super::Element;
 use crate::error::{Error, Result};
@@ -27,6 +28,8 @@ pub struct Job<'a, T> {
     parts: usize,
     /// Rows per part (a multiple of `PART_ROWS_MULTIPLE` unless parts == 1).
     part_rows: usize,
+    /// `BATCH_DOT_OPT_SCALE`'s alpha and beta (`None`: the plain product).
+    scale: Option<Scaled<T>>,
     x: *const T,
     y: *const T,
     out: *mut T,
@@ -114,24 +117,45 @@ impl<T> Job<'_, T> {
 pub unsafe fn run<T: Element>(
     plan: &Plan,
     threads: usize,
+    scale: Option<(f64, f64)>,
     x: *const T,
     y: *const T,
     out: *mut T,
 ) -> Result<()> {
     // SAFETY: forwarded contract.
-    unsafe { run_with(plan, threads, isa::active(), x, y, out) }
+    unsafe { run_at(plan, threads, isa::active(), scale, x, y, out) }
 }
 
-/// `run` at a given instruction-set level (capped to what the CPU supports).
-/// For tests and benchmarks that compare levels.
+/// `run` at a given instruction-set level (capped to what the CPU supports),
+/// unscaled. For tests and benchmarks that compare levels.
 ///
 /// # Safety
 /// As `run`.
-#[doc(hidden)]
+#[cfg(test)]
 pub unsafe fn run_with<T: Element>(
     plan: &Plan,
     threads: usize,
     isa: Isa,
+    x: *const T,
+    y: *const T,
+    out: *mut T,
+) -> Result<()> {
+    // SAFETY: forwarded contract.
+    unsafe { run_at(plan, threads, isa, None, x, y, out) }
+}
+
+/// `run` at a given instruction-set level (capped to what the CPU supports).
+/// With `scale = Some((alpha, beta))`, `out = alpha·(x·y) + beta·out`
+/// (`BATCH_DOT_OPT_SCALE`).
+///
+/// # Safety
+/// As `run`.
+#[doc(hidden)]
+pub unsafe fn run_at<T: Element>(
+    plan: &Plan,
+    threads: usize,
+    isa: Isa,
+    scale: Option<(f64, f64)>,
     x: *const T,
     y: *const T,
     out: *mut T,
@@ -162,6 +186,7 @@ pub unsafe fn run_with<T: Element>(
         blocks,
         parts: split.parts,
         part_rows: split.part_rows,
+        scale: scale.map(|(a, b)| Scaled::new(a, b)),
         x,
         y,
         out,
@@ -250,6 +275,27 @@ pub(super) unsafe fn run_items<L: Level>(
     hi: usize,
     buf: *mut L::T,
 ) {
+    // SAFETY: forwarded contract.
+    unsafe {
+        match job.scale {
+            None => run_items_with::<L, Plain>(job, lo, hi, buf, Plain),
+            Some(s) => run_items_with::<L, Scaled<L::T>>(job, lo, hi, buf, s),
+        }
+    }
+}
+
+/// `run_items`, storing results through `e`.
+///
+/// # Safety
+/// As `run_items`.
+#[inline(always)]
+unsafe fn run_items_with<L: Level, E: Epi<L::T>>(
+    job: &Job<'_, L::T>,
+    lo: usize,
+    hi: usize,
+    buf: *mut L::T,
+    e: E,
+) {
     let g = job.geom();
     let (ext, strides) = job.inner();
     let base = (job.x, job.y, job.out);
@@ -259,7 +305,9 @@ pub(super) unsafe fn run_items<L: Level>(
             let count = (ext - b % ext).min(hi - b);
             // SAFETY: blocks b..b+count are consecutive along the innermost
             // loop, all inside the buffers (contract).
-            unsafe { run_blocks::<L>(job, &g, count, at(base, job.offsets(b)), strides, buf) };
+            unsafe {
+                run_blocks::<L, E>(job, &g, count, at(base, job.offsets(b)), strides, buf, e)
+            };
             b += count;
         }
     } else {
@@ -268,7 +316,7 @@ pub(super) unsafe fn run_items<L: Level>(
             let r0 = part * job.part_rows;
             let r1 = (r0 + job.part_rows).min(g.m);
             // SAFETY: rows r0..r1 of block b (contract).
-            unsafe { run_rows::<L>(job, &g, at(base, job.offsets(b)), r0, r1, buf) };
+            unsafe { run_rows::<L, E>(job, &g, at(base, job.offsets(b)), r0, r1, buf, e) };
         }
     }
 }
@@ -278,13 +326,14 @@ pub(super) unsafe fn run_items<L: Level>(
 /// # Safety
 /// As `run_items`, for these blocks.
 #[inline(always)]
-unsafe fn run_blocks<L: Level>(
+unsafe fn run_blocks<L: Level, E: Epi<L::T>>(
     job: &Job<'_, L::T>,
     g: &gemm::Geom,
     count: usize,
     p: Ptrs<L::T>,
     strides: (isize, isize, isize),
     buf: *mut L::T,
+    e: E,
 ) {
     let (x, y, out) = p;
     let (xs, ys, os) = strides;
@@ -294,16 +343,16 @@ unsafe fn run_blocks<L: Level>(
             Kind::Dot => {
                 #[cfg(test)]
                 record::note(Ran::Dot);
-                L::dots(g.k, count, x, y, out, strides)
+                L::dots(g.k, count, x, y, out, strides, e)
             }
             Kind::Gemm { pack_b: false, .. } if select::small_fits(g.m, g.n, g.k, L::NR) => {
                 #[cfg(test)]
                 record::note(Ran::Small);
-                L::small(g, count, x, y, out, strides)
+                L::small(g, count, x, y, out, strides, e)
             }
             _ => {
                 for i in 0..count as isize {
-                    run_rows::<L>(job, g, at(p, (i * xs, i * ys, i * os)), 0, g.m, buf);
+                    run_rows::<L, E>(job, g, at(p, (i * xs, i * ys, i * os)), 0, g.m, buf, e);
                 }
             }
         }
@@ -315,13 +364,14 @@ unsafe fn run_blocks<L: Level>(
 /// # Safety
 /// As `run_items`, for these rows.
 #[inline(always)]
-unsafe fn run_rows<L: Level>(
+unsafe fn run_rows<L: Level, E: Epi<L::T>>(
     job: &Job<'_, L::T>,
     g: &gemm::Geom,
     p: Ptrs<L::T>,
     r0: usize,
     r1: usize,
     buf: *mut L::T,
+    e: E,
 ) {
     let (x, y, out) = p;
     #[cfg(test)]
@@ -338,13 +388,13 @@ unsafe fn run_rows<L: Level>(
                 for i in r0..r1 {
                     let row = out.wrapping_offset(i as isize * g.c_rs);
                     for j in 0..g.n {
-                        *row.wrapping_offset(j as isize * g.c_cs) = L::T::ZERO;
+                        e.put(row.wrapping_offset(j as isize * g.c_cs), L::T::ZERO);
                     }
                 }
             }
-            Kind::Dot => L::dots(g.k, 1, x, y, out, (0, 0, 0)),
-            Kind::Gemv => L::gemv_rows(g, x, y, out, r0, r1),
-            Kind::Gemm { .. } => L::gemm_rows(g, x, y, out, r0, r1, buf),
+            Kind::Dot => L::dots(g.k, 1, x, y, out, (0, 0, 0), e),
+            Kind::Gemv => L::gemv_rows(g, x, y, out, r0, r1, e),
+            Kind::Gemm { .. } => L::gemm_rows(g, x, y, out, r0, r1, buf, e),
         }
     }
 }

@@ -10,6 +10,7 @@
 //! the rows or blocks a thread gets, or whether B was packed.
 
 use super::pack::pack_b;
+use super::scale::Epi;
 use super::simd::{prefetch_l2, prefetch_lines, Simd};
 use super::tuning::{
     KC, LINE_BYTES, NC, PF_FIRST_LINE_VECTOR_BYTES, PF_GAPPED_ROW_BYTES, PF_ROW_BYTES,
@@ -62,8 +63,20 @@ pub(crate) fn scratch_len(n: usize) -> usize {
 /// writable), C overlaps neither A nor B, the CPU supports `S`, and with
 /// `FULL`, `nr = NV·LANES` and `c_cs = 1`.
 #[inline(always)]
-#[allow(clippy::too_many_arguments, clippy::needless_range_loop)]
-pub(crate) unsafe fn micro<S: Simd, const R: usize, const NV: usize, const FULL: bool>(
+// (Two scaled epilogues are the same code on purpose: one per value of
+// `e.reads_out()`, which each then inlines as a constant.)
+#[allow(
+    clippy::too_many_arguments,
+    clippy::needless_range_loop,
+    clippy::if_same_then_else
+)]
+pub(crate) unsafe fn micro<
+    S: Simd,
+    E: Epi<S::T>,
+    const R: usize,
+    const NV: usize,
+    const FULL: bool,
+>(
     kc: usize,
     a: *const S::T,
     a_rs: isize,
@@ -76,12 +89,21 @@ pub(crate) unsafe fn micro<S: Simd, const R: usize, const NV: usize, const FULL:
     c_cs: isize,
     nr: usize,
     accumulate: bool,
+    e: E,
 ) {
     debug_assert!(!FULL || (nr == NV * S::LANES && c_cs == 1));
     // SAFETY: every access below is to an element of the tile described in
     // this function's contract: rows i < R, steps t < kc, columns j < nr
     // (the last vector masked to its valid lanes, or full with FULL).
     unsafe {
+        // A scaled epilogue that reads out (beta != 0, first block of K)
+        // fetches the tile of C while the K loop runs, so that its loads do
+        // not wait on memory after it (hints only: never fault).
+        if !E::PLAIN && !accumulate && e.reads_out() && c_cs == 1 {
+            for i in 0..R {
+                prefetch_lines(c.wrapping_offset(i as isize * c_rs), nr);
+            }
+        }
         let mut acc = [[S::zero(); NV]; R];
         // Rows are addressed in groups of four from one pointer per group
         // (p + {0, 1, 2, 3}·a_rs: base + index·scale addressing), so a step
@@ -124,6 +146,54 @@ pub(crate) unsafe fn micro<S: Simd, const R: usize, const NV: usize, const FULL:
                 *p = p.wrapping_offset(a_cs);
             }
             bp = bp.wrapping_offset(b_rs);
+        }
+        if !E::PLAIN {
+            // The scaled epilogues: their own code after the loop (so the
+            // plain ones below are unchanged), each straight-line as those
+            // are (a branch inside them made LLVM keep the accumulators in
+            // memory through the K loop).
+            if c_cs == 1 && !accumulate && !e.reads_out() {
+                for i in 0..R {
+                    let cp = c.wrapping_offset(i as isize * c_rs);
+                    for v in 0..NV - 1 {
+                        e.put_v::<S>(cp.wrapping_add(v * S::LANES), acc[i][v]);
+                    }
+                    e.put_vm::<S>(cp.wrapping_add((NV - 1) * S::LANES), acc[i][NV - 1], mask);
+                }
+            } else if c_cs == 1 && !accumulate {
+                for i in 0..R {
+                    let cp = c.wrapping_offset(i as isize * c_rs);
+                    for v in 0..NV - 1 {
+                        e.put_v::<S>(cp.wrapping_add(v * S::LANES), acc[i][v]);
+                    }
+                    e.put_vm::<S>(cp.wrapping_add((NV - 1) * S::LANES), acc[i][NV - 1], mask);
+                }
+            } else if c_cs == 1 {
+                for i in 0..R {
+                    let cp = c.wrapping_offset(i as isize * c_rs);
+                    for v in 0..NV - 1 {
+                        e.add_v::<S>(cp.wrapping_add(v * S::LANES), acc[i][v]);
+                    }
+                    e.add_vm::<S>(cp.wrapping_add((NV - 1) * S::LANES), acc[i][NV - 1], mask);
+                }
+            } else if !FULL {
+                for (i, row) in acc.iter().enumerate() {
+                    let cp = c.wrapping_offset(i as isize * c_rs);
+                    let mut tmp = [<S::T as Element>::ZERO; 64];
+                    for (v, &r) in row.iter().enumerate() {
+                        S::store(tmp.as_mut_ptr().add(v * S::LANES), r);
+                    }
+                    for (j, &val) in tmp.iter().enumerate().take(nr) {
+                        let p = cp.wrapping_offset(j as isize * c_cs);
+                        if accumulate {
+                            e.add(p, val);
+                        } else {
+                            e.put(p, val);
+                        }
+                    }
+                }
+            }
+            return;
         }
         // Three straight-line epilogues (kept apart so that the
         // accumulators stay in registers).
@@ -168,7 +238,7 @@ pub(crate) unsafe fn micro<S: Simd, const R: usize, const NV: usize, const FULL:
 /// As `micro`.
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
-unsafe fn micro_nv<S: Simd, const R: usize>(
+unsafe fn micro_nv<S: Simd, E: Epi<S::T>, const R: usize>(
     nv: usize,
     kc: usize,
     a: *const S::T,
@@ -181,21 +251,22 @@ unsafe fn micro_nv<S: Simd, const R: usize>(
     c: *mut S::T,
     nr: usize,
     accumulate: bool,
+    e: E,
 ) {
     // SAFETY: forwarded contract.
     unsafe {
         match nv {
-            1 => micro::<S, R, 1, false>(
-                kc, a, ars, acs, b, b_rs, mask, c, g.c_rs, g.c_cs, nr, accumulate,
+            1 => micro::<S, E, R, 1, false>(
+                kc, a, ars, acs, b, b_rs, mask, c, g.c_rs, g.c_cs, nr, accumulate, e,
             ),
-            2 => micro::<S, R, 2, false>(
-                kc, a, ars, acs, b, b_rs, mask, c, g.c_rs, g.c_cs, nr, accumulate,
+            2 => micro::<S, E, R, 2, false>(
+                kc, a, ars, acs, b, b_rs, mask, c, g.c_rs, g.c_cs, nr, accumulate, e,
             ),
-            3 => micro::<S, R, 3, false>(
-                kc, a, ars, acs, b, b_rs, mask, c, g.c_rs, g.c_cs, nr, accumulate,
+            3 => micro::<S, E, R, 3, false>(
+                kc, a, ars, acs, b, b_rs, mask, c, g.c_rs, g.c_cs, nr, accumulate, e,
             ),
-            _ => micro::<S, R, 4, false>(
-                kc, a, ars, acs, b, b_rs, mask, c, g.c_rs, g.c_cs, nr, accumulate,
+            _ => micro::<S, E, R, 4, false>(
+                kc, a, ars, acs, b, b_rs, mask, c, g.c_rs, g.c_cs, nr, accumulate, e,
             ),
         }
     }
@@ -222,7 +293,7 @@ struct Panels<T> {
 /// writable elements that overlap nothing else.
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
-unsafe fn tile<S: Simd, const R: usize, const NV: usize, const F: bool>(
+unsafe fn tile<S: Simd, E: Epi<S::T>, const R: usize, const NV: usize, const F: bool>(
     g: &Geom,
     kc: usize,
     a: *const S::T,
@@ -231,6 +302,7 @@ unsafe fn tile<S: Simd, const R: usize, const NV: usize, const F: bool>(
     nc: usize,
     c: *mut S::T,
     accumulate: bool,
+    e: E,
 ) {
     let nrmax = NV * S::LANES;
     let (ap, ars, acs) = if abuf.is_null() {
@@ -254,12 +326,12 @@ unsafe fn tile<S: Simd, const R: usize, const NV: usize, const F: bool>(
             let mask = S::mask(nr - (nv - 1) * S::LANES);
             let cj = c.wrapping_offset(j as isize * g.c_cs);
             if full_ok && nr == nrmax {
-                micro::<S, R, NV, true>(
-                    kc, ap, ars, acs, bp, panels.rs, mask, cj, g.c_rs, g.c_cs, nr, accumulate,
+                micro::<S, E, R, NV, true>(
+                    kc, ap, ars, acs, bp, panels.rs, mask, cj, g.c_rs, g.c_cs, nr, accumulate, e,
                 );
             } else {
-                micro_nv::<S, R>(
-                    nv, kc, ap, ars, acs, g, bp, panels.rs, mask, cj, nr, accumulate,
+                micro_nv::<S, E, R>(
+                    nv, kc, ap, ars, acs, g, bp, panels.rs, mask, cj, nr, accumulate, e,
                 );
             }
         }
@@ -282,7 +354,8 @@ unsafe fn tile<S: Simd, const R: usize, const NV: usize, const F: bool>(
 /// `scratch_len(g.n)` elements when `g.pack_b` (it may be null
 /// otherwise), and the CPU supports `S`.
 #[inline(always)]
-pub(crate) unsafe fn block<S: Simd, const MR: usize, const NV: usize>(
+#[allow(clippy::too_many_arguments)]
+pub(crate) unsafe fn block<S: Simd, E: Epi<S::T>, const MR: usize, const NV: usize>(
     g: &Geom,
     a: *const S::T,
     b: *const S::T,
@@ -290,6 +363,7 @@ pub(crate) unsafe fn block<S: Simd, const MR: usize, const NV: usize>(
     r0: usize,
     r1: usize,
     buf: *mut S::T,
+    e: E,
 ) {
     let nrmax = NV * S::LANES;
     debug_assert!(NC.is_multiple_of(nrmax) && 64 % nrmax == 0 && MR <= MR_MAX);
@@ -390,16 +464,16 @@ pub(crate) unsafe fn block<S: Simd, const MR: usize, const NV: usize>(
                 // and steps pc..pc+kc in the product (caller's contract).
                 let step = unsafe {
                     if rem >= MR {
-                        tile::<S, MR, NV, true>(g, kc, ai, abuf, panels, nc, ci, accumulate);
+                        tile::<S, E, MR, NV, true>(g, kc, ai, abuf, panels, nc, ci, accumulate, e);
                         MR
                     } else if rem >= 4 {
-                        tile::<S, 4, NV, false>(g, kc, ai, abuf, panels, nc, ci, accumulate);
+                        tile::<S, E, 4, NV, false>(g, kc, ai, abuf, panels, nc, ci, accumulate, e);
                         4
                     } else if rem >= 2 {
-                        tile::<S, 2, NV, false>(g, kc, ai, abuf, panels, nc, ci, accumulate);
+                        tile::<S, E, 2, NV, false>(g, kc, ai, abuf, panels, nc, ci, accumulate, e);
                         2
                     } else {
-                        tile::<S, 1, NV, false>(g, kc, ai, abuf, panels, nc, ci, accumulate);
+                        tile::<S, E, 1, NV, false>(g, kc, ai, abuf, panels, nc, ci, accumulate, e);
                         1
                     }
                 };

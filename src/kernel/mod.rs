@@ -16,6 +16,7 @@
 //! - `pack.rs`: packing B (and A tiles), transposes;
 //! - `tiny.rs`: many small products, fixed-size kernels;
 //! - `stream.rs`: row dots and mat-vec products;
+//! - `scale.rs`: the epilogue that stores results (plain, or alpha/beta);
 //! - `simd.rs`: vector primitives per level, prefetches;
 //! - `element.rs`: the element trait (f32, f64);
 //! - `tuning.rs`: every tuning constant.
@@ -26,6 +27,7 @@ mod exec;
 mod gemm;
 pub(crate) mod isa;
 mod pack;
+mod scale;
 mod select;
 mod simd;
 mod stream;
@@ -35,4 +37,6 @@ mod tuning;
 pub use element::Element;
 pub use exec::run;
 #[cfg(feature = "testing")]
+pub use exec::run_at;
+#[cfg(test)]
 pub use exec::run_with;

@@ -13,6 +13,7 @@
 //! for the masked forms (masked-off lanes are never accessed), one element
 //! for `bcast`.
 
+use super::scale::Epi;
 use super::tuning::LINE_BYTES;
 use super::Element;
 
@@ -79,6 +80,8 @@ pub(crate) trait Simd: Copy + 'static {
     unsafe fn fma(a: Self::V, b: Self::V, c: Self::V) -> Self::V;
     /// `a + b`.
     unsafe fn add(a: Self::V, b: Self::V) -> Self::V;
+    /// `a * b`.
+    unsafe fn mul(a: Self::V, b: Self::V) -> Self::V;
     /// The mask of the first `n` lanes, `n <= LANES`.
     unsafe fn mask(n: usize) -> Self::M;
     /// Sum of the lanes in a fixed order.
@@ -86,19 +89,21 @@ pub(crate) trait Simd: Copy + 'static {
     /// `count` contiguous `n×n·n×n` products (row-major
     /// blocks of `n²` elements, blocks `xs`, `ys`, `os` apart), each element
     /// an FMA chain from +0.0 in ascending t (the arithmetic of
-    /// `gemm::micro`), with a fixed-size kernel of `tiny.rs`. Returns false,
+    /// `gemm::micro`), with a fixed-size kernel of `tiny.rs`, storing
+    /// through `e` (the same epilogue as the microkernel's). Returns false,
     /// doing nothing, when the level has no kernel for that `n`.
     ///
     /// # Safety
     /// Every block lies inside its buffer; out overlaps neither input.
     #[inline(always)]
-    unsafe fn tiny(
+    unsafe fn tiny<E: Epi<Self::T>>(
         _n: usize,
         _count: usize,
         _x: *const Self::T,
         _y: *const Self::T,
         _out: *mut Self::T,
         _strides: (isize, isize, isize),
+        _e: E,
     ) -> bool {
         false
     }
@@ -181,6 +186,10 @@ impl<T: Element> Simd for Scalar<T> {
         [a[0] + b[0], a[1] + b[1], a[2] + b[2], a[3] + b[3]]
     }
     #[inline(always)]
+    unsafe fn mul(a: [T; 4], b: [T; 4]) -> [T; 4] {
+        [a[0] * b[0], a[1] * b[1], a[2] * b[2], a[3] * b[3]]
+    }
+    #[inline(always)]
     unsafe fn mask(n: usize) -> usize {
         n
     }
@@ -196,7 +205,7 @@ pub(crate) use x86::*;
 #[cfg(target_arch = "x86_64")]
 mod x86 {
     use super::super::{pack, tiny};
-    use super::Simd;
+    use super::{Epi, Simd};
     use core::arch::x86_64::*;
 
     /// AVX-512F, f32: 16 lanes.
@@ -225,7 +234,7 @@ mod x86 {
         (
             $T:ty, $V:ty, $M:ty, $lanes:literal;
             $setzero:ident, $set1:ident, $loadu:ident, $storeu:ident, $mask_storeu:ident,
-            $fmadd:ident, $add:ident;
+            $fmadd:ident, $add:ident, $mul:ident;
             |$p:ident, $m:ident| $load_m:expr
         ) => {
             type T = $T;
@@ -273,6 +282,11 @@ mod x86 {
                 // SAFETY: see the module note.
                 unsafe { $add(a, b) }
             }
+            #[inline(always)]
+            unsafe fn mul(a: $V, b: $V) -> $V {
+                // SAFETY: see the module note.
+                unsafe { $mul(a, b) }
+            }
         };
     }
 
@@ -286,14 +300,14 @@ mod x86 {
         (
             $S:ident: $T:ty, $V:ty, $M:ty, $lanes:literal;
             $setzero:ident, $set1:ident, $loadu:ident, $maskz_loadu:ident,
-            $storeu:ident, $mask_storeu:ident, $fmadd:ident, $add:ident;
+            $storeu:ident, $mask_storeu:ident, $fmadd:ident, $add:ident, $mul:ident;
             reduce: $lo:ident, $hi:expr, $add256:ident, $reduce256:ident;
             pack_nt: $pack_nt:path $(; tiny: $($n:literal => $kernel:path),+)?
         ) => {
             impl Simd for $S {
                 simd_common!(
                     $T, $V, $M, $lanes;
-                    $setzero, $set1, $loadu, $storeu, $mask_storeu, $fmadd, $add;
+                    $setzero, $set1, $loadu, $storeu, $mask_storeu, $fmadd, $add, $mul;
                     |p, m| $maskz_loadu(m, p)
                 );
                 #[inline(always)]
@@ -310,19 +324,20 @@ mod x86 {
                 }
                 $(
                     #[inline(always)]
-                    unsafe fn tiny(
+                    unsafe fn tiny<E: Epi<$T>>(
                         n: usize,
                         count: usize,
                         x: *const $T,
                         y: *const $T,
                         out: *mut $T,
                         strides: (isize, isize, isize),
+                        e: E,
                     ) -> bool {
                         // SAFETY: the method's contract; the CPU has avx512f
                         // (this level's contract).
                         unsafe {
                             match n {
-                                $($n => $kernel(count, x, y, out, strides),)+
+                                $($n => $kernel(count, x, y, out, strides, e),)+
                                 _ => return false,
                             }
                         }
@@ -353,13 +368,13 @@ mod x86 {
         (
             $S:ident: $T:ty, $V:ty, $lanes:literal, $table:ident;
             $setzero:ident, $set1:ident, $loadu:ident, $maskload:ident,
-            $storeu:ident, $maskstore:ident, $fmadd:ident, $add:ident;
+            $storeu:ident, $maskstore:ident, $fmadd:ident, $add:ident, $mul:ident;
             reduce: $reduce256:ident
         ) => {
             impl Simd for $S {
                 simd_common!(
                     $T, $V, __m256i, $lanes;
-                    $setzero, $set1, $loadu, $storeu, $maskstore, $fmadd, $add;
+                    $setzero, $set1, $loadu, $storeu, $maskstore, $fmadd, $add, $mul;
                     |p, m| $maskload(p, m)
                 );
                 #[inline(always)]
@@ -379,21 +394,21 @@ mod x86 {
 
     avx512_simd!(Avx512F32: f32, __m512, __mmask16, 16;
         _mm512_setzero_ps, _mm512_set1_ps, _mm512_loadu_ps, _mm512_maskz_loadu_ps,
-        _mm512_storeu_ps, _mm512_mask_storeu_ps, _mm512_fmadd_ps, _mm512_add_ps;
+        _mm512_storeu_ps, _mm512_mask_storeu_ps, _mm512_fmadd_ps, _mm512_add_ps, _mm512_mul_ps;
         reduce: _mm512_castps512_ps256, _mm512_extractf32x8_ps_f, _mm256_add_ps, reduce256_ps;
         pack_nt: pack::pack_nt_f32; tiny: 4 => tiny::tiny444_f32, 8 => tiny::tiny888_f32);
     avx512_simd!(Avx512F64: f64, __m512d, __mmask8, 8;
         _mm512_setzero_pd, _mm512_set1_pd, _mm512_loadu_pd, _mm512_maskz_loadu_pd,
-        _mm512_storeu_pd, _mm512_mask_storeu_pd, _mm512_fmadd_pd, _mm512_add_pd;
+        _mm512_storeu_pd, _mm512_mask_storeu_pd, _mm512_fmadd_pd, _mm512_add_pd, _mm512_mul_pd;
         reduce: _mm512_castpd512_pd256, _mm512_extractf64x4_pd::<1>, _mm256_add_pd, reduce256_pd;
         pack_nt: pack::pack_nt_f64; tiny: 4 => tiny::tiny444_f64);
     avx2_simd!(Avx2F32: f32, __m256, 8, MASK32;
         _mm256_setzero_ps, _mm256_set1_ps, _mm256_loadu_ps, _mm256_maskload_ps,
-        _mm256_storeu_ps, _mm256_maskstore_ps, _mm256_fmadd_ps, _mm256_add_ps;
+        _mm256_storeu_ps, _mm256_maskstore_ps, _mm256_fmadd_ps, _mm256_add_ps, _mm256_mul_ps;
         reduce: reduce256_ps);
     avx2_simd!(Avx2F64: f64, __m256d, 4, MASK64;
         _mm256_setzero_pd, _mm256_set1_pd, _mm256_loadu_pd, _mm256_maskload_pd,
-        _mm256_storeu_pd, _mm256_maskstore_pd, _mm256_fmadd_pd, _mm256_add_pd;
+        _mm256_storeu_pd, _mm256_maskstore_pd, _mm256_fmadd_pd, _mm256_add_pd, _mm256_mul_pd;
         reduce: reduce256_pd);
 
     /// The upper 256 bits of a zmm (avx512f only: via the f64x4 extract).

@@ -8,6 +8,7 @@
 //! across lanes in a fixed order. The same for every row, whichever group
 //! of rows it is computed with.
 
+use super::scale::Epi;
 use super::simd::{prefetch, Simd};
 use super::tuning::{LINE_BYTES, SHORT_ROW_BYTES, STREAM_PF_BYTES};
 
@@ -79,13 +80,13 @@ pub(crate) unsafe fn dot_rows<S: Simd, const R: usize>(
 }
 
 /// `count` row-wise dots (m = n = 1, unit strides along K): dot `i` reads
-/// `x + i·xs`, `y + i·ys` and writes `out + i·os`.
+/// `x + i·xs`, `y + i·ys` and stores at `out + i·os` through `e`.
 ///
 /// # Safety
 /// Every element named lies inside its buffer; the CPU supports `S`.
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
-pub(crate) unsafe fn dots<S: Simd>(
+pub(crate) unsafe fn dots<S: Simd, E: Epi<S::T>>(
     k: usize,
     count: usize,
     x: *const S::T,
@@ -94,6 +95,7 @@ pub(crate) unsafe fn dots<S: Simd>(
     xs: isize,
     ys: isize,
     os: isize,
+    e: E,
 ) {
     // Short rows (the memory-bound case): prefetch the rows `d` ahead.
     let row_bytes = k * core::mem::size_of::<S::T>();
@@ -124,7 +126,7 @@ pub(crate) unsafe fn dots<S: Simd>(
                 y.wrapping_offset(i * ys),
                 None,
             );
-            *out.wrapping_offset(i * os) = v;
+            e.put(out.wrapping_offset(i * os), v);
         }
     }
 }
@@ -135,7 +137,7 @@ pub(crate) unsafe fn dots<S: Simd>(
 /// Every element named lies inside its buffer; the CPU supports `S`.
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
-pub(crate) unsafe fn gemv<S: Simd>(
+pub(crate) unsafe fn gemv<S: Simd, E: Epi<S::T>>(
     k: usize,
     a: *const S::T,
     a_rs: isize,
@@ -144,6 +146,7 @@ pub(crate) unsafe fn gemv<S: Simd>(
     o_rs: isize,
     r0: usize,
     r1: usize,
+    e: E,
 ) {
     let row = |i: usize| a.wrapping_offset(i as isize * a_rs);
     let d = rows_ahead::<S>(a_rs);
@@ -160,13 +163,13 @@ pub(crate) unsafe fn gemv<S: Simd>(
                 dot_rows::<S, 4>(k, rows, b, None)
             };
             for (r, &val) in v.iter().enumerate() {
-                *out.wrapping_offset((i + r) as isize * o_rs) = val;
+                e.put(out.wrapping_offset((i + r) as isize * o_rs), val);
             }
             i += 4;
         }
         while i < r1 {
             let [v] = dot_rows::<S, 1>(k, [row(i)], b, None);
-            *out.wrapping_offset(i as isize * o_rs) = v;
+            e.put(out.wrapping_offset(i as isize * o_rs), v);
             i += 1;
         }
     }

@@ -5,6 +5,7 @@
 //! an FMA chain from +0.0 in ascending t, as in `gemm::micro`.
 
 use super::gemm::{self, Geom};
+use super::scale::Epi;
 use super::select;
 use super::simd::Simd;
 
@@ -13,18 +14,19 @@ use super::select::record::{self, Ran};
 
 /// Many small products along one loop: the 4×4×4 or 8×8×8 kernel when the
 /// blocks are contiguous and the level has one, else the microkernel per block
-/// (same arithmetic either way).
+/// (same arithmetic either way, the same epilogue `e` too).
 ///
 /// # Safety
 /// As `dispatch::Level::small`.
 #[inline(always)]
-pub(crate) unsafe fn small_products<S: Simd, const MR: usize, const NV: usize>(
+pub(crate) unsafe fn small_products<S: Simd, E: Epi<S::T>, const MR: usize, const NV: usize>(
     g: &Geom,
     count: usize,
     x: *const S::T,
     y: *const S::T,
     out: *mut S::T,
     s: (isize, isize, isize),
+    e: E,
 ) {
     // The fixed-size kernels take contiguous n×n·n×n blocks; the level
     // says for which n it has one.
@@ -32,13 +34,13 @@ pub(crate) unsafe fn small_products<S: Simd, const MR: usize, const NV: usize>(
     let fixed_size = select::fixed_square(g);
     // SAFETY: forwarded contract.
     unsafe {
-        let fixed = fixed_size && S::tiny(n, count, x, y, out, s);
+        let fixed = fixed_size && S::tiny(n, count, x, y, out, s, e);
         #[cfg(test)]
         if fixed {
             record::note(Ran::Fixed(n));
         }
         if !fixed {
-            small_many::<S, MR, NV>(g, count, x, y, out, s.0, s.1, s.2)
+            small_many::<S, E, MR, NV>(g, count, x, y, out, s.0, s.1, s.2, e)
         }
     }
 }
@@ -51,7 +53,7 @@ pub(crate) unsafe fn small_products<S: Simd, const MR: usize, const NV: usize>(
 /// As `gemm::block` for each of the `count` products.
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
-unsafe fn small_many<S: Simd, const MR: usize, const NV: usize>(
+unsafe fn small_many<S: Simd, E: Epi<S::T>, const MR: usize, const NV: usize>(
     g: &Geom,
     count: usize,
     a: *const S::T,
@@ -60,6 +62,7 @@ unsafe fn small_many<S: Simd, const MR: usize, const NV: usize>(
     xs: isize,
     ys: isize,
     os: isize,
+    e: E,
 ) {
     let nv = g.n.div_ceil(S::LANES);
     // SAFETY: n - (nv-1)·LANES is in 1..=LANES (n >= 1).
@@ -69,7 +72,7 @@ unsafe fn small_many<S: Simd, const MR: usize, const NV: usize>(
             for i in 0..count as isize {
                 // SAFETY: product i of the run (caller's contract).
                 unsafe {
-                    gemm::micro::<S, $r, $nv, false>(
+                    gemm::micro::<S, E, $r, $nv, false>(
                         g.k,
                         a.wrapping_offset(i * xs),
                         g.a_rs,
@@ -82,6 +85,7 @@ unsafe fn small_many<S: Simd, const MR: usize, const NV: usize>(
                         g.c_cs,
                         g.n,
                         false,
+                        e,
                     )
                 }
             }
@@ -101,7 +105,7 @@ unsafe fn small_many<S: Simd, const MR: usize, const NV: usize>(
                 // SAFETY: product i of the run (caller's contract); B is not
                 // packed, so no buffer is needed.
                 unsafe {
-                    gemm::block::<S, MR, NV>(
+                    gemm::block::<S, E, MR, NV>(
                         g,
                         a.wrapping_offset(i * xs),
                         b.wrapping_offset(i * ys),
@@ -109,6 +113,7 @@ unsafe fn small_many<S: Simd, const MR: usize, const NV: usize>(
                         0,
                         g.m,
                         core::ptr::null_mut(),
+                        e,
                     )
                 }
             }
@@ -121,7 +126,8 @@ pub(crate) use x86::*;
 
 #[cfg(target_arch = "x86_64")]
 mod x86 {
-    use super::super::simd::prefetch_lines;
+    use super::super::scale::Epi;
+    use super::super::simd::{prefetch_lines, Avx512F32, Avx512F64};
     use super::super::tuning::TINY_AHEAD_BYTES;
     use core::arch::x86_64::*;
 
@@ -140,12 +146,13 @@ mod x86 {
     /// `Simd::tiny`'s contract; the CPU has avx512f.
     #[target_feature(enable = "avx512f,avx2,fma")]
     #[inline(never)]
-    pub(crate) unsafe fn tiny444_f32(
+    pub(crate) unsafe fn tiny444_f32<E: Epi<f32>>(
         count: usize,
         x: *const f32,
         y: *const f32,
         out: *mut f32,
         strides: (isize, isize, isize),
+        e: E,
     ) {
         let (xs, ys, os) = strides;
         // SAFETY: each block is 16 contiguous elements inside its buffer
@@ -179,7 +186,7 @@ mod x86 {
                     _mm512_broadcast_f32x4(_mm_loadu_ps(yp.add(12))),
                     c,
                 );
-                _mm512_storeu_ps(op, c);
+                e.put_v::<Avx512F32>(op, c);
             };
             // Two blocks per iteration (fewer loop updates per block).
             let (mut xp, mut yp, mut op) = (x, y, out);
@@ -210,12 +217,13 @@ mod x86 {
     /// `Simd::tiny`'s contract; the CPU has avx512f.
     #[target_feature(enable = "avx512f,avx2,fma")]
     #[inline(never)]
-    pub(crate) unsafe fn tiny444_f64(
+    pub(crate) unsafe fn tiny444_f64<E: Epi<f64>>(
         count: usize,
         x: *const f64,
         y: *const f64,
         out: *mut f64,
         strides: (isize, isize, isize),
+        e: E,
     ) {
         let (xs, ys, os) = strides;
         // SAFETY: each block is 16 contiguous elements inside its buffer
@@ -239,7 +247,7 @@ mod x86 {
                     let c = _mm512_fmadd_pd(_mm512_permutex_pd::<0x55>(aj), b[1], c);
                     let c = _mm512_fmadd_pd(_mm512_permutex_pd::<0xAA>(aj), b[2], c);
                     let c = _mm512_fmadd_pd(_mm512_permutex_pd::<0xFF>(aj), b[3], c);
-                    _mm512_storeu_pd(op.add(8 * j), c);
+                    e.put_v::<Avx512F64>(op.add(8 * j), c);
                 }
                 xp = xp.wrapping_offset(xs);
                 yp = yp.wrapping_offset(ys);
@@ -258,12 +266,13 @@ mod x86 {
     /// `Simd::tiny`'s contract; the CPU has avx512f.
     #[target_feature(enable = "avx512f,avx2,fma")]
     #[inline(never)]
-    pub(crate) unsafe fn tiny888_f32(
+    pub(crate) unsafe fn tiny888_f32<E: Epi<f32>>(
         count: usize,
         x: *const f32,
         y: *const f32,
         out: *mut f32,
         strides: (isize, isize, isize),
+        e: E,
     ) {
         let (xs, ys, os) = strides;
         // SAFETY: each block is 64 contiguous elements inside its buffer
@@ -296,7 +305,7 @@ mod x86 {
                     }
                 }
                 for (j, &cj) in c.iter().enumerate() {
-                    _mm512_storeu_ps(op.add(16 * j), cj);
+                    e.put_v::<Avx512F32>(op.add(16 * j), cj);
                 }
                 xp = xp.wrapping_offset(xs);
                 yp = yp.wrapping_offset(ys);

@@ -526,16 +526,29 @@ __attribute__((noinline, unused)) static int tk_all_zero(const unsigned char *p,
     return 1;
 }
 
-/* Whether an options struct passes check 2: struct_size from the first
- * version's size up to 4096 bytes, flags 0, and every byte past the known
- * fields (up to struct_size, no further) zero. */
+/* Whether an options struct passes check 2 (docs/API.md, version 0.2):
+ * struct_size from 16 (the first version's size) up to 4096 bytes; no flag
+ * bit but BATCH_DOT_OPT_SCALE; below 32 (a caller that knows only the
+ * first 16 bytes), every byte in [16, struct_size) zero and not the flag;
+ * from 32, every byte in [32, struct_size) zero. Nothing past struct_size
+ * is read (the caller's struct may be a 16-byte 0.1 one). */
 static inline int tk_options_valid(const batch_dot_options *o)
 {
-    if (o->struct_size < sizeof(batch_dot_options) || o->struct_size > 4096 || o->flags != 0) {
+    const unsigned char *b = (const unsigned char *)o;
+    size_t size;
+    uint32_t flags;
+    memcpy(&size, b, sizeof size);
+    if (size < 16 || size > 4096) {
         return 0;
     }
-    return tk_all_zero((const unsigned char *)o + sizeof(batch_dot_options),
-                       o->struct_size - sizeof(batch_dot_options));
+    memcpy(&flags, b + 12, sizeof flags);
+    if ((flags & ~BATCH_DOT_OPT_SCALE) != 0) {
+        return 0;
+    }
+    if (size < sizeof(batch_dot_options)) {
+        return flags == 0 && tk_all_zero(b + 16, size - 16);
+    }
+    return tk_all_zero(b + sizeof(batch_dot_options), size - sizeof(batch_dot_options));
 }
 
 /* docs/API.md's "non-overlapping by construction": the dimensions of extent

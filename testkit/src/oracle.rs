@@ -80,8 +80,13 @@ pub fn status_name(s: i32) -> String {
     }
 }
 
-/// Size of the first version of `batch_dot_options` (size_t + 2 × uint32_t).
+/// Size of the first version (0.1) of `batch_dot_options` (size_t + 2 ×
+/// uint32_t).
 pub const OPTIONS_V1: usize = 16;
+/// Size of this version (0.2): `alpha` and `beta` (two doubles) added.
+pub const OPTIONS_V2: usize = 32;
+/// `BATCH_DOT_OPT_SCALE`, the one defined flag.
+pub const OPT_SCALE: u32 = 1;
 /// Largest `struct_size` the library reads (the header: "above 4096 bytes").
 pub const OPTIONS_MAX: usize = 4096;
 
@@ -97,14 +102,37 @@ impl Opts {
     pub fn struct_size(&self) -> usize {
         usize::from_ne_bytes(self.bytes[..8].try_into().unwrap())
     }
-    /// Whether check 2 passes for these options.
+    /// Whether check 2 passes for these options (docs/API.md, "Scale,
+    /// accumulate, strided layouts"): struct_size in 16..=4096; no flag bit
+    /// but `BATCH_DOT_OPT_SCALE`; below 32, no nonzero byte in
+    /// `[16, struct_size)` and not the flag; from 32, no nonzero byte in
+    /// `[32, struct_size)`.
     pub fn valid(&self) -> bool {
         let s = self.struct_size();
         if !(OPTIONS_V1..=OPTIONS_MAX).contains(&s) {
             return false;
         }
-        let flags = u32::from_ne_bytes(self.bytes[12..16].try_into().unwrap());
-        flags == 0 && self.bytes[OPTIONS_V1..s].iter().all(|&b| b == 0)
+        let flags = self.flags();
+        if flags & !OPT_SCALE != 0 {
+            return false;
+        }
+        if s < OPTIONS_V2 {
+            flags == 0 && self.bytes[OPTIONS_V1..s].iter().all(|&b| b == 0)
+        } else {
+            self.bytes[OPTIONS_V2..s].iter().all(|&b| b == 0)
+        }
+    }
+    /// flags as written (when struct_size covers them).
+    pub fn flags(&self) -> u32 {
+        u32::from_ne_bytes(self.bytes[12..16].try_into().unwrap())
+    }
+    /// `(alpha, beta)` when the valid options ask for scaling.
+    pub fn scale(&self) -> Option<(f64, f64)> {
+        if !self.valid() || self.flags() & OPT_SCALE == 0 {
+            return None;
+        }
+        let f = |at: usize| f64::from_ne_bytes(self.bytes[at..at + 8].try_into().unwrap());
+        Some((f(16), f(24)))
     }
     /// num_threads, when the struct is valid.
     pub fn num_threads(&self) -> u32 {
@@ -545,6 +573,46 @@ mod tests {
         let bad = Opts { bytes };
         let v = compute([Some(&x), Some(&x), Some(&o)], 0, 0, Some(&bad), apart, 4);
         assert_eq!(v.status, st::INVALID_ARGUMENT);
+    }
+
+    /// Options bytes: struct_size, flags, and the bytes from 16 on.
+    fn opts(size: usize, flags: u32, tail: &[u8]) -> Opts {
+        let mut bytes = vec![0u8; size.max(16)];
+        bytes[..8].copy_from_slice(&size.to_ne_bytes());
+        bytes[12..16].copy_from_slice(&flags.to_ne_bytes());
+        bytes[16..16 + tail.len()].copy_from_slice(tail);
+        Opts { bytes }
+    }
+
+    #[test]
+    fn options_rules_of_version_0_2() {
+        let ab: Vec<u8> = [0.5f64, 2.0].iter().flat_map(|v| v.to_ne_bytes()).collect();
+        // A 0.1 caller: 16 bytes, no flag.
+        assert!(opts(16, 0, &[]).valid());
+        assert!(!opts(8, 0, &[]).valid());
+        // 16..31: any nonzero byte past 16, or the flag, is invalid.
+        assert!(opts(24, 0, &[]).valid());
+        assert!(!opts(24, 0, &[0, 0, 1]).valid());
+        assert!(!opts(16, OPT_SCALE, &[]).valid());
+        assert!(!opts(31, OPT_SCALE, &[]).valid());
+        // 32: alpha and beta are fields; the flag is valid.
+        let o = opts(32, OPT_SCALE, &ab);
+        assert!(o.valid());
+        assert_eq!(o.scale(), Some((0.5, 2.0)));
+        assert!(opts(32, 0, &ab).valid());
+        assert_eq!(opts(32, 0, &ab).scale(), None);
+        // Past 32: a nonzero byte there is invalid; zeros are fine.
+        assert!(opts(40, OPT_SCALE, &ab).valid());
+        let mut long = ab.clone();
+        long.extend([0, 0, 0, 7]);
+        assert!(!opts(40, OPT_SCALE, &long).valid());
+        // Unknown flag bits, with or without the flag.
+        assert!(!opts(32, 2, &ab).valid());
+        assert!(!opts(32, 3, &ab).valid());
+        assert!(!opts(32, 1 << 31, &[]).valid());
+        // The cap.
+        assert!(opts(4096, 0, &[]).valid());
+        assert!(!opts(4097, 0, &[]).valid());
     }
 
     #[test]

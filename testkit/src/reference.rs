@@ -70,7 +70,107 @@ pub fn bound(k: usize, u: f64, abs_sum: f64) -> f64 {
     (k as f64 + 1.0) * u * abs_sum
 }
 
+/// docs/API.md ("Scale, accumulate, strided layouts")'s bound on
+/// `|got - exact|` for one output of a scaled call (`BATCH_DOT_OPT_SCALE`),
+/// `exact = alpha·Σ + beta·out`:
+/// `|alpha|·2(K+2)·u·Σ|x·y| + 2u·(|alpha·Σ| + |beta·out|)`, where `Σ` is the
+/// exact sum (`value`) and `out` what out held before the call.
+pub fn scaled_bound(k: usize, u: f64, abs_sum: f64, alpha: f64, sum: f64, beta_out: f64) -> f64 {
+    alpha.abs() * 2.0 * (k as f64 + 2.0) * u * abs_sum
+        + 2.0 * u * ((alpha * sum).abs() + beta_out.abs())
+}
+
+/// The longest contraction the library scales as one sum: past it, the
+/// GEMM adds `alpha·(partial sum)` per block of this many steps.
+pub const SCALE_BLOCK_K: usize = 128;
+
+/// `a·b + c·d` to within about one f64 rounding (error-free products and
+/// sum, as in Dot2).
+fn dot2(a: f64, b: f64, c: f64, d: f64) -> f64 {
+    let (p, q) = (a * b, c * d);
+    let (ep, eq) = (a.mul_add(b, -p), c.mul_add(d, -q));
+    let (s, es) = two_sum(p, q);
+    let r = s + (es + ep + eq);
+    if r.is_finite() {
+        r
+    } else {
+        p + q
+    }
+}
+
 impl Reference {
+    /// Whether `got` is correct for element `i` of a scaled call:
+    /// `alpha·Σ + beta·before`, or `alpha·Σ` when `beta == 0` (out is not
+    /// read: `before` is ignored, NaN included), with alpha and beta first
+    /// rounded to `T` (docs/API.md: computed in the accumulation type):
+    /// - when the IEEE value in f64 is NaN, `got` must be NaN; when it is
+    ///   ±Inf, `got` must be the same Inf;
+    /// - when every product has a zero factor (Σ = +0.0 exactly), `got` is
+    ///   exactly what IEEE arithmetic gives for `alpha·(+0.0) + beta·before`
+    ///   with alpha and beta rounded to `T` (signed zeros included);
+    /// - otherwise within [`scaled_bound`], or the Inf of its sign when the
+    ///   bound reaches past `T`'s largest value.
+    pub fn check_scaled<T: TestElem>(
+        &self,
+        i: usize,
+        alpha: f64,
+        beta: f64,
+        before: T,
+        got: T,
+    ) -> Result<(), String> {
+        // The library computes in `T`: alpha and beta rounded to it first
+        // (so a beta that rounds to 0 does not read out).
+        let (alpha, beta) = (T::from_f64(alpha).to_f64(), T::from_f64(beta).to_f64());
+        let (sum, g) = (self.value[i], got.to_f64());
+        let b_out = if beta == 0.0 {
+            0.0
+        } else {
+            beta * before.to_f64()
+        };
+        let naive = alpha * sum + b_out;
+        let ok = if naive.is_nan() {
+            g.is_nan()
+        } else if self.zero_products[i] {
+            let mut z = alpha * 0.0;
+            if beta != 0.0 {
+                z += T::from_f64(beta * before.to_f64()).to_f64();
+            }
+            let want = T::from_f64(z);
+            got.bits() == want.bits() || (g.is_nan() && want.to_f64().is_nan())
+        } else if naive.is_infinite() {
+            // An infinite alpha times a sum whose sign the rounding of the
+            // sum may change (or make zero), or times partial sums of more
+            // than one block of K (docs/API.md: the GEMM scales each
+            // block of KC = 128 steps, and Inf - Inf is NaN): any Inf, or
+            // NaN, is right.
+            let unsure = alpha.is_infinite()
+                && (self.k > SCALE_BLOCK_K || sum.abs() <= bound(self.k, T::U, self.abs_sum[i]));
+            g == naive || (unsure && (g.is_infinite() || g.is_nan()))
+        } else {
+            let want = if beta == 0.0 {
+                alpha * sum
+            } else {
+                dot2(alpha, sum, beta, before.to_f64())
+            };
+            let bound = scaled_bound(self.k, T::U, self.abs_sum[i], alpha, sum, b_out);
+            if g.is_infinite() {
+                g.signum() == want.signum() && want.abs() + bound > T::MAX
+            } else {
+                (g - want).abs() <= bound
+            }
+        };
+        if ok {
+            return Ok(());
+        }
+        Err(format!(
+            "element {i}: got {got:?}, reference {alpha:e}·{sum:e} + {beta:e}·{before:?} \
+             (K = {}, Σ|x·y| = {:e}, bound {:e})",
+            self.k,
+            self.abs_sum[i],
+            scaled_bound(self.k, T::U, self.abs_sum[i], alpha, sum, b_out)
+        ))
+    }
+
     /// Number of output elements.
     pub fn len(&self) -> usize {
         self.value.len()
