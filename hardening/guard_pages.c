@@ -6,7 +6,9 @@
  * valid and invalid layouts (ranks 2-5, permuted, padded, zero and negative
  * strides, offsets, strides that step just outside, offsets one too low or
  * high, lens one too short, huge strides, aliasing outputs) go through
- * batch_dot_f32/_f64 with 0-4 threads. Any touch outside the buffers, or any
+ * batch_dot_f32/_f64 with 0-4 threads, some of them scaled (alpha, beta:
+ * beta != 0 reads out). batch_dot_layout_init_strided reads its arrays at
+ * a guard page for every ndim. Any touch outside the buffers, or any
  * write to an input, kills the process with SIGSEGV: the test fails loudly,
  * naming the case. Statuses are compared with the test kit's status oracle
  * and valid results exactly with its naive reference (testkit/c/testkit.h;
@@ -196,6 +198,33 @@ static int run_case(uint64_t seed, long *skipped) {
     batch_dot_options_init(&opt);
     opt.num_threads = (uint32_t)tk_rng_range(&r, 0, 4);
     const batch_dot_options *op = tk_rng_chance(&r, 30) ? NULL : &opt;
+    /* Scaled calls: out = alpha*(x.y) + beta*out with alpha a power of two
+       and small integers in out, so the result stays exact. beta = 0 leaves
+       out's NaN sentinels in place: reading them would show in the result. */
+    double alpha = 1, beta = 0;
+    if (op && tk_rng_chance(&r, 40)) {
+        static const double alphas[] = {1, 0.5, -2, 0.25, 0}, betas[] = {0, 1, -1, 0.5};
+        alpha = alphas[tk_rng_next(&r) % 5];
+        beta = betas[tk_rng_next(&r) % 4];
+        opt.flags = BATCH_DOT_OPT_SCALE;
+        opt.alpha = alpha;
+        opt.beta = beta;
+    }
+    int64_t total_out = tk_count(&L[2]);
+    double *before = NULL;
+    if (want == BATCH_DOT_STATUS_OK && !out_is_x && beta != 0 && total_out > 0) {
+        /* The positions out reaches, from the reference's walk, get values. */
+        double *tmp = tk_xmalloc(sizeof(double) * (size_t)total_out);
+        int64_t *where = tk_xmalloc(sizeof(int64_t) * (size_t)total_out);
+        tk_naive(dt, &L[0], P[0], &L[1], P[1], s.a0, s.a1, &L[2], tmp, NULL, where);
+        before = tk_xmalloc(sizeof(double) * (size_t)total_out);
+        for (int64_t e = 0; e < total_out; e++) {
+            before[e] = (double)tk_rng_range(&r, -8, 8);
+            tk_set(dt, B[2].data, where[e], before[e]);
+        }
+        free(tmp);
+        free(where);
+    }
     for (int i = 0; i < 3; i++) {
         cur_l[i] = L[i];
         cur_p[i] = P[i];
@@ -225,6 +254,8 @@ static int run_case(uint64_t seed, long *skipped) {
             for (int64_t e = 0; e < total && ok; e++) {
                 double g = tk_get(dt, P[2], where[e]);
                 hit[where[e]] = 1;
+                /* beta = 0: no term at all (adding +0 would turn a -0 into +0). */
+                wantv[e] = before ? alpha * wantv[e] + beta * before[e] : alpha * wantv[e];
                 if (!tk_exact(dt, g, wantv[e])) {
                     ok = 0;
                     snprintf(why, sizeof why, "out element %lld (offset %lld) = %g, naive loop %g",
@@ -245,15 +276,58 @@ static int run_case(uint64_t seed, long *skipped) {
     if (!ok) {
         char msg[512];
         batch_dot_last_error_message(msg, sizeof msg);
-        fprintf(stderr, "FAIL case seed %llu (%s, mutation %d on tensor %d, axes %lld %lld): %s\n  message: %s\n",
+        fprintf(stderr, "FAIL case seed %llu (%s, mutation %d on tensor %d, axes %lld %lld, alpha %g beta %g): %s\n  message: %s\n",
                 (unsigned long long)seed, f64 ? "f64" : "f32", mutation, t, (long long)s.ax,
-                (long long)s.ay, why, msg);
+                (long long)s.ay, alpha, beta, why, msg);
         dump("x", &L[0]);
         dump("y", &L[1]);
         dump("out", &L[2]);
     }
+    free(before);
     for (int i = 0; i < 3; i++) gfree(&B[i]);
     return ok;
+}
+
+/* batch_dot_layout_init_strided reads exactly ndim entries of shape and
+   strides: each array ends at a guard page, for every ndim; an ndim out of
+   range reads nothing (the arrays are then empty: their pointers point at
+   the guard page),
+   and a failure writes nothing. Returns the number of failed checks. */
+static int strided_init_checks(void) {
+    int failed = 0;
+    for (int nd = -1; nd <= BATCH_DOT_MAX_NDIM + 1; nd++) {
+        int valid = nd >= 0 && nd <= BATCH_DOT_MAX_NDIM;
+        size_t n = valid ? (size_t)nd : 0;
+        gbuf sh = galloc(n, sizeof(int64_t), 1), st = galloc(n, sizeof(int64_t), 1);
+        for (size_t d = 0; d < n; d++) {
+            ((int64_t *)sh.data)[d] = (int64_t)(d % 3) + 1;
+            ((int64_t *)st.data)[d] = -(int64_t)d * 7;
+        }
+        gro(&sh);
+        gro(&st);
+        batch_dot_layout l;
+        memset(&l, 0xAB, sizeof l);
+        /* Out of range, the pointers point at the guard page itself. */
+        int got = batch_dot_layout_init_strided(&l, nd, nd ? sh.data : NULL, nd ? st.data : NULL, 5, 1000);
+        int want = valid ? BATCH_DOT_STATUS_OK : BATCH_DOT_STATUS_INVALID_RANK;
+        int ok = got == want;
+        if (ok && valid) {
+            ok = l.ndim == nd && l.flags == 0 && l.offset == 5 && l.len == 1000;
+            for (size_t d = 0; d < n && ok; d++)
+                ok = l.shape[d] == ((int64_t *)sh.data)[d] && l.strides[d] == ((int64_t *)st.data)[d];
+        } else if (ok) {
+            unsigned char *b = (unsigned char *)&l;
+            for (size_t i = 0; i < sizeof l && ok; i++) ok = b[i] == 0xAB;
+        }
+        if (!ok) {
+            fprintf(stderr, "FAIL layout_init_strided with ndim %d: status %s, expected %s\n", nd, sname(got),
+                    sname(want));
+            failed++;
+        }
+        gfree(&sh);
+        gfree(&st);
+    }
+    return failed;
 }
 
 int main(int argc, char **argv) {
@@ -268,6 +342,9 @@ int main(int argc, char **argv) {
     sigaction(SIGBUS, &sa, NULL);
     time_t t0 = time(NULL);
     long passed = 0, failed = 0, skipped = 0, c;
+    int init_failed = strided_init_checks();
+    passed += init_failed ? 0 : 1;
+    failed += init_failed ? 1 : 0;
     if (argc > 2 && strcmp(argv[1], "seed") == 0) { /* one case, as printed by a failure */
         current_seed = strtoull(argv[2], NULL, 0);
         int ok = run_case(current_seed, &skipped);
