@@ -2,8 +2,8 @@
  * Concurrency test (issue 4): 8 threads call batch_dot_f32/_f64 and
  * batch_dot_infer_shape at the same time on a shared set of valid and
  * invalid cases (inputs shared between threads, each thread writing its own
- * output buffer), with num_threads 0-4, for a bounded time. Every result must
- * equal, bit for bit, the one the main thread got alone with num_threads = 1
+ * output buffer), with num_threads 0-4, some scaled (alpha, beta), for a
+ * bounded time. Every result must equal, bit for bit, the one the main thread got alone with num_threads = 1
  * before the threads started; every status must be the same; and each thread
  * must read back its OWN last-error message (the one its own call produced),
  * even while the other threads fail and succeed with other messages. The
@@ -28,6 +28,8 @@ typedef struct {
     batch_dot_layout l[3];
     int64_t ax, ay;
     uint32_t num_threads;
+    int scaled;    /* BATCH_DOT_OPT_SCALE with alpha, beta */
+    double alpha, beta;
     void *x, *y;   /* shared, never written */
     size_t olen;   /* out elements */
     int status;
@@ -57,6 +59,13 @@ static int call(const case_t *c, void *out, uint32_t threads, int32_t *ondim, in
     batch_dot_options o;
     batch_dot_options_init(&o);
     o.num_threads = threads;
+    if (c->scaled) {
+        /* out starts as the same 0xA5 bytes in every call, so beta != 0
+           reads the same values too. */
+        o.flags = BATCH_DOT_OPT_SCALE;
+        o.alpha = c->alpha;
+        o.beta = c->beta;
+    }
     return c->f64 ? batch_dot_f64(&c->l[0], c->x, &c->l[1], c->y, c->ax, c->ay, &c->l[2], out, &o)
                   : batch_dot_f32(&c->l[0], c->x, &c->l[1], c->y, c->ax, c->ay, &c->l[2], out, &o);
 }
@@ -74,6 +83,12 @@ static void make_case(case_t *c, tk_rng *r) {
     c->ax = s.ax;
     c->ay = s.ay;
     c->num_threads = (uint32_t)tk_rng_range(r, 0, 4);
+    if (tk_rng_chance(r, 30)) {
+        static const double alphas[] = {0.5, -3, 0.1}, betas[] = {0, 1, -0.5};
+        c->scaled = 1;
+        c->alpha = alphas[tk_rng_next(r) % 3];
+        c->beta = betas[tk_rng_next(r) % 3];
+    }
     /* Invalid ones, of many kinds (each gets its own message). */
     if (tk_rng_chance(r, 40)) {
         int t = (int)(tk_rng_next(r) % 3);
