@@ -18,6 +18,16 @@ per-round ratio `time(build i) / time(build 0)`: drift slower than a round
 cancels out of it. It also reports whether every build's output is bitwise
 equal to build 0's on the same inputs.
 
+A build may carry a call variant after `@`, so one build can be compared
+with itself under other options:
+
+    python3 bench/ab.py --cases a,c,e lib.so lib.so@0.125,0 lib.so@1,1 lib.so@pass:0.125
+
+`@ALPHA,BETA` calls with BATCH_DOT_OPT_SCALE (out = alpha*(x.y) + beta*out);
+`@pass:ALPHA` is the plain call followed by a separate NumPy pass
+`out *= alpha` (what an engine without the fused scale does). Outputs are
+then compared with build 0's as they are (a scaled output differs).
+
 Threads: `--threads 1` (default) pins the process to the first allowed CPU;
 with N > 1 it is pinned to the first N, and the library gets
 `num_threads` = N. The suite and its inputs are bench_batch_dot.py's.
@@ -36,13 +46,41 @@ import bench_batch_dot as bb
 
 def parse_args(argv):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("libs", nargs="+", help="paths of libbatch_dot.so builds; the first is the reference")
+    p.add_argument("libs", nargs="+", help="paths of libbatch_dot.so builds, each optionally with @ALPHA,BETA "
+                   "or @pass:ALPHA; the first is the reference")
     p.add_argument("--cases", default="a,c", help="comma-separated case ids of the suite (default a,c)")
     p.add_argument("--dtype", default="f32", choices=["f32", "f64"])
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--rounds", type=int, default=21)
     p.add_argument("--min-time", type=float, default=0.02, help="seconds per build per round")
     return p.parse_args(argv)
+
+
+def parse_variant(v):
+    """'' (plain), 'ALPHA,BETA' (fused scale) or 'pass:ALPHA' (plain + NumPy pass)."""
+    if not v:
+        return None
+    if v.startswith("pass:"):
+        return ("pass", float(v[5:]))
+    alpha, beta = v.split(",")
+    return ("scale", float(alpha), float(beta))
+
+
+def make_call(lib, variant, x, y, ax, ay, out, threads):
+    if variant is None:
+        return lib.caller(x, y, ax, ay, out, threads)
+    if variant[0] == "scale":
+        return lib.caller(x, y, ax, ay, out, threads, scale=variant[1:])
+    import numpy as np
+
+    plain, alpha = lib.caller(x, y, ax, ay, out, threads), variant[1]
+
+    def call():
+        plain()
+        np.multiply(out, alpha, out=out)  # in place, out's own strides
+
+    call.keep = plain
+    return call
 
 
 def main():
@@ -54,11 +92,13 @@ def main():
 
     tmp = tempfile.mkdtemp(prefix="batch_dot_ab_")
     try:
-        libs = []
-        for i, path in enumerate(args.libs):
+        libs, variants = [], []
+        for i, spec in enumerate(args.libs):
+            path, _, variant = spec.partition("@")
             copy = os.path.join(tmp, f"lib{i}.so")
             shutil.copyfile(path, copy)
             libs.append(bb.Library(copy))
+            variants.append(parse_variant(variant))
     finally:
         # Loaded libraries stay mapped; the copies are no longer needed.
         shutil.rmtree(tmp, ignore_errors=True)
@@ -70,8 +110,8 @@ def main():
         sys.exit(f"unknown case ids: {sorted(unknown)}")
     print(f"# {args.dtype}, {args.threads} thread(s), {args.rounds} rounds; ratio = median over rounds of "
           f"time(build)/time(build 0) (< 1: faster than build 0)")
-    for i, path in enumerate(args.libs):
-        print(f"# build {i}: {path}")
+    for i, spec in enumerate(args.libs):
+        print(f"# build {i}: {spec}")
     print("| case | build | median | best | ratio to build 0 (quartiles) | output bitwise equal to build 0 |")
     print("|---|---|---|---|---|---|")
     for spec in bb.suite(False):
@@ -81,10 +121,10 @@ def main():
         # One output buffer for every build (the same addresses, so the same
         # alignment and cache behaviour); each build's result is copied out.
         out = np.empty(np_fn(x, y).shape, dtype=dtype)
-        calls = [lib.caller(x, y, ax, ay, out, args.threads) for lib in libs]
+        calls = [make_call(lib, v, x, y, ax, ay, out, args.threads) for lib, v in zip(libs, variants)]
         results = []
         for c in calls:
-            out.fill(np.nan)
+            out.fill(0)  # beta != 0 reads it
             c()
             results.append(out.copy())
         same = [bool(np.array_equal(results[0].view(np.uint8), r.view(np.uint8))) for r in results]

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Benchmark of libbatch_dot against NumPy's matmul (OpenBLAS), side by side
-in the same process, on the suite of issue 3 / PERF-NOTES.md §3.
+in the same process, on the suite of docs/PERFORMANCE.md.
 
     python3 bench/bench_batch_dot.py                 # 1 and 2 threads, f32 (+ f64 for a, b, c)
     python3 bench/bench_batch_dot.py --threads 1     # one thread count only
@@ -261,8 +261,10 @@ class Library:
                         ("len", ctypes.c_int64), ("shape", ctypes.c_int64 * 16), ("strides", ctypes.c_int64 * 16)]
 
         class Options(ctypes.Structure):
+            # The 32-byte options; plain calls pass struct_size 16 (the first
+            # version's), which every build of the library accepts.
             _fields_ = [("struct_size", ctypes.c_size_t), ("num_threads", ctypes.c_uint32),
-                        ("flags", ctypes.c_uint32)]
+                        ("flags", ctypes.c_uint32), ("alpha", ctypes.c_double), ("beta", ctypes.c_double)]
 
         self.ctypes, self.Layout, self.Options = ctypes, Layout, Options
         self.lib = lib = ctypes.CDLL(path)
@@ -297,14 +299,19 @@ class Library:
         l.len = hi - lo + 1 if a.size else 0
         return l, a.ctypes.data + lo * it
 
-    def caller(self, x, y, ax, ay, out, nthreads):
+    def caller(self, x, y, ax, ay, out, nthreads, scale=None):
         """`batch_dot(x, y, (ax, ay))` into `out` on `nthreads` threads, as a
-        function of no arguments (raises on a failed call)."""
+        function of no arguments (raises on a failed call). `scale`: None
+        for the plain call, else (alpha, beta) with BATCH_DOT_OPT_SCALE
+        (out = alpha*(x.y) + beta*out)."""
         ctypes, lib = self.ctypes, self.lib
         xl, xp = self.layout(x)
         yl, yp = self.layout(y)
         ol, op = self.layout(out)
-        opts = self.Options(ctypes.sizeof(self.Options), nthreads, 0)
+        if scale is None:
+            opts = self.Options(16, nthreads, 0, 0.0, 0.0)
+        else:
+            opts = self.Options(ctypes.sizeof(self.Options), nthreads, 1, scale[0], scale[1])
         fn = self.fns["f32" if x.dtype.itemsize == 4 else "f64"]
         args_ = (ctypes.byref(xl), xp, ctypes.byref(yl), yp, ax, ay, ctypes.byref(ol), op, ctypes.byref(opts))
         keep = (xl, yl, ol, opts, x, y, out)
@@ -320,7 +327,7 @@ class Library:
 
 
 # ---------------------------------------------------------------------------
-# The suite (PERF-NOTES.md §3). make(np, rng, dtype) returns
+# The suite (docs/PERFORMANCE.md). make(np, rng, dtype) returns
 # (x, y, axis_x, axis_y, numpy_fn, flops, bytes, unit).
 # ---------------------------------------------------------------------------
 
