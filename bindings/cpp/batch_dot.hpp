@@ -142,6 +142,25 @@ public:
         }
     }
 
+    /// The constructor's layout, checked by the library's
+    /// batch_dot_layout_init_strided (same argument order as the constructor,
+    /// not the C function's): throws INVALID_RANK, INVALID_SHAPE (a negative
+    /// extent) or INVALID_ARGUMENT (a negative len) at once instead of at the
+    /// compute call. Bounds, overflow and aliasing remain the compute call's.
+    static layout strided(const std::vector<std::int64_t> &shape,
+                          const std::vector<std::int64_t> &strides, std::int64_t len,
+                          std::int64_t offset = 0) {
+        if (shape.size() != strides.size()) {
+            throw error(BATCH_DOT_STATUS_INVALID_ARGUMENT,
+                        "batch_dot::layout::strided: shape has " + std::to_string(shape.size()) +
+                            " entries but strides has " + std::to_string(strides.size()));
+        }
+        layout l;
+        detail::check(batch_dot_layout_init_strided(&l.raw_, detail::rank_of(shape.size()),
+                                                    shape.data(), strides.data(), offset, len));
+        return l;
+    }
+
     /// Wraps a C layout as it is.
     explicit layout(const batch_dot_layout &raw) noexcept : raw_(raw) {}
 
@@ -181,8 +200,10 @@ private:
     batch_dot_layout raw_;
 };
 
-/// Options of a compute call (defaults: one thread, the caller's, unless
-/// BATCH_DOT_NUM_THREADS says otherwise).
+/// Options of a compute call, built in a chain:
+/// `batch_dot::options().num_threads(2).scale(1 / std::sqrt(d))`.
+/// Defaults: one thread, the caller's, unless BATCH_DOT_NUM_THREADS says
+/// otherwise; no scaling.
 class options {
 public:
     options() noexcept { batch_dot_options_init(&raw_); }
@@ -193,6 +214,21 @@ public:
         return *this;
     }
     std::uint32_t num_threads() const noexcept { return raw_.num_threads; }
+
+    /// out = alpha*(x.y) + beta*out, fused into the call
+    /// (BATCH_DOT_OPT_SCALE). `beta == 0` never reads out (NaN there is
+    /// overwritten); `beta != 0` accumulates into what out holds, so use it
+    /// with compute(). `scale(1, 0)` sets the flag and gives the plain result.
+    options &scale(double alpha, double beta = 0.0) noexcept {
+        raw_.flags |= BATCH_DOT_OPT_SCALE;
+        raw_.alpha = alpha;
+        raw_.beta = beta;
+        return *this;
+    }
+    /// Whether scale() was called.
+    bool scaled() const noexcept { return (raw_.flags & BATCH_DOT_OPT_SCALE) != 0; }
+    double alpha() const noexcept { return raw_.alpha; }
+    double beta() const noexcept { return raw_.beta; }
 
     const batch_dot_options &raw() const noexcept { return raw_; }
     batch_dot_options &raw() noexcept { return raw_; }
@@ -215,8 +251,9 @@ inline std::vector<std::int64_t> infer_shape(const std::vector<std::int64_t> &x_
 }
 
 /// out = batch_dot(x, y, axes), written through `out_layout` (any
-/// non-overlapping strides; its shape must be infer_shape's). Throws
-/// batch_dot::error on failure, in which case nothing was written.
+/// non-overlapping strides; its shape must be infer_shape's); with
+/// `opts.scale(alpha, beta)`, out = alpha*batch_dot(x, y, axes) + beta*out.
+/// Throws batch_dot::error on failure, in which case nothing was written.
 inline void compute(const float *x, const layout &x_layout, const float *y,
                     const layout &y_layout, axes ax, float *out, const layout &out_layout,
                     const options &opts = options()) {
@@ -239,7 +276,8 @@ struct tensor {
     std::vector<T> data;
 };
 
-/// batch_dot(x, y, axes) into a new contiguous tensor of the inferred shape.
+/// batch_dot(x, y, axes) into a new contiguous tensor of the inferred shape
+/// (zero-filled first, so an `opts.scale(alpha, beta)` adds beta*0).
 template <class T>
 tensor<T> batch_dot(const T *x, const layout &x_layout, const T *y, const layout &y_layout,
                     axes ax = axes(), const options &opts = options()) {

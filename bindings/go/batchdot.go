@@ -53,6 +53,10 @@ var (
 	_ [DimUnknown - C.BATCH_DOT_DIM_UNKNOWN]struct{}
 	_ [unsafe.Sizeof(C.batch_dot_layout{}) - 280]struct{}
 	_ [280 - unsafe.Sizeof(C.batch_dot_layout{})]struct{}
+	_ [unsafe.Sizeof(C.batch_dot_options{}) - 32]struct{}
+	_ [32 - unsafe.Sizeof(C.batch_dot_options{})]struct{}
+	_ [C.BATCH_DOT_OPT_SCALE - 1]struct{}
+	_ [1 - C.BATCH_DOT_OPT_SCALE]struct{}
 )
 
 func init() {
@@ -309,6 +313,12 @@ type Options struct {
 	// NumThreads: 0 = the library's default (1, or BATCH_DOT_NUM_THREADS);
 	// n = at most n threads, the caller's included.
 	NumThreads uint32
+	// Scale: out = Alpha*(x.y) + Beta*out, fused into the call (the C flag
+	// BATCH_DOT_OPT_SCALE). Beta == 0 never reads out (NaN there is
+	// overwritten); Beta != 0 accumulates into what out holds, so use
+	// BatchDotInto. Without Scale, Alpha and Beta are not read.
+	Scale       bool
+	Alpha, Beta float64
 }
 
 // Option sets an Option.
@@ -316,6 +326,13 @@ type Option func(*Options)
 
 // WithNumThreads sets Options.NumThreads.
 func WithNumThreads(n uint32) Option { return func(o *Options) { o.NumThreads = n } }
+
+// WithScale makes the call compute out = alpha*(x.y) + beta*out, e.g.
+// WithScale(1/math.Sqrt(d), 0) for attention scores, WithScale(1, 1) to
+// add to out (a residual, or K split across calls).
+func WithScale(alpha, beta float64) Option {
+	return func(o *Options) { o.Scale, o.Alpha, o.Beta = true, alpha, beta }
+}
 
 // alignment-friendly stand-in for the data pointer of an empty slice: the
 // library never touches it (len is 0), but a tensor with elements then gets
@@ -383,6 +400,11 @@ func compute[T Float](out []T, ol Layout, x []T, xl Layout, y []T, yl Layout, ax
 	var copts C.batch_dot_options
 	C.batch_dot_options_init(&copts)
 	copts.num_threads = C.uint32_t(o.NumThreads)
+	if o.Scale {
+		copts.flags |= C.BATCH_DOT_OPT_SCALE
+		copts.alpha = C.double(o.Alpha)
+		copts.beta = C.double(o.Beta)
+	}
 	ax, ay := axes.C()
 	px, py, po := dataPtr(x), dataPtr(y), dataPtr(out)
 	runtime.LockOSThread()

@@ -643,3 +643,108 @@ func TestStatusesAndVersion(t *testing.T) {
 		t.Fatal(l)
 	}
 }
+
+// scaleCase runs out = alpha*(x.y) + beta*out through WithScale into a
+// strided out (every other element of a buffer whose gaps hold NaN) and
+// checks it against alpha*naive + beta*out0 computed here. Small integer
+// data and dyadic alpha/beta keep every value exact, so the comparison is
+// bitwise.
+func scaleCase[T Float](t *testing.T, r *rand.Rand, alpha, beta float64, threads uint32) {
+	t.Helper()
+	small := func(n int) []T {
+		v := make([]T, n)
+		for i := range v {
+			v[i] = T(r.Intn(9) - 4)
+		}
+		return v
+	}
+	x, y := small(3*5*7), small(3*7*4)
+	xl, yl := Contiguous(3, 5, 7), Contiguous(3, 7, 4)
+	want, shape := naive(x, xl, y, yl, AxisPair(2, 1))
+	n := len(want)
+	buf := make([]T, 2*n)
+	out0 := small(n)
+	nan := T(math.NaN())
+	for i := range buf {
+		buf[i] = nan
+	}
+	if beta != 0 {
+		for i := 0; i < n; i++ {
+			buf[2*i] = out0[i]
+		}
+	}
+	ol := Strided(shape, []int64{2 * shape[1] * shape[2], 2 * shape[2], 2}, 0)
+	err := BatchDotInto(buf, ol, x, xl, y, yl, AxisPair(2, 1), WithNumThreads(threads), WithScale(alpha, beta))
+	if err != nil {
+		t.Fatalf("alpha %v beta %v: %v", alpha, beta, err)
+	}
+	for i := 0; i < n; i++ {
+		w := T(alpha) * want[i]
+		if beta != 0 {
+			w += T(beta) * out0[i]
+		}
+		if g := buf[2*i]; g != w {
+			t.Fatalf("alpha %v beta %v threads %d: out[%d] = %v, want %v", alpha, beta, threads, i, g, w)
+		}
+		if g := buf[2*i+1]; !math.IsNaN(float64(g)) {
+			t.Fatalf("alpha %v beta %v: gap %d written (%v)", alpha, beta, i, g)
+		}
+	}
+}
+
+func TestScaleAccumulate(t *testing.T) {
+	r := rand.New(rand.NewSource(18))
+	for _, alpha := range []float64{1, 0, -1, 0.5, -2.25, 3} {
+		for _, beta := range []float64{0, 1, -1, 0.5, -3} {
+			for _, nt := range []uint32{1, 2} {
+				scaleCase[float32](t, r, alpha, beta, nt)
+				scaleCase[float64](t, r, alpha, beta, nt)
+			}
+		}
+	}
+}
+
+func TestScaleAttentionScores(t *testing.T) {
+	// scores = q.k^T / sqrt(d) in one call equals the plain call scaled after.
+	r := rand.New(rand.NewSource(7))
+	const b, s, d = 2, 5, 16
+	q, k := make([]float64, b*s*d), make([]float64, b*s*d)
+	for i := range q {
+		q[i], k[i] = r.NormFloat64(), r.NormFloat64()
+	}
+	l := Contiguous(b, s, d)
+	plain, _, err := BatchDot(q, l, k, l, AxisPair(2, 2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	alpha := 1 / math.Sqrt(d)
+	scaled, shape, err := BatchDot(q, l, k, l, AxisPair(2, 2), WithScale(alpha, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(shape, []int64{b, s, s}) {
+		t.Fatal(shape)
+	}
+	for i := range plain {
+		if w := alpha * plain[i]; math.Abs(scaled[i]-w) > 1e-12*(1+math.Abs(w)) {
+			t.Fatalf("scores[%d] = %v, want %v", i, scaled[i], w)
+		}
+	}
+}
+
+func TestScaleOptionsDefault(t *testing.T) {
+	var o Options
+	WithScale(0.5, -1)(&o)
+	if !o.Scale || o.Alpha != 0.5 || o.Beta != -1 || o.NumThreads != 0 {
+		t.Fatalf("%+v", o)
+	}
+	// Without WithScale, Alpha and Beta are not read: the plain product.
+	x := []float64{1, 2, 3, 4}
+	out := []float64{100, 100}
+	if err := BatchDotInto(out, Contiguous(2, 1), x, Contiguous(2, 2), x, Contiguous(2, 2), Axis(1)); err != nil {
+		t.Fatal(err)
+	}
+	if out[0] != 5 || out[1] != 25 {
+		t.Fatal(out)
+	}
+}

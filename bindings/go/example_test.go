@@ -7,7 +7,7 @@ import (
 	"batchdot"
 )
 
-// The README's "Use it from Go" example.
+// The README's "Use it from Go" example, plus InferShape and an error.
 func Example() {
 	// x = [[1, 2], [3, 4]], y = [[5, 6], [7, 8]]: the seed page's example.
 	x := []float64{1, 2, 3, 4}

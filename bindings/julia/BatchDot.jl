@@ -63,22 +63,32 @@ struct Layout
 end
 
 """
-    Options
+    Options(; num_threads=0, alpha=1, beta=0)
 
-`batch_dot_options`: `struct_size`, `num_threads` (0 = default: 1 thread, or
-`BATCH_DOT_NUM_THREADS`), `flags` (reserved, 0).
+`batch_dot_options` (32 bytes): `struct_size`, `num_threads` (0 = default:
+1 thread, or `BATCH_DOT_NUM_THREADS`), `flags`, `alpha`, `beta`. `flags` is
+`OPT_SCALE` (`out = alpha*(x.y) + beta*out`) unless `alpha == 1` and
+`beta == 0`, which is the plain call.
 """
 struct Options
     struct_size::Csize_t
     num_threads::UInt32
     flags::UInt32
+    alpha::Float64
+    beta::Float64
 end
 
-Options(; num_threads::Integer=0) = Options(Csize_t(sizeof(Options)), UInt32(num_threads), UInt32(0))
+const OPT_SCALE = UInt32(1)
+
+function Options(; num_threads::Integer=0, alpha::Real=1.0, beta::Real=0.0)
+    plain = alpha == 1 && beta == 0
+    Options(Csize_t(sizeof(Options)), UInt32(num_threads), plain ? UInt32(0) : OPT_SCALE,
+            Float64(alpha), Float64(beta))
+end
 
 @assert isbitstype(Layout) && sizeof(Layout) == 280
 @assert fieldoffset(Layout, 5) == 24 && fieldoffset(Layout, 6) == 152
-@assert isbitstype(Options) && sizeof(Options) == 16
+@assert isbitstype(Options) && sizeof(Options) == 32 && fieldoffset(Options, 4) == 16
 
 pad16(v) = ntuple(i -> i <= length(v) ? Int64(v[i]) : Int64(0), 16)
 
@@ -240,15 +250,17 @@ cfunc(::Type{Float32}) = F_F32[]
 cfunc(::Type{Float64}) = F_F64[]
 
 """
-    batch_dot!(out, x, y; axes=nothing, num_threads=0)
+    batch_dot!(out, x, y; axes=nothing, num_threads=0, alpha=1, beta=0)
 
-Writes `batch_dot(x, y; axes)` into `out` (any strides, not overlapping `x`
-or `y`); returns `out`.
+Writes `alpha * batch_dot(x, y; axes) + beta * out` into `out` (any strides,
+not overlapping `x` or `y`); returns `out`. `beta == 0` never reads `out`
+(NaN there is overwritten); `beta = 1` accumulates into it.
 """
 function batch_dot!(out::StridedArray{T}, x::StridedArray{T}, y::StridedArray{T};
-                    axes=nothing, num_threads::Integer=0) where {T<:Union{Float32,Float64}}
+                    axes=nothing, num_threads::Integer=0, alpha::Real=1.0,
+                    beta::Real=0.0) where {T<:Union{Float32,Float64}}
     ax, ay = c_axes(axes)
-    opts = Ref(Options(num_threads=num_threads))
+    opts = Ref(Options(num_threads=num_threads, alpha=alpha, beta=beta))
     GC.@preserve out x y begin
         xp, xl = layout(x)
         yp, yl = layout(y)
@@ -262,18 +274,20 @@ function batch_dot!(out::StridedArray{T}, x::StridedArray{T}, y::StridedArray{T}
 end
 
 """
-    batch_dot(x, y; axes=nothing, num_threads=0)
+    batch_dot(x, y; axes=nothing, num_threads=0, alpha=1)
 
 Keras's `batch_dot` of two `Float32` or two `Float64` arrays (dimension 1 is
-the batch; `axes` are 1-based). Views are passed without copying; other
+the batch; `axes` are 1-based), times `alpha` in the same call (attention's
+`1/sqrt(d)`; `beta` needs an existing `out`: `batch_dot!`). Views are passed without copying; other
 `AbstractArray`s are copied into an `Array` first.
 """
 function batch_dot(x::StridedArray{T}, y::StridedArray{T};
-                   axes=nothing, num_threads::Integer=0) where {T<:Union{Float32,Float64}}
+                   axes=nothing, num_threads::Integer=0,
+                   alpha::Real=1.0) where {T<:Union{Float32,Float64}}
     ax, ay = c_axes(axes)
     shape = c_infer(size(x), size(y), ax, ay)
     out = Array{T}(undef, shape...)
-    return batch_dot!(out, x, y; axes=axes, num_threads=num_threads)
+    return batch_dot!(out, x, y; axes=axes, num_threads=num_threads, alpha=alpha)
 end
 
 batch_dot(x::AbstractArray{T}, y::AbstractArray{T}; kw...) where {T<:Union{Float32,Float64}} =

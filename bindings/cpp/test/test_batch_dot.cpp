@@ -275,6 +275,87 @@ void test_threads() {
     EXPECT(batch_dot::options().num_threads(3).num_threads() == 3);
 }
 
+// out = alpha*(x.y) + beta*out through options().scale() into a strided out
+// (every other element of a buffer whose gaps hold NaN), against alpha*naive
+// + beta*out0 computed here. Small integers and dyadic alpha/beta keep every
+// value exact, so the comparison is exact.
+template <class T>
+void scale_case(double alpha, double beta, std::uint32_t threads, unsigned seed) {
+    const auto x = ints<T>(3 * 5 * 7, seed), y = ints<T>(3 * 7 * 4, seed + 1);
+    const auto xl = batch_dot::layout::contiguous({3, 5, 7});
+    const auto yl = batch_dot::layout::contiguous({3, 7, 4});
+    shape_t s;
+    const auto want = naive(x.data(), xl, y.data(), yl, 2, 1, s);
+    const std::size_t n = want.size();
+    const auto out0 = ints<T>(n, seed + 2);
+    std::vector<T> buf(2 * n, T(NAN));
+    if (beta != 0)
+        for (std::size_t k = 0; k < n; k++) buf[2 * k] = out0[k];
+    const auto ol = batch_dot::layout::strided(s, {2 * s[1] * s[2], 2 * s[2], 2}, (i64)buf.size());
+    batch_dot::compute(x.data(), xl, y.data(), yl, {2, 1}, buf.data(), ol,
+                       batch_dot::options().num_threads(threads).scale(alpha, beta));
+    bool ok = true, gaps = true;
+    for (std::size_t k = 0; k < n; k++) {
+        T w = T(alpha) * want[k];
+        if (beta != 0) w += T(beta) * out0[k];
+        ok = ok && buf[2 * k] == w;
+        gaps = gaps && std::isnan(buf[2 * k + 1]);
+    }
+    if (!ok || !gaps)
+        std::fprintf(stderr, "scale_case alpha %g beta %g threads %u (%s)\n", alpha, beta, threads,
+                     sizeof(T) == 4 ? "float" : "double");
+    EXPECT(ok);
+    EXPECT(gaps);
+}
+
+void test_scale() {
+    current_test = "scale";
+    unsigned seed = 100;
+    for (double alpha : {1.0, 0.0, -1.0, 0.5, -2.25, 3.0})
+        for (double beta : {0.0, 1.0, -1.0, 0.5, -3.0})
+            for (std::uint32_t nt : {1u, 2u}) {
+                scale_case<float>(alpha, beta, nt, seed++);
+                scale_case<double>(alpha, beta, nt, seed++);
+            }
+
+    // The builder: defaults, chaining, and the C struct it fills.
+    const batch_dot::options d;
+    EXPECT(!d.scaled() && d.alpha() == 1.0 && d.beta() == 0.0);
+    EXPECT(d.raw().struct_size == 32 && d.raw().flags == 0);
+    const auto o = batch_dot::options().num_threads(2).scale(0.125, -1);
+    EXPECT(o.scaled() && o.alpha() == 0.125 && o.beta() == -1.0 && o.num_threads() == 2);
+    EXPECT(o.raw().flags == BATCH_DOT_OPT_SCALE);
+
+    // Attention scores q.k^T / sqrt(d) in one call = the plain call, scaled.
+    std::mt19937 rng(3);
+    std::normal_distribution<double> nd;
+    std::vector<double> q(2 * 5 * 16), k(2 * 5 * 16);
+    for (auto &e : q) e = nd(rng);
+    for (auto &e : k) e = nd(rng);
+    const double a = 1 / std::sqrt(16.0);
+    const auto plain = batch_dot::batch_dot(q, {2, 5, 16}, k, {2, 5, 16}, {2, 2});
+    const auto sc = batch_dot::batch_dot(q, {2, 5, 16}, k, {2, 5, 16}, {2, 2},
+                                         batch_dot::options().scale(a));
+    EXPECT((sc.shape == shape_t{2, 5, 5}));
+    bool close = sc.data.size() == plain.data.size();
+    for (std::size_t i = 0; close && i < sc.data.size(); i++)
+        close = std::fabs(sc.data[i] - a * plain.data[i]) <= 1e-12 * (1 + std::fabs(plain.data[i]));
+    EXPECT(close);
+
+    // layout::strided: the library's checks, at construction.
+    const auto l = batch_dot::layout::strided({2, 3}, {1, 2}, 7, 1);
+    EXPECT((l.shape() == shape_t{2, 3} && l.strides() == shape_t{1, 2}));
+    EXPECT(l.offset() == 1 && l.len() == 7);
+    expect_error([] { batch_dot::layout::strided({2, -1}, {1, 1}, 4); },
+                 BATCH_DOT_STATUS_INVALID_SHAPE, __LINE__);
+    expect_error([] { batch_dot::layout::strided({2, 2}, {2, 1}, -1); },
+                 BATCH_DOT_STATUS_INVALID_ARGUMENT, __LINE__);
+    expect_error([] { batch_dot::layout::strided(shape_t(17, 1), shape_t(17, 1), 1); },
+                 BATCH_DOT_STATUS_INVALID_RANK, __LINE__);
+    expect_error([] { batch_dot::layout::strided({2, 2}, {2}, 4); },
+                 BATCH_DOT_STATUS_INVALID_ARGUMENT, __LINE__);
+}
+
 // The message the C API gives for the same failing call.
 std::string c_message() {
     char buf[1024];
@@ -364,10 +445,15 @@ void test_errors() {
         BATCH_DOT_STATUS_NULL_POINTER, __LINE__);
     EXPECT((out == std::vector<float>{-1, -1, -1, -1}));
 
-    // A reserved options field set.
+    // An unknown flag bit (1 is BATCH_DOT_OPT_SCALE), and the scale flag in
+    // a 0.1-sized (16-byte) struct that has no alpha and beta.
     batch_dot::options bad;
-    bad.raw().flags = 1;
+    bad.raw().flags = 2;
     expect_error([&] { batch_dot::batch_dot(x, {2, 2}, y, {2, 2}, 1, bad); },
+                 BATCH_DOT_STATUS_INVALID_ARGUMENT, __LINE__);
+    batch_dot::options short_struct = batch_dot::options().scale(2.0);
+    short_struct.raw().struct_size = 16;
+    expect_error([&] { batch_dot::batch_dot(x, {2, 2}, y, {2, 2}, 1, short_struct); },
                  BATCH_DOT_STATUS_INVALID_ARGUMENT, __LINE__);
 
     // batch_dot::error is a std::runtime_error.
@@ -391,6 +477,7 @@ void test_version() {
     EXPECT(batch_dot::version() == want);
     static_assert(std::is_base_of_v<std::runtime_error, batch_dot::error>);
     static_assert(sizeof(batch_dot_layout) == 280);
+    static_assert(sizeof(batch_dot_options) == 32);
 }
 
 }  // namespace
@@ -401,6 +488,7 @@ int main() {
     test_strided_inputs();
     test_strided_output();
     test_threads();
+    test_scale();
     test_errors();
     test_version();
     std::printf("%d checks, %d failures (libbatch_dot %s)\n", checks, failures,

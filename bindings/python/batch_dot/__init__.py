@@ -63,6 +63,7 @@ __all__ = [
     "AXIS_DEFAULT",
     "DIM_UNKNOWN",
     "ABI_VERSION",
+    "OPT_SCALE",
 ]
 
 __version__ = "0.1.0"
@@ -93,6 +94,9 @@ STATUS_INVALID_ARGUMENT = 12
 STATUS_ALLOCATION = 13
 STATUS_INTERNAL = 14
 
+#: ``batch_dot_options.flags``: out = alpha*(x.y) + beta*out.
+OPT_SCALE = 1
+
 
 # ---------------------------------------------------------------------------
 # C structs
@@ -120,12 +124,15 @@ class Layout(ctypes.Structure):
 
 
 class Options(ctypes.Structure):
-    """``batch_dot_options``; build it with ``Options.default()``."""
+    """``batch_dot_options`` (32 bytes); build it with ``Options.default()``.
+    With ``flags = OPT_SCALE`` the call computes ``alpha*(x.y) + beta*out``."""
 
     _fields_ = [
         ("struct_size", ctypes.c_size_t),
         ("num_threads", ctypes.c_uint32),
         ("flags", ctypes.c_uint32),
+        ("alpha", ctypes.c_double),
+        ("beta", ctypes.c_double),
     ]
 
     @classmethod
@@ -136,6 +143,7 @@ class Options(ctypes.Structure):
 
 
 assert ctypes.sizeof(Layout) == 280, "batch_dot_layout must be 280 bytes"
+assert ctypes.sizeof(Options) == 32, "batch_dot_options must be 32 bytes"
 
 # ---------------------------------------------------------------------------
 # Errors
@@ -578,9 +586,19 @@ def _as_input(v, name: str) -> np.ndarray:
     return v
 
 
-def batch_dot(x, y, axes=None, out: Optional[np.ndarray] = None, num_threads: int = 0) -> np.ndarray:
+def batch_dot(
+    x,
+    y,
+    axes=None,
+    out: Optional[np.ndarray] = None,
+    num_threads: int = 0,
+    *,
+    alpha: float = 1.0,
+    beta: float = 0.0,
+) -> np.ndarray:
     """Keras's ``batch_dot(x, y, axes)`` (docs/SEMANTICS.md) of two float32 or two
-    float64 arrays of any strides.
+    float64 arrays of any strides; with ``alpha``/``beta``,
+    ``alpha * batch_dot(x, y, axes) + beta * out`` in the same call.
 
     ``axes``: None, an int ``a`` (= ``(a, a)``), or a pair ``(a0, a1)``;
     negative axes count from the end of each operand. ``out``: an array of
@@ -588,6 +606,13 @@ def batch_dot(x, y, axes=None, out: Optional[np.ndarray] = None, num_threads: in
     not overlapping the inputs) to write into; it is returned. Otherwise a
     new C-contiguous array is returned. ``num_threads``: 0 = the library's
     default (1, or BATCH_DOT_NUM_THREADS), n = at most n threads.
+
+    ``alpha``, ``beta`` (keyword only): the library's scale flag
+    (docs/API.md, "Scale, accumulate, strided layouts"), applied as each
+    tile is stored, with no extra pass over ``out``. ``beta == 0`` never
+    reads ``out`` (NaN there is overwritten); ``beta != 0`` accumulates into
+    the given ``out`` and needs one (ValueError otherwise). ``alpha=1,
+    beta=0`` is the plain call.
 
     Raises TypeError for unsupported or mixed dtypes, and BatchDotError
     subclasses (ValueErrors for shape and axes errors) carrying ``.status``,
@@ -599,6 +624,9 @@ def batch_dot(x, y, axes=None, out: Optional[np.ndarray] = None, num_threads: in
             f"batch_dot needs x and y of the same dtype; got {x.dtype} and {y.dtype}"
         )
     func_name = _FUNCS[x.dtype]
+    alpha, beta = float(alpha), float(beta)
+    if beta != 0.0 and out is None:
+        raise ValueError(f"beta={beta} accumulates into out: pass out= (an existing array)")
     ax, ay = _axes_for(x.shape, y.shape, axes)
     if out is None:
         shape = _infer(x.shape, y.shape, ax, ay)
@@ -618,6 +646,10 @@ def batch_dot(x, y, axes=None, out: Optional[np.ndarray] = None, num_threads: in
     if not 0 <= nt < 2**32:
         raise ValueError(f"num_threads must be in 0..2**32-1, got {nt}")
     opts.num_threads = nt
+    if alpha != 1.0 or beta != 0.0:
+        opts.flags = OPT_SCALE
+        opts.alpha = alpha
+        opts.beta = beta
     xp, xl = array_layout(x)
     yp, yl = array_layout(y)
     if out.ndim > MAX_NDIM:

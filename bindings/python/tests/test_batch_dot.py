@@ -575,6 +575,98 @@ def test_library_found_through_env():
 
 
 # ---------------------------------------------------------------------------
+# alpha / beta: out = alpha * (x.y) + beta * out (the scale flag)
+# ---------------------------------------------------------------------------
+
+
+def small_ints(rng, shape, dtype):
+    return rng.integers(-4, 5, size=shape).astype(dtype)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("alpha", [1.0, 0.0, -1.0, 0.5, -2.25, 3.0])
+@pytest.mark.parametrize("beta", [0.0, 1.0, -1.0, 0.5, -3.0])
+@pytest.mark.parametrize("num_threads", [1, 2])
+def test_alpha_beta_into_strided_out(dtype, alpha, beta, num_threads):
+    # Small integers and dyadic alpha/beta: every value is exact, so the
+    # comparison with einsum is exact. out is strided and reversed; the
+    # elements it does not reach hold NaN, and so does out itself when
+    # beta == 0 (it must not be read).
+    rng = np.random.default_rng(18)
+    x = strided_view(rng, (4, 3, 5), dtype, broadcast=False)
+    y = strided_view(rng, (4, 5, 2), dtype)
+    out0 = small_ints(rng, (4, 3, 2), dtype)
+    buf = np.full((8, 2, 6), np.nan, dtype=dtype)
+    out = buf[::-2, :, ::2].transpose(0, 2, 1)[:, :, ::-1]
+    if beta != 0:
+        out[...] = out0
+    expected = alpha * reference(x, y, None).astype(np.float64)
+    if beta != 0:
+        expected += beta * out0.astype(np.float64)
+    r = bd.batch_dot(x, y, out=out, alpha=alpha, beta=beta, num_threads=num_threads)
+    assert r is out
+    np.testing.assert_array_equal(out, expected.astype(dtype))
+    mask = np.ones(buf.shape, bool)
+    mask[::-2, :, ::2] = False
+    assert np.isnan(buf[mask]).all()
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_alpha_without_out_and_attention_scores(dtype):
+    # Scaled scores q.k^T / sqrt(d) in one call, against einsum.
+    rng = np.random.default_rng(5)
+    q = rng.standard_normal((6, 7, 16)).astype(dtype)
+    k = rng.standard_normal((6, 9, 16)).astype(dtype)
+    scores = bd.batch_dot(q, k, axes=2, alpha=16**-0.5)
+    assert scores.shape == (6, 7, 9) and scores.dtype == dtype
+    want = np.einsum("bid,bjd->bij", q.astype(np.float64), k.astype(np.float64)) / 4.0
+    tol = 1e-5 if dtype == np.float32 else 1e-12
+    np.testing.assert_allclose(scores, want, rtol=tol, atol=tol)
+    # beta=1 accumulates a second product into them (K split across calls).
+    q2 = rng.standard_normal((6, 7, 16)).astype(dtype)
+    k2 = rng.standard_normal((6, 9, 16)).astype(dtype)
+    bd.batch_dot(q2, k2, axes=2, out=scores, alpha=16**-0.5, beta=1.0)
+    want += np.einsum("bid,bjd->bij", q2.astype(np.float64), k2.astype(np.float64)) / 4.0
+    np.testing.assert_allclose(scores, want, rtol=10 * tol, atol=10 * tol)
+
+
+def test_alpha_beta_flag_and_errors(monkeypatch):
+    # alpha=1, beta=0 is the plain call (no flag); anything else sets it.
+    seen = []
+    real = bd.lib.batch_dot_f64
+
+    def spy(xl, xp, yl, yp, ax, ay, ol, op, opts):
+        o = opts._obj
+        seen.append((o.struct_size, o.flags, o.alpha, o.beta))
+        return real(xl, xp, yl, yp, ax, ay, ol, op, opts)
+
+    monkeypatch.setattr(bd.lib, "batch_dot_f64", spy)
+    x = np.ones((2, 3))
+    out = np.full((2, 1), 5.0)
+    bd.batch_dot(x, x, axes=1)
+    bd.batch_dot(x, x, axes=1, out=out, beta=1)
+    bd.batch_dot(x, x, axes=1, alpha=1.0, beta=0.0)
+    bd.batch_dot(x, x, axes=1, alpha=-0.5)
+    assert seen == [
+        (32, 0, 1.0, 0.0),
+        (32, bd.OPT_SCALE, 1.0, 1.0),
+        (32, 0, 1.0, 0.0),
+        (32, bd.OPT_SCALE, -0.5, 0.0),
+    ]
+    np.testing.assert_array_equal(out, [[8.0], [8.0]])
+    # beta != 0 needs an out to accumulate into.
+    with pytest.raises(ValueError, match="beta"):
+        bd.batch_dot(x, x, axes=1, beta=0.5)
+    # Errors of scaled calls are still exceptions carrying the status.
+    with pytest.raises(bd.OutputShapeError) as e:
+        bd.batch_dot(x, x, axes=1, out=np.zeros((2, 2)), alpha=2.0, beta=1.0)
+    assert e.value.status == bd.STATUS_OUTPUT_SHAPE
+    # alpha and beta are keyword-only.
+    with pytest.raises(TypeError):
+        bd.batch_dot(x, x, 1, None, 0, 2.0)
+
+
+# ---------------------------------------------------------------------------
 # The README snippet ("Use it from Python")
 # ---------------------------------------------------------------------------
 
@@ -597,6 +689,13 @@ def test_readme_snippet():
     out = np.empty((100, 60), np.float32)[:, ::2]
     batch_dot.batch_dot(b, a, axes=(1, 2), out=out)
     assert batch_dot.infer_shape((None, 20), (None, 30, 20), axes=(1, 2)) == (None, 30)
+
+    # Attention scores q·kᵀ/√d in one call (no pass over them after).
+    q = np.random.rand(8, 64, 32).astype(np.float32)  # (batch*heads, seq, d)
+    k = np.random.rand(8, 64, 32).astype(np.float32)
+    s = batch_dot.batch_dot(q, k, axes=2, alpha=32**-0.5)  # (8, 64, 64)
+    assert s.shape == (8, 64, 64)
+    np.testing.assert_allclose(s, np.einsum("bid,bjd->bij", q, k) / np.sqrt(32), rtol=1e-5)
 
     try:
         batch_dot.batch_dot(x, np.ones((2, 3)), axes=1)
