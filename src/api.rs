@@ -161,8 +161,8 @@ struct Checked<'a> {
 /// Runs checks 1–11 of docs/API.md for a compute call on elements of
 /// `elem_size` bytes (and alignment `elem_align`), one of each per tensor
 /// (check 1b, the dtypes, is the FFI layer's: it picks these sizes), in
-/// docs/API.md's order (the
-/// first failure wins), and builds the plan into `plan`. Returns the threads
+/// docs/API.md's order (the first failure wins), and builds the plan into
+/// `plan`. Returns the threads
 /// the caller allows (>= 1), or `None` when the output has no elements
 /// (nothing to do, `plan` untouched).
 ///
@@ -287,7 +287,7 @@ fn check_fast<'a>(call: &Call<'a>) -> Option<Checked<'a>> {
     }
     // 4 and 8.
     let [sx, sy, so] = call.elem_size;
-    let [ax_, ay_, ao] = call.elem_align;
+    let [align_x, align_y, align_o] = call.elem_align;
     let rx = layout::reach_fast(x, sx)?;
     let ry = layout::reach_fast(y, sy)?;
     let ro = layout::reach_fast(out, so)?;
@@ -296,9 +296,9 @@ fn check_fast<'a>(call: &Call<'a>) -> Option<Checked<'a>> {
         None => true,
         Some(r) => p != 0 && aligned(p, align) && r.lo >= 0 && r.hi < l.len,
     };
-    if !(ok(rx, call.addrs.x, ax_, x)
-        && ok(ry, call.addrs.y, ay_, y)
-        && ok(ro, call.addrs.out, ao, out))
+    if !(ok(rx, call.addrs.x, align_x, x)
+        && ok(ry, call.addrs.y, align_y, y)
+        && ok(ro, call.addrs.out, align_o, out))
     {
         return None;
     }
