@@ -1947,14 +1947,15 @@ static void test_status_strings_and_versions(void)
         ST(BATCH_DOT_STATUS_INVALID_ARGUMENT),
         ST(BATCH_DOT_STATUS_ALLOCATION),
         ST(BATCH_DOT_STATUS_INTERNAL),
+        ST(BATCH_DOT_STATUS_UNSUPPORTED_DTYPE),
 #undef ST
     };
-    const int32_t unknown[] = {15, 16, 99, -1, INT32_MIN, INT32_MAX};
+    const int32_t unknown[] = {16, 99, -1, INT32_MIN, INT32_MAX};
     char v[64];
     size_t i;
     for (i = 0; i < sizeof names / sizeof names[0]; i++) {
         const char *s = batch_dot_status_string(names[i].value);
-        CHECK(names[i].value == (int32_t)i); /* 0..14, never renumbered */
+        CHECK(names[i].value == (int32_t)i); /* 0..15, never renumbered */
         CHECKF(s != NULL && strcmp(s, names[i].name) == 0, "status %d: \"%s\"",
                (int)names[i].value, s ? s : "(null)");
         CHECK(s == batch_dot_status_string(names[i].value)); /* static */
@@ -2123,6 +2124,188 @@ static void test_panic(void)
 }
 
 /* ------------------------------------------------------------------------ */
+/* Element types: dtype codes, batch_dot_compute, check 1b                  */
+/* ------------------------------------------------------------------------ */
+
+static int32_t call_compute(const int32_t dt[3], const batch_dot_layout *x, const void *xd,
+                            const batch_dot_layout *y, const void *yd, int64_t ax, int64_t ay,
+                            const batch_dot_layout *o, void *od, const batch_dot_options *opt)
+{
+    int32_t s = batch_dot_compute(dt[0], x, xd, dt[1], y, yd, ax, ay, dt[2], o, od, opt);
+    note_status(s);
+    return s;
+}
+
+/* docs/API.md, "Element types (version 0.2)": the codes, their sizes and
+ * names (which leave the message alone), every combination of codes 0..8
+ * (UNSUPPORTED_DTYPE but for the rows this release runs, nothing written),
+ * check 1b's place in the order, and batch_dot_compute with (F32, F32, F32)
+ * and (F64, F64, F64) equal to batch_dot_f32/_f64 bit for bit (status,
+ * message, output bytes) on random strided calls. */
+static void test_dtypes(void)
+{
+    static const int32_t codes[] = {INT32_MIN, -7, -1, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 100, INT32_MAX};
+    static const int32_t f32s[3] = {BATCH_DOT_DTYPE_F32, BATCH_DOT_DTYPE_F32, BATCH_DOT_DTYPE_F32};
+    size_t i;
+    int a, b, c, t, iter;
+    char msg[512], msg2[512];
+    CHECK(BATCH_DOT_DTYPE_F32 == 1 && BATCH_DOT_DTYPE_F64 == 2 && BATCH_DOT_DTYPE_F16 == 3 &&
+          BATCH_DOT_DTYPE_BF16 == 4 && BATCH_DOT_DTYPE_S8 == 5 && BATCH_DOT_DTYPE_U8 == 6 &&
+          BATCH_DOT_DTYPE_S32 == 7 && BATCH_DOT_STATUS_UNSUPPORTED_DTYPE == 15);
+    CHECK(strcmp(batch_dot_status_string(15), "BATCH_DOT_STATUS_UNSUPPORTED_DTYPE") == 0);
+
+    /* Sizes and names; neither touches the message of the last failed call. */
+    CHECK_STATUS(batch_dot_infer_shape(2, S(3, 4), 2, S(5, 4), 1, 1, NULL, NULL),
+                 BATCH_DOT_STATUS_NULL_POINTER);
+    last_msg(msg, sizeof msg);
+    for (i = 0; i < sizeof codes / sizeof codes[0]; i++) {
+        const char *name = batch_dot_dtype_name(codes[i]);
+        CHECKF(batch_dot_dtype_size(codes[i]) == tk_dtype_code_size(codes[i]), "code %" PRId32,
+               codes[i]);
+        CHECKF(name != NULL && strcmp(name, tk_dtype_code_name(codes[i])) == 0, "code %" PRId32,
+               codes[i]);
+    }
+    last_msg(msg2, sizeof msg2);
+    CHECK(msg[0] != '\0' && strcmp(msg, msg2) == 0);
+
+    /* Every combination of codes 0..8 on a valid call: (2,3,4).(2,4,5). */
+    for (a = 0; a <= 8; a++) {
+        for (b = 0; b <= 8; b++) {
+            for (c = 0; c <= 8; c++) {
+                const int32_t dt[3] = {a, b, c};
+                static _Alignas(16) unsigned char xd[24 * 8], yd[40 * 8], od[30 * 8], before[30 * 8];
+                batch_dot_layout x = lay_c(3, S(2, 3, 4)), y = lay_c(3, S(2, 4, 5));
+                batch_dot_layout o = lay_c(3, S(2, 3, 5));
+                const batch_dot_layout *const l[3] = {&x, &y, &o};
+                const void *const p[3] = {xd, yd, od};
+                int32_t want = tk_expect_dtyped(dt, l, 2, 1, NULL, p), st;
+                memset(xd, 0, sizeof xd);
+                memset(yd, 0, sizeof yd);
+                for (i = 0; i < sizeof od; i++) {
+                    od[i] = before[i] = (unsigned char)(0xA5u ^ i);
+                }
+                st = call_compute(dt, &x, xd, &y, yd, 2, 1, &o, od, NULL);
+                last_msg(msg, sizeof msg);
+                CHECKF(st == want && want == ((a == b && b == c && (a == 1 || a == 2))
+                                                  ? BATCH_DOT_STATUS_OK
+                                                  : BATCH_DOT_STATUS_UNSUPPORTED_DTYPE),
+                       "dtypes (%d, %d, %d): got %s, want %s (\"%s\")", a, b, c,
+                       batch_dot_status_string(st), batch_dot_status_string(want), msg);
+                if (want != BATCH_DOT_STATUS_OK) {
+                    CHECKF(memcmp(od, before, sizeof od) == 0, "dtypes (%d, %d, %d) wrote out", a,
+                           b, c);
+                    CHECKF(strstr(msg, "dtype") != NULL || strstr(msg, "combination") != NULL,
+                           "dtypes (%d, %d, %d): \"%s\"", a, b, c, msg);
+                } else {
+                    CHECKF(msg[0] == '\0', "dtypes (%d, %d, %d): \"%s\"", a, b, c, msg);
+                }
+            }
+        }
+    }
+    /* The messages name the argument and the values. */
+    {
+        const int32_t bad[3] = {1, 9, 1}, mixed[3] = {4, 3, 1}, later[3] = {4, 4, 4};
+        batch_dot_layout x = lay_c(2, S(2, 3)), o = lay_c(2, S(2, 1));
+        float xd[6] = {0}, od[2];
+        CHECK_STATUS(call_compute(bad, &x, xd, &x, xd, 1, 1, &o, od, NULL),
+                     BATCH_DOT_STATUS_UNSUPPORTED_DTYPE);
+        last_msg(msg, sizeof msg);
+        CHECKF(strstr(msg, "y_dtype = 9") != NULL, "\"%s\"", msg);
+        CHECK_STATUS(call_compute(mixed, &x, xd, &x, xd, 1, 1, &o, od, NULL),
+                     BATCH_DOT_STATUS_UNSUPPORTED_DTYPE);
+        last_msg(msg, sizeof msg);
+        CHECKF(strstr(msg, "(x bfloat16, y float16, out float32) is not supported;") != NULL,
+               "\"%s\"", msg);
+        CHECK_STATUS(call_compute(later, &x, xd, &x, xd, 1, 1, &o, od, NULL),
+                     BATCH_DOT_STATUS_UNSUPPORTED_DTYPE);
+        last_msg(msg, sizeof msg);
+        CHECKF(strstr(msg, "not supported by this build") != NULL, "\"%s\"", msg);
+    }
+
+    /* Check 1b's place: a NULL layout wins over a bad dtype, a bad dtype
+     * wins over everything from check 2 on. */
+    {
+        const int32_t bad[3] = {0, 1, 1}, f16[3] = {3, 3, 3};
+        batch_dot_layout x = lay_c(3, S(2, 3, 4)), y = lay_c(3, S(2, 4, 5)), o = lay_c(3, S(2, 3, 5));
+        batch_dot_layout xf = x, yr = lay_c(1, S(2)), on = o;
+        batch_dot_options opt;
+        float xd[24] = {0}, yd[40] = {0}, od[30];
+        batch_dot_options_init(&opt);
+        opt.flags = 2;
+        xf.flags = 1;
+        on.shape[2] = 6;
+        CHECK_STATUS(call_compute(bad, NULL, xd, &y, yd, 2, 1, &o, od, NULL), BATCH_DOT_STATUS_NULL_POINTER);
+        CHECK_STATUS(call_compute(bad, &x, xd, &y, yd, 2, 1, NULL, od, NULL), BATCH_DOT_STATUS_NULL_POINTER);
+        CHECK_STATUS(call_compute(f32s, &x, xd, NULL, yd, 2, 1, &o, od, NULL), BATCH_DOT_STATUS_NULL_POINTER);
+        CHECK_STATUS(call_compute(bad, &xf, xd, &y, yd, 2, 1, &o, od, NULL), BATCH_DOT_STATUS_UNSUPPORTED_DTYPE);
+        CHECK_STATUS(call_compute(f16, &x, xd, &y, yd, 2, 1, &o, od, &opt), BATCH_DOT_STATUS_UNSUPPORTED_DTYPE);
+        CHECK_STATUS(call_compute(f16, &x, xd, &yr, yd, 2, 1, &o, od, NULL), BATCH_DOT_STATUS_UNSUPPORTED_DTYPE);
+        CHECK_STATUS(call_compute(f16, &x, xd, &y, yd, 0, 1, &on, od, NULL), BATCH_DOT_STATUS_UNSUPPORTED_DTYPE);
+        CHECK_STATUS(call_compute(f16, &x, NULL, &y, yd, 2, 1, &o, od + 1, NULL), BATCH_DOT_STATUS_UNSUPPORTED_DTYPE);
+        CHECK_STATUS(call_compute(f32s, &xf, xd, &y, yd, 2, 1, &o, od, NULL), BATCH_DOT_STATUS_INVALID_ARGUMENT);
+        CHECK_STATUS(call_compute(f32s, &x, xd, &y, yd, 2, 1, &o, od, &opt), BATCH_DOT_STATUS_INVALID_ARGUMENT);
+        CHECK_STATUS(call_compute(f32s, &x, xd, &y, yd, 2, 1, &on, od, NULL), BATCH_DOT_STATUS_OUTPUT_SHAPE);
+        CHECK_STATUS(call_compute(f32s, &x, (const char *)xd + 2, &y, yd, 2, 1, &o, od, NULL),
+                     BATCH_DOT_STATUS_INVALID_ARGUMENT);
+        CHECK_STATUS(call_compute(f32s, &x, xd, &y, yd, 2, 1, &o, xd, NULL), BATCH_DOT_STATUS_ALIASING);
+    }
+
+    /* batch_dot_compute = batch_dot_f32/_f64: random strided calls (and
+     * some broken ones), the same status, message and output bytes. */
+    for (iter = 0; iter < 400; iter++) {
+        for (t = TK_F32; t <= TK_F64; t++) {
+            const int32_t code = t == TK_F64 ? BATCH_DOT_DTYPE_F64 : BATCH_DOT_DTYPE_F32;
+            const int32_t dt[3] = {code, code, code};
+            tk_shapes sh;
+            batch_dot_layout x, y, o;
+            size_t es = tk_esize(t), xb, yb, ob;
+            unsigned char *xd, *yd, *o1, *o2;
+            int32_t s1, s2;
+            int64_t k;
+            tk_gen_shapes(&rng, &sh, 2, 4);
+            x = tk_arrange(&rng, sh.n, sh.x, 1);
+            y = tk_arrange(&rng, sh.m, sh.y, 1);
+            o = tk_arrange(&rng, sh.on, sh.o, 0);
+            switch (tk_rng_range(&rng, 0, 9)) { /* now and then a broken call */
+            case 0: o.len = o.len > 0 ? o.len - 1 : 0; break;
+            case 1: x.ndim = 1; break;
+            case 2: o.shape[0] += 1; break;
+            default: break;
+            }
+            xb = (size_t)(x.len > 0 ? x.len : 1) * es;
+            yb = (size_t)(y.len > 0 ? y.len : 1) * es;
+            ob = (size_t)(o.len > 0 ? o.len : 1) * es;
+            xd = tk_xmalloc(xb);
+            yd = tk_xmalloc(yb);
+            o1 = tk_xmalloc(ob);
+            o2 = tk_xmalloc(ob);
+            for (k = 0; k < (int64_t)(xb / es); k++) tk_set(t, xd, k, tk_rng_real(&rng));
+            for (k = 0; k < (int64_t)(yb / es); k++) tk_set(t, yd, k, tk_rng_real(&rng));
+            tk_fill_sentinel(t, o1, (int64_t)(ob / es));
+            memcpy(o2, o1, ob);
+            s1 = call_bd(t, &x, xd, &y, yd, sh.ax, sh.ay, &o, o1, NULL);
+            last_msg(msg, sizeof msg);
+            s2 = call_compute(dt, &x, xd, &y, yd, sh.ax, sh.ay, &o, o2, NULL);
+            last_msg(msg2, sizeof msg2);
+            CHECKF(s1 == s2 && strcmp(msg, msg2) == 0 && memcmp(o1, o2, ob) == 0,
+                   "%s case %d: typed %s \"%s\", compute %s \"%s\"", tk_dtype_name(t), iter,
+                   batch_dot_status_string(s1), msg, batch_dot_status_string(s2), msg2);
+            {
+                const batch_dot_layout *const l[3] = {&x, &y, &o};
+                const void *const p[3] = {xd, yd, o2};
+                int32_t want = tk_expect_dtyped(dt, l, sh.ax, sh.ay, NULL, p);
+                CHECKF(s2 == want, "%s case %d: compute %s, the oracle %s", tk_dtype_name(t), iter,
+                       batch_dot_status_string(s2), batch_dot_status_string(want));
+            }
+            free(xd);
+            free(yd);
+            free(o1);
+            free(o2);
+        }
+    }
+}
+
+/* ------------------------------------------------------------------------ */
 /* Entry points                                                              */
 /* ------------------------------------------------------------------------ */
 
@@ -2131,7 +2314,7 @@ static void test_panic(void)
 static void test_status_coverage(void)
 {
     int s;
-    for (s = 0; s <= BATCH_DOT_STATUS_INTERNAL; s++) {
+    for (s = 0; s <= BATCH_DOT_STATUS_UNSUPPORTED_DTYPE; s++) {
         int seen = (seen_status >> s) & 1u;
         if (s == BATCH_DOT_STATUS_ALLOCATION) {
             continue; /* unreachable: see the note in compute_statuses */
@@ -2167,6 +2350,7 @@ static const struct {
     {"threads_bitwise", test_threads_bitwise},
     {"threads", test_threads},
     {"panic", test_panic},
+    {"dtypes", test_dtypes},
     /* Last: it checks what the others produced. */
     {"status_coverage", test_status_coverage},
 };

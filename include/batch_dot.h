@@ -42,6 +42,43 @@
 #define BATCH_DOT_OPT_SCALE 1
 
 /**
+ * dtype code of IEEE binary32 (`float`) elements. Codes are ABI: never
+ * renumbered; 0 is no dtype.
+ */
+#define BATCH_DOT_DTYPE_F32 1
+
+/**
+ * dtype code of IEEE binary64 (`double`) elements.
+ */
+#define BATCH_DOT_DTYPE_F64 2
+
+/**
+ * dtype code of IEEE binary16 elements, stored as `uint16_t` bits.
+ */
+#define BATCH_DOT_DTYPE_F16 3
+
+/**
+ * dtype code of bfloat16 elements (the top half of a binary32), stored as
+ * `uint16_t` bits.
+ */
+#define BATCH_DOT_DTYPE_BF16 4
+
+/**
+ * dtype code of `int8_t` elements.
+ */
+#define BATCH_DOT_DTYPE_S8 5
+
+/**
+ * dtype code of `uint8_t` elements.
+ */
+#define BATCH_DOT_DTYPE_U8 6
+
+/**
+ * dtype code of `int32_t` elements (integer results).
+ */
+#define BATCH_DOT_DTYPE_S32 7
+
+/**
  * Major version of the crate this header was generated from.
  */
 #define BATCH_DOT_VERSION_MAJOR 0
@@ -143,6 +180,12 @@
  * A bug: a Rust panic was caught at the boundary.
  */
 #define BATCH_DOT_STATUS_INTERNAL 14
+
+/**
+ * An unknown dtype code, or a combination of x, y and out dtypes that is
+ * not in the table of supported combinations (or not in this build).
+ */
+#define BATCH_DOT_STATUS_UNSUPPORTED_DTYPE 15
 
 /**
  * Where a tensor's elements are, counted in elements from its data pointer
@@ -305,6 +348,55 @@ int32_t batch_dot_f64(const struct batch_dot_layout *x,
                       const struct batch_dot_layout *out,
                       double *out_data,
                       const struct batch_dot_options *options);
+
+/**
+ * `out = batch_dot(x, y, axes)` for the element types given by dtype codes
+ * (BATCH_DOT_DTYPE_*): each data pointer holds elements of its own dtype.
+ * Every argument but the dtypes is as in `batch_dot_f32`, and so are the
+ * checks, with each tensor's own element size for the byte offsets, the
+ * alignment of its data pointer and the aliasing byte ranges.
+ *
+ * The combinations of docs/API.md's table; this release runs
+ * (F32, F32, F32), which is the call `batch_dot_f32` makes (bit for bit
+ * the same results, statuses and messages), and (F64, F64, F64), that of
+ * `batch_dot_f64`. The table's other rows (BF16, F16, S8 and U8 inputs)
+ * are not in this release: they return BATCH_DOT_STATUS_UNSUPPORTED_DTYPE,
+ * with a message saying this build does not support them.
+ *
+ * Statuses, in the order checked: NULL_POINTER (a layout);
+ * UNSUPPORTED_DTYPE (an unknown code in x_dtype, y_dtype, out_dtype, in
+ * that order, or a combination this build does not run); then those of
+ * `batch_dot_f32`, from INVALID_ARGUMENT on.
+ *
+ * # Safety
+ * Each data pointer owns `len` elements of its layout, of its dtype; the
+ * layouts and `options` are NULL or readable.
+ */
+int32_t batch_dot_compute(int32_t x_dtype,
+                          const struct batch_dot_layout *x,
+                          const void *x_data,
+                          int32_t y_dtype,
+                          const struct batch_dot_layout *y,
+                          const void *y_data,
+                          int64_t axis_x,
+                          int64_t axis_y,
+                          int32_t out_dtype,
+                          const struct batch_dot_layout *out,
+                          void *out_data,
+                          const struct batch_dot_options *options);
+
+/**
+ * Size in bytes of an element of a dtype (BATCH_DOT_DTYPE_*), 0 for an
+ * unknown code. Leaves the last-error message alone.
+ */
+size_t batch_dot_dtype_size(int32_t dtype);
+
+/**
+ * Name of a dtype ("float32", "float64", "float16", "bfloat16", "int8",
+ * "uint8", "int32"): a static NUL-terminated string, never NULL; "unknown"
+ * for an unknown code. Leaves the last-error message alone.
+ */
+const char *batch_dot_dtype_name(int32_t dtype);
 
 /**
  * Fills `*layout` with a row-major packed layout: `strides[i]` = product of

@@ -95,10 +95,10 @@ pub struct Call<'a> {
     pub options: Option<&'a RawOptions>,
     /// The three data pointers.
     pub addrs: Addrs,
-    /// Bytes per element.
-    pub elem_size: usize,
-    /// Alignment an element needs.
-    pub elem_align: usize,
+    /// Bytes per element of x, y and out (each tensor's own dtype).
+    pub elem_size: [usize; 3],
+    /// Alignment an element of x, y and out needs.
+    pub elem_align: [usize; 3],
 }
 
 fn need<'a>(name: &'static str, l: Option<&'a batch_dot_layout>) -> Result<&'a batch_dot_layout> {
@@ -159,8 +159,10 @@ struct Checked<'a> {
 }
 
 /// Runs checks 1–11 of docs/API.md for a compute call on elements of
-/// `elem_size` bytes (and alignment `elem_align`), in docs/API.md's order (the
-/// first failure wins), and builds the plan into `plan`. Returns the threads
+/// `elem_size` bytes (and alignment `elem_align`), one of each per tensor
+/// (check 1b, the dtypes, is the FFI layer's: it picks these sizes), in
+/// docs/API.md's order (the first failure wins), and builds the plan into
+/// `plan`. Returns the threads
 /// the caller allows (>= 1), or `None` when the output has no elements
 /// (nothing to do, `plan` untouched).
 ///
@@ -284,15 +286,20 @@ fn check_fast<'a>(call: &Call<'a>) -> Option<Checked<'a>> {
         return None;
     }
     // 4 and 8.
-    let rx = layout::reach_fast(x, call.elem_size)?;
-    let ry = layout::reach_fast(y, call.elem_size)?;
-    let ro = layout::reach_fast(out, call.elem_size)?;
+    let [sx, sy, so] = call.elem_size;
+    let [align_x, align_y, align_o] = call.elem_align;
+    let rx = layout::reach_fast(x, sx)?;
+    let ry = layout::reach_fast(y, sy)?;
+    let ro = layout::reach_fast(out, so)?;
     // 9–10.
-    let ok = |r: Option<Reach>, p: usize, l: &batch_dot_layout| match r {
+    let ok = |r: Option<Reach>, p: usize, align: usize, l: &batch_dot_layout| match r {
         None => true,
-        Some(r) => p != 0 && aligned(p, call.elem_align) && r.lo >= 0 && r.hi < l.len,
+        Some(r) => p != 0 && aligned(p, align) && r.lo >= 0 && r.hi < l.len,
     };
-    if !(ok(rx, call.addrs.x, x) && ok(ry, call.addrs.y, y) && ok(ro, call.addrs.out, out)) {
+    if !(ok(rx, call.addrs.x, align_x, x)
+        && ok(ry, call.addrs.y, align_y, y)
+        && ok(ro, call.addrs.out, align_o, out))
+    {
         return None;
     }
     // 11.
@@ -300,10 +307,10 @@ fn check_fast<'a>(call: &Call<'a>) -> Option<Checked<'a>> {
         if !layout::is_non_overlapping(out) {
             return None;
         }
-        let (o0, o1) = layout::byte_range(call.addrs.out, ro, call.elem_size);
-        for (r, p) in [(rx, call.addrs.x), (ry, call.addrs.y)] {
+        let (o0, o1) = layout::byte_range(call.addrs.out, ro, so);
+        for (r, p, s) in [(rx, call.addrs.x, sx), (ry, call.addrs.y, sy)] {
             if let Some(r) = r {
-                let (a0, a1) = layout::byte_range(p, r, call.elem_size);
+                let (a0, a1) = layout::byte_range(p, r, s);
                 if a0 <= o1 && o0 <= a1 {
                     return None;
                 }
@@ -374,12 +381,12 @@ fn check_in_order<'a>(call: &Call<'a>) -> Result<Checked<'a>> {
     }
     // 8. Element counts and reachable offsets.
     let mut reach: [Option<Reach>; 3] = [None; 3];
-    for (r, (name, l)) in reach.iter_mut().zip(all) {
-        *r = layout::reach(name, l, elem_size)?;
+    for ((r, (name, l)), &size) in reach.iter_mut().zip(all).zip(&elem_size) {
+        *r = layout::reach(name, l, size)?;
     }
     // 9. Data pointers of tensors with elements.
     let ptrs = [addrs.x, addrs.y, addrs.out];
-    for ((name, l), (r, &p)) in all.iter().zip(reach.iter().zip(&ptrs)) {
+    for (((name, l), (r, &p)), &align) in all.iter().zip(reach.iter().zip(&ptrs)).zip(&elem_align) {
         if r.is_none() {
             continue;
         }
@@ -390,11 +397,11 @@ fn check_in_order<'a>(call: &Call<'a>) -> Result<Checked<'a>> {
                 count: shape::checked_count(layout::dims(l)).unwrap_or(-1),
             });
         }
-        if p % elem_align != 0 {
+        if p % align != 0 {
             return Err(Error::Misaligned {
                 name,
                 addr: p,
-                align: elem_align,
+                align,
             });
         }
     }
@@ -407,10 +414,10 @@ fn check_in_order<'a>(call: &Call<'a>) -> Result<Checked<'a>> {
     // 11. Aliasing (only an output with elements is ever written).
     if let Some(ro) = reach[2] {
         layout::check_non_overlapping("out", out)?;
-        let (o0, o1) = layout::byte_range(addrs.out, ro, elem_size);
+        let (o0, o1) = layout::byte_range(addrs.out, ro, elem_size[2]);
         for (i, name) in [(0, "x"), (1, "y")] {
             if let Some(r) = reach[i] {
-                let (a0, a1) = layout::byte_range(ptrs[i], r, elem_size);
+                let (a0, a1) = layout::byte_range(ptrs[i], r, elem_size[i]);
                 if a0 <= o1 && o0 <= a1 {
                     return Err(Error::SharedMemory {
                         input: name,
@@ -586,7 +593,11 @@ mod tests {
                 y: addr(&mut r),
                 out: addr(&mut r),
             };
-            let (size, align) = if r.below(2) == 0 { (4, 4) } else { (8, 8) };
+            // Each tensor its own element size (the sizes of the dtypes).
+            let mut size = [0; 3];
+            for s in &mut size {
+                *s = [2, 4, 8, 1][r.below(4) as usize];
+            }
             let (xo, yo, oo) = match r.below(30) {
                 0 => (None, Some(&y), Some(&o)),
                 1 => (Some(&x), Some(&y), None),
@@ -601,7 +612,7 @@ mod tests {
                 options,
                 addrs,
                 elem_size: size,
-                elem_align: align,
+                elem_align: size,
             };
             let ordered = check_in_order(&call);
             ok += ordered.is_ok() as u32;

@@ -18,6 +18,23 @@ pub const BATCH_DOT_DIM_UNKNOWN: i64 = -1;
 /// `out = alpha*(x.y) + beta*out` (needs `struct_size` >= 32).
 pub const BATCH_DOT_OPT_SCALE: u32 = 1;
 
+/// dtype code of IEEE binary32 (`float`) elements. Codes are ABI: never
+/// renumbered; 0 is no dtype.
+pub const BATCH_DOT_DTYPE_F32: i32 = 1;
+/// dtype code of IEEE binary64 (`double`) elements.
+pub const BATCH_DOT_DTYPE_F64: i32 = 2;
+/// dtype code of IEEE binary16 elements, stored as `uint16_t` bits.
+pub const BATCH_DOT_DTYPE_F16: i32 = 3;
+/// dtype code of bfloat16 elements (the top half of a binary32), stored as
+/// `uint16_t` bits.
+pub const BATCH_DOT_DTYPE_BF16: i32 = 4;
+/// dtype code of `int8_t` elements.
+pub const BATCH_DOT_DTYPE_S8: i32 = 5;
+/// dtype code of `uint8_t` elements.
+pub const BATCH_DOT_DTYPE_U8: i32 = 6;
+/// dtype code of `int32_t` elements (integer results).
+pub const BATCH_DOT_DTYPE_S32: i32 = 7;
+
 /// Major version of the crate this header was generated from.
 pub const BATCH_DOT_VERSION_MAJOR: u32 = 0;
 /// Minor version of the crate this header was generated from.

@@ -423,6 +423,54 @@ pub enum Error {
         align: usize,
     },
 
+    // BATCH_DOT_STATUS_UNSUPPORTED_DTYPE
+    /// A dtype argument of `batch_dot_compute` is not a dtype code.
+    #[error(
+        "{arg} = {code} is not a dtype code (BATCH_DOT_DTYPE_F32 = 1 to BATCH_DOT_DTYPE_S32 = 7)."
+    )]
+    UnknownDtype {
+        /// The argument (`x_dtype`, `y_dtype`, `out_dtype`).
+        arg: &'static str,
+        /// The code passed.
+        code: i32,
+    },
+    /// Three known dtypes whose combination is not in the table of
+    /// docs/API.md.
+    #[error(
+        "the combination (x {}, y {}, out {}) is not supported; supported: {}.",
+        crate::dtype::name(*.x),
+        crate::dtype::name(*.y),
+        crate::dtype::name(*.out),
+        crate::dtype::supported_list()
+    )]
+    UnsupportedDtypes {
+        /// x's dtype code.
+        x: i32,
+        /// y's dtype code.
+        y: i32,
+        /// out's dtype code.
+        out: i32,
+    },
+    /// A combination of the table of docs/API.md that this build does not
+    /// run yet.
+    #[error(
+        "the combination (x {}, y {}, out {}) is not supported by this build of \
+         libbatch_dot ({}); supported: {}.",
+        crate::dtype::name(*.x),
+        crate::dtype::name(*.y),
+        crate::dtype::name(*.out),
+        env!("CARGO_PKG_VERSION"),
+        crate::dtype::supported_list()
+    )]
+    DtypesNotBuilt {
+        /// x's dtype code.
+        x: i32,
+        /// y's dtype code.
+        y: i32,
+        /// out's dtype code.
+        out: i32,
+    },
+
     // BATCH_DOT_STATUS_ALLOCATION
     /// Memory could not be obtained (free text: what was being allocated).
     #[error("{0}")]
@@ -756,6 +804,28 @@ mod tests {
                 },
                 BATCH_DOT_STATUS_INVALID_ARGUMENT,
                 "y_data = 0x7f0f04000ce1 is not aligned to 4 bytes.",
+            ),
+            (
+                Error::UnknownDtype {
+                    arg: "out_dtype",
+                    code: -3,
+                },
+                BATCH_DOT_STATUS_UNSUPPORTED_DTYPE,
+                "out_dtype = -3 is not a dtype code (BATCH_DOT_DTYPE_F32 = 1 to \
+                 BATCH_DOT_DTYPE_S32 = 7).",
+            ),
+            (
+                Error::UnsupportedDtypes { x: 4, y: 3, out: 1 },
+                BATCH_DOT_STATUS_UNSUPPORTED_DTYPE,
+                "the combination (x bfloat16, y float16, out float32) is not supported; \
+                 supported: (float32, float32, float32), (float64, float64, float64).",
+            ),
+            (
+                Error::DtypesNotBuilt { x: 5, y: 5, out: 7 },
+                BATCH_DOT_STATUS_UNSUPPORTED_DTYPE,
+                "the combination (x int8, y int8, out int32) is not supported by this build of \
+                 libbatch_dot (0.1.0); supported: (float32, float32, float32), (float64, \
+                 float64, float64).",
             ),
             (
                 Error::Allocation("could not allocate 64 bytes of scratch memory.".into()),

@@ -3,7 +3,7 @@
 //! `api`/`shape` inside the panic boundary, and hands a proven plan to the
 //! kernels.
 
-use core::ffi::c_char;
+use core::ffi::{c_char, c_void};
 use core::mem::MaybeUninit;
 use core::ptr;
 
@@ -11,6 +11,7 @@ use crate::api::{
     self, Addrs, Call, RawOptions, OPTIONS_MAX_SIZE, OPTIONS_V1_SIZE, OPTIONS_V2_SIZE,
 };
 use crate::consts::*;
+use crate::dtype;
 use crate::error::{Error, Result};
 use crate::kernel::{self, Element};
 use crate::last_error;
@@ -161,8 +162,8 @@ pub(crate) unsafe fn compute<T: Element>(
                 y: y_data as usize,
                 out: out_data as usize,
             },
-            elem_size: core::mem::size_of::<T>(),
-            elem_align: core::mem::align_of::<T>(),
+            elem_size: [core::mem::size_of::<T>(); 3],
+            elem_align: [core::mem::align_of::<T>(); 3],
         },
     )?;
     if let Some(threads) = run {
@@ -291,6 +292,103 @@ pub unsafe extern "C" fn batch_dot_f64(
 ) -> i32 {
     // SAFETY: the caller's contract is compute's.
     guard(|| unsafe { compute(x, x_data, y, y_data, axis_x, axis_y, out, out_data, options) })
+}
+
+/// `out = batch_dot(x, y, axes)` for the element types given by dtype codes
+/// (BATCH_DOT_DTYPE_*): each data pointer holds elements of its own dtype.
+/// Every argument but the dtypes is as in `batch_dot_f32`, and so are the
+/// checks, with each tensor's own element size for the byte offsets, the
+/// alignment of its data pointer and the aliasing byte ranges.
+///
+/// The combinations of docs/API.md's table; this release runs
+/// (F32, F32, F32), which is the call `batch_dot_f32` makes (bit for bit
+/// the same results, statuses and messages), and (F64, F64, F64), that of
+/// `batch_dot_f64`. The table's other rows (BF16, F16, S8 and U8 inputs)
+/// are not in this release: they return BATCH_DOT_STATUS_UNSUPPORTED_DTYPE,
+/// with a message saying this build does not support them.
+///
+/// Statuses, in the order checked: NULL_POINTER (a layout);
+/// UNSUPPORTED_DTYPE (an unknown code in x_dtype, y_dtype, out_dtype, in
+/// that order, or a combination this build does not run); then those of
+/// `batch_dot_f32`, from INVALID_ARGUMENT on.
+///
+/// # Safety
+/// Each data pointer owns `len` elements of its layout, of its dtype; the
+/// layouts and `options` are NULL or readable.
+#[no_mangle]
+pub unsafe extern "C" fn batch_dot_compute(
+    x_dtype: i32,
+    x: *const batch_dot_layout,
+    x_data: *const c_void,
+    y_dtype: i32,
+    y: *const batch_dot_layout,
+    y_data: *const c_void,
+    axis_x: i64,
+    axis_y: i64,
+    out_dtype: i32,
+    out: *const batch_dot_layout,
+    out_data: *mut c_void,
+    options: *const batch_dot_options,
+) -> i32 {
+    const F32: i32 = BATCH_DOT_DTYPE_F32;
+    const F64: i32 = BATCH_DOT_DTYPE_F64;
+    guard(|| match (x_dtype, y_dtype, out_dtype) {
+        // SAFETY: the caller's contract, with these dtypes, is compute's.
+        (F32, F32, F32) => unsafe {
+            compute::<f32>(
+                x,
+                x_data.cast(),
+                y,
+                y_data.cast(),
+                axis_x,
+                axis_y,
+                out,
+                out_data.cast(),
+                options,
+            )
+        },
+        // SAFETY: as above.
+        (F64, F64, F64) => unsafe {
+            compute::<f64>(
+                x,
+                x_data.cast(),
+                y,
+                y_data.cast(),
+                axis_x,
+                axis_y,
+                out,
+                out_data.cast(),
+                options,
+            )
+        },
+        // Check 1 (NULL layouts), then 1b, which fails.
+        codes => dtype::check_rejected(
+            [
+                ("x", x.is_null()),
+                ("y", y.is_null()),
+                ("out", out.is_null()),
+            ],
+            [codes.0, codes.1, codes.2],
+        ),
+    })
+}
+
+/// Size in bytes of an element of a dtype (BATCH_DOT_DTYPE_*), 0 for an
+/// unknown code. Leaves the last-error message alone.
+#[no_mangle]
+pub extern "C" fn batch_dot_dtype_size(dtype: i32) -> usize {
+    guard_value(0, || dtype::info(dtype).map_or(0, |(size, _)| size))
+}
+
+/// Name of a dtype ("float32", "float64", "float16", "bfloat16", "int8",
+/// "uint8", "int32"): a static NUL-terminated string, never NULL; "unknown"
+/// for an unknown code. Leaves the last-error message alone.
+#[no_mangle]
+pub extern "C" fn batch_dot_dtype_name(dtype: i32) -> *const c_char {
+    const UNKNOWN: &core::ffi::CStr = c"unknown";
+    guard_value(UNKNOWN.as_ptr(), || {
+        dtype::info(dtype).map_or(UNKNOWN.as_ptr(), |(_, n)| n.as_ptr())
+    })
 }
 
 /// Fills `*layout` with a row-major packed layout: `strides[i]` = product of

@@ -1,11 +1,12 @@
 //! libbatch_dot: Keras's `batch_dot` for f32 and f64 tensors of any strides,
-//! behind a C ABI (`include/batch_dot.h`).
+//! behind a C ABI (`include/batch_dot.h`), by typed function or by dtype code.
 //!
 //! The C API is the product; its Rust items are re-exported here under their
 //! C names so Rust tests, fuzzers and benchmarks call exactly what C calls.
 //! Besides them the crate's public surface is `Error` (the structured error
 //! behind every status) and, with the `ndarray` feature, the safe
 //! [`ndarray`] API. Everything else is private (docs/DESIGN.md):
+//! - `dtype`: dtype codes, their sizes and names, check 1b;
 //! - `shape`: the semantics on shapes (axes, validation, result shape), pure;
 //! - `layout`, `api`: the checks of docs/API.md on layouts and pointers, pure;
 //! - `plan`: a validated call as loops around one strided matrix product;
@@ -17,6 +18,7 @@
 
 mod api;
 mod consts;
+mod dtype;
 mod error;
 mod ffi;
 mod kernel;

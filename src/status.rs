@@ -59,6 +59,10 @@ macro_rules! status_table {
             BATCH_DOT_STATUS_ALLOCATION = 13 => Allocation;
             /// A bug: a Rust panic was caught at the boundary.
             BATCH_DOT_STATUS_INTERNAL = 14 => Internal;
+            /// An unknown dtype code, or a combination of x, y and out dtypes that is
+            /// not in the table of supported combinations (or not in this build).
+            BATCH_DOT_STATUS_UNSUPPORTED_DTYPE = 15 =>
+                UnknownDtype, UnsupportedDtypes, DtypesNotBuilt;
         }
     };
 }

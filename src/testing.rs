@@ -116,8 +116,8 @@ pub fn compute_opts_at<T: Element>(
                 y: addr(y_data.as_ptr(), y_data.len()),
                 out: addr(out_data.as_ptr(), out_data.len()),
             },
-            elem_size: core::mem::size_of::<T>(),
-            elem_align: core::mem::align_of::<T>(),
+            elem_size: [core::mem::size_of::<T>(); 3],
+            elem_align: [core::mem::align_of::<T>(); 3],
         },
     )?;
     let Some(threads) = run else { return Ok(()) };

@@ -207,6 +207,7 @@ mod c_harness {
         threads_bitwise,
         threads,
         panic,
+        dtypes,
         status_coverage,
     );
 

@@ -2,7 +2,10 @@
 //! exactly the lengths the layouts claim (so AddressSanitizer catches any
 //! touch outside them) → every check the API promises.
 
-use batch_dot::{batch_dot_layout, batch_dot_options, BATCH_DOT_AXIS_DEFAULT};
+use batch_dot::{
+    batch_dot_layout, batch_dot_options, BATCH_DOT_AXIS_DEFAULT, BATCH_DOT_DTYPE_F32,
+    BATCH_DOT_DTYPE_F64,
+};
 use testkit::calls::with_threads;
 use testkit::layouts::{arranged_layout, blank_layout, storage_positions, Arrangement};
 use testkit::oracle::{self, st, Opts};
@@ -53,6 +56,11 @@ pub struct ComputeCase {
     pub seed: u64,
     /// Whether NaN, ±Inf and -0.0 are sprinkled into the inputs.
     pub specials: bool,
+    /// None: the typed call (`batch_dot_f32`/`_f64`); Some: the call through
+    /// `batch_dot_compute` with these dtype codes, where a combination this
+    /// build runs stands for the element type under test (so that the
+    /// buffers always hold what the codes say).
+    pub dtypes: Option<[i32; 3]>,
 }
 
 fn rank(r: &mut Reader) -> usize {
@@ -445,6 +453,7 @@ pub fn decode_compute(data: &[u8]) -> ComputeCase {
             place: [Place::Own; 3],
             seed: 0,
             specials: false,
+            dtypes: None,
         }
     } else {
         let layouts = [
@@ -460,6 +469,7 @@ pub fn decode_compute(data: &[u8]) -> ComputeCase {
             place: [Place::Own; 3],
             seed: 0,
             specials: false,
+            dtypes: None,
         }
     };
     c.opts = decode_options(&mut r);
@@ -476,6 +486,14 @@ pub fn decode_compute(data: &[u8]) -> ComputeCase {
     };
     for _ in 0..muts {
         mutate(&mut c, &mut r);
+    }
+    // Read last, so that the existing corpus decodes as before.
+    if r.chance(96) {
+        c.dtypes = Some(match r.below(4) {
+            0 | 1 => [1; 3],
+            2 => [0; 3].map(|_| r.below(9) as i32),
+            _ => [0; 3].map(|_| r.u64() as i32),
+        });
     }
     c
 }
@@ -593,14 +611,30 @@ pub fn run_compute<T: TestElem>(c: &ComputeCase) -> Option<i32> {
         c.layouts[1].as_ref(),
         c.layouts[2].as_ref(),
     ];
-    let verdict = oracle::compute(
-        ls,
-        c.ax,
-        c.ay,
-        c.opts.as_ref(),
-        addrs,
-        core::mem::size_of::<T>(),
-    );
+    // The dtype codes of a call through batch_dot_compute: a combination
+    // this build runs becomes T's own (docs/API.md, "Element types").
+    let own = match core::mem::size_of::<T>() {
+        4 => BATCH_DOT_DTYPE_F32,
+        _ => BATCH_DOT_DTYPE_F64,
+    };
+    let dtypes = c.dtypes.map(|d| {
+        if oracle::DTYPES_RUN.contains(&(d[0], d[1], d[2])) {
+            [own; 3]
+        } else {
+            d
+        }
+    });
+    let verdict = match dtypes {
+        None => oracle::compute(
+            ls,
+            c.ax,
+            c.ay,
+            c.opts.as_ref(),
+            addrs,
+            core::mem::size_of::<T>(),
+        ),
+        Some(d) => oracle::compute_dtyped(d, ls, c.ax, c.ay, c.opts.as_ref(), addrs),
+    };
     if verdict.status == st::OK {
         if truncated {
             return None; // would need more memory than the runner gives
@@ -632,14 +666,32 @@ pub fn run_compute<T: TestElem>(c: &ComputeCase) -> Option<i32> {
     // The call with out's data at `out` and options `op`.
     // SAFETY: every data pointer owns `len` elements of its layout (or, for
     // a truncated one, everything the layout reaches), or the call is
-    // expected to fail before touching data.
+    // expected to fail before touching data. With dtype codes the buffers
+    // hold T, which is what the codes say whenever the call gets past
+    // check 1b.
     let call = |out: *mut T, op: *const batch_dot_options| unsafe {
-        T::call(lp(0), ptrs[0], lp(1), ptrs[1], c.ax, c.ay, lp(2), out, op)
+        match dtypes {
+            None => T::call(lp(0), ptrs[0], lp(1), ptrs[1], c.ax, c.ay, lp(2), out, op),
+            Some(d) => batch_dot::batch_dot_compute(
+                d[0],
+                lp(0),
+                ptrs[0].cast(),
+                d[1],
+                lp(1),
+                ptrs[1].cast(),
+                c.ax,
+                c.ay,
+                d[2],
+                lp(2),
+                out.cast(),
+                op,
+            ),
+        }
     };
     let got = call(ptrs[2], op);
     let ctx = || {
         format!(
-            "{} case {c:#?}\nptrs {addrs:x?}\nverdict {verdict:?}\nmessage {:?}",
+            "{} case {c:#?}\ndtypes {dtypes:?}\nptrs {addrs:x?}\nverdict {verdict:?}\nmessage {:?}",
             T::NAME,
             last_error()
         )

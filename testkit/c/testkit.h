@@ -12,7 +12,9 @@
  *                 with the sum of |x*y|), tk_exact and tk_within_bound (the
  *                 error bound of docs/SEMANTICS.md §6)
  *   status oracle tk_axes, tk_result_shape, tk_expect_infer,
- *                 tk_expect_compute: docs/API.md's check order restated in
+ *                 tk_expect_compute, tk_expect_dtyped (batch_dot_compute:
+ *                 check 1b too, with tk_dtype_code_size, tk_dtype_code_name,
+ *                 tk_dtypes_run): docs/API.md's check order restated in
  *                 128-bit arithmetic; it calls nothing in the library, so it
  *                 stays independent of the checks it judges
  *   buffers       tk_xmalloc, tk_xdup, sentinels (tk_fill_sentinel,
@@ -621,22 +623,52 @@ static inline int32_t tk_expect_infer(int32_t xn, const int64_t *xs, int32_t yn,
     return BATCH_DOT_STATUS_OK;
 }
 
-/* The status batch_dot_f32/_f64 must return (docs/API.md, checks 1-11) for
- * layouts l (NULL entries allowed), axes, options (NULL for defaults), data
- * pointers p and elements of `size` bytes (aligned to their size). */
-static inline int32_t tk_expect_compute(const batch_dot_layout *const l[3], int64_t ax, int64_t ay,
-                                        const batch_dot_options *opt, const void *const p[3],
-                                        size_t size)
+/* docs/API.md, "Element types": the size in bytes of a dtype code's element
+ * (1 float32, 2 float64, 3 float16, 4 bfloat16, 5 int8, 6 uint8, 7 int32),
+ * 0 for a code that is none. Restated, not taken from the library. */
+static inline size_t tk_dtype_code_size(int32_t code)
+{
+    static const size_t sizes[8] = {0, 4, 8, 2, 2, 1, 1, 4};
+    return code >= 1 && code <= 7 ? sizes[code] : 0;
+}
+
+/* docs/API.md, "Element types": the name of a dtype code ("unknown" if none). */
+static inline const char *tk_dtype_code_name(int32_t code)
+{
+    static const char *const names[8] = {"unknown", "float32", "float64", "float16",
+                                         "bfloat16", "int8",    "uint8",   "int32"};
+    return code >= 1 && code <= 7 ? names[code] : "unknown";
+}
+
+/* docs/API.md, "Element types": whether this release runs the combination
+ * (x, y, out) of batch_dot_compute; its table's rows with 16-bit and integer
+ * inputs are not in this release (UNSUPPORTED_DTYPE, like the combinations
+ * outside the table). */
+static inline int tk_dtypes_run(int32_t x, int32_t y, int32_t out)
+{
+    return (x == 1 && y == 1 && out == 1) || (x == 2 && y == 2 && out == 2);
+}
+
+/* The checks of docs/API.md, 1-11, with step 1b when dt is not NULL (the
+ * dtype codes of a batch_dot_compute call), for elements of size[i] bytes
+ * (aligned to their size) in tensor i. */
+static inline int32_t tk_expect_sized(const batch_dot_layout *const l[3], int64_t ax, int64_t ay,
+                                      const batch_dot_options *opt, const void *const p[3],
+                                      const int32_t *dt, const size_t size[3])
 {
     int64_t os[2 * BATCH_DOT_MAX_NDIM];
-    tk_i128 lo[3], hi[3];
+    tk_i128 lo[3], hi[3], sz[3];
     int has[3], i, d, a0, a1, ond;
     int32_t st;
-    const tk_i128 mn = INT64_MIN, mx = INT64_MAX, sz = (tk_i128)size;
+    const tk_i128 mn = INT64_MIN, mx = INT64_MAX;
     for (i = 0; i < 3; i++) { /* 1 */
+        sz[i] = (tk_i128)size[i];
         if (l[i] == NULL) {
             return BATCH_DOT_STATUS_NULL_POINTER;
         }
+    }
+    if (dt != NULL && !tk_dtypes_run(dt[0], dt[1], dt[2])) { /* 1b */
+        return BATCH_DOT_STATUS_UNSUPPORTED_DTYPE;
     }
     for (i = 0; i < 3; i++) { /* 2 */
         if (l[i]->flags != 0 || l[i]->len < 0) {
@@ -679,7 +711,7 @@ static inline int32_t tk_expect_compute(const batch_dot_layout *const l[3], int6
             continue;
         }
         tk_reach(l[i], &lo[i], &hi[i]);
-        if (lo[i] < mn || hi[i] > mx || lo[i] * sz < mn || (hi[i] + 1) * sz > mx) {
+        if (lo[i] < mn || hi[i] > mx || lo[i] * sz[i] < mn || (hi[i] + 1) * sz[i] > mx) {
             return BATCH_DOT_STATUS_OVERFLOW;
         }
     }
@@ -687,7 +719,7 @@ static inline int32_t tk_expect_compute(const batch_dot_layout *const l[3], int6
         if (has[i] && p[i] == NULL) {
             return BATCH_DOT_STATUS_NULL_POINTER;
         }
-        if (has[i] && (uintptr_t)p[i] % size != 0) {
+        if (has[i] && (uintptr_t)p[i] % size[i] != 0) {
             return BATCH_DOT_STATUS_INVALID_ARGUMENT;
         }
     }
@@ -697,15 +729,15 @@ static inline int32_t tk_expect_compute(const batch_dot_layout *const l[3], int6
         }
     }
     if (has[2]) { /* 11 */
-        tk_i128 o0 = (tk_i128)(uintptr_t)p[2] + lo[2] * sz;
-        tk_i128 o1 = (tk_i128)(uintptr_t)p[2] + (hi[2] + 1) * sz - 1;
+        tk_i128 o0 = (tk_i128)(uintptr_t)p[2] + lo[2] * sz[2];
+        tk_i128 o1 = (tk_i128)(uintptr_t)p[2] + (hi[2] + 1) * sz[2] - 1;
         if (!tk_non_overlapping(l[2])) {
             return BATCH_DOT_STATUS_ALIASING;
         }
         for (i = 0; i < 2; i++) {
             if (has[i]) {
-                tk_i128 b0 = (tk_i128)(uintptr_t)p[i] + lo[i] * sz;
-                tk_i128 b1 = (tk_i128)(uintptr_t)p[i] + (hi[i] + 1) * sz - 1;
+                tk_i128 b0 = (tk_i128)(uintptr_t)p[i] + lo[i] * sz[i];
+                tk_i128 b1 = (tk_i128)(uintptr_t)p[i] + (hi[i] + 1) * sz[i] - 1;
                 if (b0 <= o1 && o0 <= b1) {
                     return BATCH_DOT_STATUS_ALIASING;
                 }
@@ -713,6 +745,28 @@ static inline int32_t tk_expect_compute(const batch_dot_layout *const l[3], int6
         }
     }
     return BATCH_DOT_STATUS_OK;
+}
+
+/* The status batch_dot_f32/_f64 must return (docs/API.md, checks 1-11) for
+ * layouts l (NULL entries allowed), axes, options (NULL for defaults), data
+ * pointers p and elements of `size` bytes (aligned to their size). */
+static inline int32_t tk_expect_compute(const batch_dot_layout *const l[3], int64_t ax, int64_t ay,
+                                        const batch_dot_options *opt, const void *const p[3],
+                                        size_t size)
+{
+    const size_t sizes[3] = {size, size, size};
+    return tk_expect_sized(l, ax, ay, opt, p, NULL, sizes);
+}
+
+/* The status batch_dot_compute must return (docs/API.md, checks 1, 1b, 2-11)
+ * for the dtype codes dt[3]; each tensor's element size is its dtype's. */
+static inline int32_t tk_expect_dtyped(const int32_t dt[3], const batch_dot_layout *const l[3],
+                                       int64_t ax, int64_t ay, const batch_dot_options *opt,
+                                       const void *const p[3])
+{
+    const size_t sizes[3] = {tk_dtype_code_size(dt[0]), tk_dtype_code_size(dt[1]),
+                             tk_dtype_code_size(dt[2])};
+    return tk_expect_sized(l, ax, ay, opt, p, dt, sizes);
 }
 
 /* ---- buffers -------------------------------------------------------------- */

@@ -45,11 +45,13 @@ pub mod st {
     pub const ALLOCATION: i32 = 13;
     /// A caught panic: always a bug.
     pub const INTERNAL: i32 = 14;
+    /// An unknown dtype code or an unsupported combination (check 1b).
+    pub const UNSUPPORTED_DTYPE: i32 = 15;
 }
 
 /// docs/API.md's status names (without the `BATCH_DOT_STATUS_` prefix) and
 /// values, restated.
-pub const STATUSES: [(&str, i32); 15] = [
+pub const STATUSES: [(&str, i32); 16] = [
     ("OK", st::OK),
     ("NULL_POINTER", st::NULL_POINTER),
     ("INVALID_RANK", st::INVALID_RANK),
@@ -65,7 +67,39 @@ pub const STATUSES: [(&str, i32); 15] = [
     ("INVALID_ARGUMENT", st::INVALID_ARGUMENT),
     ("ALLOCATION", st::ALLOCATION),
     ("INTERNAL", st::INTERNAL),
+    ("UNSUPPORTED_DTYPE", st::UNSUPPORTED_DTYPE),
 ];
+
+/// docs/API.md, "Element types": `(code, size in bytes, name)` of every
+/// dtype code, restated.
+pub const DTYPES: [(i32, usize, &str); 7] = [
+    (1, 4, "float32"),
+    (2, 8, "float64"),
+    (3, 2, "float16"),
+    (4, 2, "bfloat16"),
+    (5, 1, "int8"),
+    (6, 1, "uint8"),
+    (7, 4, "int32"),
+];
+
+/// The size of a dtype code's element, 0 for a code that is none.
+pub fn dtype_size(code: i32) -> usize {
+    DTYPES.iter().find(|d| d.0 == code).map_or(0, |d| d.1)
+}
+
+/// The name of a dtype code, "unknown" for a code that is none.
+pub fn dtype_name(code: i32) -> &'static str {
+    DTYPES
+        .iter()
+        .find(|d| d.0 == code)
+        .map_or("unknown", |d| d.2)
+}
+
+/// docs/API.md, "Element types": the combinations `(x, y, out)` of its
+/// table that this release runs (the rows with 16-bit or integer inputs are
+/// not in it yet: `UNSUPPORTED_DTYPE`, like any combination outside the
+/// table).
+pub const DTYPES_RUN: [(i32, i32, i32); 2] = [(1, 1, 1), (2, 2, 2)];
 
 /// The value of a status name of [`STATUSES`] (`None` if unknown).
 pub fn status_value(name: &str) -> Option<i32> {
@@ -335,6 +369,35 @@ pub fn compute(
     ptrs: [usize; 3],
     size: usize,
 ) -> ComputeVerdict {
+    checks(layouts, ax, ay, opts, ptrs, None, [size; 3])
+}
+
+/// The status of `batch_dot_compute` with the dtype codes `dtypes` (x, y,
+/// out) by docs/API.md's check order, step 1b included; each tensor's
+/// element size (and alignment) is its own dtype's.
+pub fn compute_dtyped(
+    dtypes: [i32; 3],
+    layouts: [Option<&batch_dot_layout>; 3],
+    ax: i64,
+    ay: i64,
+    opts: Option<&Opts>,
+    ptrs: [usize; 3],
+) -> ComputeVerdict {
+    let sizes = dtypes.map(dtype_size);
+    checks(layouts, ax, ay, opts, ptrs, Some(dtypes), sizes)
+}
+
+/// Checks 1-11 (with 1b when `dtypes` is given) for elements of `sizes`
+/// bytes in x, y, out.
+fn checks(
+    layouts: [Option<&batch_dot_layout>; 3],
+    ax: i64,
+    ay: i64,
+    opts: Option<&Opts>,
+    ptrs: [usize; 3],
+    dtypes: Option<[i32; 3]>,
+    sizes: [usize; 3],
+) -> ComputeVerdict {
     let mut v = ComputeVerdict {
         status: st::OK,
         out_shape: None,
@@ -348,6 +411,12 @@ pub fn compute(
     let [Some(x), Some(y), Some(o)] = layouts else {
         return fail(v, st::NULL_POINTER);
     };
+    // 1b.
+    if let Some([a, b, c]) = dtypes {
+        if !DTYPES_RUN.contains(&(a, b, c)) {
+            return fail(v, st::UNSUPPORTED_DTYPE);
+        }
+    }
     let all = [x, y, o];
     // 2.
     if all.iter().any(|l| l.flags != 0 || l.len < 0) || opts.is_some_and(|o| !o.valid()) {
@@ -386,7 +455,7 @@ pub fn compute(
             Some(0) => {}
             Some(_) => {
                 let (lo, hi) = reach(l);
-                let sz = size as i128;
+                let sz = sizes[i] as i128;
                 if !(fits(lo) && fits(hi) && fits(lo * sz) && fits((hi + 1) * sz)) {
                     return fail(v, st::OVERFLOW);
                 }
@@ -401,7 +470,7 @@ pub fn compute(
             if ptrs[i] == 0 {
                 return fail(v, st::NULL_POINTER);
             }
-            if !ptrs[i].is_multiple_of(size) {
+            if !ptrs[i].is_multiple_of(sizes[i]) {
                 return fail(v, st::INVALID_ARGUMENT);
             }
         }
@@ -419,17 +488,17 @@ pub fn compute(
         if !non_overlapping(o) {
             return fail(v, st::ALIASING);
         }
-        let bytes = |p: usize, lo: i64, hi: i64| {
+        let bytes = |p: usize, lo: i64, hi: i64, size: usize| {
             let p = p as i128;
             (
                 p + lo as i128 * size as i128,
                 p + (hi as i128 + 1) * size as i128 - 1,
             )
         };
-        let (o0, o1) = bytes(ptrs[2], lo, hi);
+        let (o0, o1) = bytes(ptrs[2], lo, hi, sizes[2]);
         for i in 0..2 {
             if let Some((l, h)) = reaches[i] {
-                let (a0, a1) = bytes(ptrs[i], l, h);
+                let (a0, a1) = bytes(ptrs[i], l, h, sizes[i]);
                 if a0 <= o1 && o0 <= a1 {
                     return fail(v, st::ALIASING);
                 }
