@@ -24,7 +24,11 @@
 //! recent gap (a decaying maximum), within the cap. A sleeping worker here
 //! takes about as long to wake as a short call takes, so a worker that has
 //! gone to sleep between an engine's calls buys nothing; spinning through
-//! the gap is what makes the second thread pay off. The price is bounded:
+//! the gap is what makes the second thread pay off. A spinning worker that
+//! loses its CPU to another thread (its polls come more than 50 µs apart)
+//! sleeps at once and sends the window back to 0.2 ms for the next 16
+//! parallel calls: on a busy machine spinning only takes time from the
+//! caller or from other processes. The price is bounded:
 //! after the last parallel call an idle process burns at most the cap of CPU
 //! time per worker, then nothing; while calls come in a rhythm, a worker
 //! burns at most the gaps between them. A caller waiting for its workers
@@ -72,7 +76,13 @@ const BASE_SPIN_NS: u64 = 200_000;
 /// The default cap of the adaptive spin window (`BATCH_DOT_SPIN_US`).
 const DEFAULT_SPIN_CAP_US: u64 = 5_000;
 /// Gaps at most the cap in a row before the window follows the gaps.
-const RHYTHM_CALLS: u32 = 2;
+const RHYTHM_CALLS: i32 = 2;
+/// A spinning worker whose polls are this far apart has lost its CPU to
+/// another thread: the machine is busy, and spinning would only take time
+/// from the caller or other processes.
+const PREEMPTED_NS: u64 = 50_000;
+/// Parallel calls after such a loss before workers spin long again.
+const CONTENDED_CALLS: i32 = 16;
 /// How long a caller waiting for workers yields before it sleeps.
 const CALLER_YIELD: Duration = Duration::from_micros(500);
 
@@ -100,8 +110,9 @@ pub struct SpinPolicy {
     pub cap: u64,
     /// A decaying maximum of the recent gaps (ns).
     pub gap: u64,
-    /// Gaps at most the cap in a row.
-    pub streak: u32,
+    /// Gaps at most the cap in a row (negative after a contended spin:
+    /// calls to wait before the gaps count again).
+    pub streak: i32,
 }
 
 impl SpinPolicy {
@@ -124,10 +135,17 @@ impl SpinPolicy {
                 self.gap = g.max(self.gap - self.gap / 4);
             }
             _ => {
-                self.streak = 0;
+                self.streak = self.streak.min(0);
                 self.gap = 0;
             }
         }
+    }
+
+    /// Notes that a spinning worker lost its CPU to another thread: back to
+    /// the base window for the next `CONTENDED_CALLS` calls.
+    pub fn note_contention(&mut self) {
+        self.streak = -CONTENDED_CALLS;
+        self.gap = 0;
     }
 
     /// How long an idle worker spins now (ns).
@@ -179,6 +197,8 @@ struct Pool {
     busy: Mutex<(SpinPolicy, u64)>,
     /// How long idle workers spin now (ns): the policy's window.
     spin_ns: AtomicU64,
+    /// Set by a worker that lost its CPU while spinning.
+    contended: AtomicBool,
 }
 
 fn pool() -> &'static Pool {
@@ -200,6 +220,7 @@ fn pool() -> &'static Pool {
         panicked: AtomicBool::new(false),
         busy: Mutex::new((SpinPolicy::new(spin_cap_ns()), 0)),
         spin_ns: AtomicU64::new(BASE_SPIN_NS.min(spin_cap_ns())),
+        contended: AtomicBool::new(false),
     })
 }
 
@@ -244,6 +265,9 @@ pub fn parallel(chunks: usize, threads: usize, f: &(dyn Fn(usize, usize) + Sync)
     {
         let (policy, last_end) = &mut *busy;
         let gap = (*last_end != 0).then(|| now_ns().saturating_sub(*last_end));
+        if p.contended.swap(false, Ordering::Relaxed) {
+            policy.note_contention();
+        }
         policy.note_gap(gap);
         p.spin_ns.store(policy.window(), Ordering::Relaxed);
     }
@@ -388,16 +412,24 @@ fn worker() {
     let mut seen = lock(&p.state).epoch;
     loop {
         // Spin for the next epoch (as long as the spin policy says), then
-        // sleep.
+        // sleep; sleep at once if the spin loses the CPU to another thread
+        // (its polls come far apart), and tell the policy.
         let t0 = Instant::now();
         let window = Duration::from_nanos(p.spin_ns.load(Ordering::Relaxed));
+        let mut last = t0;
         let mut spins = 0u32;
         while (p.ticket.load(Ordering::Acquire) >> 32) as u32 == seen {
             spins = spins.wrapping_add(1);
             if spins.is_multiple_of(64) {
-                if t0.elapsed() >= window {
+                let now = Instant::now();
+                if now - t0 >= window {
                     break;
                 }
+                if now - last >= Duration::from_nanos(PREEMPTED_NS) {
+                    p.contended.store(true, Ordering::Relaxed);
+                    break;
+                }
+                last = now;
                 std::thread::yield_now();
             }
             std::hint::spin_loop();
@@ -471,6 +503,19 @@ mod tests {
         // A gap above the cap ends the rhythm: back to the base window.
         p.note_gap(Some(20 * MS));
         assert_eq!((p.window(), p.streak, p.gap), (BASE_SPIN_NS, 0, 0));
+        // A spinning worker lost its CPU: the base window for 16 calls,
+        // then the rhythm again after two gaps.
+        for _ in 0..3 {
+            p.note_gap(Some(MS));
+        }
+        assert!(p.window() > BASE_SPIN_NS);
+        p.note_contention();
+        for _ in 0..CONTENDED_CALLS + 1 {
+            p.note_gap(Some(MS));
+            assert_eq!(p.window(), BASE_SPIN_NS);
+        }
+        p.note_gap(Some(MS));
+        assert_eq!(p.window(), MS + MS / 4 + BASE_SPIN_NS);
         // A cap of 0: workers never spin.
         let mut z = SpinPolicy::new(0);
         for _ in 0..3 {
