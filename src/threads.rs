@@ -25,7 +25,7 @@
 //! takes about as long to wake as a short call takes, so a worker that has
 //! gone to sleep between an engine's calls buys nothing; spinning through
 //! the gap is what makes the second thread pay off. A spinning worker that
-//! loses its CPU to another thread (its polls come more than 50 µs apart)
+//! loses its CPU to another thread (its polls come more than 0.3 ms apart)
 //! sleeps at once and sends the window back to 0.2 ms for the next 16
 //! parallel calls: on a busy machine spinning only takes time from the
 //! caller or from other processes. The price is bounded:
@@ -80,7 +80,7 @@ const RHYTHM_CALLS: i32 = 2;
 /// A spinning worker whose polls are this far apart has lost its CPU to
 /// another thread: the machine is busy, and spinning would only take time
 /// from the caller or other processes.
-const PREEMPTED_NS: u64 = 50_000;
+const PREEMPTED_NS: u64 = 300_000;
 /// Parallel calls after such a loss before workers spin long again.
 const CONTENDED_CALLS: i32 = 16;
 /// How long a caller waiting for workers yields before it sleeps.
