@@ -16,11 +16,25 @@
 //! caller's thread. Which thread runs a chunk never changes results: chunks
 //! are independent output blocks computed by the same code.
 //!
-//! Idle workers spin briefly (about 0.2 ms, yielding the CPU now and then)
-//! for the next job, then sleep on a condition variable; a caller waiting
-//! for its workers spins briefly, yields, then sleeps. A worker that panics inside a chunk records it; the
-//! caller then panics after all chunks have finished (the C boundary turns
-//! that into BATCH_DOT_STATUS_INTERNAL).
+//! Idle workers spin for the next job (yielding the CPU now and then), then
+//! sleep on a condition variable. How long they spin adapts to the rhythm of
+//! the process's parallel calls (`SpinPolicy`): 0.2 ms at first; once the
+//! gaps between parallel calls have been at most the cap
+//! (`BATCH_DOT_SPIN_US`, default 5 ms) twice in a row, about 1.25 times the
+//! recent gap (a decaying maximum), within the cap. A sleeping worker here
+//! takes about as long to wake as a short call takes, so a worker that has
+//! gone to sleep between an engine's calls buys nothing; spinning through
+//! the gap is what makes the second thread pay off. A spinning worker that
+//! loses its CPU to another thread (its polls come more than 0.3 ms apart)
+//! sleeps at once and sends the window back to 0.2 ms for the next 16
+//! parallel calls: on a busy machine spinning only takes time from the
+//! caller or from other processes. The price is bounded:
+//! after the last parallel call an idle process burns at most the cap of CPU
+//! time per worker, then nothing; while calls come in a rhythm, a worker
+//! burns at most the gaps between them. A caller waiting for its workers
+//! spins briefly, yields, then sleeps. A worker that panics inside a chunk
+//! records it; the caller then panics after all chunks have finished (the C
+//! boundary turns that into BATCH_DOT_STATUS_INTERNAL).
 //!
 //! `dlclose`: workers execute the library's code forever, so before the
 //! first worker starts the library marks itself NODELETE (`pin_library`): a
@@ -56,10 +70,99 @@ pub fn cpus() -> usize {
 
 /// Most workers the pool ever starts.
 const MAX_WORKERS: usize = 63;
-/// How long an idle worker spins (yielding now and then) before it sleeps.
-const WORKER_SPIN: Duration = Duration::from_micros(200);
+/// How long an idle worker spins (yielding now and then) before it sleeps,
+/// until the process has shown a rhythm of parallel calls.
+const BASE_SPIN_NS: u64 = 200_000;
+/// The default cap of the adaptive spin window (`BATCH_DOT_SPIN_US`).
+const DEFAULT_SPIN_CAP_US: u64 = 5_000;
+/// Gaps at most the cap in a row before the window follows the gaps.
+const RHYTHM_CALLS: i32 = 2;
+/// A spinning worker whose polls are this far apart has lost its CPU to
+/// another thread: the machine is busy, and spinning would only take time
+/// from the caller or other processes.
+const PREEMPTED_NS: u64 = 300_000;
+/// Parallel calls after such a loss before workers spin long again.
+const CONTENDED_CALLS: i32 = 16;
 /// How long a caller waiting for workers yields before it sleeps.
 const CALLER_YIELD: Duration = Duration::from_micros(500);
+
+/// The most an idle worker spins, in nanoseconds: `BATCH_DOT_SPIN_US`
+/// (microseconds, 0 = never spin) if set to an integer, else 5 ms. Read once.
+pub fn spin_cap_ns() -> u64 {
+    static CAP: OnceLock<u64> = OnceLock::new();
+    *CAP.get_or_init(|| parse_spin_us(std::env::var("BATCH_DOT_SPIN_US").ok().as_deref()) * 1000)
+}
+
+/// Parses `BATCH_DOT_SPIN_US`: a non-negative integer (capped at 1 s), else
+/// the default (5000).
+pub fn parse_spin_us(v: Option<&str>) -> u64 {
+    v.and_then(|s| s.trim().parse::<u64>().ok())
+        .map_or(DEFAULT_SPIN_CAP_US, |n| n.min(1_000_000))
+}
+
+/// The adaptive spin window: follows the gaps between parallel calls (from
+/// the end of one to the start of the next). Pure, so that it can be tested
+/// with made-up gaps; the pool keeps one, updated by the caller that holds
+/// the pool.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SpinPolicy {
+    /// The cap (ns).
+    pub cap: u64,
+    /// A decaying maximum of the recent gaps (ns).
+    pub gap: u64,
+    /// Gaps at most the cap in a row (negative after a contended spin:
+    /// calls to wait before the gaps count again).
+    pub streak: i32,
+}
+
+impl SpinPolicy {
+    /// No rhythm seen yet, spinning at most `cap` ns.
+    pub const fn new(cap: u64) -> SpinPolicy {
+        SpinPolicy {
+            cap,
+            gap: 0,
+            streak: 0,
+        }
+    }
+
+    /// Notes the gap before a parallel call (`None`: the first one).
+    pub fn note_gap(&mut self, gap: Option<u64>) {
+        match gap {
+            Some(g) if g <= self.cap => {
+                self.streak = (self.streak + 1).min(RHYTHM_CALLS);
+                // A decaying maximum: one long gap is remembered for a
+                // while, so that jitter does not send workers to sleep.
+                self.gap = g.max(self.gap - self.gap / 4);
+            }
+            _ => {
+                self.streak = self.streak.min(0);
+                self.gap = 0;
+            }
+        }
+    }
+
+    /// Notes that a spinning worker lost its CPU to another thread: back to
+    /// the base window for the next `CONTENDED_CALLS` calls.
+    pub fn note_contention(&mut self) {
+        self.streak = -CONTENDED_CALLS;
+        self.gap = 0;
+    }
+
+    /// How long an idle worker spins now (ns).
+    pub fn window(&self) -> u64 {
+        let base = BASE_SPIN_NS.min(self.cap);
+        if self.streak < RHYTHM_CALLS {
+            return base;
+        }
+        (self.gap + self.gap / 4 + base).min(self.cap)
+    }
+}
+
+/// Nanoseconds since the first call that asked for it (monotonic).
+fn now_ns() -> u64 {
+    static T0: OnceLock<Instant> = OnceLock::new();
+    T0.get_or_init(Instant::now).elapsed().as_nanos() as u64
+}
 
 /// A borrowed job, lifetime erased: valid while its epoch's chunks run.
 #[derive(Clone, Copy)]
@@ -89,8 +192,13 @@ struct Pool {
     ticket: AtomicU64,
     done: AtomicUsize,
     panicked: AtomicBool,
-    /// Held by the one caller whose job the pool runs.
-    busy: Mutex<()>,
+    /// Held by the one caller whose job the pool runs; guards the spin
+    /// policy and the end time of the last parallel call (0: none yet).
+    busy: Mutex<(SpinPolicy, u64)>,
+    /// How long idle workers spin now (ns): the policy's window.
+    spin_ns: AtomicU64,
+    /// Set by a worker that lost its CPU while spinning.
+    contended: AtomicBool,
 }
 
 fn pool() -> &'static Pool {
@@ -110,7 +218,9 @@ fn pool() -> &'static Pool {
         ticket: AtomicU64::new(0),
         done: AtomicUsize::new(0),
         panicked: AtomicBool::new(false),
-        busy: Mutex::new(()),
+        busy: Mutex::new((SpinPolicy::new(spin_cap_ns()), 0)),
+        spin_ns: AtomicU64::new(BASE_SPIN_NS.min(spin_cap_ns())),
+        contended: AtomicBool::new(false),
     })
 }
 
@@ -133,13 +243,26 @@ pub fn parallel(chunks: usize, threads: usize, f: &(dyn Fn(usize, usize) + Sync)
         return;
     }
     let p = pool();
-    let Ok(_busy) = p.busy.try_lock() else {
-        // Another caller's job is running: do this one alone.
-        for i in 0..chunks {
-            f(i, 0);
+    let mut busy = match p.busy.try_lock() {
+        Ok(g) => g,
+        Err(std::sync::TryLockError::Poisoned(e)) => e.into_inner(),
+        Err(std::sync::TryLockError::WouldBlock) => {
+            // Another caller's job is running: do this one alone.
+            for i in 0..chunks {
+                f(i, 0);
+            }
+            return;
         }
-        return;
     };
+    {
+        let (policy, last_end) = &mut *busy;
+        let gap = (*last_end != 0).then(|| now_ns().saturating_sub(*last_end));
+        if p.contended.swap(false, Ordering::Relaxed) {
+            policy.note_contention();
+        }
+        policy.note_gap(gap);
+        p.spin_ns.store(policy.window(), Ordering::Relaxed);
+    }
     POOL_STARTED.store(true, Ordering::Release);
     let epoch = {
         let mut st = lock(&p.state);
@@ -203,6 +326,8 @@ pub fn parallel(chunks: usize, threads: usize, f: &(dyn Fn(usize, usize) + Sync)
         break;
     }
     lock(&p.state).job = None;
+    busy.1 = now_ns().max(1);
+    drop(busy);
     if p.panicked.swap(false, Ordering::AcqRel) {
         panic!("batch_dot: a worker thread panicked");
     }
@@ -278,15 +403,25 @@ fn worker() {
     let p = pool();
     let mut seen = lock(&p.state).epoch;
     loop {
-        // Spin a little for the next epoch, then sleep.
+        // Spin for the next epoch (as long as the spin policy says), then
+        // sleep; sleep at once if the spin loses the CPU to another thread
+        // (its polls come far apart), and tell the policy.
         let t0 = Instant::now();
+        let window = Duration::from_nanos(p.spin_ns.load(Ordering::Relaxed));
+        let mut last = t0;
         let mut spins = 0u32;
         while (p.ticket.load(Ordering::Acquire) >> 32) as u32 == seen {
             spins = spins.wrapping_add(1);
             if spins.is_multiple_of(64) {
-                if t0.elapsed() > WORKER_SPIN {
+                let now = Instant::now();
+                if now - t0 >= window {
                     break;
                 }
+                if now - last >= Duration::from_nanos(PREEMPTED_NS) {
+                    p.contended.store(true, Ordering::Relaxed);
+                    break;
+                }
+                last = now;
                 std::thread::yield_now();
             }
             std::hint::spin_loop();
@@ -327,6 +462,58 @@ mod tests {
         assert_eq!(p(Some("x")), 1);
         assert_eq!(p(Some(" 4 ")), 4);
         assert_eq!(p(Some("99999")), 1024);
+    }
+
+    #[test]
+    fn spin_cap_parse() {
+        assert_eq!(parse_spin_us(None), 5000);
+        assert_eq!(parse_spin_us(Some("x")), 5000);
+        assert_eq!(parse_spin_us(Some("-1")), 5000);
+        assert_eq!(parse_spin_us(Some("0")), 0);
+        assert_eq!(parse_spin_us(Some(" 300 ")), 300);
+        assert_eq!(parse_spin_us(Some("99999999")), 1_000_000);
+    }
+
+    #[test]
+    fn spin_window_follows_the_rhythm() {
+        const MS: u64 = 1_000_000;
+        let mut p = SpinPolicy::new(5 * MS);
+        // No rhythm yet: the base window.
+        assert_eq!(p.window(), BASE_SPIN_NS);
+        p.note_gap(None);
+        p.note_gap(Some(2 * MS));
+        assert_eq!(p.window(), BASE_SPIN_NS);
+        // Two gaps within the cap in a row: 1.25 gaps + the base.
+        p.note_gap(Some(2 * MS));
+        assert_eq!(p.window(), 2 * MS + MS / 2 + BASE_SPIN_NS);
+        // A shorter gap: the long one decays by a quarter per call.
+        p.note_gap(Some(MS / 10));
+        assert_eq!(p.gap, 3 * MS / 2);
+        // Never above the cap.
+        p.note_gap(Some(5 * MS));
+        assert_eq!(p.window(), 5 * MS);
+        // A gap above the cap ends the rhythm: back to the base window.
+        p.note_gap(Some(20 * MS));
+        assert_eq!((p.window(), p.streak, p.gap), (BASE_SPIN_NS, 0, 0));
+        // A spinning worker lost its CPU: the base window for 16 calls,
+        // then the rhythm again after two gaps.
+        for _ in 0..3 {
+            p.note_gap(Some(MS));
+        }
+        assert!(p.window() > BASE_SPIN_NS);
+        p.note_contention();
+        for _ in 0..CONTENDED_CALLS + 1 {
+            p.note_gap(Some(MS));
+            assert_eq!(p.window(), BASE_SPIN_NS);
+        }
+        p.note_gap(Some(MS));
+        assert_eq!(p.window(), MS + MS / 4 + BASE_SPIN_NS);
+        // A cap of 0: workers never spin.
+        let mut z = SpinPolicy::new(0);
+        for _ in 0..3 {
+            z.note_gap(Some(0));
+        }
+        assert_eq!(z.window(), 0);
     }
 
     #[test]

@@ -54,3 +54,10 @@ bench_lib=$(link_lib "$lib_dir/libbatch_dot.so" "$ROOT/target/bench-lib")
 cc -O2 -Wall -Wextra -Werror bench/overhead.c -Iinclude -L"$bench_lib" -lbatch_dot \
   -Wl,-rpath,"$bench_lib" -o "$ROOT/target/overhead"
 "$ROOT/target/overhead"
+
+# The gap benchmark (bench/gaps.c): calls with busy and idle gaps at 1 and 2
+# threads, MKL's column when libmkl_rt is installed; built warning-free,
+# run on small sizes for one round. Timings are printed, not asserted.
+log "bench/gaps.c --smoke"
+cc -O2 -Wall -Wextra -Werror bench/gaps.c -Iinclude -ldl -lpthread -lm -o "$ROOT/target/gaps"
+"$ROOT/target/gaps" --smoke --lib "$lib_dir/libbatch_dot.so"
