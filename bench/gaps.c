@@ -156,7 +156,8 @@ static void setup(Prob *p, const Case *c, int smoke) {
 static void freep(Prob *p) { free(p->x); free(p->y); free(p->o); free(p->o2); }
 
 static void ours(Prob *p, unsigned nt) {
-    batch_dot_options opt = {sizeof(batch_dot_options), nt, 0};
+    /* Plain call; the zeroed tail (alpha, beta) is valid for any build. */
+    batch_dot_options opt = {.struct_size = sizeof(batch_dot_options), .num_threads = nt};
     int32_t st = bd_f32(&p->xl, p->x, &p->yl, p->y, p->c.ax, p->c.ay, &p->ol, p->o, &opt);
     if (st) { fprintf(stderr, "batch_dot_f32 failed on %s: status %d\n", p->c.id, st); exit(1); }
 }
