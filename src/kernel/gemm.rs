@@ -152,6 +152,9 @@ pub(crate) unsafe fn micro<
             // plain ones below are unchanged), each straight-line as those
             // are (a branch inside them made LLVM keep the accumulators in
             // memory through the K loop).
+            // The first two arms have the same body on purpose: `put_v`
+            // branches on `reads_out()`, and testing it here lets each arm
+            // inline a branch-free store (unswitched by hand).
             if c_cs == 1 && !accumulate && !e.reads_out() {
                 for i in 0..R {
                     let cp = c.wrapping_offset(i as isize * c_rs);
