@@ -200,10 +200,36 @@ pub(super) trait WideLevel: Level<T = f32> {
         o_cs: isize,
         scale: Option<Scaled<f32>>,
     );
+    #[allow(clippy::too_many_arguments)]
+    unsafe fn dots16(
+        w: Wide,
+        k: usize,
+        count: usize,
+        x: *const u16,
+        y: *const u16,
+        out: *mut u8,
+        s: (isize, isize, isize),
+        scale: Option<Scaled<f32>>,
+    );
+    /// Contiguous `n×n·n×n` blocks converted in registers, where the level
+    /// has a kernel for `n` (`half::tiny_avx512`); false: none, nothing done.
+    #[allow(clippy::too_many_arguments)]
+    unsafe fn tiny16(
+        _w: Wide,
+        _n: usize,
+        _count: usize,
+        _x: *const u16,
+        _y: *const u16,
+        _out: *mut u8,
+        _s: (isize, isize, isize),
+        _scale: Option<Scaled<f32>>,
+    ) -> bool {
+        false
+    }
 }
 
 macro_rules! wide_level {
-    ($name:ident, $S:ty $(, $feat:literal)?) => {
+    ($name:ident, $S:ty $(, $feat:literal)? $(; tiny: $tiny:path, $tfeat:literal)?) => {
         impl WideLevel for $name {
             $(#[target_feature(enable = $feat)])?
             #[inline(never)]
@@ -217,13 +243,27 @@ macro_rules! wide_level {
                 // SAFETY: WideLevel's contract.
                 unsafe { half::store_out::<$S>(w, src, rows, cols, ld, out, o_rs, o_cs, scale) }
             }
+            $(#[target_feature(enable = $feat)])?
+            #[inline(never)]
+            unsafe fn dots16(w: Wide, k: usize, count: usize, x: *const u16, y: *const u16, out: *mut u8, s: (isize, isize, isize), scale: Option<Scaled<f32>>) {
+                // SAFETY: WideLevel's contract.
+                unsafe { half::dots::<$S>(w, k, count, x, y, out, s, scale) }
+            }
+            $(
+            #[target_feature(enable = $tfeat)]
+            #[inline(never)]
+            unsafe fn tiny16(w: Wide, n: usize, count: usize, x: *const u16, y: *const u16, out: *mut u8, s: (isize, isize, isize), scale: Option<Scaled<f32>>) -> bool {
+                // SAFETY: WideLevel's contract.
+                unsafe { $tiny(w, n, count, x, y, out, s, scale) }
+            }
+            )?
         }
     };
 }
 
 wide_level! { ScalarF32, Scalar<f32> }
 #[cfg(target_arch = "x86_64")]
-wide_level! { Avx512F32L, Avx512F32, "avx512f,avx2,fma,f16c" }
+wide_level! { Avx512F32L, Avx512F32, "avx512f,avx2,fma,f16c"; tiny: half::tiny_avx512, "avx512f,avx2,fma,f16c" }
 #[cfg(target_arch = "x86_64")]
 wide_level! { Avx2F32L, Avx2F32, "avx2,fma,f16c" }
 

@@ -183,8 +183,11 @@ impl Conv for Scalar<f32> {
 }
 
 #[cfg(target_arch = "x86_64")]
+pub(crate) use x86::tiny_avx512;
+
+#[cfg(target_arch = "x86_64")]
 mod x86 {
-    use super::{Conv, Half};
+    use super::{out_size, put_v, Conv, Half, Scaled, Wide};
     use crate::kernel::pack::transpose16;
     use crate::kernel::simd::{Avx2F32, Avx512F32, Simd};
     use core::arch::x86_64::*;
@@ -249,6 +252,123 @@ mod x86 {
                 }
             }
         }
+    }
+
+    /// Prefetches the block of `len` contiguous 16-bit elements that lies
+    /// `TINY_AHEAD_BYTES` of blocks (`stride` elements apart) past `p`.
+    #[inline(always)]
+    fn prefetch_ahead(p: *const u16, stride: isize, len: usize) {
+        use crate::kernel::simd::prefetch_lines;
+        use crate::kernel::tuning::TINY_AHEAD_BYTES;
+        let blocks = (TINY_AHEAD_BYTES / (len * 2)) as isize;
+        prefetch_lines(p.wrapping_offset(blocks * stride), len);
+    }
+
+    /// `n×n·n×n` products (n = 4 or 8) of contiguous 16-bit blocks on
+    /// AVX-512, `count` of them `strides` apart (x, y in elements, out in
+    /// elements of `w.out`), converting in registers: the arithmetic of
+    /// `tiny::tiny444_f32` / `tiny888_f32` (each element an FMA chain from
+    /// +0.0 in ascending t), stored through `put_v`. Returns false, doing
+    /// nothing, for another n.
+    ///
+    /// # Safety
+    /// Every block lies inside its buffer; out overlaps neither input; the
+    /// CPU has avx512f, avx2, fma, f16c.
+    #[inline(always)]
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) unsafe fn tiny_avx512(
+        w: Wide,
+        n: usize,
+        count: usize,
+        x: *const u16,
+        y: *const u16,
+        out: *mut u8,
+        strides: (isize, isize, isize),
+        scale: Option<Scaled<f32>>,
+    ) -> bool {
+        let (xs, ys, os) = strides;
+        let h = w.half;
+        let size = out_size(w);
+        // SAFETY: each block is n² contiguous elements inside its buffer
+        // (contract).
+        unsafe {
+            let (mut xp, mut yp, mut op) = (x, y, out);
+            match n {
+                4 => {
+                    for _ in 0..count {
+                        prefetch_ahead(xp, xs, 16);
+                        prefetch_ahead(yp, ys, 16);
+                        let a = Avx512F32::widen_v(h, xp);
+                        // B whole (one vector); row t broadcast to every
+                        // 128-bit lane by a lane shuffle.
+                        let bv = Avx512F32::widen_v(h, yp);
+                        let z = _mm512_setzero_ps();
+                        let b0 = _mm512_shuffle_f32x4::<0x00>(bv, bv);
+                        let b1 = _mm512_shuffle_f32x4::<0x55>(bv, bv);
+                        let b2 = _mm512_shuffle_f32x4::<0xAA>(bv, bv);
+                        let b3 = _mm512_shuffle_f32x4::<0xFF>(bv, bv);
+                        let c = _mm512_fmadd_ps(_mm512_shuffle_ps::<0x00>(a, a), b0, z);
+                        let c = _mm512_fmadd_ps(_mm512_shuffle_ps::<0x55>(a, a), b1, c);
+                        let c = _mm512_fmadd_ps(_mm512_shuffle_ps::<0xAA>(a, a), b2, c);
+                        let c = _mm512_fmadd_ps(_mm512_shuffle_ps::<0xFF>(a, a), b3, c);
+                        put_v::<Avx512F32>(w, op, c, scale);
+                        xp = xp.wrapping_offset(xs);
+                        yp = yp.wrapping_offset(ys);
+                        op = op.wrapping_offset(os * size);
+                    }
+                }
+                8 => {
+                    let base = _mm512_set_epi32(8, 8, 8, 8, 8, 8, 8, 8, 0, 0, 0, 0, 0, 0, 0, 0);
+                    let mut idx = [base; 8];
+                    for (t, it) in idx.iter_mut().enumerate() {
+                        *it = _mm512_add_epi32(base, _mm512_set1_epi32(t as i32));
+                    }
+                    for _ in 0..count {
+                        prefetch_ahead(xp, xs, 64);
+                        prefetch_ahead(yp, ys, 64);
+                        let a = [
+                            Avx512F32::widen_v(h, xp),
+                            Avx512F32::widen_v(h, xp.add(16)),
+                            Avx512F32::widen_v(h, xp.add(32)),
+                            Avx512F32::widen_v(h, xp.add(48)),
+                        ];
+                        // B as four vectors of two rows each; row t
+                        // broadcast to both 256-bit halves by a lane shuffle.
+                        let bq = [
+                            Avx512F32::widen_v(h, yp),
+                            Avx512F32::widen_v(h, yp.add(16)),
+                            Avx512F32::widen_v(h, yp.add(32)),
+                            Avx512F32::widen_v(h, yp.add(48)),
+                        ];
+                        let mut c = [_mm512_setzero_ps(); 4];
+                        for (t, &it) in idx.iter().enumerate() {
+                            let v = bq[t / 2];
+                            let b = if t % 2 == 0 {
+                                _mm512_shuffle_f32x4::<0x44>(v, v)
+                            } else {
+                                _mm512_shuffle_f32x4::<0xEE>(v, v)
+                            };
+                            for j in 0..4 {
+                                c[j] = _mm512_fmadd_ps(_mm512_permutexvar_ps(it, a[j]), b, c[j]);
+                            }
+                        }
+                        for (j, &cj) in c.iter().enumerate() {
+                            put_v::<Avx512F32>(
+                                w,
+                                op.wrapping_offset(16 * j as isize * size),
+                                cj,
+                                scale,
+                            );
+                        }
+                        xp = xp.wrapping_offset(xs);
+                        yp = yp.wrapping_offset(ys);
+                        op = op.wrapping_offset(os * size);
+                    }
+                }
+                _ => return false,
+            }
+        }
+        true
     }
 
     impl Conv for Avx2F32 {
@@ -371,7 +491,7 @@ pub(crate) unsafe fn widen<S: Conv>(
 /// # Safety
 /// `p` is a writable (and, when read, readable) element of type `w.out`.
 #[inline(always)]
-unsafe fn put1<S: Conv>(w: Wide, p: *mut u8, v: f32, scale: Option<Scaled<f32>>) {
+pub(crate) unsafe fn put1<S: Conv>(w: Wide, p: *mut u8, v: f32, scale: Option<Scaled<f32>>) {
     // SAFETY: the function's contract.
     unsafe {
         let v = match scale {
@@ -389,6 +509,42 @@ unsafe fn put1<S: Conv>(w: Wide, p: *mut u8, v: f32, scale: Option<Scaled<f32>>)
             OutTy::F32 => *p.cast::<f32>() = v,
             OutTy::Same => *p.cast::<u16>() = w.half.round_f32(v),
         }
+    }
+}
+
+/// `put1` for `LANES` contiguous output elements from `p`.
+///
+/// # Safety
+/// Those elements are writable (and readable when `beta != 0`); the CPU
+/// supports `S`.
+#[inline(always)]
+pub(crate) unsafe fn put_v<S: Conv>(w: Wide, p: *mut u8, v: S::V, scale: Option<Scaled<f32>>) {
+    // SAFETY: the function's contract.
+    unsafe {
+        let v = match scale {
+            None => v,
+            Some(sc) if sc.beta == 0.0 => S::mul(S::bcast(&sc.alpha), v),
+            Some(sc) => {
+                let old = match w.out {
+                    OutTy::F32 => S::load(p.cast::<f32>()),
+                    OutTy::Same => S::widen_v(w.half, p.cast::<u16>()),
+                };
+                S::fma(S::bcast(&sc.alpha), v, S::mul(S::bcast(&sc.beta), old))
+            }
+        };
+        match w.out {
+            OutTy::F32 => S::store(p.cast::<f32>(), v),
+            OutTy::Same => S::narrow_v(w.half, v, p.cast::<u16>()),
+        }
+    }
+}
+
+/// Bytes of an element of `w`'s output type.
+#[inline(always)]
+pub(crate) fn out_size(w: Wide) -> isize {
+    match w.out {
+        OutTy::F32 => 4,
+        OutTy::Same => 2,
     }
 }
 
@@ -412,43 +568,18 @@ pub(crate) unsafe fn store_out<S: Conv>(
     o_cs: isize,
     scale: Option<Scaled<f32>>,
 ) {
-    let size = match w.out {
-        OutTy::F32 => 4,
-        OutTy::Same => 2,
-    };
+    let size = out_size(w);
     let l = S::LANES;
-    let at = |i: usize, j: usize| {
-        out.wrapping_offset((i as isize * o_rs + j as isize * o_cs) * size as isize)
-    };
+    let at =
+        |i: usize, j: usize| out.wrapping_offset((i as isize * o_rs + j as isize * o_cs) * size);
     // SAFETY: every access is to an element (i, j) named in the contract.
     unsafe {
         for i in 0..rows {
             let s = src.add(i * ld);
             let mut j = 0;
             if o_cs == 1 {
-                let (a, b, reads) = match scale {
-                    Some(sc) => (sc.alpha, sc.beta, sc.beta != 0.0),
-                    None => (1.0, 0.0, false),
-                };
-                let (av, bv) = (S::bcast(&a), S::bcast(&b));
                 while j + l <= cols {
-                    let p = at(i, j);
-                    let mut v = S::load(s.add(j));
-                    if scale.is_some() {
-                        v = if reads {
-                            let old = match w.out {
-                                OutTy::F32 => S::load(p.cast::<f32>()),
-                                OutTy::Same => S::widen_v(w.half, p.cast::<u16>()),
-                            };
-                            S::fma(av, v, S::mul(bv, old))
-                        } else {
-                            S::mul(av, v)
-                        };
-                    }
-                    match w.out {
-                        OutTy::F32 => S::store(p.cast::<f32>(), v),
-                        OutTy::Same => S::narrow_v(w.half, v, p.cast::<u16>()),
-                    }
+                    put_v::<S>(w, at(i, j), S::load(s.add(j)), scale);
                     j += l;
                 }
             }
@@ -456,6 +587,86 @@ pub(crate) unsafe fn store_out<S: Conv>(
                 put1::<S>(w, at(i, j), *s.add(j), scale);
                 j += 1;
             }
+        }
+    }
+}
+
+/// `count` row dots of 16-bit rows (m = n = 1, unit strides along K), dot
+/// `i` reading `x + i·s.0`, `y + i·s.1` and storing at `out + i·s.2`
+/// (elements of `w.out`) through the epilogue, converting in registers.
+/// The arithmetic of `stream::dot_rows` on the converted values (a
+/// partial vector is zero-padded on both sides, so its padding adds +0).
+///
+/// # Safety
+/// Every element named lies inside its buffer; the CPU supports `S`.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+pub(crate) unsafe fn dots<S: Conv>(
+    w: Wide,
+    k: usize,
+    count: usize,
+    x: *const u16,
+    y: *const u16,
+    out: *mut u8,
+    s: (isize, isize, isize),
+    scale: Option<Scaled<f32>>,
+) {
+    use super::simd::prefetch;
+    use super::tuning::{LINE_BYTES, SHORT_ROW_BYTES, STREAM_PF_BYTES};
+    let (h, l) = (w.half, S::LANES);
+    // Short rows (memory-bound): prefetch the rows `d` ahead, as
+    // `stream::dots` does.
+    let ahead = |stride: isize| {
+        let row = stride.unsigned_abs() * 2;
+        if l == 1 || row == 0 || row > STREAM_PF_BYTES {
+            0
+        } else {
+            STREAM_PF_BYTES.div_ceil(row)
+        }
+    };
+    let d = if k * 2 <= SHORT_ROW_BYTES {
+        ahead(s.0).max(ahead(s.1)) as isize
+    } else {
+        0
+    };
+    let size = out_size(w);
+    // SAFETY: dot i of the run (contract); prefetches never fault; the
+    // tail's copies read only the row's last k - t elements.
+    unsafe {
+        for i in 0..count as isize {
+            let (xp, yp) = (x.wrapping_offset(i * s.0), y.wrapping_offset(i * s.1));
+            if d > 0 {
+                let (px, py) = (xp.wrapping_offset(d * s.0), yp.wrapping_offset(d * s.1));
+                let mut t = 0;
+                while t < k {
+                    prefetch(px.wrapping_add(t));
+                    prefetch(py.wrapping_add(t));
+                    t += LINE_BYTES / 2;
+                }
+            }
+            let (mut acc0, mut acc1) = (S::zero(), S::zero());
+            let mut t = 0;
+            while t + 2 * l <= k {
+                acc0 = S::fma(S::widen_v(h, xp.add(t)), S::widen_v(h, yp.add(t)), acc0);
+                acc1 = S::fma(
+                    S::widen_v(h, xp.add(t + l)),
+                    S::widen_v(h, yp.add(t + l)),
+                    acc1,
+                );
+                t += 2 * l;
+            }
+            if t + l <= k {
+                acc0 = S::fma(S::widen_v(h, xp.add(t)), S::widen_v(h, yp.add(t)), acc0);
+                t += l;
+            }
+            if t < k {
+                let (mut tx, mut ty) = ([0u16; 16], [0u16; 16]);
+                core::ptr::copy_nonoverlapping(xp.add(t), tx.as_mut_ptr(), k - t);
+                core::ptr::copy_nonoverlapping(yp.add(t), ty.as_mut_ptr(), k - t);
+                acc1 = S::fma(S::widen_v(h, tx.as_ptr()), S::widen_v(h, ty.as_ptr()), acc1);
+            }
+            let v = S::reduce(S::add(acc0, acc1));
+            put1::<S>(w, out.wrapping_offset(i * s.2 * size), v, scale);
         }
     }
 }

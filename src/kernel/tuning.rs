@@ -72,8 +72,6 @@ pub(crate) const STREAM_PF_BYTES: usize = 4096;
 pub(crate) const SHORT_ROW_BYTES: usize = 256;
 
 // 16-bit inputs (`wide.rs`): the f32 scratch tiles they are converted into.
-/// Elements of each operand's tile of row dots (16 KB of f32: L1).
-pub(crate) const WIDE_DOT_ELEMS: usize = 4096;
 /// Elements of a tile of mat-vec rows (16 KB of f32: L1).
 pub(crate) const WIDE_GEMV_ELEMS: usize = 4096;
 /// Elements of a chunk of small products, A, B and C together (32 KB).

@@ -24,19 +24,14 @@
 use super::dispatch::WideLevel;
 use super::exec::Job;
 use super::gemm::Geom;
-use super::half::{OutTy, Wide};
+use super::half::{out_size, Wide};
 use super::scale::{Plain, Scaled};
 use super::select::{self, Kind};
-use super::tuning::{KC, NC, WIDE_DOT_ELEMS, WIDE_GEMV_ELEMS, WIDE_RA, WIDE_RO, WIDE_SMALL_ELEMS};
+use super::tuning::{KC, NC, WIDE_GEMV_ELEMS, WIDE_RA, WIDE_RO, WIDE_SMALL_ELEMS};
 
 /// Scratch regions start at multiples of 16 f32 (64 bytes).
 fn up16(n: usize) -> usize {
     n.next_multiple_of(16)
-}
-
-/// Dots per chunk for a contraction of `k`.
-fn dot_chunk(k: usize) -> usize {
-    (WIDE_DOT_ELEMS / k.max(1)).max(1)
 }
 
 /// Rows per chunk of a mat-vec product with a contraction of `k`.
@@ -65,10 +60,7 @@ fn gemm_parts(n: usize, rows: usize, nr: usize) -> (usize, usize, usize) {
 pub(super) fn scratch_len(kind: Kind, m: usize, n: usize, k: usize, rows: usize) -> usize {
     let len = match kind {
         Kind::Zero => 0,
-        Kind::Dot => {
-            let c = dot_chunk(k);
-            2 * up16(c * k) + up16(c)
-        }
+        Kind::Dot => 0,
         Kind::Gemv => {
             let c = gemv_chunk(k);
             up16(k) + up16(c * k) + up16(c)
@@ -84,14 +76,6 @@ pub(super) fn scratch_len(kind: Kind, m: usize, n: usize, k: usize, rows: usize)
         0
     } else {
         len + 16
-    }
-}
-
-/// Bytes of one output element.
-fn out_size(w: Wide) -> isize {
-    match w.out {
-        OutTy::F32 => 4,
-        OutTy::Same => 2,
     }
 }
 
@@ -147,7 +131,7 @@ pub(super) unsafe fn run_items<L: WideLevel>(
                 let count = (ext - b % ext).min(hi - b);
                 let p = base.at(w, job.offsets(b));
                 match job.kind() {
-                    Kind::Dot => dots::<L>(w, &g, count, p, strides, buf, scale),
+                    Kind::Dot => dots::<L>(w, &g, count, p, strides, scale),
                     Kind::Gemm { .. } if select::small_fits(g.m, g.n, g.k, L::NR) => {
                         small::<L>(w, &g, count, p, strides, buf, scale)
                     }
@@ -207,15 +191,15 @@ unsafe fn rows<L: WideLevel>(
                     }
                 }
             }
-            Kind::Dot => dots::<L>(w, g, 1, p, (0, 0, 0), buf, scale),
+            Kind::Dot => dots::<L>(w, g, 1, p, (0, 0, 0), scale),
             Kind::Gemv => gemv::<L>(w, g, p, r0, r1, buf, scale),
             Kind::Gemm { .. } => gemm::<L>(w, g, p, r0, r1, buf, scale),
         }
     }
 }
 
-/// `count` row dots (m = n = 1, unit strides along K), `s` apart: chunks of
-/// them converted into scratch rows, `Level::dots` on those, then stored.
+/// `count` row dots (m = n = 1, unit strides along K), `s` apart,
+/// converted in registers (`half::dots`).
 ///
 /// # Safety
 /// As `run_items`, for these blocks.
@@ -226,28 +210,10 @@ unsafe fn dots<L: WideLevel>(
     count: usize,
     p: P,
     s: (isize, isize, isize),
-    buf: *mut f32,
     scale: Option<Scaled<f32>>,
 ) {
-    let k = g.k;
-    let chunk = dot_chunk(k);
-    let xb = buf;
-    let yb = buf.wrapping_add(up16(chunk * k));
-    let ob = yb.wrapping_add(up16(chunk * k));
-    let mut i = 0;
-    while i < count {
-        let c = chunk.min(count - i);
-        let q = p.at(w, (i as isize * s.0, i as isize * s.1, i as isize * s.2));
-        // SAFETY: dots i..i+c of the run (contract); the scratch regions
-        // hold c·k, c·k and c elements.
-        unsafe {
-            L::widen(w.half, q.x, c, k, s.0, 1, xb, k);
-            L::widen(w.half, q.y, c, k, s.1, 1, yb, k);
-            L::dots(k, c, xb, yb, ob, (k as isize, k as isize, 1), Plain);
-            L::store_out(w, ob, 1, c, c, q.out, 0, s.2, scale);
-        }
-        i += c;
-    }
+    // SAFETY: forwarded contract.
+    unsafe { L::dots16(w, g.k, count, p.x, p.y, p.out, s, scale) }
 }
 
 /// Whether `count` blocks of `rows × cols` elements (strides `rs`, `cs`,
@@ -273,6 +239,12 @@ unsafe fn small<L: WideLevel>(
     scale: Option<Scaled<f32>>,
 ) {
     let (m, n, k) = (g.m, g.n, g.k);
+    // Contiguous n×n·n×n blocks: a kernel that converts in registers, where
+    // the level has one.
+    // SAFETY: forwarded contract (the blocks are contiguous, as checked).
+    if select::fixed_square(g) && unsafe { L::tiny16(w, m, count, p.x, p.y, p.out, s, scale) } {
+        return;
+    }
     let chunk = small_chunk(m, n, k);
     let ab = buf;
     let bb = ab.wrapping_add(up16(chunk * m * k));
