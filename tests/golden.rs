@@ -717,6 +717,10 @@ fn golden_shapes_init_contiguous() {
 //   where TF flushes float32 subnormals to zero (counted and printed);
 // - num_threads 1 and 3 give the same bits.
 // The 16-bit values are decoded and rounded by this file's own functions.
+// bf16 subnormal inputs and float32-subnormal products are held to the exact
+// reference (no flushing), which is what every path does today; docs/API.md
+// lets a future bfloat16 path (AVX512-BF16, AMX) flush them: such a path
+// needs a flushed reference for the `tf_flush yes` cases.
 
 const GOLDEN_LOWP: &str = include_str!("golden/keras_batch_dot_lowp.golden");
 
