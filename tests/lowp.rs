@@ -391,24 +391,24 @@ macro_rules! regimes {
 }
 
 regimes! {
-    dot_rows_short: "dot_short", 12, Plain;
-    dot_rows_long: "dot_long", 6, Plain;
-    gemv: "gemv", 10, Plain;
-    vecmat: "vecmat", 8, Plain;
-    fixed_blocks: "fixed", 12, Plain;
-    tiny_strided: "tiny", 12, Plain;
-    gemm_k_blocks: "gemm_k", 4, Plain;
-    gemm_wide: "wide", 3, Plain;
-    gemm_tall: "tall", 2, Plain;
-    transposed: "trans", 8, Plain;
-    rank4: "rank4", 10, Plain;
-    zero_k: "zero", 8, Plain;
-    specials_dot: "dot_short", 10, Specials;
-    specials_gemv: "gemv", 6, Specials;
-    specials_fixed: "fixed", 8, Specials;
-    specials_tiny: "tiny", 8, Specials;
-    specials_gemm: "gemm_k", 3, Specials;
-    specials_trans: "trans", 4, Specials;
+    dot_rows_short: "dot_short", 24, Plain;
+    dot_rows_long: "dot_long", 10, Plain;
+    gemv: "gemv", 20, Plain;
+    vecmat: "vecmat", 16, Plain;
+    fixed_blocks: "fixed", 24, Plain;
+    tiny_strided: "tiny", 24, Plain;
+    gemm_k_blocks: "gemm_k", 8, Plain;
+    gemm_wide: "wide", 5, Plain;
+    gemm_tall: "tall", 4, Plain;
+    transposed: "trans", 16, Plain;
+    rank4: "rank4", 20, Plain;
+    zero_k: "zero", 12, Plain;
+    specials_dot: "dot_short", 20, Specials;
+    specials_gemv: "gemv", 12, Specials;
+    specials_fixed: "fixed", 16, Specials;
+    specials_tiny: "tiny", 16, Specials;
+    specials_gemm: "gemm_k", 5, Specials;
+    specials_trans: "trans", 8, Specials;
 }
 
 /// (alpha, beta) of the scaled tests: the plain call, the attention scale
@@ -482,13 +482,13 @@ macro_rules! scaled_regimes {
 }
 
 scaled_regimes! {
-    scaled_dot_rows: "dot_short", 4;
-    scaled_gemv: "gemv", 3;
-    scaled_fixed: "fixed", 4;
-    scaled_tiny: "tiny", 4;
-    scaled_gemm_k_blocks: "gemm_k", 2;
-    scaled_transposed: "trans", 2;
-    scaled_zero_k: "zero", 3;
+    scaled_dot_rows: "dot_short", 6;
+    scaled_gemv: "gemv", 5;
+    scaled_fixed: "fixed", 6;
+    scaled_tiny: "tiny", 6;
+    scaled_gemm_k_blocks: "gemm_k", 3;
+    scaled_transposed: "trans", 4;
+    scaled_zero_k: "zero", 4;
 }
 
 // ---------------------------------------------------------------------------
@@ -901,6 +901,110 @@ fn empty_contraction_is_plus_zero() {
                     for &p in &reached {
                         assert_eq!(neg[p], out.sign_bit(), "{xs:?} {isa:?}: -0");
                         assert_eq!(acc[p], out.round(3.0), "{xs:?} {isa:?}: beta·out");
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Calls big enough to be split between threads, through
+/// `batch_dot_compute` at the active level with 1, 2 and 3 threads:
+/// bitwise identical for every row; checked against the reference on a
+/// slice (the first two batches, or the first 8 rows of a single one).
+#[test]
+fn threads_bitwise_identical() {
+    let mut rng = SplitMix64::new(0x7e4d);
+    // (x shape, y shape, axes)
+    let calls: [(&[i64], &[i64], (i64, i64)); 5] = [
+        (&[8, 48, 48], &[8, 48, 48], (2, 2)),
+        (&[1, 160, 140], &[1, 140, 100], (2, 1)),
+        (&[2048, 4, 4], &[2048, 4, 4], (2, 1)),
+        (&[20000, 16], &[20000, 16], (1, 1)),
+        (&[32, 128, 96], &[32, 96], (2, 1)),
+    ];
+    for (xs, ys, axes) in calls {
+        for fmt in [BF16, F16] {
+            let c = lay_out(
+                &mut rng,
+                fmt,
+                Values::Plain,
+                (xs, None),
+                (ys, None),
+                axes,
+                false,
+            );
+            // The slice the reference sees.
+            let mut part = Case {
+                x: c.x.clone(),
+                y: c.y.clone(),
+                out: c.out,
+                ax: c.ax,
+                ay: c.ay,
+            };
+            if xs[0] > 1 {
+                for l in [&mut part.x.layout, &mut part.y.layout, &mut part.out] {
+                    l.shape[0] = 2;
+                }
+            } else {
+                part.x.layout.shape[1] = 8;
+                part.out.shape[1] = 8;
+            }
+            let r = part.reference(fmt);
+            for out in [fmt, F32] {
+                let before = c.blank(out);
+                let mut first: Option<Vec<u32>> = None;
+                for threads in [1u32, 2, 3] {
+                    let mut od = before.clone();
+                    let opts = options(threads, None);
+                    let mut o16: Vec<u16> = od.iter().map(|&b| b as u16).collect();
+                    let mut o32: Vec<f32> = od.iter().map(|&b| f32::from_bits(b)).collect();
+                    let od_ptr: *mut c_void = if out == F32 {
+                        o32.as_mut_ptr().cast()
+                    } else {
+                        o16.as_mut_ptr().cast()
+                    };
+                    // SAFETY: every buffer holds its layout's elements of
+                    // its dtype (len checked by the call).
+                    let s = unsafe {
+                        batch_dot_compute(
+                            fmt.code,
+                            &c.x.layout,
+                            c.x.buf.as_ptr().cast(),
+                            fmt.code,
+                            &c.y.layout,
+                            c.y.buf.as_ptr().cast(),
+                            c.ax,
+                            c.ay,
+                            out.code,
+                            &c.out,
+                            od_ptr,
+                            &opts,
+                        )
+                    };
+                    assert_eq!(s, st::OK, "{xs:?}: {}", last_error());
+                    od = if out == F32 {
+                        o32.iter().map(|v| v.to_bits()).collect()
+                    } else {
+                        o16.iter().map(|&v| v as u32).collect()
+                    };
+                    let what = format!(
+                        "{xs:?}·{ys:?} ({}, {}) {threads} threads",
+                        fmt.name, out.name
+                    );
+                    match &first {
+                        None => {
+                            for (i, p) in storage_positions(&part.out).into_iter().enumerate() {
+                                if let Err(e) = lowp::check(&r, i, out, od[p]) {
+                                    panic!("{what}: out {e}\n  {}", c.describe());
+                                }
+                            }
+                            for p in unreached_positions(&c.out, od.len()) {
+                                assert_eq!(od[p], before[p], "{what}: out[{p}] written");
+                            }
+                            first = Some(od);
+                        }
+                        Some(f) => assert!(*f == od, "{what}: differs from 1 thread"),
                     }
                 }
             }
