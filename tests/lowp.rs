@@ -497,7 +497,8 @@ scaled_regimes! {
 
 /// A case from logical values (row-major) and shapes: x, y and out laid
 /// out contiguously, or (`strided`) by the random generator without
-/// broadcast.
+/// broadcast. The inputs' unreached elements hold bfloat16's sentinel,
+/// 0x7f85, a NaN in float16 too.
 fn exact_case(
     rng: &mut SplitMix64,
     (xs, x): (&[i64], &[u16]),
@@ -915,8 +916,9 @@ fn empty_contraction_is_plus_zero() {
 #[test]
 fn threads_bitwise_identical() {
     let mut rng = SplitMix64::new(0x7e4d);
-    // (x shape, y shape, axes)
-    let calls: [(&[i64], &[i64], (i64, i64)); 5] = [
+    /// x's shape, y's shape, the axes.
+    type Call<'a> = (&'a [i64], &'a [i64], (i64, i64));
+    let calls: [Call; 5] = [
         (&[8, 48, 48], &[8, 48, 48], (2, 2)),
         (&[1, 160, 140], &[1, 140, 100], (2, 1)),
         (&[2048, 4, 4], &[2048, 4, 4], (2, 1)),
