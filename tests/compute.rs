@@ -1,11 +1,15 @@
 //! `batch_dot_compute`, the dtype codes and check 1b (docs/API.md, "Element
 //! types (version 0.2)" and "Check order"): the (F32, F32, F32) and (F64,
 //! F64, F64) rows are `batch_dot_f32`/`_f64` bit for bit (status, message,
-//! every output byte) on random strided calls, valid and not; every other
-//! combination of the codes 0..8 is `UNSUPPORTED_DTYPE` and writes nothing;
+//! every output byte) on random strided calls, valid and not; of every
+//! combination of the codes 0..8, the rows this release runs (the test
+//! kit's `oracle::DTYPES_RUN`: f32, f64 and the four floating 16-bit rows)
+//! succeed and every other one is `UNSUPPORTED_DTYPE` and writes nothing;
 //! check 1b sits after the NULL layouts and before everything else; the
 //! codes' sizes and names. The statuses are the test kit's oracle's
-//! (`testkit::oracle::compute_dtyped`), restated from docs/API.md.
+//! (`testkit::oracle::compute_dtyped`), restated from docs/API.md. The
+//! 16-bit rows' results, and their equality with `batch_dot_bf16` and
+//! `batch_dot_f16`, are tests/lowp.rs's.
 
 use std::ffi::{c_void, CStr};
 use std::ptr;
@@ -232,11 +236,18 @@ fn status_of(dt: [i32; 3]) -> (i32, String) {
 
 #[test]
 fn every_combination_of_codes() {
+    // The rows this release runs, in the table's order, as the messages
+    // list them.
+    let supported = oracle::DTYPES_RUN
+        .iter()
+        .map(|&(a, b, c)| format!("({}, {}, {})", dtype_name(a), dtype_name(b), dtype_name(c)))
+        .collect::<Vec<_>>()
+        .join(", ");
     for a in 0..=8 {
         for b in 0..=8 {
             for c in 0..=8 {
                 let (s, msg) = status_of([a, b, c]);
-                let runs = a == b && b == c && (a == 1 || a == 2);
+                let runs = oracle::DTYPES_RUN.contains(&(a, b, c));
                 let want = if runs {
                     BATCH_DOT_STATUS_OK
                 } else {
@@ -262,10 +273,7 @@ fn every_combination_of_codes() {
                             dtype_name(b),
                             dtype_name(c)
                         );
-                        let in_table = [(4, 4, 4), (4, 4, 1), (3, 3, 3), (3, 3, 1), (5, 5, 7)]
-                            .contains(&(a, b, c))
-                            || (a, b, c) == (6, 5, 7);
-                        let supported = "(float32, float32, float32), (float64, float64, float64)";
+                        let in_table = oracle::DTYPES_TABLE.contains(&(a, b, c));
                         if in_table {
                             format!(
                                 "the combination {names} is not supported by this build of \
@@ -326,7 +334,7 @@ fn check_order_around_1b() {
         *const batch_dot_options,
         i32,
     );
-    let cases: [Case; 11] = [
+    let cases: [Case; 13] = [
         // A NULL layout wins over a bad dtype.
         ([0, 1, 1], null, &yl, &ol, x, ptr::null(), st::NULL_POINTER),
         ([9, 9, 9], &xl, &yl, null, x, ptr::null(), st::NULL_POINTER),
@@ -341,7 +349,18 @@ fn check_order_around_1b() {
             ptr::null(),
             st::UNSUPPORTED_DTYPE,
         ),
-        ([3, 3, 3], &xl, &yl, &ol, x, op, st::UNSUPPORTED_DTYPE),
+        ([3, 3, 2], &xl, &yl, &ol, x, op, st::UNSUPPORTED_DTYPE),
+        // A 16-bit row passes 1b: its bad options are check 2's.
+        ([3, 3, 3], &xl, &yl, &ol, x, op, st::INVALID_ARGUMENT),
+        (
+            [4, 4, 1],
+            &flagged,
+            &yl,
+            &ol,
+            x,
+            ptr::null(),
+            st::INVALID_ARGUMENT,
+        ),
         (
             [1, 1, 2],
             &xl,

@@ -362,6 +362,18 @@ pub fn tensor<T: TestElem>(
     shape: &[i64],
     arr: Arrangement,
     rng: &mut SplitMix64,
+    value: impl FnMut(&mut SplitMix64) -> T,
+) -> Tensor<T> {
+    tensor_with(shape, arr, rng, T::sentinel(), value)
+}
+
+/// [`tensor`] for any element type, with `fill` in the buffer's unreached
+/// elements (the 16-bit dtypes' sentinels, say).
+pub fn tensor_with<T: Copy>(
+    shape: &[i64],
+    arr: Arrangement,
+    rng: &mut SplitMix64,
+    fill: T,
     mut value: impl FnMut(&mut SplitMix64) -> T,
 ) -> Tensor<T> {
     if arr.broadcast {
@@ -376,7 +388,9 @@ pub fn tensor<T: TestElem>(
         };
     }
     let logical: Vec<T> = (0..num_elements(shape)).map(|_| value(rng)).collect();
-    let (layout, buf) = materialize(shape, &logical, arr, rng);
+    let layout = arranged_layout(shape, arr, rng);
+    let mut buf = exact(vec![fill; (layout.len as usize).max(1)]);
+    scatter(&layout, &mut buf, &logical);
     Tensor {
         layout,
         buf,

@@ -13,11 +13,14 @@
 //!   putting logical tensors into buffers through a layout and back;
 //! - [`elem`]: the element types under test (f32, f64) with their C entry
 //!   points, bit patterns and the "not written" sentinel;
+//! - [`lowp`]: bfloat16 and float16, converted and rounded independently of
+//!   the library, the reference on 16-bit inputs and the checks of f32 and
+//!   16-bit outputs (docs/API.md, "Element types (version 0.2)");
 //! - [`rng`]: the deterministic PRNG (SplitMix64) and the randomness source
 //!   the layout generator draws from;
 //! - [`calls`]: small safe wrappers of C-ABI calls the tests make often.
 //!
-//! Independence: nothing in [`reference`](mod@reference), [`oracle`] or [`layouts`] calls
+//! Independence: nothing in [`reference`](mod@reference), [`oracle`], [`lowp`] or [`layouts`] calls
 //! the library. They use only its C types (`batch_dot_layout`) and constants;
 //! the axes, result shape and statuses are computed here from the contract,
 //! so a bug in the library's checks or kernels cannot hide in its own
@@ -26,6 +29,7 @@
 pub mod calls;
 pub mod elem;
 pub mod layouts;
+pub mod lowp;
 pub mod oracle;
 pub mod reference;
 pub mod rng;

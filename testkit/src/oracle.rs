@@ -95,11 +95,31 @@ pub fn dtype_name(code: i32) -> &'static str {
         .map_or("unknown", |d| d.2)
 }
 
-/// docs/API.md, "Element types": the combinations `(x, y, out)` of its
-/// table that this release runs (the rows with 16-bit or integer inputs are
-/// not in it yet: `UNSUPPORTED_DTYPE`, like any combination outside the
-/// table).
-pub const DTYPES_RUN: [(i32, i32, i32); 2] = [(1, 1, 1), (2, 2, 2)];
+/// docs/API.md, "Element types": every combination `(x, y, out)` of its
+/// table of supported combinations, in the table's order.
+pub const DTYPES_TABLE: [(i32, i32, i32); 8] = [
+    (1, 1, 1),
+    (2, 2, 2),
+    (4, 4, 4),
+    (4, 4, 1),
+    (3, 3, 3),
+    (3, 3, 1),
+    (5, 5, 7),
+    (6, 5, 7),
+];
+
+/// The rows of [`DTYPES_TABLE`] that this release runs: f32, f64 and the
+/// floating 16-bit rows (bfloat16 and float16 inputs, out of their own
+/// type or f32). The integer rows are in the table but not in this
+/// release: `UNSUPPORTED_DTYPE`, like any combination outside the table.
+pub const DTYPES_RUN: [(i32, i32, i32); 6] = [
+    (1, 1, 1),
+    (2, 2, 2),
+    (4, 4, 4),
+    (4, 4, 1),
+    (3, 3, 3),
+    (3, 3, 1),
+];
 
 /// The value of a status name of [`STATUSES`] (`None` if unknown).
 pub fn status_value(name: &str) -> Option<i32> {
@@ -642,6 +662,67 @@ mod tests {
         let bad = Opts { bytes };
         let v = compute([Some(&x), Some(&x), Some(&o)], 0, 0, Some(&bad), apart, 4);
         assert_eq!(v.status, st::INVALID_ARGUMENT);
+    }
+
+    /// The 16-bit rows run; each tensor's own element size decides its
+    /// alignment, its byte overflow and its aliasing byte range.
+    #[test]
+    fn sixteen_bit_rows_use_each_tensors_size() {
+        let x = layout(&[2, 3], &[3, 1], 0, 6); // 12 bytes of bfloat16
+        let o = layout(&[2, 1], &[1, 1], 0, 2); // 8 bytes of f32
+        let v = |dt: [i32; 3], ptrs: [usize; 3]| {
+            compute_dtyped(dt, [Some(&x), Some(&x), Some(&o)], 1, 1, None, ptrs).status
+        };
+        let apart = [0x1000, 0x1000, 0x2000];
+        for dt in [
+            [4, 4, 4],
+            [4, 4, 1],
+            [3, 3, 3],
+            [3, 3, 1],
+            [1, 1, 1],
+            [2, 2, 2],
+        ] {
+            assert_eq!(v(dt, apart), st::OK, "{dt:?}");
+        }
+        for dt in [
+            [5, 5, 7],
+            [6, 5, 7],
+            [4, 3, 1],
+            [3, 4, 3],
+            [4, 4, 3],
+            [3, 3, 2],
+            [4, 4, 2],
+        ] {
+            assert_eq!(v(dt, apart), st::UNSUPPORTED_DTYPE, "{dt:?}");
+        }
+        // Odd addresses: misaligned for 2-byte elements; 2 mod 4: only out.
+        assert_eq!(v([4, 4, 1], [0x1001, 0x1000, 0x2000]), st::INVALID_ARGUMENT);
+        assert_eq!(v([3, 3, 3], [0x1000, 0x1003, 0x2000]), st::INVALID_ARGUMENT);
+        assert_eq!(v([4, 4, 4], [0x1000, 0x1000, 0x2001]), st::INVALID_ARGUMENT);
+        assert_eq!(v([4, 4, 4], [0x1002, 0x1006, 0x2002]), st::OK);
+        assert_eq!(v([4, 4, 1], [0x1002, 0x1006, 0x2002]), st::INVALID_ARGUMENT);
+        assert_eq!(v([3, 3, 1], [0x1002, 0x1006, 0x2004]), st::OK);
+        // Aliasing by bytes: x's 12 bytes are 0x1000..=0x100b. Out at
+        // 0x0ffc is apart as two bfloat16 (0x0ffc..=0x0fff) but overlaps
+        // as two f32 (0x0ffc..=0x1003); from 0x100c both are apart.
+        assert_eq!(v([4, 4, 4], [0x1000, 0x1000, 0x0ffc]), st::OK);
+        assert_eq!(v([4, 4, 1], [0x1000, 0x1000, 0x0ffc]), st::ALIASING);
+        assert_eq!(v([3, 3, 1], [0x2000, 0x1000, 0x0ffc]), st::ALIASING);
+        assert_eq!(v([3, 3, 1], [0x2000, 0x1000, 0x0ff8]), st::OK);
+        assert_eq!(v([4, 4, 1], [0x1000, 0x1000, 0x100c]), st::OK);
+        assert_eq!(v([4, 4, 4], [0x1000, 0x1000, 0x100a]), st::ALIASING);
+        // A byte offset that overflows for 4-byte elements but not for 2.
+        let far = layout(&[2, 3], &[1 << 61, 1], 0, 6);
+        let far_o = layout(&[2, 1], &[1 << 61, 1], 0, 2);
+        let w = |dt: [i32; 3], xl: &batch_dot_layout, ol: &batch_dot_layout| {
+            compute_dtyped(dt, [Some(xl), Some(&x), Some(ol)], 1, 1, None, apart).status
+        };
+        assert_eq!(w([4, 4, 4], &far, &o), st::OUT_OF_BOUNDS);
+        assert_eq!(w([1, 1, 1], &far, &o), st::OVERFLOW);
+        assert_eq!(w([4, 4, 4], &x, &far_o), st::OUT_OF_BOUNDS);
+        assert_eq!(w([4, 4, 1], &x, &far_o), st::OVERFLOW);
+        // Every run row is in the table.
+        assert!(DTYPES_RUN.iter().all(|r| DTYPES_TABLE.contains(r)));
     }
 
     /// Options bytes: struct_size, flags, and the bytes from 16 on.

@@ -86,7 +86,7 @@ pub const SCALE_BLOCK_K: usize = 128;
 
 /// `a·b + c·d` to within about one f64 rounding (error-free products and
 /// sum, as in Dot2).
-fn dot2(a: f64, b: f64, c: f64, d: f64) -> f64 {
+pub fn dot2(a: f64, b: f64, c: f64, d: f64) -> f64 {
     let (p, q) = (a * b, c * d);
     let (ep, eq) = (a.mul_add(b, -p), c.mul_add(d, -q));
     let (s, es) = two_sum(p, q);
