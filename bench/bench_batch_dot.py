@@ -854,15 +854,19 @@ def print_lowp_table(results, args):
                 by_key.setdefault((row["id"], row["dtype"], row["out"]), {})[t] = row
     print()
     print(f"# batch_dot bf16/f16 — {time.strftime('%Y-%m-%d %H:%M')} — {cpu_name()}, {os.cpu_count()} CPUs")
-    print(f"# interleaved rounds: {args.samples}, each contestant ≥ {args.min_time} s per round; median "
-          f"(best in brackets); × = time(other) / time(ours), median over rounds (> 1: ours faster)")
-    print(f"# baseline: f16 rows NumPy float16 matmul (single calls, ≤ {args.slow_samples} samples, about "
-          f"{args.slow_budget} s per case: its scalar loop runs at about 0.4 GFLOP/s); bf16 rows ml_dtypes "
-          f"bfloat16 matmul (computes in float32, returns float32)")
-    print("# MKL: cblas_gemm_bf16bf16f32 / cblas_gemm_f16f16f32 (f32 output) looped over the batch in C, "
-          "contiguous cases only (a, a2, b, c, d1, d2, e, f, o; not g1, g2, g3)")
-    print("# GB/s counts 16-bit bytes (f32 out: 4-byte); targets: × our f32 ≥ 1.0 on a, a2, b, c, g1-g3, ≥ 1.7 "
-          "on d2, e, f; ≥ 100× NumPy float16; ahead of ml_dtypes (> 1.0), judged at the two decimals shown")
+    if args.smoke:
+        print("# smoke: small sizes, results checked against the exact reference, nothing timed")
+    else:
+        print(f"# interleaved rounds: {args.samples}, each contestant ≥ {args.min_time} s per round; median "
+              f"(best in brackets); × = time(other) / time(ours), median over rounds (> 1: ours faster)")
+        print(f"# baseline: f16 rows NumPy float16 matmul (single calls, ≤ {args.slow_samples} samples, about "
+              f"{args.slow_budget} s per case: its scalar loop runs at about 0.4 GFLOP/s); bf16 rows ml_dtypes "
+              f"bfloat16 matmul (computes in float32, returns float32)")
+        print("# MKL: cblas_gemm_bf16bf16f32 / cblas_gemm_f16f16f32 (f32 output) looped over the batch in C, "
+              "contiguous cases only (a, a2, b, c, d1, d2, e, f, o; not g1, g2, g3)")
+        print("# GB/s counts 16-bit bytes (f32 out: 4-byte); targets: × our f32 ≥ 1.0 on a, a2, b, c, g1-g3, "
+              "≥ 1.7 on d2, e, f; ≥ 100× NumPy float16; ahead of ml_dtypes (> 1.0), judged at the two "
+              "decimals shown")
     hdr = ("| case | dtype | threads | ours | rate | our f32 | × our f32 | baseline | × baseline | MKL (f32 out) "
            "| × MKL | 2T/1T | targets | check |")
     print(hdr)
