@@ -31,6 +31,10 @@ then compared with build 0's as they are (a scaled output differs).
 Threads: `--threads 1` (default) pins the process to the first allowed CPU;
 with N > 1 it is pinned to the first N, and the library gets
 `num_threads` = N. The suite and its inputs are bench_batch_dot.py's.
+
+`--dtype bf16` or `--dtype f16` times the 16-bit call (batch_dot_compute,
+out in the input's dtype) on the suite's inputs rounded to that dtype; the
+`@pass:` variant is f32/f64 only.
 """
 
 import argparse
@@ -49,7 +53,7 @@ def parse_args(argv):
     p.add_argument("libs", nargs="+", help="paths of libbatch_dot.so builds, each optionally with @ALPHA,BETA "
                    "or @pass:ALPHA; the first is the reference")
     p.add_argument("--cases", default="a,c", help="comma-separated case ids of the suite (default a,c)")
-    p.add_argument("--dtype", default="f32", choices=["f32", "f64"])
+    p.add_argument("--dtype", default="f32", choices=["f32", "f64", "bf16", "f16"])
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--rounds", type=int, default=21)
     p.add_argument("--min-time", type=float, default=0.02, help="seconds per build per round")
@@ -66,11 +70,13 @@ def parse_variant(v):
     return ("scale", float(alpha), float(beta))
 
 
-def make_call(lib, variant, x, y, ax, ay, out, threads):
+def make_call(lib, variant, x, y, ax, ay, out, threads, dtypes=None):
     if variant is None:
-        return lib.caller(x, y, ax, ay, out, threads)
+        return lib.caller(x, y, ax, ay, out, threads, dtypes=dtypes)
     if variant[0] == "scale":
-        return lib.caller(x, y, ax, ay, out, threads, scale=variant[1:])
+        return lib.caller(x, y, ax, ay, out, threads, scale=variant[1:], dtypes=dtypes)
+    if dtypes is not None:
+        sys.exit("the @pass: variant is for --dtype f32 and f64 only")
     import numpy as np
 
     plain, alpha = lib.caller(x, y, ax, ay, out, threads), variant[1]
@@ -102,7 +108,9 @@ def main():
     finally:
         # Loaded libraries stay mapped; the copies are no longer needed.
         shutil.rmtree(tmp, ignore_errors=True)
-    dtype = np.float32 if args.dtype == "f32" else np.float64
+    lowp = args.dtype in ("bf16", "f16")
+    dtype = {"f32": np.float32, "f64": np.float64}.get(args.dtype, np.uint16)
+    dtypes = (bb.DTYPE_CODE[args.dtype],) * 3 if lowp else None
     rng = np.random.default_rng(12345)
     wanted = args.cases.split(",")
     unknown = set(wanted) - {s["id"] for s in bb.suite(False)}
@@ -117,11 +125,16 @@ def main():
     for spec in bb.suite(False):
         if spec["id"] not in wanted:
             continue
-        x, y, ax, ay, np_fn, flops, nbytes, unit = spec["make"](np, rng, dtype)
+        if lowp:
+            d = spec["make_lowp"](np, rng, args.dtype)
+            x, y, ax, ay, shape = d["x16"], d["y16"], d["ax"], d["ay"], d["out_shape"]
+        else:
+            x, y, ax, ay, np_fn, flops, nbytes, unit = spec["make"](np, rng, dtype)
+            shape = np_fn(x, y).shape
         # One output buffer for every build (the same addresses, so the same
         # alignment and cache behaviour); each build's result is copied out.
-        out = np.empty(np_fn(x, y).shape, dtype=dtype)
-        calls = [make_call(lib, v, x, y, ax, ay, out, args.threads) for lib, v in zip(libs, variants)]
+        out = np.empty(shape, dtype=dtype)
+        calls = [make_call(lib, v, x, y, ax, ay, out, args.threads, dtypes) for lib, v in zip(libs, variants)]
         results = []
         for c in calls:
             out.fill(0)  # beta != 0 reads it

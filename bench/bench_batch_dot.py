@@ -23,6 +23,36 @@ The library is found as the Python bindings find it (BATCH_DOT_LIBRARY, then
 target/release); the timed call is a raw ctypes call with prebuilt layouts,
 so Python adds about 1 µs per call (case `o` shows it; the per-call cost of
 the C ABI itself comes from `cargo bench --bench overhead`).
+
+The 16-bit dtypes (`--dtype bf16`, `--dtype f16`, `--dtype lowp` = both):
+
+    python3 bench/bench_batch_dot.py --dtype lowp --threads 1 --samples 5
+    python3 bench/bench_batch_dot.py --dtype bf16 --out f32      # (BF16, BF16, F32) rows
+    python3 bench/bench_batch_dot.py --dtype lowp --smoke        # results only
+
+For every case, in the same child process and in interleaved rounds (each
+round times every contestant once, in a fresh random order; the ratios are
+medians over the rounds of the per-round ratio, so slow drift cancels):
+  - ours: the 16-bit call through `batch_dot_compute` (x and y as uint16
+    bits, out in the same 16-bit dtype, or f32 with `--out f32`);
+  - our f32: `batch_dot_f32` on the same shapes and strides and the same
+    values (exactly converted to f32): the column "× our f32";
+  - the Python baseline: NumPy float16 matmul for f16 (on the same strided
+    views), ml_dtypes.bfloat16 matmul for bf16 (which computes in float32
+    and returns float32). NumPy float16 runs a scalar loop (about 0.4
+    GFLOP/s): it is timed with single calls, at most `--slow-samples`
+    samples and about `--slow-budget` seconds per case (the first call is
+    its warm-up, and its only sample when it takes more than half of
+    that); ml_dtypes' column is left out, with a note, when it is missing;
+  - MKL (optional): `cblas_gemm_bf16bf16f32` / `cblas_gemm_f16f16f32`
+    (f32 output) looped over the batch in C, on the contiguous cases only
+    (not g1, g2, g3); when libmkl_rt can be loaded (`pip install mkl`, or
+    BATCH_DOT_MKL=path) and a C compiler (`cc`) builds the loop.
+GB/s counts 16-bit bytes for x and y (and out when it is 16-bit). Every
+output, ours in both dtypes and MKL's, is checked against the exact
+reference: the float64 sum of the exactly converted inputs, with the bound
+2(K+2)·2^-24·Σ|x·y| before the one rounding to the output dtype (the value
+must lie between the roundings of exact − bound and exact + bound).
 """
 
 import argparse
@@ -40,14 +70,22 @@ def parse_args(argv):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--threads", default="1,2", help="thread counts to run, e.g. 1,2 (default)")
     p.add_argument("--cases", default="", help="comma-separated case ids (default: all)")
-    p.add_argument("--dtype", default="auto", choices=["auto", "f32", "f64", "both"],
-                   help="auto = f32 for all cases plus f64 for a, b, c")
+    p.add_argument("--dtype", default="auto", choices=["auto", "f32", "f64", "both", "bf16", "f16", "lowp"],
+                   help="auto = f32 for all cases plus f64 for a, b, c; lowp = bf16 and f16")
+    p.add_argument("--out", default="same", choices=["same", "f32", "both"],
+                   help="output dtype of the bf16/f16 rows: the input's (default), f32, or both "
+                   "(--smoke checks both always)")
+    p.add_argument("--slow-samples", type=int, default=3, help="at most this many samples of NumPy float16")
+    p.add_argument("--slow-budget", type=float, default=3.0,
+                   help="about this many seconds of NumPy float16 timing per case")
+    p.add_argument("--no-mkl", action="store_true", help="leave out MKL's column of the bf16/f16 rows")
     p.add_argument("--samples", type=int, default=7)
     p.add_argument("--min-time", type=float, default=0.02, help="seconds per sample")
     p.add_argument("--warmup", type=float, default=0.2, help="seconds of warm-up per case")
     p.add_argument("--lib", default="", help="path of libbatch_dot.so (default: BATCH_DOT_LIBRARY, target/release)")
     p.add_argument("--smoke", action="store_true", help="small shapes, 1 sample: checks results only")
-    p.add_argument("--no-numpy-time", action="store_true", help="do not time NumPy (still checks)")
+    p.add_argument("--no-numpy-time", action="store_true",
+                   help="do not time NumPy (nor NumPy float16 and ml_dtypes; still checks)")
     p.add_argument("--json", default="", help="also write the results as JSON to this file")
     p.add_argument("--child", type=int, default=0, help=argparse.SUPPRESS)
     return p.parse_args(argv)
@@ -74,7 +112,10 @@ def parent(args):
             ok = False
             print(f"child for {t} thread(s) failed with status {r.returncode}", file=sys.stderr)
         results[t] = rows
-    print_table(results, args)
+    if any("x_f32" not in row for rows in results.values() for row in rows):
+        print_table(results, args)
+    if any("x_f32" in row for rows in results.values() for row in rows):
+        print_lowp_table(results, args)
     if args.json:
         with open(args.json, "w") as f:
             json.dump(results, f, indent=1)
@@ -105,23 +146,26 @@ def rate(row, t):
     return "-"
 
 
+def cpu_name():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return ""
+
+
 def print_table(results, args):
     counts = sorted(results)
     by_key = {}
     for t in counts:
         for row in results[t]:
-            by_key.setdefault((row["id"], row["dtype"]), {})[t] = row
-    cpu = ""
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    cpu = line.split(":", 1)[1].strip()
-                    break
-    except OSError:
-        pass
+            if "x_f32" not in row:
+                by_key.setdefault((row["id"], row["dtype"]), {})[t] = row
     print()
-    print(f"# batch_dot vs numpy.matmul — {time.strftime('%Y-%m-%d %H:%M')} — {cpu}, {os.cpu_count()} CPUs")
+    print(f"# batch_dot vs numpy.matmul — {time.strftime('%Y-%m-%d %H:%M')} — {cpu_name()}, {os.cpu_count()} CPUs")
     print(f"# median of {args.samples} samples (best in brackets); ratio = numpy time / batch_dot time (> 1: faster)")
     hdr = "| case | dtype | threads | batch_dot | rate | numpy | rate | ratio | 2T/1T | check |"
     print(hdr)
@@ -162,6 +206,8 @@ def child(args, threads):
     import numpy as np
 
     lib = Library(load_library(args.lib))
+    if args.dtype in LOWP_CHOICES:
+        return child_lowp(args, threads, np, lib)
     rng = np.random.default_rng(12345)
     ok = True
     for spec in suite(args.smoke):
@@ -276,6 +322,14 @@ class Library:
                            ctypes.c_void_p, ctypes.POINTER(Options)]
             fn.restype = ctypes.c_int32
             self.fns[name] = fn
+        # batch_dot_compute (dtype codes); absent from builds before it.
+        self.compute = getattr(lib, "batch_dot_compute", None)
+        if self.compute is not None:
+            L = ctypes.POINTER(Layout)
+            self.compute.argtypes = [ctypes.c_int32, L, ctypes.c_void_p, ctypes.c_int32, L, ctypes.c_void_p,
+                                     ctypes.c_int64, ctypes.c_int64, ctypes.c_int32, L, ctypes.c_void_p,
+                                     ctypes.POINTER(Options)]
+            self.compute.restype = ctypes.c_int32
         lib.batch_dot_last_error_message.argtypes = [ctypes.c_char_p, ctypes.c_size_t]
         lib.batch_dot_last_error_message.restype = ctypes.c_size_t
 
@@ -299,11 +353,13 @@ class Library:
         l.len = hi - lo + 1 if a.size else 0
         return l, a.ctypes.data + lo * it
 
-    def caller(self, x, y, ax, ay, out, nthreads, scale=None):
+    def caller(self, x, y, ax, ay, out, nthreads, scale=None, dtypes=None):
         """`batch_dot(x, y, (ax, ay))` into `out` on `nthreads` threads, as a
         function of no arguments (raises on a failed call). `scale`: None
         for the plain call, else (alpha, beta) with BATCH_DOT_OPT_SCALE
-        (out = alpha*(x.y) + beta*out)."""
+        (out = alpha*(x.y) + beta*out). `dtypes`: None for batch_dot_f32 /
+        batch_dot_f64 (from x's item size), else the dtype codes (x, y, out)
+        of a batch_dot_compute call (16-bit tensors as uint16 bits)."""
         ctypes, lib = self.ctypes, self.lib
         xl, xp = self.layout(x)
         yl, yp = self.layout(y)
@@ -312,8 +368,17 @@ class Library:
             opts = self.Options(16, nthreads, 0, 0.0, 0.0)
         else:
             opts = self.Options(ctypes.sizeof(self.Options), nthreads, 1, scale[0], scale[1])
-        fn = self.fns["f32" if x.dtype.itemsize == 4 else "f64"]
-        args_ = (ctypes.byref(xl), xp, ctypes.byref(yl), yp, ax, ay, ctypes.byref(ol), op, ctypes.byref(opts))
+        if dtypes is None:
+            fn = self.fns["f32" if x.dtype.itemsize == 4 else "f64"]
+            args_ = (ctypes.byref(xl), xp, ctypes.byref(yl), yp, ax, ay, ctypes.byref(ol), op, ctypes.byref(opts))
+        else:
+            if self.compute is None:
+                raise RuntimeError("this build of libbatch_dot has no batch_dot_compute")
+            for a, code in zip((x, y, out), dtypes):
+                assert a.dtype.itemsize == DTYPE_SIZE[code], (a.dtype, code)
+            fn = self.compute
+            args_ = (dtypes[0], ctypes.byref(xl), xp, dtypes[1], ctypes.byref(yl), yp, ax, ay, dtypes[2],
+                     ctypes.byref(ol), op, ctypes.byref(opts))
         keep = (xl, yl, ol, opts, x, y, out)
 
         def call():
@@ -338,11 +403,12 @@ def suite(smoke):
     def case(cid, xs, ys, ax, ay, unit, xview=None, xbase=None, s=1, inner=True):
         """xs/ys: shapes; xview: function making x from a base array of shape
         xbase; s: divide the extents by s (the batch only, unless inner)."""
+        def shp(t):
+            if s == 1:
+                return tuple(t)
+            return tuple(max(2, d // s) if i == 0 else (max(1, d // s) if inner else d) for i, d in enumerate(t))
+
         def make(np, rng, dtype):
-            def shp(t):
-                if s == 1:
-                    return tuple(t)
-                return tuple(max(2, d // s) if i == 0 else (max(1, d // s) if inner else d) for i, d in enumerate(t))
             if xview is not None:
                 base = rnd(np, rng, shp(xbase), dtype)
                 x = xview(base)
@@ -355,7 +421,32 @@ def suite(smoke):
             flops = 2.0 * out.size * k
             nbytes = float(x.size + y.size + out.size) * x.itemsize
             return x, y, ax, ay, fn, flops, nbytes, unit
-        return {"id": cid, "make": make}
+
+        def make_lowp(np, rng, kind):
+            """The case in a 16-bit dtype: a dict with x16/y16 (uint16 bits,
+            the case's strides), x32/y32 (the same values exactly in f32,
+            the same strides), views(f) = (x, y) as the case's views of
+            f(bits) for f mapping a bits array to an array of its shape, and
+            the numbers of the case."""
+            to_bits, from_bits = lowp_conv(np, kind)
+            xb = to_bits(rnd(np, rng, shp(xbase if xview is not None else xs), np.float32))
+            yb = to_bits(rnd(np, rng, shp(ys), np.float32))
+            view = xview if xview is not None else (lambda b: b)
+
+            def views(f):
+                return view(f(xb)), f(yb)
+            x16, y16 = views(lambda b: b)
+            x32, y32 = views(from_bits)
+            fn = numpy_fn(np, x16.ndim, y16.ndim, ax, ay)
+            out_shape = fn(x32, y32).shape
+            k = x16.shape[ax]
+            size = 1
+            for d in out_shape:
+                size *= d
+            return {"x16": x16, "y16": y16, "x32": x32, "y32": y32, "views": views, "ax": ax, "ay": ay,
+                    "fn": fn, "k": k, "out_shape": out_shape, "flops": 2.0 * size * k, "unit": unit,
+                    "in_bytes": 2.0 * (x16.size + y16.size), "out_size": size}
+        return {"id": cid, "make": make, "make_lowp": make_lowp}
 
     s = 8 if smoke else 1
     return [
@@ -385,6 +476,436 @@ def numpy_fn(np, xn, yn, ax, ay):
     if (xn, yn, ax, ay) == (3, 2, 2, 1):
         return lambda x, y: np.matmul(x, y[:, :, None])[:, :, 0]
     raise ValueError((xn, yn, ax, ay))
+
+
+# ---------------------------------------------------------------------------
+# The 16-bit dtypes: bf16 and f16 rows (--dtype bf16|f16|lowp).
+# ---------------------------------------------------------------------------
+
+LOWP_CHOICES = ("bf16", "f16", "lowp")
+DTYPE_CODE = {"f32": 1, "f64": 2, "f16": 3, "bf16": 4}
+DTYPE_SIZE = {1: 4, 2: 8, 3: 2, 4: 2}
+# Targets of the 16-bit rows: ours ÷ our f32 (time ratio f32/ours) per case,
+# and against the Python baseline of each dtype.
+TARGET_F32 = {"a": 1.0, "a2": 1.0, "b": 1.0, "c": 1.0, "g1": 1.0, "g2": 1.0, "g3": 1.0,
+              "d2": 1.7, "e": 1.7, "f": 1.7}
+TARGET_BASE = {"f16": 100.0, "bf16": 1.0}
+BASE_NAME = {"f16": "NumPy float16", "bf16": "ml_dtypes bf16"}
+
+
+def lowp_conv(np, kind):
+    """(to_bits, from_bits) of a 16-bit dtype: float32 array -> uint16 bits
+    rounded to nearest even, and uint16 bits -> the exact float32 values.
+    bfloat16 is the top half of a float32, so NumPy alone converts it."""
+    if kind == "f16":
+        return (lambda a: np.asarray(a, np.float32).astype(np.float16).view(np.uint16),
+                lambda b: np.asarray(b).view(np.float16).astype(np.float32))
+
+    def to_bits(a):
+        a = np.ascontiguousarray(a, np.float32)
+        u = a.view(np.uint32).astype(np.uint64)
+        r = ((u + 0x7FFF + ((u >> 16) & 1)) >> 16).astype(np.uint16)
+        return np.where(np.isnan(a), np.uint16(0x7FC0) | (r & 0x8000), r).astype(np.uint16)
+
+    def from_bits(b):
+        return (np.asarray(b).astype(np.uint32) << 16).view(np.float32)
+    return to_bits, from_bits
+
+
+def round_to(np, v, kind):
+    """float64 array v rounded to `kind` (f32, bf16 or f16), as float64. The
+    bf16 rounding goes through f32 (double rounding), which is monotone:
+    enough for bracketing."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        if kind == "f32":
+            return v.astype(np.float32).astype(np.float64)
+        if kind == "f16":
+            return v.astype(np.float16).astype(np.float64)
+        to_bits, from_bits = lowp_conv(np, "bf16")
+        return from_bits(to_bits(v.astype(np.float32))).astype(np.float64)
+
+
+def lowp_reference(np, d):
+    """(exact, bound): the float64 sum of the exactly converted inputs, and
+    the bound 2(K+2)·2^-24·Σ|x·y| (plus (K+2)·2^-50·Σ|x·y| for float64's
+    own rounding in both sums; the products are exact in float64)."""
+    fn, k = d["fn"], d["k"]
+    x64, y64 = d["x32"].astype(np.float64), d["y32"].astype(np.float64)
+    exact = fn(x64, y64)
+    absum = fn(np.abs(x64), np.abs(y64))
+    return exact, (2.0 * (k + 2) * 2.0 ** -24 + (k + 2) * 2.0 ** -50) * absum
+
+
+def check_lowp(np, got, kind, exact, bound):
+    """(ok, message): every element of `got` (values of dtype `kind`, as an
+    array of any float dtype) between round(exact - bound) and
+    round(exact + bound), rounded to `kind`."""
+    g = np.asarray(got, np.float64)
+    lo, hi = round_to(np, exact - bound, kind), round_to(np, exact + bound, kind)
+    good = (g >= lo) & (g <= hi)
+    if bool(np.all(good)):
+        if not g.size:
+            return True, "empty"
+        err = np.abs(g - exact)
+        if kind == "f32":
+            return True, f"max err/bound {float(np.max(err / np.maximum(bound, 1e-300))):.2e}"
+        # In units in the last place of the 16-bit output (correct rounding: <= 0.5 + the bound).
+        ulp = np.spacing(np.abs(g).astype(np.float32)).astype(np.float64) * 2.0 ** 16 if kind == "bf16" \
+            else np.spacing(np.abs(g).astype(np.float16)).astype(np.float64)
+        return True, f"max err {float(np.max(err / ulp)):.3f} ulp"
+    i = np.unravel_index(int(np.argmin(good.ravel())), g.shape)
+    nbad = int(g.size - np.count_nonzero(good))
+    return False, (f"{nbad} of {g.size} outside the bound; at {tuple(map(int, i))}: got {float(g[i])!r}, "
+                   f"allowed [{float(lo[i])!r}, {float(hi[i])!r}] (exact {float(exact[i])!r})")
+
+
+MKL_SHIM = r"""
+#include <stdint.h>
+typedef void (*gemm16_fn)(int, int, int, int, int, int, float, const uint16_t *, int, const uint16_t *, int,
+                          float, float *, int);
+/* RowMajor (101), A not transposed (111), B transposed (112) or not. */
+void loop_gemm16(gemm16_fn f, long batch, int transb, int m, int n, int k, const uint16_t *a, long sa, int lda,
+                 const uint16_t *b, long sb, int ldb, float *c, long sc, int ldc) {
+    for (long i = 0; i < batch; i++)
+        f(101, 111, transb, m, n, k, 1.0f, a + i * sa, lda, b + i * sb, ldb, 0.0f, c + i * sc, ldc);
+}
+"""
+
+
+class Mkl:
+    """MKL's cblas_gemm_bf16bf16f32 / cblas_gemm_f16f16f32 looped over the
+    batch by a few lines of C (built here with cc), so that the loop adds
+    no Python per matrix. `Mkl.load(threads)` returns (Mkl or None, note)."""
+
+    @staticmethod
+    def load(threads):
+        import ctypes
+        import ctypes.util
+        import site
+        import subprocess
+        import tempfile
+        try:
+            import mkl  # noqa: F401  (mkl-service: loads libmkl_rt)
+        except ImportError:
+            pass
+        cands = [os.environ.get("BATCH_DOT_MKL", "")]
+        for base in (sys.prefix, site.getuserbase(), sys.base_prefix, "/opt/intel/oneapi/mkl/latest"):
+            for name in ("libmkl_rt.so.3", "libmkl_rt.so.2", "libmkl_rt.so"):
+                cands.append(os.path.join(base, "lib", name))
+        cands.append(ctypes.util.find_library("mkl_rt") or "")
+        lib = None
+        for c in cands:
+            if c and (os.path.isfile(c) or "/" not in c):
+                try:
+                    lib = ctypes.CDLL(c)
+                    path = c
+                    break
+                except OSError:
+                    continue
+        if lib is None:
+            return None, "MKL: libmkl_rt not found (pip install mkl, or BATCH_DOT_MKL=path): column left out"
+        try:
+            fns = {"bf16": lib.cblas_gemm_bf16bf16f32, "f16": lib.cblas_gemm_f16f16f32}
+        except AttributeError:
+            return None, f"MKL: {path} has no cblas_gemm_bf16bf16f32/f16f16f32: column left out"
+        tmp = tempfile.mkdtemp(prefix="batch_dot_mkl_")
+        try:
+            src, so = os.path.join(tmp, "shim.c"), os.path.join(tmp, "shim.so")
+            with open(src, "w") as f:
+                f.write(MKL_SHIM)
+            r = subprocess.run(["cc", "-O2", "-shared", "-fPIC", "-o", so, src], capture_output=True, text=True)
+            if r.returncode != 0:
+                return None, f"MKL: cc failed to build the batch loop: {r.stderr.strip()[:200]}: column left out"
+            shim = ctypes.CDLL(so)
+        except OSError as e:
+            return None, f"MKL: no C compiler for the batch loop ({e}): column left out"
+        finally:
+            for f in os.listdir(tmp):
+                os.unlink(os.path.join(tmp, f))
+            os.rmdir(tmp)
+        set_threads = getattr(lib, "MKL_Set_Num_Threads", None)
+        if set_threads is not None:
+            set_threads.argtypes = [ctypes.c_int]
+            set_threads(threads)
+        m = Mkl()
+        m.ctypes, m.path = ctypes, path
+        m.addr = {k: ctypes.cast(f, ctypes.c_void_p).value for k, f in fns.items()}
+        m.loop = shim.loop_gemm16
+        i, l, p = ctypes.c_int, ctypes.c_long, ctypes.c_void_p
+        m.loop.argtypes = [p, l, i, i, i, i, p, l, i, p, l, i, p, l, i]
+        m.loop.restype = None
+        return m, f"MKL: {path}, {threads} thread(s)"
+
+    @staticmethod
+    def form(x, y, ax, ay):
+        """(batch, transb, m, n, k, sa, lda, sb, ldb, sc, ldc) of a case as
+        row-major GEMMs over the batch, or None (a strided case)."""
+        if not (x.flags.c_contiguous and y.flags.c_contiguous):
+            return None
+        nt, tr = 111, 112
+        key, b = (x.ndim, y.ndim, ax, ay), x.shape[0]
+        if key == (3, 3, 2, 2):
+            _, m, k = x.shape
+            n = y.shape[1]
+            return b, tr, m, n, k, m * k, k, n * k, k, m * n, n
+        if key == (3, 3, 2, 1):
+            _, m, k = x.shape
+            n = y.shape[2]
+            return b, nt, m, n, k, m * k, k, k * n, n, m * n, n
+        if key == (2, 2, 1, 1):
+            k = x.shape[1]
+            return b, tr, 1, 1, k, k, k, k, k, 1, 1
+        if key == (3, 2, 2, 1):
+            _, m, k = x.shape
+            return b, nt, m, 1, k, m * k, k, k, 1, m, 1
+        return None
+
+    def caller(self, kind, x, y, ax, ay, out):
+        """The case through MKL into the float32 array `out`, as a function
+        of no arguments, or None for a strided case."""
+        f = self.form(x, y, ax, ay)
+        if f is None:
+            return None
+        b, tb, m, n, k, sa, lda, sb, ldb, sc, ldc = f
+        assert out.flags.c_contiguous and out.dtype.itemsize == 4 and out.size == b * m * n
+        args_ = (self.addr[kind], b, tb, m, n, k, x.ctypes.data, sa, lda, y.ctypes.data, sb, ldb,
+                 out.ctypes.data, sc, ldc)
+        loop = self.loop
+
+        def call():
+            loop(*args_)
+        call.keep = (x, y, out)
+        return call
+
+
+def time_rounds(cands, args, threads):
+    """Times the contestants in interleaved rounds. cands: dicts with name,
+    f, spins (BLAS threads that spin after a call: a 0.3 s pause follows
+    when threads > 1) and slow (single calls, few samples). Returns
+    ({name: samples}, [per-round {name: seconds per call}])."""
+    import random
+
+    def pause(c):
+        if c["spins"] and threads > 1:
+            time.sleep(0.3)
+    times = {c["name"]: [] for c in cands}
+    for c in cands:
+        if c["slow"]:
+            t0 = time.perf_counter()
+            c["f"]()  # warm-up
+            first = time.perf_counter() - t0
+            c["n"] = 1
+            if first > args.slow_budget / 2 or args.slow_samples < 1:
+                c["quota"], times[c["name"]] = 0, [first]
+            else:
+                c["quota"] = max(1, min(args.slow_samples, int((args.slow_budget - first) / max(first, 1e-9))))
+        else:
+            t_end = time.perf_counter() + args.warmup
+            while time.perf_counter() < t_end:
+                c["f"]()
+            c["n"] = calibrate(c["f"], args.min_time)
+            c["quota"] = args.samples
+        pause(c)
+    rounds = []
+    for _ in range(args.samples):
+        r = {}
+        order = list(cands)
+        random.shuffle(order)
+        for c in order:
+            if len(times[c["name"]]) >= c["quota"]:
+                continue
+            f, n = c["f"], c["n"]
+            t0 = time.perf_counter()
+            for _ in range(n):
+                f()
+            dt = (time.perf_counter() - t0) / n
+            r[c["name"]] = dt
+            times[c["name"]].append(dt)
+            pause(c)
+        rounds.append(r)
+    return times, rounds
+
+
+def median(v):
+    v = sorted(v)
+    return v[len(v) // 2] if v else None
+
+
+def ratio_to_ours(name, times, rounds):
+    """time(name) / time(ours): the median over the rounds that timed both,
+    else (a contestant timed only at its warm-up) the ratio of medians."""
+    per = [r[name] / r["ours"] for r in rounds if name in r and "ours" in r]
+    if per:
+        return median(per)
+    if times.get(name) and times.get("ours"):
+        return median(times[name]) / median(times["ours"])
+    return None
+
+
+def child_lowp(args, threads, np, lib):
+    kinds = {"bf16": ["bf16"], "f16": ["f16"], "lowp": ["bf16", "f16"]}[args.dtype]
+    outs = ["same", "f32"] if args.smoke or args.out == "both" else [args.out]
+    rng = np.random.default_rng(12345)
+    timing = not args.smoke
+    try:
+        import ml_dtypes
+    except ImportError:
+        ml_dtypes = None
+    if "bf16" in kinds and timing and not args.no_numpy_time and ml_dtypes is None:
+        print(f"# {threads}T: ml_dtypes is not installed (pip install ml_dtypes): its bf16 column is left out")
+    mkl = None
+    if not args.no_mkl:
+        mkl, note = Mkl.load(threads)
+        print(f"# {threads}T: {note}")
+    ok = True
+    for spec in suite(args.smoke):
+        cid = spec["id"]
+        if args.cases and cid not in args.cases.split(","):
+            continue
+        for kind in kinds:
+            d = spec["make_lowp"](np, rng, kind)
+            x16, y16, x32, y32, ax, ay, fn = d["x16"], d["y16"], d["x32"], d["y32"], d["ax"], d["ay"], d["fn"]
+            exact, bound = lowp_reference(np, d)
+            _, from_bits = lowp_conv(np, kind)
+            notes = []
+            # Our f32 call on the same values and strides, checked too.
+            out32 = np.empty(d["out_shape"], np.float32)
+            call32 = lib.caller(x32, y32, ax, ay, out32, threads)
+            call32()
+            good32, err32 = check_lowp(np, out32, "f32", exact, bound)
+            if not good32:
+                notes.append("our f32: " + err32)
+            # The Python baseline of the dtype.
+            base = None
+            if timing and not args.no_numpy_time:
+                if kind == "f16":
+                    xh, yh = d["views"](lambda b: b.view(np.float16))
+                    base = {"name": "base", "f": (lambda xh=xh, yh=yh: fn(xh, yh)), "spins": False, "slow": True}
+                elif ml_dtypes is not None:
+                    xb, yb = d["views"](lambda b: b.view(ml_dtypes.bfloat16))
+                    base = {"name": "base", "f": (lambda xb=xb, yb=yb: fn(xb, yb)), "spins": True, "slow": False}
+            # MKL (f32 output), checked when it runs.
+            mkl_call, mkl_ok = None, True
+            if mkl is not None:
+                outm = np.empty(d["out_shape"], np.float32)
+                mkl_call = mkl.caller(kind, x16, y16, ax, ay, outm)
+                if mkl_call is not None:
+                    mkl_call()
+                    mkl_ok, errm = check_lowp(np, outm, "f32", exact, bound)
+                    notes.append("MKL " + ("ok" if mkl_ok else errm))
+            for o in outs:
+                outk = kind if o == "same" else "f32"
+                out = np.empty(d["out_shape"], np.uint16 if o == "same" else np.float32)
+                call = lib.caller(x16, y16, ax, ay, out, threads,
+                                  dtypes=(DTYPE_CODE[kind], DTYPE_CODE[kind], DTYPE_CODE[outk]))
+                row = {"id": cid, "dtype": kind, "out": outk, "threads": threads, "flops": d["flops"],
+                       "bytes": d["in_bytes"] + d["out_size"] * (2 if o == "same" else 4),
+                       "bytes_f32": 4.0 * (x32.size + y32.size + d["out_size"]), "unit": d["unit"],
+                       "x_f32": None, "ours": None, "ours_best": None, "f32": None, "base": None, "base_n": 0,
+                       "base_name": BASE_NAME[kind] if base else None, "mkl": None}
+                try:
+                    call()
+                except RuntimeError as e:
+                    row.update(ok=False, err=str(e))
+                    ok = False
+                    print("RESULT " + json.dumps(row), flush=True)
+                    continue
+                got = from_bits(out) if o == "same" else out
+                good, err = check_lowp(np, got, outk, exact, bound)
+                row["ok"] = good and good32 and mkl_ok
+                row["err"] = "; ".join([err] + notes)
+                ok &= row["ok"]
+                if timing:
+                    cands = [{"name": "ours", "f": call, "spins": False, "slow": False},
+                             {"name": "f32", "f": call32, "spins": False, "slow": False}]
+                    if base is not None:
+                        cands.append(base)
+                    if mkl_call is not None:
+                        cands.append({"name": "mkl", "f": mkl_call, "spins": True, "slow": False})
+                    times, rounds = time_rounds(cands, args, threads)
+                    row.update(ours=median(times["ours"]), ours_best=min(times["ours"]),
+                               f32=median(times["f32"]), x_f32=ratio_to_ours("f32", times, rounds))
+                    if base is not None:
+                        row.update(base=median(times["base"]), base_n=len(times["base"]),
+                                   x_base=ratio_to_ours("base", times, rounds))
+                    if mkl_call is not None:
+                        row.update(mkl=median(times["mkl"]), x_mkl=ratio_to_ours("mkl", times, rounds))
+                print("RESULT " + json.dumps(row), flush=True)
+    return 0 if ok else 1
+
+
+def lowp_targets(row):
+    """[(label, ratio, target)] of a 16-bit row."""
+    out = []
+    t = TARGET_F32.get(row["id"])
+    if t is not None and row.get("x_f32") is not None:
+        out.append(("f32", row["x_f32"], t))
+    if row.get("x_base") is not None:
+        out.append(("np" if row["dtype"] == "f16" else "mld", row["x_base"], TARGET_BASE[row["dtype"]]))
+    return out
+
+
+def print_lowp_table(results, args):
+    counts = sorted(results)
+    by_key = {}
+    for t in counts:
+        for row in results[t]:
+            if "x_f32" in row:
+                by_key.setdefault((row["id"], row["dtype"], row["out"]), {})[t] = row
+    print()
+    print(f"# batch_dot bf16/f16 — {time.strftime('%Y-%m-%d %H:%M')} — {cpu_name()}, {os.cpu_count()} CPUs")
+    if args.smoke:
+        print("# smoke: small sizes, results checked against the exact reference, nothing timed")
+    else:
+        print(f"# interleaved rounds: {args.samples}, each contestant ≥ {args.min_time} s per round; median "
+              f"(best in brackets); × = time(other) / time(ours), median over rounds (> 1: ours faster)")
+        print(f"# baseline: f16 rows NumPy float16 matmul (single calls, ≤ {args.slow_samples} samples, about "
+              f"{args.slow_budget} s per case: its scalar loop runs at about 0.4 GFLOP/s); bf16 rows ml_dtypes "
+              f"bfloat16 matmul (computes in float32, returns float32)")
+        print("# MKL: cblas_gemm_bf16bf16f32 / cblas_gemm_f16f16f32 (f32 output) looped over the batch in C, "
+              "contiguous cases only (a, a2, b, c, d1, d2, e, f, o; not g1, g2, g3)")
+        print("# GB/s counts 16-bit bytes (f32 out: 4-byte); targets: × our f32 ≥ 1.0 on a, a2, b, c, g1-g3, "
+              "≥ 1.7 on d2, e, f; ≥ 100× NumPy float16; ahead of ml_dtypes (> 1.0), judged at the two "
+              "decimals shown")
+    hdr = ("| case | dtype | threads | ours | rate | our f32 | × our f32 | baseline | × baseline | MKL (f32 out) "
+           "| × MKL | 2T/1T | targets | check |")
+    print(hdr)
+    print("|" + "---|" * (hdr.count("|") - 1))
+    met, missed = 0, []
+    for (cid, dt, outk), per in by_key.items():
+        t1 = per.get(1)
+        for t in counts:
+            row = per.get(t)
+            if row is None:
+                continue
+            ours = row["ours"]
+            name = dt if outk == dt else f"{dt}→{outk}"
+            sp = "-"
+            if t != 1 and t1 and t1["ours"] and ours:
+                sp = f"{t1['ours'] / ours:.2f}"
+
+            def x(v):
+                return f"{v:.2f}" if v is not None else "-"
+            base = "-"
+            if row.get("base") is not None:
+                n = f", {row['base_n']} sample{'s' if row['base_n'] != 1 else ''}" if dt == "f16" else ""
+                base = f"{fmt_t(row['base'])} ({row['base_name']}{n})"
+            tg = []
+            for label, v, want in lowp_targets(row):
+                v = round(v, 2)  # judged at the precision shown
+                hit = v >= want if label != "mld" else v > want
+                tg.append(f"{label} {'≥' if label != 'mld' else '>'}{want:g} {'✓' if hit else '✗'}")
+                if hit:
+                    met += 1
+                else:
+                    missed.append(f"{cid} {name} {t}T {label} {v:.2f} < {want:g}")
+            best = f" ({fmt_t(row['ours_best'])})" if row.get("ours_best") else ""
+            print(f"| {cid} | {name} | {t} | {fmt_t(ours)}{best} | {rate(row, ours)} | {fmt_t(row['f32'])} "
+                  f"| {x(row.get('x_f32'))} | {base} | {x(row.get('x_base'))} | {fmt_t(row.get('mkl'))} "
+                  f"| {x(row.get('x_mkl'))} | {sp} | {', '.join(tg) or '-'} "
+                  f"| {('ok (' + row['err'] + ')' if args.smoke else 'ok') if row['ok'] else 'FAIL ' + row['err']} |")
+    if met or missed:
+        print(f"# targets met: {met}; missed: {len(missed)}" + (" — " + "; ".join(missed) if missed else ""))
 
 
 def main():

@@ -14,6 +14,12 @@ more. 2T/1T is the 1-thread time divided by the 2-thread time, per run, then
 the median. With --long: a row per thread count, with NumPy's time (median
 over runs), and each case's per-run 2T/1T. A run whose result check failed
 stops the script.
+
+Runs of the 16-bit rows (`--dtype bf16|f16|lowp`) give their own table, in
+either form: a row per case, dtype and thread count, with our time, "× our
+f32" (our f32 time ÷ our 16-bit time, the run's median over its rounds),
+"× baseline" (NumPy float16 for f16, ml_dtypes for bf16) and "× MKL", each
+the median over the runs (lowest–highest in brackets from three runs on).
 """
 import json
 import statistics
@@ -58,11 +64,19 @@ def main(args):
     # (case, dtype) -> threads -> list of rows, one per run
     rows = {}
     order = []
+    lowp = {}  # (case, dtype, out) -> threads -> list of rows, one per run
     for path in paths:
         with open(path) as f:
             run = json.load(f)
         for threads, results in run.items():
             for r in results:
+                if "x_f32" in r:
+                    if r.get("ours") is None:
+                        sys.exit(f"{path}: {r['id']} {r['dtype']} {threads}T has no timings (a --smoke run?)")
+                    if not r["ok"]:
+                        sys.exit(f"{path}: {r['id']} {r['dtype']} {threads}T failed its check: {r['err']}")
+                    lowp.setdefault((r["id"], r["dtype"], r["out"]), {}).setdefault(int(threads), []).append(r)
+                    continue
                 if r.get("ours") is None or r.get("numpy") is None:
                     sys.exit(f"{path}: {r['id']} {r['dtype']} {threads}T has no timings (a --smoke run?)")
                 if not r["ok"]:
@@ -73,6 +87,10 @@ def main(args):
                     order.append(key)
                 rows[key].setdefault(int(threads), []).append(r)
     print(f"{len(paths)} runs")
+    if lowp:
+        print_lowp(lowp)
+    if not rows:
+        return
     if long_form:
         print_long(rows, order)
         return
@@ -93,6 +111,26 @@ def main(args):
         s2 = scaling(per_t)
         cells.append(f"{statistics.median(s2):.2f}" if s2 else "–")
         print("| " + " | ".join(cells) + " |")
+
+
+def print_lowp(lowp):
+    print("| case | dtype | threads | libbatch_dot | rate | × our f32 | × baseline | × MKL (f32 out) |")
+    print("|---|---|---|---|---|---|---|---|")
+    for (cid, dt, out), per_t in lowp.items():
+        for t in sorted(per_t):
+            runs = per_t[t]
+            ours = statistics.median(r["ours"] for r in runs)
+            rate = fmt_rate(runs[0], ours) or "–"
+            cells = []
+            for key in ("x_f32", "x_base", "x_mkl"):
+                v = [r[key] for r in runs if r.get(key) is not None]
+                cells.append(ratio_cell(v) if v else "–")
+            base = next((r["base_name"] for r in runs if r.get("base_name")), None)
+            if base and cells[1] != "–":
+                cells[1] += f" ({base})"
+            name = dt if out == dt else f"{dt}→{out}"
+            print(f"| {cid} | {name} | {t} | {fmt_time(ours)} | {rate} | " + " | ".join(cells) + " |")
+    print()
 
 
 def print_long(rows, order):

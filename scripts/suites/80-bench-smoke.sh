@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # Smoke run of the benchmarks (issue 3): every case of the suite on small
 # sizes, f32 and f64, at 1 and 2 threads, with results checked against
-# NumPy (bench/bench_batch_dot.py --smoke), then a one-sample pass of the
-# native benchmark (cargo bench --bench batch_dot). Timings are printed but
-# never asserted: this only proves the benchmarks run and agree with NumPy.
+# NumPy (bench/bench_batch_dot.py --smoke); the same for bf16 and f16 (16-bit
+# and f32 outputs), checked against an exact float64 reference rounded to the
+# output dtype (NumPy only: no ml_dtypes needed); then a one-sample pass of
+# the native benchmark (cargo bench --bench batch_dot). Timings are printed
+# but never asserted: this only proves the benchmarks run and agree with the
+# references.
 source "$(dirname "$0")/../lib.sh"
 cd "$ROOT"
 
@@ -13,6 +16,9 @@ export BATCH_DOT_LIBRARY="$lib_dir/libbatch_dot.so"
 
 log "bench/bench_batch_dot.py --smoke (1 and 2 threads, f32 and f64)"
 python3 bench/bench_batch_dot.py --smoke --dtype both --threads 1,2
+
+log "bench/bench_batch_dot.py --smoke --dtype lowp (1 and 2 threads, bf16 and f16)"
+python3 bench/bench_batch_dot.py --smoke --dtype lowp --threads 1,2
 
 # The table of several runs (bench/table.py), both forms, on two short
 # timed runs of three cases: one row per case and dtype (a in f32 and f64,
@@ -30,6 +36,15 @@ echo "$table"
 long=$(python3 bench/table.py --long "$table_dir"/*.json)
 [ "$(grep -c '^| [a-z0-9]* | f[0-9]* | [12] |' <<<"$long")" = 8 ] || { echo "bench/table.py --long: expected 8 rows" >&2; exit 1; }
 
+# The 16-bit rows' table: one short timed run of two cases (no NumPy
+# float16, ml_dtypes or MKL columns), one row per case, dtype and thread.
+log "bench/table.py on a short bf16/f16 run"
+python3 bench/bench_batch_dot.py --cases a,o --dtype lowp --samples 1 --min-time 0.001 --warmup 0.01 \
+  --no-numpy-time --no-mkl --json "$table_dir/lowp.json" >/dev/null
+lowp_table=$(python3 bench/table.py "$table_dir/lowp.json")
+echo "$lowp_table"
+[ "$(grep -c '^| [a-z0-9]* | b\?f16 | [12] |' <<<"$lowp_table")" = 8 ] || { echo "bench/table.py: expected 8 bf16/f16 rows" >&2; exit 1; }
+
 log "cargo bench --bench batch_dot (one short sample per case)"
 cargo bench --quiet --bench batch_dot -- o d1 a --threads 1,2 --samples 1 --min-ms 1
 
@@ -39,12 +54,17 @@ log "bench/ab.py (the build against itself)"
 ab_out=$(python3 bench/ab.py --cases a,d1,o --rounds 2 --min-time 0.001 "$BATCH_DOT_LIBRARY" "$BATCH_DOT_LIBRARY")
 echo "$ab_out"
 [ "$(grep -c '| yes |$' <<<"$ab_out")" = 3 ] || { echo "bench/ab.py: expected 3 bitwise-equal rows" >&2; exit 1; }
+ab_out=$(python3 bench/ab.py --dtype bf16 --cases a,o --rounds 2 --min-time 0.001 "$BATCH_DOT_LIBRARY" "$BATCH_DOT_LIBRARY")
+echo "$ab_out"
+[ "$(grep -c '| yes |$' <<<"$ab_out")" = 2 ] || { echo "bench/ab.py --dtype bf16: expected 2 bitwise-equal rows" >&2; exit 1; }
 
 # Every kernel level the CPU has, through the library (the level is read
 # once per process from BATCH_DOT_FORCE_ISA).
 for isa in scalar avx2 avx512; do
   log "bench smoke with BATCH_DOT_FORCE_ISA=$isa"
   BATCH_DOT_FORCE_ISA=$isa python3 bench/bench_batch_dot.py --smoke --threads 1 --cases a,b,d1,e,f,g2,o
+  BATCH_DOT_FORCE_ISA=$isa python3 bench/bench_batch_dot.py --smoke --threads 1 --cases a,b,d1,e,f,g2,o \
+    --dtype lowp --no-mkl
 done
 
 # The per-call overhead program (case o from C): it must build warning-free
