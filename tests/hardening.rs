@@ -803,7 +803,7 @@ fn every_isa<T: TestElem + Element>(a: &Args<T>, before: &[u64], what: &str) {
     let (axes, o) = (a.axes, a.o);
     let mut od: Vec<T> = before.iter().map(|_| T::sentinel()).collect();
     for isa in Isa::ALL.into_iter().filter(|i| i.supported()) {
-        if cfg!(miri) && isa == Isa::Avx512 {
+        if cfg!(miri) && isa >= Isa::Avx512 {
             continue; // Miri implements few AVX-512 intrinsics
         }
         od.iter_mut().for_each(|v| *v = T::sentinel());

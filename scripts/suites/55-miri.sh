@@ -4,7 +4,7 @@
 # calls through every kernel level, on buffers of exactly their len) under
 # `cargo +nightly miri test`, which reports any out-of-bounds access, use of
 # freed memory, invalid alignment, data race or aliasing violation as an
-# error. Built with AVX2+FMA enabled (Miri sees only compile-time target
+# error. Built with AVX2+FMA+F16C enabled (Miri sees only compile-time target
 # features), so both the scalar and the AVX2 kernels run; the AVX-512 ones
 # are left to the fuzzers and guard pages (Miri implements few of their
 # intrinsics). The pool's workers are never joined by design, hence
@@ -15,7 +15,7 @@ cd "$ROOT"
 need_nightly miri rust-src
 triple=$(host_triple)
 flags=""
-case "$triple" in x86_64-*) flags="-C target-feature=+avx2,+fma" ;; esac
+case "$triple" in x86_64-*) flags="-C target-feature=+avx2,+fma,+f16c" ;; esac
 log "cargo +nightly miri setup"
 cargo +nightly miri setup >&2
 export MIRIFLAGS="${MIRIFLAGS:--Zmiri-ignore-leaks}"

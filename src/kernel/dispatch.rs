@@ -158,7 +158,7 @@ macro_rules! exec_for {
             unsafe {
                 match isa {
                     #[cfg(target_arch = "x86_64")]
-                    Isa::Avx512 => run_items::<$avx512>(job, lo, hi, buf),
+                    Isa::Avx512 | Isa::Avx512Bf16 => run_items::<$avx512>(job, lo, hi, buf),
                     #[cfg(target_arch = "x86_64")]
                     Isa::Avx2 => run_items::<$avx2>(job, lo, hi, buf),
                     _ => run_items::<$scalar>(job, lo, hi, buf),
@@ -211,6 +211,22 @@ pub(super) trait WideLevel: Level<T = f32> {
         s: (isize, isize, isize),
         scale: Option<Scaled<f32>>,
     );
+    /// Rows `r0..r1` of a bfloat16 GEMM on the level's own kernel
+    /// (`bf16dp.rs`); false: none, nothing done.
+    #[allow(clippy::too_many_arguments)]
+    unsafe fn gemm_bf16(
+        _w: Wide,
+        _g: &Geom,
+        _x: *const u16,
+        _y: *const u16,
+        _out: *mut u8,
+        _r0: usize,
+        _r1: usize,
+        _buf: *mut f32,
+        _scale: Option<Scaled<f32>>,
+    ) -> bool {
+        false
+    }
     /// Contiguous `n×n·n×n` blocks converted in registers, where the level
     /// has a kernel for `n` (`half::tiny_avx512`); false: none, nothing done.
     #[allow(clippy::too_many_arguments)]
@@ -229,7 +245,7 @@ pub(super) trait WideLevel: Level<T = f32> {
 }
 
 macro_rules! wide_level {
-    ($name:ident, $S:ty $(, $feat:literal)? $(; tiny: $tiny:path, $tfeat:literal)?) => {
+    ($name:ident, $S:ty $(, $feat:literal)? $(; tiny: $tiny:path, $tfeat:literal)? $(; pairs: $pairs:path)?) => {
         impl WideLevel for $name {
             $(#[target_feature(enable = $feat)])?
             #[inline(never)]
@@ -257,6 +273,15 @@ macro_rules! wide_level {
                 unsafe { $tiny(w, n, count, x, y, out, s, scale) }
             }
             )?
+            $(
+            #[inline(always)]
+            unsafe fn gemm_bf16(w: Wide, g: &Geom, x: *const u16, y: *const u16, out: *mut u8, r0: usize, r1: usize, buf: *mut f32, scale: Option<Scaled<f32>>) -> bool {
+                // SAFETY: WideLevel's contract; this level's CPUs have
+                // avx512bf16 (`isa::detect`).
+                unsafe { $pairs(w, g, x, y, out, r0, r1, buf, scale) };
+                true
+            }
+            )?
         }
     };
 }
@@ -264,6 +289,10 @@ macro_rules! wide_level {
 wide_level! { ScalarF32, Scalar<f32> }
 #[cfg(target_arch = "x86_64")]
 wide_level! { Avx512F32L, Avx512F32, "avx512f,avx2,fma,f16c"; tiny: half::tiny_avx512, "avx512f,avx2,fma,f16c" }
+#[cfg(target_arch = "x86_64")]
+level! { Avx512Bf16L, f32, Avx512F32, AVX512_MR, AVX512_NV, "avx512f,avx2,fma" }
+#[cfg(target_arch = "x86_64")]
+wide_level! { Avx512Bf16L, Avx512F32, "avx512f,avx2,fma,f16c"; tiny: half::tiny_avx512, "avx512f,avx2,fma,f16c"; pairs: super::bf16dp::gemm }
 #[cfg(target_arch = "x86_64")]
 wide_level! { Avx2F32L, Avx2F32, "avx2,fma,f16c" }
 
@@ -283,6 +312,8 @@ pub(super) unsafe fn exec_wide(
     // supports it (`isa` was capped by `isa::detected`).
     unsafe {
         match isa {
+            #[cfg(target_arch = "x86_64")]
+            Isa::Avx512Bf16 => wide::run_items::<Avx512Bf16L>(job, w, lo, hi, buf),
             #[cfg(target_arch = "x86_64")]
             Isa::Avx512 => wide::run_items::<Avx512F32L>(job, w, lo, hi, buf),
             #[cfg(target_arch = "x86_64")]

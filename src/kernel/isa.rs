@@ -5,7 +5,9 @@
 //! (avx512f + avx2 + fma + f16c), AVX2 (avx2 + fma + f16c), or portable
 //! scalar code. The
 //! environment variable `BATCH_DOT_FORCE_ISA` (read once, at first need) caps
-//! the level: `scalar`, `avx2` or `avx512` (`auto` or anything else: no cap).
+//! the level: `scalar`, `avx2`, `avx512` or `avx512bf16` (`auto` or anything
+//! else: no cap). `avx512bf16` is AVX-512 with AVX512_BF16, which only the
+//! bfloat16 GEMM uses (`bf16dp.rs`).
 //! A cap above what the CPU supports falls back to the best supported level.
 //! It exists for tests and for comparing the code paths; results may differ
 //! in the last bits between levels (never between thread counts).
@@ -23,13 +25,17 @@ pub enum Isa {
     Avx2,
     /// AVX-512F (+ AVX2, FMA), 512-bit vectors.
     Avx512,
+    /// AVX-512 with AVX512_BF16: bfloat16 products on `vdpbf16ps`
+    /// (`bf16dp.rs`), which reads subnormal bfloat16 inputs as zero and
+    /// flushes subnormal sums; every other kernel is AVX-512's.
+    Avx512Bf16,
 }
 
 /// cbindgen:ignore
 #[cfg_attr(not(feature = "testing"), allow(dead_code))] // the tests' view of the levels
 impl Isa {
     /// Every level, from the most portable up.
-    pub const ALL: [Isa; 3] = [Isa::Scalar, Isa::Avx2, Isa::Avx512];
+    pub const ALL: [Isa; 4] = [Isa::Scalar, Isa::Avx2, Isa::Avx512, Isa::Avx512Bf16];
 
     /// The name `BATCH_DOT_FORCE_ISA` uses for this level.
     pub fn name(self) -> &'static str {
@@ -37,6 +43,7 @@ impl Isa {
             Isa::Scalar => "scalar",
             Isa::Avx2 => "avx2",
             Isa::Avx512 => "avx512",
+            Isa::Avx512Bf16 => "avx512bf16",
         }
     }
 
@@ -60,7 +67,11 @@ fn detect() -> Isa {
         && std::is_x86_feature_detected!("fma")
         && std::is_x86_feature_detected!("f16c");
     if avx2 && std::is_x86_feature_detected!("avx512f") {
-        Isa::Avx512
+        if std::is_x86_feature_detected!("avx512bf16") {
+            Isa::Avx512Bf16
+        } else {
+            Isa::Avx512
+        }
     } else if avx2 {
         Isa::Avx2
     } else {
@@ -79,6 +90,7 @@ pub fn parse_force(v: Option<&str>) -> Option<Isa> {
         "scalar" => Some(Isa::Scalar),
         "avx2" => Some(Isa::Avx2),
         "avx512" => Some(Isa::Avx512),
+        "avx512bf16" => Some(Isa::Avx512Bf16),
         _ => None,
     }
 }

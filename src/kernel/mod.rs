@@ -21,8 +21,11 @@
 //! - `element.rs`: the element trait (f32, f64);
 //! - `half.rs`: bfloat16 and float16 conversions, per element and vector;
 //! - `wide.rs`: calls with 16-bit inputs, converted into f32 tiles;
+//! - `bf16dp.rs`: the bfloat16 GEMM on `vdpbf16ps` (level `avx512bf16`);
 //! - `tuning.rs`: every tuning constant.
 
+#[cfg(target_arch = "x86_64")]
+mod bf16dp;
 mod dispatch;
 mod element;
 mod exec;

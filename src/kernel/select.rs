@@ -685,7 +685,7 @@ mod tests {
                 // Fixed-size kernels: 4×4×4 at AVX-512 (f32 and f64),
                 // 8×8×8 for f32 only; elsewhere the microkernel's loop of
                 // small products.
-                let avx512 = isa == Isa::Avx512;
+                let avx512 = isa >= Isa::Avx512;
                 let small = |fixed: Option<usize>| match fixed {
                     Some(n) => vec![Ran::Small, Ran::Fixed(n)],
                     None => vec![Ran::Small],
@@ -695,7 +695,7 @@ mod tests {
             }
             // One tile wide at most for the loop of small products (f32).
             let nr = match isa {
-                Isa::Avx512 => 64,
+                Isa::Avx512 | Isa::Avx512Bf16 => 64,
                 Isa::Avx2 => 16,
                 Isa::Scalar => 8,
             };

@@ -24,7 +24,7 @@
 use super::dispatch::WideLevel;
 use super::exec::Job;
 use super::gemm::Geom;
-use super::half::{out_size, Wide};
+use super::half::{out_size, Half, Wide};
 use super::scale::{Plain, Scaled};
 use super::select::{self, Kind};
 use super::tuning::{KC, NC, WIDE_GEMV_ELEMS, WIDE_RA, WIDE_RO, WIDE_SMALL_ELEMS};
@@ -46,7 +46,7 @@ fn small_chunk(m: usize, n: usize, k: usize) -> usize {
 
 /// The GEMM's scratch: (B panels, A slab, C rows) lengths for a product
 /// with `n` columns and `rows` rows, at a level whose tile is `nr` wide.
-fn gemm_parts(n: usize, rows: usize, nr: usize) -> (usize, usize, usize) {
+pub(super) fn gemm_parts(n: usize, rows: usize, nr: usize) -> (usize, usize, usize) {
     let nc = n.min(NC);
     (
         up16(KC * nc.next_multiple_of(nr)),
@@ -371,6 +371,11 @@ unsafe fn gemm<L: WideLevel>(
     buf: *mut f32,
     scale: Option<Scaled<f32>>,
 ) {
+    // bfloat16 on the level's dot-product kernel, where it has one.
+    // SAFETY: forwarded contract.
+    if w.half == Half::Bf16 && unsafe { L::gemm_bf16(w, g, p.x, p.y, p.out, r0, r1, buf, scale) } {
+        return;
+    }
     let nr = L::NR;
     let (b_len, a_len, _) = gemm_parts(g.n, r1 - r0, 64);
     let bb = buf;

@@ -1,0 +1,306 @@
+//! bfloat16 GEMM on the AVX512_BF16 dot-product instruction (`vdpbf16ps`),
+//! the `avx512bf16` level: B packed as pairs of contraction steps (each
+//! 32-bit lane holding `B[2p, j]`, `B[2p+1, j]`), A's rows copied with an
+//! even stride so that a pair of A is one 32-bit broadcast, and a 6 × 64
+//! microkernel of `vdpbf16ps` accumulating in f32. On the CPUs where this
+//! level is detected it does two products per lane per instruction at the
+//! f32 FMA's instruction rate or better (docs/PERFORMANCE.md has the
+//! measurement).
+//!
+//! Numerics (the instruction's): each pair adds its odd product, then its
+//! even one, to the f32 accumulator, each addition rounded to nearest even,
+//! with subnormal inputs read as zero and subnormal results flushed to
+//! zero (the instruction ignores MXCSR). Blocks of `KC` steps as in
+//! `gemm::block`; a last odd step is paired with zeros, in A and B both.
+//! The sums are a function of K alone: not of the threads, the tile or the
+//! slab an element falls in.
+
+use super::gemm::Geom;
+use super::half::{Half, Wide};
+use super::scale::Scaled;
+use super::tuning::{KC, NC, WIDE_RA, WIDE_RO};
+
+use core::arch::x86_64::*;
+
+/// Vectors per tile row, lanes per vector, tile columns, tile rows.
+const NV: usize = 4;
+const LANES: usize = 16;
+const NR: usize = NV * LANES;
+const MR: usize = 6;
+
+/// `C[0..R, 0..nr] (+)= A[0..R, 0..2kp] · B[0..2kp, 0..nr]` on pairs: `a`
+/// rows `a_rs` u16 apart (pairs contiguous), `b` a packed panel (`kp`
+/// groups of `NR` pairs), C f32 rows `c_rs` apart, contiguous.
+///
+/// # Safety
+/// Those elements lie in their buffers (the panel is `kp·2·NR` u16, its
+/// columns past nr zero); the CPU has avx512f and avx512bf16.
+#[inline(always)]
+#[allow(clippy::too_many_arguments, clippy::needless_range_loop)]
+unsafe fn micro<const R: usize>(
+    kp: usize,
+    a: *const u16,
+    a_rs: usize,
+    b: *const u16,
+    c: *mut f32,
+    c_rs: usize,
+    nr: usize,
+    accumulate: bool,
+) {
+    // SAFETY: every access is inside the tile (contract); the pair reads
+    // of A are unaligned 32-bit reads of two adjacent u16.
+    unsafe {
+        let mut acc = [[_mm512_setzero_ps(); NV]; R];
+        let mut bp = b;
+        for p in 0..kp {
+            let mut bv = [_mm512_setzero_ps(); NV];
+            for (v, slot) in bv.iter_mut().enumerate() {
+                *slot = _mm512_loadu_ps(bp.add(v * 2 * LANES).cast());
+            }
+            for i in 0..R {
+                let pair = core::ptr::read_unaligned(a.add(i * a_rs + 2 * p).cast::<i32>());
+                let av: __m512bh = core::mem::transmute(_mm512_set1_epi32(pair));
+                for v in 0..NV {
+                    let b: __m512bh = core::mem::transmute(bv[v]);
+                    acc[i][v] = _mm512_dpbf16_ps(acc[i][v], av, b);
+                }
+            }
+            bp = bp.add(2 * NR);
+        }
+        for i in 0..R {
+            let cp = c.add(i * c_rs);
+            for v in 0..NV {
+                let lo = v * LANES;
+                if lo >= nr {
+                    break;
+                }
+                let m: __mmask16 = if nr - lo >= LANES {
+                    0xffff
+                } else {
+                    ((1u32 << (nr - lo)) - 1) as __mmask16
+                };
+                let p = cp.add(lo);
+                let r = if accumulate {
+                    _mm512_add_ps(_mm512_maskz_loadu_ps(m, p), acc[i][v])
+                } else {
+                    acc[i][v]
+                };
+                _mm512_mask_storeu_ps(p, m, r);
+            }
+        }
+    }
+}
+
+/// Packs `B[0..kc, 0..nr]` (u16, strides `rs`, `cs`) as pairs: `dst[p·2NR
+/// + 2j + e] = B[2p + e, j]`, zero past `kc` and past `nr`.
+///
+/// # Safety
+/// Those source elements are readable; `dst` holds `ceil(kc/2)·2NR` u16.
+#[inline(always)]
+unsafe fn pack_b(src: *const u16, kc: usize, nr: usize, rs: isize, cs: isize, dst: *mut u16) {
+    let kp = kc.div_ceil(2);
+    // SAFETY: reads stay on B[0..kc, 0..nr], writes on dst (contract).
+    unsafe {
+        if cs == 1 && nr == NR {
+            // Rows contiguous: interleave two rows, 8 columns at a time.
+            for p in 0..kp {
+                let r0 = src.wrapping_offset((2 * p) as isize * rs);
+                let r1 = src.wrapping_offset((2 * p + 1) as isize * rs);
+                let d = dst.add(p * 2 * NR);
+                for j in (0..NR).step_by(8) {
+                    let x0 = _mm_loadu_si128(r0.add(j).cast());
+                    let x1 = if 2 * p + 1 < kc {
+                        _mm_loadu_si128(r1.add(j).cast())
+                    } else {
+                        _mm_setzero_si128()
+                    };
+                    _mm_storeu_si128(d.add(2 * j).cast(), _mm_unpacklo_epi16(x0, x1));
+                    _mm_storeu_si128(d.add(2 * j + 8).cast(), _mm_unpackhi_epi16(x0, x1));
+                }
+            }
+        } else if rs == 1 && nr == NR && kc.is_multiple_of(2) && kc >= 32 {
+            // Columns contiguous: a pair is one 32-bit word of a column;
+            // 16 columns × 16 pairs by a register transpose of the words.
+            let k0 = kc / 32 * 32;
+            for jb in (0..NR).step_by(LANES) {
+                for tb in (0..k0).step_by(32) {
+                    let mut r = [_mm512_setzero_ps(); 16];
+                    for (q, v) in r.iter_mut().enumerate() {
+                        let col = src.wrapping_offset((jb + q) as isize * cs);
+                        *v = _mm512_loadu_ps(col.add(tb).cast());
+                    }
+                    let w = super::pack::transpose16(r);
+                    for (q, v) in w.iter().enumerate() {
+                        _mm512_storeu_ps(dst.add((tb / 2 + q) * 2 * NR + 2 * jb).cast(), *v);
+                    }
+                }
+                for p in k0 / 2..kp {
+                    for q in 0..LANES {
+                        let col = src.wrapping_offset((jb + q) as isize * cs);
+                        let pair = core::ptr::read_unaligned(col.add(2 * p).cast::<u32>());
+                        core::ptr::write_unaligned(
+                            dst.add(p * 2 * NR + 2 * (jb + q)).cast::<u32>(),
+                            pair,
+                        );
+                    }
+                }
+            }
+        } else {
+            for p in 0..kp {
+                let d = dst.add(p * 2 * NR);
+                for j in 0..NR {
+                    let (mut e0, mut e1) = (0u16, 0u16);
+                    if j < nr {
+                        let s = src.wrapping_offset(j as isize * cs);
+                        e0 = *s.wrapping_offset((2 * p) as isize * rs);
+                        if 2 * p + 1 < kc {
+                            e1 = *s.wrapping_offset((2 * p + 1) as isize * rs);
+                        }
+                    }
+                    *d.add(2 * j) = e0;
+                    *d.add(2 * j + 1) = e1;
+                }
+            }
+        }
+    }
+}
+
+/// Copies `A[0..rows, 0..kc]` (u16, strides `rs`, `cs`) to rows of `ld`
+/// (even, >= kc) u16, zero past kc.
+///
+/// # Safety
+/// Those source elements are readable; `dst` holds `rows·ld` u16.
+#[inline(always)]
+unsafe fn pack_a(
+    src: *const u16,
+    rows: usize,
+    kc: usize,
+    rs: isize,
+    cs: isize,
+    dst: *mut u16,
+    ld: usize,
+) {
+    // SAFETY: reads stay on A[0..rows, 0..kc], writes on dst (contract).
+    unsafe {
+        for i in 0..rows {
+            let s = src.wrapping_offset(i as isize * rs);
+            let d = dst.add(i * ld);
+            if cs == 1 {
+                core::ptr::copy_nonoverlapping(s, d, kc);
+            } else {
+                for t in 0..kc {
+                    *d.add(t) = *s.wrapping_offset(t as isize * cs);
+                }
+            }
+            for t in kc..ld {
+                *d.add(t) = 0;
+            }
+        }
+    }
+}
+
+/// Rows `r0..r1` of a bfloat16 product (x, y 16-bit, out of `w.out` as
+/// bytes), blocked as `wide::gemm` is, the sums kept in f32 in `buf`
+/// (`wide::scratch_len` elements) and stored once through `store`.
+///
+/// # Safety
+/// As `wide::run_items` for these rows; `w.half` is bfloat16; the CPU has
+/// avx512f, avx512bf16, avx2, fma and f16c.
+#[target_feature(enable = "avx512f,avx512bf16,avx2,fma,f16c")]
+#[inline(never)]
+#[allow(clippy::too_many_arguments)]
+pub(crate) unsafe fn gemm(
+    w: Wide,
+    g: &Geom,
+    x: *const u16,
+    y: *const u16,
+    out: *mut u8,
+    r0: usize,
+    r1: usize,
+    buf: *mut f32,
+    scale: Option<Scaled<f32>>,
+) {
+    debug_assert_eq!(w.half, Half::Bf16);
+    let (b_len, a_len, _) = super::wide::gemm_parts(g.n, r1 - r0, NR);
+    // The B pairs and the A rows take u16 in the f32 regions (half of each).
+    let bb = buf.cast::<u16>();
+    let ab = buf.wrapping_add(b_len).cast::<u16>();
+    let cb = buf.wrapping_add(b_len + a_len);
+    let ldc = g.n.min(NC);
+    let size = super::half::out_size(w);
+    let mut ro = r0;
+    while ro < r1 {
+        let rows_o = WIDE_RO.min(r1 - ro);
+        let mut jc = 0;
+        while jc < g.n {
+            let nc = NC.min(g.n - jc);
+            let mut pc = 0;
+            while pc < g.k {
+                let kc = KC.min(g.k - pc);
+                let kp = kc.div_ceil(2);
+                let lda = 2 * kp;
+                // SAFETY: B[pc..pc+kc, jc..jc+nc] lies in y; each panel is
+                // kp·2NR u16, the panels end within b_len f32; then rows
+                // ro..ro+rows_o of A by slabs of lda·WIDE_RA <= a_len.
+                unsafe {
+                    let src = y.wrapping_offset(pc as isize * g.b_rs + jc as isize * g.b_cs);
+                    let mut j = 0;
+                    while j < nc {
+                        let c = NR.min(nc - j);
+                        let s = src.wrapping_offset(j as isize * g.b_cs);
+                        pack_b(s, kc, c, g.b_rs, g.b_cs, bb.add((j / NR) * kp * 2 * NR));
+                        j += c;
+                    }
+                    let mut ra = 0;
+                    while ra < rows_o {
+                        let rows_a = WIDE_RA.min(rows_o - ra);
+                        let a =
+                            x.wrapping_offset((ro + ra) as isize * g.a_rs + pc as isize * g.a_cs);
+                        pack_a(a, rows_a, kc, g.a_rs, g.a_cs, ab, lda);
+                        let mut i = 0;
+                        while i < rows_a {
+                            let rem = rows_a - i;
+                            let ai = ab.add(i * lda);
+                            let ci = cb.add((ra + i) * ldc);
+                            let mut j = 0;
+                            let step = if rem >= MR {
+                                MR
+                            } else if rem >= 4 {
+                                4
+                            } else if rem >= 2 {
+                                2
+                            } else {
+                                1
+                            };
+                            while j < nc {
+                                let c = NR.min(nc - j);
+                                let bp = bb.add((j / NR) * kp * 2 * NR);
+                                let cj = ci.add(j);
+                                let acc = pc > 0;
+                                match step {
+                                    MR => micro::<MR>(kp, ai, lda, bp, cj, ldc, c, acc),
+                                    4 => micro::<4>(kp, ai, lda, bp, cj, ldc, c, acc),
+                                    2 => micro::<2>(kp, ai, lda, bp, cj, ldc, c, acc),
+                                    _ => micro::<1>(kp, ai, lda, bp, cj, ldc, c, acc),
+                                }
+                                j += c;
+                            }
+                            i += step;
+                        }
+                        ra += rows_a;
+                    }
+                }
+                pc += kc;
+            }
+            // SAFETY: out's rows ro..ro+rows_o, columns jc..jc+nc (contract).
+            unsafe {
+                let o = out.wrapping_offset((ro as isize * g.c_rs + jc as isize * g.c_cs) * size);
+                super::half::store_out::<super::simd::Avx512F32>(
+                    w, cb, rows_o, nc, ldc, o, g.c_rs, g.c_cs, scale,
+                );
+            }
+            jc += nc;
+        }
+        ro += rows_o;
+    }
+}
