@@ -131,6 +131,19 @@ pub(crate) trait Conv: Simd<T = f32> {
     unsafe fn widen_v(h: Half, p: *const u16) -> Self::V;
     /// `v` rounded once to `h`, stored at `p` (`LANES` elements).
     unsafe fn narrow_v(h: Half, v: Self::V, p: *mut u16);
+    /// `LANES` 16-bit values two elements apart from `p` (even indices of
+    /// `2·LANES` elements, all of which are read), converted exactly.
+    #[inline(always)]
+    unsafe fn widen2_v(h: Half, p: *const u16) -> Self::V {
+        let mut t = [0u16; 16];
+        // SAFETY: the method's contract; t holds LANES <= 16 elements.
+        unsafe {
+            for (i, v) in t.iter_mut().enumerate().take(Self::LANES) {
+                *v = *p.add(2 * i);
+            }
+            Self::widen_v(h, t.as_ptr())
+        }
+    }
     /// `a·b + c` on one element, with the rounding of `Simd::fma` (fused at
     /// the vector levels), for the scalar tails of `store_out`.
     fn fma1(a: f32, b: f32, c: f32) -> f32;
@@ -236,6 +249,18 @@ mod x86 {
         #[inline(always)]
         fn fma1(a: f32, b: f32, c: f32) -> f32 {
             a.mul_add(b, c)
+        }
+        #[inline(always)]
+        unsafe fn widen2_v(h: Half, p: *const u16) -> __m512 {
+            // SAFETY: see the module note (32 elements read).
+            unsafe {
+                let raw = _mm512_loadu_si512(p.cast());
+                match h {
+                    // The even elements are the low halves of the words.
+                    Half::Bf16 => _mm512_castsi512_ps(_mm512_slli_epi32::<16>(raw)),
+                    Half::F16 => _mm512_cvtph_ps(_mm512_cvtepi32_epi16(raw)),
+                }
+            }
         }
         #[inline(always)]
         unsafe fn widen_t(h: Half, src: *const u16, cs: isize, dst: *mut f32, ld: usize) {
@@ -414,6 +439,24 @@ mod x86 {
         fn fma1(a: f32, b: f32, c: f32) -> f32 {
             a.mul_add(b, c)
         }
+        #[inline(always)]
+        unsafe fn widen2_v(h: Half, p: *const u16) -> __m256 {
+            // SAFETY: see the module note (16 elements read).
+            unsafe {
+                let raw = _mm256_loadu_si256(p.cast());
+                match h {
+                    Half::Bf16 => _mm256_castsi256_ps(_mm256_slli_epi32::<16>(raw)),
+                    Half::F16 => {
+                        let lo = _mm256_and_si256(raw, _mm256_set1_epi32(0xffff));
+                        let packed = _mm_packus_epi32(
+                            _mm256_castsi256_si128(lo),
+                            _mm256_extracti128_si256::<1>(lo),
+                        );
+                        _mm256_cvtph_ps(packed)
+                    }
+                }
+            }
+        }
     }
 }
 
@@ -450,6 +493,24 @@ pub(crate) unsafe fn widen<S: Conv>(
                 }
                 while c < cols {
                     *d.add(c) = h.to_f32(*s.add(c));
+                    c += 1;
+                }
+            }
+            return;
+        }
+        if cs == 2 {
+            // Every other element (a view like x[..., ::2]): vectors of
+            // 2·LANES elements, while they stay inside the row.
+            for r in 0..rows {
+                let s = src.wrapping_offset(r as isize * rs);
+                let d = dst.add(r * ld);
+                let mut c = 0;
+                while c + l < cols {
+                    S::store(d.add(c), S::widen2_v(h, s.add(2 * c)));
+                    c += l;
+                }
+                while c < cols {
+                    *d.add(c) = h.to_f32(*s.add(2 * c));
                     c += 1;
                 }
             }
@@ -764,6 +825,15 @@ mod tests {
                 }
                 for (i, &b) in bits.iter().enumerate() {
                     assert_eq!(f[i].to_bits(), h.to_f32(b).to_bits(), "{h:?} {b:#x}");
+                }
+                // Every other element.
+                let mut f2 = vec![0f32; S::LANES];
+                for i in (0..bits.len() - 2 * S::LANES).step_by(2 * S::LANES + 1) {
+                    // SAFETY: 2·LANES elements from i are in bits.
+                    unsafe { S::store(f2.as_mut_ptr(), S::widen2_v(h, bits.as_ptr().add(i))) };
+                    for (q, v) in f2.iter().enumerate() {
+                        assert_eq!(v.to_bits(), h.to_f32(bits[i + 2 * q]).to_bits(), "{h:?}");
+                    }
                 }
                 // Values around every boundary: each f32 and its neighbours.
                 let mut vals = Vec::new();
