@@ -121,6 +121,10 @@ pub(crate) fn f32_to_f16(v: f32) -> u16 {
     sign | r as u16
 }
 
+/// The order `Conv::reduce16` takes its vectors in: lane `l` of the result
+/// reduces `v[M16[l]]` (an involution: `M16[M16[l]] == l`).
+pub(crate) const M16: [usize; 16] = [0, 2, 1, 3, 8, 10, 9, 11, 4, 6, 5, 7, 12, 14, 13, 15];
+
 /// Conversions of one vector of a level's f32 lanes.
 ///
 /// # Safety (every method)
@@ -143,6 +147,15 @@ pub(crate) trait Conv: Simd<T = f32> {
             }
             Self::widen_v(h, t.as_ptr())
         }
+    }
+    /// Whether `reduce16` exists at this level.
+    const REDUCE16: bool = false;
+    /// Sixteen reductions at once: lane `l` is `Simd::reduce(v[M16[l]])`
+    /// bit for bit (the same additions, in the same tree), for 16-lane
+    /// vectors (`REDUCE16`).
+    #[inline(always)]
+    unsafe fn reduce16(_v: &[Self::V; 16]) -> Self::V {
+        unreachable!("reduce16 at a level without it")
     }
     /// `a·b + c` on one element, with the rounding of `Simd::fma` (fused at
     /// the vector levels), for the scalar tails of `store_out`.
@@ -249,6 +262,43 @@ mod x86 {
         #[inline(always)]
         fn fma1(a: f32, b: f32, c: f32) -> f32 {
             a.mul_add(b, c)
+        }
+        const REDUCE16: bool = true;
+        #[inline(always)]
+        unsafe fn reduce16(v: &[__m512; 16]) -> __m512 {
+            // SAFETY: see the module note. The tree of `Simd::reduce`
+            // (lanes i + i+8, then i + i+4, then i + i+2, then i + i+1),
+            // run on 16 vectors at once with lane shuffles.
+            unsafe {
+                let mut w = [_mm512_setzero_ps(); 8];
+                for j in 0..8 {
+                    let (a, b) = (v[j], v[j + 8]);
+                    w[j] = _mm512_add_ps(
+                        _mm512_shuffle_f32x4::<0x44>(a, b),
+                        _mm512_shuffle_f32x4::<0xEE>(a, b),
+                    );
+                }
+                let mut u = [_mm512_setzero_ps(); 4];
+                for j in 0..4 {
+                    let (a, b) = (w[j], w[j + 4]);
+                    u[j] = _mm512_add_ps(
+                        _mm512_shuffle_f32x4::<0x88>(a, b),
+                        _mm512_shuffle_f32x4::<0xDD>(a, b),
+                    );
+                }
+                let mut t = [_mm512_setzero_ps(); 2];
+                for j in 0..2 {
+                    let (a, b) = (u[j], u[j + 2]);
+                    t[j] = _mm512_add_ps(
+                        _mm512_shuffle_ps::<0x44>(a, b),
+                        _mm512_shuffle_ps::<0xEE>(a, b),
+                    );
+                }
+                _mm512_add_ps(
+                    _mm512_shuffle_ps::<0x88>(t[0], t[1]),
+                    _mm512_shuffle_ps::<0xDD>(t[0], t[1]),
+                )
+            }
         }
         #[inline(always)]
         unsafe fn widen2_v(h: Half, p: *const u16) -> __m512 {
@@ -671,8 +721,7 @@ pub(crate) unsafe fn dots<S: Conv>(
     s: (isize, isize, isize),
     scale: Option<Scaled<f32>>,
 ) {
-    use super::simd::prefetch;
-    use super::tuning::{LINE_BYTES, SHORT_ROW_BYTES, STREAM_PF_BYTES};
+    use super::tuning::{SHORT_ROW_BYTES, STREAM_PF_BYTES};
     let (h, l) = (w.half, S::LANES);
     // Short rows (memory-bound): prefetch the rows `d` ahead, as
     // `stream::dots` does.
@@ -690,44 +739,97 @@ pub(crate) unsafe fn dots<S: Conv>(
         0
     };
     let size = out_size(w);
-    // SAFETY: dot i of the run (contract); prefetches never fault; the
-    // tail's copies read only the row's last k - t elements.
+    let mut i = 0isize;
+    let vec_of = |i: isize| {
+        let (xp, yp) = (x.wrapping_offset(i * s.0), y.wrapping_offset(i * s.1));
+        (xp, yp, d, s)
+    };
+    // SAFETY: dot i of the run (contract); the outputs of dots i..i+16.
     unsafe {
-        for i in 0..count as isize {
-            let (xp, yp) = (x.wrapping_offset(i * s.0), y.wrapping_offset(i * s.1));
-            if d > 0 {
-                let (px, py) = (xp.wrapping_offset(d * s.0), yp.wrapping_offset(d * s.1));
-                let mut t = 0;
-                while t < k {
-                    prefetch(px.wrapping_add(t));
-                    prefetch(py.wrapping_add(t));
-                    t += LINE_BYTES / 2;
+        // Short dots, 16 at a time: their 16 reductions in one tree of lane
+        // shuffles (`Conv::reduce16`, bit for bit the one-by-one sums).
+        if S::REDUCE16 && k <= 4 * l {
+            while i + 16 <= count as isize {
+                let mut v = [S::zero(); 16];
+                for (slot, &m) in v.iter_mut().zip(M16.iter()) {
+                    let (xp, yp, d, s) = vec_of(i + m as isize);
+                    *slot = dot_vec::<S>(h, k, xp, yp, d, s);
                 }
+                let r = S::reduce16(&v);
+                if s.2 == 1 {
+                    put_v::<S>(w, out.wrapping_offset(i * size), r, scale);
+                } else {
+                    let mut tmp = [0f32; 16];
+                    S::store(tmp.as_mut_ptr(), r);
+                    for (q, &val) in tmp.iter().enumerate() {
+                        let o = out.wrapping_offset((i + q as isize) * s.2 * size);
+                        put1::<S>(w, o, val, scale);
+                    }
+                }
+                i += 16;
             }
-            let (mut acc0, mut acc1) = (S::zero(), S::zero());
-            let mut t = 0;
-            while t + 2 * l <= k {
-                acc0 = S::fma(S::widen_v(h, xp.add(t)), S::widen_v(h, yp.add(t)), acc0);
-                acc1 = S::fma(
-                    S::widen_v(h, xp.add(t + l)),
-                    S::widen_v(h, yp.add(t + l)),
-                    acc1,
-                );
-                t += 2 * l;
-            }
-            if t + l <= k {
-                acc0 = S::fma(S::widen_v(h, xp.add(t)), S::widen_v(h, yp.add(t)), acc0);
-                t += l;
-            }
-            if t < k {
-                let (mut tx, mut ty) = ([0u16; 16], [0u16; 16]);
-                core::ptr::copy_nonoverlapping(xp.add(t), tx.as_mut_ptr(), k - t);
-                core::ptr::copy_nonoverlapping(yp.add(t), ty.as_mut_ptr(), k - t);
-                acc1 = S::fma(S::widen_v(h, tx.as_ptr()), S::widen_v(h, ty.as_ptr()), acc1);
-            }
-            let v = S::reduce(S::add(acc0, acc1));
-            put1::<S>(w, out.wrapping_offset(i * s.2 * size), v, scale);
         }
+        while i < count as isize {
+            let (xp, yp, d, s) = vec_of(i);
+            let v = S::reduce(dot_vec::<S>(h, k, xp, yp, d, s));
+            put1::<S>(w, out.wrapping_offset(i * s.2 * size), v, scale);
+            i += 1;
+        }
+    }
+}
+
+/// One 16-bit dot's two vector accumulators (even and odd vectors, a
+/// zero-padded tail into the second) added lane-wise: what `Simd::reduce`
+/// then sums. Prefetches the rows `d` dots ahead (`s` apart).
+///
+/// # Safety
+/// `xp[0..k]`, `yp[0..k]` are readable; the CPU supports `S`.
+#[inline(always)]
+unsafe fn dot_vec<S: Conv>(
+    h: Half,
+    k: usize,
+    xp: *const u16,
+    yp: *const u16,
+    d: isize,
+    s: (isize, isize, isize),
+) -> S::V {
+    use super::simd::prefetch;
+    use super::tuning::LINE_BYTES;
+    let l = S::LANES;
+    // SAFETY: prefetches never fault; the loads stay in the rows; the
+    // tail's copies read only the rows' last k - t elements.
+    unsafe {
+        if d > 0 {
+            let (px, py) = (xp.wrapping_offset(d * s.0), yp.wrapping_offset(d * s.1));
+            let mut t = 0;
+            while t < k {
+                prefetch(px.wrapping_add(t));
+                prefetch(py.wrapping_add(t));
+                t += LINE_BYTES / 2;
+            }
+        }
+        let (mut acc0, mut acc1) = (S::zero(), S::zero());
+        let mut t = 0;
+        while t + 2 * l <= k {
+            acc0 = S::fma(S::widen_v(h, xp.add(t)), S::widen_v(h, yp.add(t)), acc0);
+            acc1 = S::fma(
+                S::widen_v(h, xp.add(t + l)),
+                S::widen_v(h, yp.add(t + l)),
+                acc1,
+            );
+            t += 2 * l;
+        }
+        if t + l <= k {
+            acc0 = S::fma(S::widen_v(h, xp.add(t)), S::widen_v(h, yp.add(t)), acc0);
+            t += l;
+        }
+        if t < k {
+            let (mut tx, mut ty) = ([0u16; 16], [0u16; 16]);
+            core::ptr::copy_nonoverlapping(xp.add(t), tx.as_mut_ptr(), k - t);
+            core::ptr::copy_nonoverlapping(yp.add(t), ty.as_mut_ptr(), k - t);
+            acc1 = S::fma(S::widen_v(h, tx.as_ptr()), S::widen_v(h, ty.as_ptr()), acc1);
+        }
+        S::add(acc0, acc1)
     }
 }
 
@@ -802,6 +904,48 @@ mod tests {
         assert_eq!(f32_to_bf16(f32::MAX), 0x7f80);
         assert!(bf16_to_f32(f32_to_bf16(f32::NAN)).is_nan());
         assert_eq!(f32_to_bf16(f32::from_bits(0x7f80_0001)) & 0x7fc0, 0x7fc0);
+    }
+
+    /// Row dots sixteen at a time (`reduce16`) give the bits of row dots
+    /// one at a time, for every K up to the batched limit and beyond.
+    #[test]
+    #[cfg(all(target_arch = "x86_64", not(miri)))]
+    fn batched_dots_equal_single_dots() {
+        use super::super::isa::{detected, Isa};
+        use super::super::simd::Avx512F32;
+        #[target_feature(enable = "avx512f,avx2,fma,f16c")]
+        unsafe fn run(k: usize, count: usize, x: &[u16], y: &[u16], out: &mut [f32]) {
+            let w = Wide {
+                half: Half::Bf16,
+                out: OutTy::F32,
+            };
+            let o = out.as_mut_ptr().cast::<u8>();
+            let s = (k as isize, k as isize, 1);
+            // SAFETY: count rows of k elements in x and y, count outputs.
+            unsafe { dots::<Avx512F32>(w, k, count, x.as_ptr(), y.as_ptr(), o, s, None) }
+        }
+        if detected() < Isa::Avx512 {
+            return;
+        }
+        let mut seed = 0x1234_5678u32;
+        let mut next = || {
+            seed = seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+            f32_to_bf16((seed >> 8) as f32 / 16_777_216.0 - 0.5)
+        };
+        for k in [1, 5, 16, 17, 31, 32, 33, 64, 65, 100] {
+            let count = 37;
+            let x: Vec<u16> = (0..k * count).map(|_| next()).collect();
+            let y: Vec<u16> = (0..k * count).map(|_| next()).collect();
+            let mut all = vec![0f32; count];
+            // SAFETY: sizes as `run` needs; the CPU has AVX-512 (checked).
+            unsafe { run(k, count, &x, &y, &mut all) };
+            for i in 0..count {
+                let mut one = [0f32; 1];
+                // SAFETY: as above, one row.
+                unsafe { run(k, 1, &x[i * k..], &y[i * k..], &mut one) };
+                assert_eq!(one[0].to_bits(), all[i].to_bits(), "k {k} dot {i}");
+            }
+        }
     }
 
     /// The vector conversions of every level this CPU has agree with the
