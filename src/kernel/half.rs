@@ -751,9 +751,26 @@ pub(crate) unsafe fn dots<S: Conv>(
         if S::REDUCE16 && k <= 4 * l {
             while i + 16 <= count as isize {
                 let mut v = [S::zero(); 16];
-                for (slot, &m) in v.iter_mut().zip(M16.iter()) {
-                    let (xp, yp, d, s) = vec_of(i + m as isize);
-                    *slot = dot_vec::<S>(h, k, xp, yp, d, s);
+                // K of one, two or four whole vectors: unrolled (the same
+                // arithmetic as `dot_vec`).
+                macro_rules! fill {
+                    ($n:literal) => {
+                        for (slot, &m) in v.iter_mut().zip(M16.iter()) {
+                            let (xp, yp, d, s) = vec_of(i + m as isize);
+                            *slot = dot_vec_n::<S, $n>(h, xp, yp, d, s);
+                        }
+                    };
+                }
+                match (k / l, k % l) {
+                    (1, 0) => fill!(1),
+                    (2, 0) => fill!(2),
+                    (4, 0) => fill!(4),
+                    _ => {
+                        for (slot, &m) in v.iter_mut().zip(M16.iter()) {
+                            let (xp, yp, d, s) = vec_of(i + m as isize);
+                            *slot = dot_vec::<S>(h, k, xp, yp, d, s);
+                        }
+                    }
                 }
                 let r = S::reduce16(&v);
                 if s.2 == 1 {
@@ -830,6 +847,52 @@ unsafe fn dot_vec<S: Conv>(
             acc1 = S::fma(S::widen_v(h, tx.as_ptr()), S::widen_v(h, ty.as_ptr()), acc1);
         }
         S::add(acc0, acc1)
+    }
+}
+
+/// `dot_vec` for K = `N`·LANES (N = 1, 2 or 4), unrolled: the same
+/// accumulators, the same additions.
+///
+/// # Safety
+/// As `dot_vec`.
+#[inline(always)]
+unsafe fn dot_vec_n<S: Conv, const N: usize>(
+    h: Half,
+    xp: *const u16,
+    yp: *const u16,
+    d: isize,
+    s: (isize, isize, isize),
+) -> S::V {
+    use super::simd::prefetch;
+    let l = S::LANES;
+    // SAFETY: as `dot_vec`, with k = N·LANES.
+    unsafe {
+        if d > 0 {
+            prefetch(xp.wrapping_offset(d * s.0));
+            prefetch(yp.wrapping_offset(d * s.1));
+            if N * l * 2 > 64 {
+                for q in (32..N * l).step_by(32) {
+                    prefetch(xp.wrapping_offset(d * s.0).wrapping_add(q));
+                    prefetch(yp.wrapping_offset(d * s.1).wrapping_add(q));
+                }
+            }
+        }
+        // (A macro, not a closure: closures do not take the caller's
+        // target features, and the intrinsics would not inline.)
+        macro_rules! prod {
+            ($q:expr, $acc:expr) => {
+                S::fma(
+                    S::widen_v(h, xp.add($q * l)),
+                    S::widen_v(h, yp.add($q * l)),
+                    $acc,
+                )
+            };
+        }
+        match N {
+            1 => S::add(prod!(0, S::zero()), S::zero()),
+            2 => S::add(prod!(0, S::zero()), prod!(1, S::zero())),
+            _ => S::add(prod!(2, prod!(0, S::zero())), prod!(3, prod!(1, S::zero()))),
+        }
     }
 }
 
