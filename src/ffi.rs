@@ -219,6 +219,7 @@ pub(crate) unsafe fn compute<T: Element>(
 ///
 /// # Safety
 /// As `batch_dot_bf16`, with x and y of `w.half` and out of `w.out`.
+#[inline(always)]
 #[allow(clippy::too_many_arguments)]
 pub(crate) unsafe fn compute_wide(
     w: kernel::Wide,

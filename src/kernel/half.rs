@@ -841,9 +841,12 @@ unsafe fn dot_vec<S: Conv>(
             t += l;
         }
         if t < k {
+            // (Element by element: a call to memcpy costs more here.)
             let (mut tx, mut ty) = ([0u16; 16], [0u16; 16]);
-            core::ptr::copy_nonoverlapping(xp.add(t), tx.as_mut_ptr(), k - t);
-            core::ptr::copy_nonoverlapping(yp.add(t), ty.as_mut_ptr(), k - t);
+            for q in 0..k - t {
+                tx[q] = *xp.add(t + q);
+                ty[q] = *yp.add(t + q);
+            }
             acc1 = S::fma(S::widen_v(h, tx.as_ptr()), S::widen_v(h, ty.as_ptr()), acc1);
         }
         S::add(acc0, acc1)
