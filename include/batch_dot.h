@@ -350,6 +350,51 @@ int32_t batch_dot_f64(const struct batch_dot_layout *x,
                       const struct batch_dot_options *options);
 
 /**
+ * `out = batch_dot(x, y, axes)` for bfloat16 data (`uint16_t` bits, the
+ * top half of a binary32), the result in bfloat16 too (Keras: the
+ * inputs' dtype). Each output is the float32 sum of the products of the
+ * exactly converted inputs, rounded once to the nearest bfloat16 (ties to
+ * even; never truncated): ±Inf beyond bfloat16's range, NaN and Inf
+ * propagate, +0 for a contraction of length 0; subnormal inputs are not
+ * flushed. The sum is within 2(K+2)·2⁻²⁴·Σ|x·y| of the exact one before
+ * that rounding. With BATCH_DOT_OPT_SCALE, alpha·sum + beta·out is
+ * computed in float32 and rounded once. Results are bitwise identical
+ * for every `num_threads`. Data pointers must be 2-byte aligned; every
+ * other rule, status and check is `batch_dot_f32`'s.
+ *
+ * # Safety
+ * As `batch_dot_f32`, with 2-byte elements.
+ */
+int32_t batch_dot_bf16(const struct batch_dot_layout *x,
+                       const uint16_t *x_data,
+                       const struct batch_dot_layout *y,
+                       const uint16_t *y_data,
+                       int64_t axis_x,
+                       int64_t axis_y,
+                       const struct batch_dot_layout *out,
+                       uint16_t *out_data,
+                       const struct batch_dot_options *options);
+
+/**
+ * `out = batch_dot(x, y, axes)` for IEEE binary16 data (`uint16_t` bits),
+ * the result in binary16: as `batch_dot_bf16`, with binary16 inputs
+ * (converted exactly, subnormals included) and one rounding to the
+ * nearest binary16 (±Inf from 65520 in magnitude).
+ *
+ * # Safety
+ * As `batch_dot_f32`, with 2-byte elements.
+ */
+int32_t batch_dot_f16(const struct batch_dot_layout *x,
+                      const uint16_t *x_data,
+                      const struct batch_dot_layout *y,
+                      const uint16_t *y_data,
+                      int64_t axis_x,
+                      int64_t axis_y,
+                      const struct batch_dot_layout *out,
+                      uint16_t *out_data,
+                      const struct batch_dot_options *options);
+
+/**
  * `out = batch_dot(x, y, axes)` for the element types given by dtype codes
  * (BATCH_DOT_DTYPE_*): each data pointer holds elements of its own dtype.
  * Every argument but the dtypes is as in `batch_dot_f32`, and so are the
@@ -358,9 +403,12 @@ int32_t batch_dot_f64(const struct batch_dot_layout *x,
  *
  * The combinations of docs/API.md's table; this release runs
  * (F32, F32, F32), which is the call `batch_dot_f32` makes (bit for bit
- * the same results, statuses and messages), and (F64, F64, F64), that of
- * `batch_dot_f64`. The table's other rows (BF16, F16, S8 and U8 inputs)
- * are not in this release: they return BATCH_DOT_STATUS_UNSUPPORTED_DTYPE,
+ * the same results, statuses and messages), (F64, F64, F64), that of
+ * `batch_dot_f64`, (BF16, BF16, BF16) and (F16, F16, F16), those of
+ * `batch_dot_bf16` and `batch_dot_f16`, and (BF16, BF16, F32) and
+ * (F16, F16, F32): the same float32 sums, stored unrounded in a float32
+ * out (4-byte aligned). The table's integer rows (S8 and U8 inputs) are
+ * not in this release: they return BATCH_DOT_STATUS_UNSUPPORTED_DTYPE,
  * with a message saying this build does not support them.
  *
  * Statuses, in the order checked: NULL_POINTER (a layout);

@@ -46,25 +46,25 @@ pub(crate) const COMBINATIONS: [(i32, i32, i32, bool); 8] = [
         BATCH_DOT_DTYPE_BF16,
         BATCH_DOT_DTYPE_BF16,
         BATCH_DOT_DTYPE_BF16,
-        false,
+        true,
     ),
     (
         BATCH_DOT_DTYPE_BF16,
         BATCH_DOT_DTYPE_BF16,
         BATCH_DOT_DTYPE_F32,
-        false,
+        true,
     ),
     (
         BATCH_DOT_DTYPE_F16,
         BATCH_DOT_DTYPE_F16,
         BATCH_DOT_DTYPE_F16,
-        false,
+        true,
     ),
     (
         BATCH_DOT_DTYPE_F16,
         BATCH_DOT_DTYPE_F16,
         BATCH_DOT_DTYPE_F32,
-        false,
+        true,
     ),
     (
         BATCH_DOT_DTYPE_S8,
@@ -144,12 +144,14 @@ mod tests {
             Error::UnsupportedDtypes { x: 4, y: 3, out: 1 }
         );
         assert_eq!(
-            reject(4, 4, 1),
-            Error::DtypesNotBuilt { x: 4, y: 4, out: 1 }
+            reject(5, 5, 7),
+            Error::DtypesNotBuilt { x: 5, y: 5, out: 7 }
         );
         assert_eq!(
             supported_list(),
-            "(float32, float32, float32), (float64, float64, float64)"
+            "(float32, float32, float32), (float64, float64, float64), \
+             (bfloat16, bfloat16, bfloat16), (bfloat16, bfloat16, float32), \
+             (float16, float16, float16), (float16, float16, float32)"
         );
         assert_eq!(name(0), "unknown");
         assert_eq!(name(4), "bfloat16");

@@ -818,14 +818,17 @@ mod tests {
                 Error::UnsupportedDtypes { x: 4, y: 3, out: 1 },
                 BATCH_DOT_STATUS_UNSUPPORTED_DTYPE,
                 "the combination (x bfloat16, y float16, out float32) is not supported; \
-                 supported: (float32, float32, float32), (float64, float64, float64).",
+                 supported: (float32, float32, float32), (float64, float64, float64), \
+                 (bfloat16, bfloat16, bfloat16), (bfloat16, bfloat16, float32), (float16, \
+                 float16, float16), (float16, float16, float32).",
             ),
             (
                 Error::DtypesNotBuilt { x: 5, y: 5, out: 7 },
                 BATCH_DOT_STATUS_UNSUPPORTED_DTYPE,
                 "the combination (x int8, y int8, out int32) is not supported by this build of \
                  libbatch_dot (0.1.0); supported: (float32, float32, float32), (float64, \
-                 float64, float64).",
+                 float64, float64), (bfloat16, bfloat16, bfloat16), (bfloat16, bfloat16, \
+                 float32), (float16, float16, float16), (float16, float16, float32).",
             ),
             (
                 Error::Allocation("could not allocate 64 bytes of scratch memory.".into()),

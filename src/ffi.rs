@@ -111,21 +111,25 @@ pub(crate) unsafe fn read_options(p: *const batch_dot_options) -> RawOptions {
     o
 }
 
-/// The body of `batch_dot_f32` and `batch_dot_f64`.
+/// The checks of a compute call whose tensors have elements of
+/// `elem_size` bytes (x, y, out; aligned to their size), then `run` on the
+/// proven plan with the threads and the scale, when the output has
+/// elements.
 ///
 /// # Safety
-/// The caller's contract of those functions.
+/// The layouts and `options` are NULL or readable.
+#[inline(always)]
 #[allow(clippy::too_many_arguments)]
-pub(crate) unsafe fn compute<T: Element>(
+unsafe fn checked(
     x: *const batch_dot_layout,
-    x_data: *const T,
     y: *const batch_dot_layout,
-    y_data: *const T,
+    out: *const batch_dot_layout,
     axis_x: i64,
     axis_y: i64,
-    out: *const batch_dot_layout,
-    out_data: *mut T,
     options: *const batch_dot_options,
+    addrs: Addrs,
+    elem_size: [usize; 3],
+    run: impl FnOnce(&Plan, usize, Option<(f64, f64)>) -> Result<()>,
 ) -> Result<()> {
     let (mut xs, mut ys, mut os) = (
         MaybeUninit::uninit(),
@@ -148,7 +152,7 @@ pub(crate) unsafe fn compute<T: Element>(
         None
     };
     let mut plan = Plan::new();
-    let run = api::prepare_into(
+    let ready = api::prepare_into(
         &mut plan,
         Call {
             x: xl,
@@ -157,23 +161,111 @@ pub(crate) unsafe fn compute<T: Element>(
             axis_x,
             axis_y,
             options: opts.as_ref(),
-            addrs: Addrs {
-                x: x_data as usize,
-                y: y_data as usize,
-                out: out_data as usize,
-            },
-            elem_size: [core::mem::size_of::<T>(); 3],
-            elem_align: [core::mem::align_of::<T>(); 3],
+            addrs,
+            elem_size,
+            elem_align: elem_size,
         },
     )?;
-    if let Some(threads) = run {
-        let scale = opts.as_ref().and_then(RawOptions::scale);
-        // SAFETY: `prepare_into` proved every element the plan reaches lies
-        // in [0, len) of its non-NULL, aligned buffer, that out reaches no
-        // element twice and shares no byte with x or y.
-        unsafe { kernel::run(&plan, threads, scale, x_data, y_data, out_data) }?;
+    match ready {
+        Some(threads) => run(&plan, threads, opts.as_ref().and_then(RawOptions::scale)),
+        None => Ok(()),
     }
-    Ok(())
+}
+
+/// The body of `batch_dot_f32` and `batch_dot_f64`.
+///
+/// # Safety
+/// The caller's contract of those functions.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+pub(crate) unsafe fn compute<T: Element>(
+    x: *const batch_dot_layout,
+    x_data: *const T,
+    y: *const batch_dot_layout,
+    y_data: *const T,
+    axis_x: i64,
+    axis_y: i64,
+    out: *const batch_dot_layout,
+    out_data: *mut T,
+    options: *const batch_dot_options,
+) -> Result<()> {
+    let addrs = Addrs {
+        x: x_data as usize,
+        y: y_data as usize,
+        out: out_data as usize,
+    };
+    let size = core::mem::size_of::<T>();
+    // SAFETY: the caller's contract; the closure runs only on a plan that
+    // `prepare_into` proved: every element it reaches lies in [0, len) of
+    // its non-NULL, aligned buffer, out reaches no element twice and shares
+    // no byte with x or y.
+    unsafe {
+        checked(
+            x,
+            y,
+            out,
+            axis_x,
+            axis_y,
+            options,
+            addrs,
+            [size; 3],
+            |plan, threads, scale| kernel::run(plan, threads, scale, x_data, y_data, out_data),
+        )
+    }
+}
+
+/// The body of the calls with 16-bit floating inputs (`batch_dot_bf16`,
+/// `batch_dot_f16`, and those rows of `batch_dot_compute`).
+///
+/// # Safety
+/// As `batch_dot_bf16`, with x and y of `w.half` and out of `w.out`.
+#[allow(clippy::too_many_arguments)]
+pub(crate) unsafe fn compute_wide(
+    w: kernel::Wide,
+    x: *const batch_dot_layout,
+    x_data: *const u16,
+    y: *const batch_dot_layout,
+    y_data: *const u16,
+    axis_x: i64,
+    axis_y: i64,
+    out: *const batch_dot_layout,
+    out_data: *mut u8,
+    options: *const batch_dot_options,
+) -> Result<()> {
+    let addrs = Addrs {
+        x: x_data as usize,
+        y: y_data as usize,
+        out: out_data as usize,
+    };
+    let out_size = match w.out {
+        kernel::OutTy::Same => 2,
+        kernel::OutTy::F32 => 4,
+    };
+    // SAFETY: as in `compute`, with each tensor's own element size.
+    unsafe {
+        checked(
+            x,
+            y,
+            out,
+            axis_x,
+            axis_y,
+            options,
+            addrs,
+            [2, 2, out_size],
+            |plan, threads, scale| {
+                kernel::run_wide_at(
+                    plan,
+                    threads,
+                    kernel::isa::active(),
+                    scale,
+                    w,
+                    x_data,
+                    y_data,
+                    out_data,
+                )
+            },
+        )
+    }
 }
 
 /// Output shape of `batch_dot(x, y, axes)` without touching data.
@@ -294,6 +386,93 @@ pub unsafe extern "C" fn batch_dot_f64(
     guard(|| unsafe { compute(x, x_data, y, y_data, axis_x, axis_y, out, out_data, options) })
 }
 
+/// `out = batch_dot(x, y, axes)` for bfloat16 data (`uint16_t` bits, the
+/// top half of a binary32), the result in bfloat16 too (Keras: the
+/// inputs' dtype). Each output is the float32 sum of the products of the
+/// exactly converted inputs, rounded once to the nearest bfloat16 (ties to
+/// even; never truncated): ±Inf beyond bfloat16's range, NaN and Inf
+/// propagate, +0 for a contraction of length 0; subnormal inputs are not
+/// flushed. The sum is within 2(K+2)·2⁻²⁴·Σ|x·y| of the exact one before
+/// that rounding. With BATCH_DOT_OPT_SCALE, alpha·sum + beta·out is
+/// computed in float32 and rounded once. Results are bitwise identical
+/// for every `num_threads`. Data pointers must be 2-byte aligned; every
+/// other rule, status and check is `batch_dot_f32`'s.
+///
+/// # Safety
+/// As `batch_dot_f32`, with 2-byte elements.
+#[no_mangle]
+pub unsafe extern "C" fn batch_dot_bf16(
+    x: *const batch_dot_layout,
+    x_data: *const u16,
+    y: *const batch_dot_layout,
+    y_data: *const u16,
+    axis_x: i64,
+    axis_y: i64,
+    out: *const batch_dot_layout,
+    out_data: *mut u16,
+    options: *const batch_dot_options,
+) -> i32 {
+    let w = kernel::Wide {
+        half: kernel::Half::Bf16,
+        out: kernel::OutTy::Same,
+    };
+    // SAFETY: the caller's contract is compute_wide's.
+    guard(|| unsafe {
+        compute_wide(
+            w,
+            x,
+            x_data,
+            y,
+            y_data,
+            axis_x,
+            axis_y,
+            out,
+            out_data.cast(),
+            options,
+        )
+    })
+}
+
+/// `out = batch_dot(x, y, axes)` for IEEE binary16 data (`uint16_t` bits),
+/// the result in binary16: as `batch_dot_bf16`, with binary16 inputs
+/// (converted exactly, subnormals included) and one rounding to the
+/// nearest binary16 (±Inf from 65520 in magnitude).
+///
+/// # Safety
+/// As `batch_dot_f32`, with 2-byte elements.
+#[no_mangle]
+pub unsafe extern "C" fn batch_dot_f16(
+    x: *const batch_dot_layout,
+    x_data: *const u16,
+    y: *const batch_dot_layout,
+    y_data: *const u16,
+    axis_x: i64,
+    axis_y: i64,
+    out: *const batch_dot_layout,
+    out_data: *mut u16,
+    options: *const batch_dot_options,
+) -> i32 {
+    let w = kernel::Wide {
+        half: kernel::Half::F16,
+        out: kernel::OutTy::Same,
+    };
+    // SAFETY: the caller's contract is compute_wide's.
+    guard(|| unsafe {
+        compute_wide(
+            w,
+            x,
+            x_data,
+            y,
+            y_data,
+            axis_x,
+            axis_y,
+            out,
+            out_data.cast(),
+            options,
+        )
+    })
+}
+
 /// `out = batch_dot(x, y, axes)` for the element types given by dtype codes
 /// (BATCH_DOT_DTYPE_*): each data pointer holds elements of its own dtype.
 /// Every argument but the dtypes is as in `batch_dot_f32`, and so are the
@@ -302,9 +481,12 @@ pub unsafe extern "C" fn batch_dot_f64(
 ///
 /// The combinations of docs/API.md's table; this release runs
 /// (F32, F32, F32), which is the call `batch_dot_f32` makes (bit for bit
-/// the same results, statuses and messages), and (F64, F64, F64), that of
-/// `batch_dot_f64`. The table's other rows (BF16, F16, S8 and U8 inputs)
-/// are not in this release: they return BATCH_DOT_STATUS_UNSUPPORTED_DTYPE,
+/// the same results, statuses and messages), (F64, F64, F64), that of
+/// `batch_dot_f64`, (BF16, BF16, BF16) and (F16, F16, F16), those of
+/// `batch_dot_bf16` and `batch_dot_f16`, and (BF16, BF16, F32) and
+/// (F16, F16, F32): the same float32 sums, stored unrounded in a float32
+/// out (4-byte aligned). The table's integer rows (S8 and U8 inputs) are
+/// not in this release: they return BATCH_DOT_STATUS_UNSUPPORTED_DTYPE,
 /// with a message saying this build does not support them.
 ///
 /// Statuses, in the order checked: NULL_POINTER (a layout);
@@ -332,6 +514,11 @@ pub unsafe extern "C" fn batch_dot_compute(
 ) -> i32 {
     const F32: i32 = BATCH_DOT_DTYPE_F32;
     const F64: i32 = BATCH_DOT_DTYPE_F64;
+    const F16: i32 = BATCH_DOT_DTYPE_F16;
+    const BF16: i32 = BATCH_DOT_DTYPE_BF16;
+    use kernel::{Half, OutTy, Wide};
+    // The rows with 16-bit floating inputs.
+    let wide = |half, out| Wide { half, out };
     guard(|| match (x_dtype, y_dtype, out_dtype) {
         // SAFETY: the caller's contract, with these dtypes, is compute's.
         (F32, F32, F32) => unsafe {
@@ -361,6 +548,25 @@ pub unsafe extern "C" fn batch_dot_compute(
                 options,
             )
         },
+        (h @ (BF16 | F16), h2, o) if h2 == h && (o == h || o == F32) => {
+            let half = if h == BF16 { Half::Bf16 } else { Half::F16 };
+            let w = wide(half, if o == F32 { OutTy::F32 } else { OutTy::Same });
+            // SAFETY: as above, compute_wide's with these dtypes.
+            unsafe {
+                compute_wide(
+                    w,
+                    x,
+                    x_data.cast(),
+                    y,
+                    y_data.cast(),
+                    axis_x,
+                    axis_y,
+                    out,
+                    out_data.cast(),
+                    options,
+                )
+            }
+        }
         // Check 1 (NULL layouts), then 1b, which fails.
         codes => dtype::check_rejected(
             [

@@ -136,3 +136,169 @@ pub fn compute_opts_at<T: Element>(
         )
     }
 }
+
+/// One call of `batch_dot_compute` with the dtype codes `dtypes` (x, y,
+/// out) and the kernels of level `isa`: as `compute_opts_at`, for every
+/// row this build runs (`X` and `O` must have the dtypes' sizes: `u16`
+/// for bfloat16/float16, `f32`, `f64`; an element type of the right size
+/// but another meaning, say `u32` for float32, is read as its bits). A
+/// combination this build does not run gives its `UNSUPPORTED_DTYPE`
+/// error. Panics when a size does not match a dtype, or a layout's `len`
+/// exceeds its slice.
+#[allow(clippy::too_many_arguments)]
+pub fn compute_dtyped_at<X: Copy, O: Copy>(
+    isa: Isa,
+    dtypes: [i32; 3],
+    x: &batch_dot_layout,
+    x_data: &[X],
+    y: &batch_dot_layout,
+    y_data: &[X],
+    axis_x: i64,
+    axis_y: i64,
+    out: &batch_dot_layout,
+    out_data: &mut [O],
+    options: &batch_dot_options,
+) -> Result<()> {
+    use crate::consts::*;
+    use kernel::{Half, OutTy, Wide};
+    let size = |code| crate::dtype::info(code).map(|(s, _)| s);
+    let [xd, yd, od] = dtypes;
+    let run = crate::dtype::COMBINATIONS
+        .iter()
+        .any(|c| (c.0, c.1, c.2, c.3) == (xd, yd, od, true));
+    if !run {
+        return Err(crate::dtype::reject(xd, yd, od));
+    }
+    assert_eq!(size(xd), Some(size_of::<X>()), "x's element size");
+    assert_eq!(size(yd), Some(size_of::<X>()), "y's element size");
+    assert_eq!(size(od), Some(size_of::<O>()), "out's element size");
+    // (The casts below: the element types have the dtypes' sizes, asserted;
+    // a slice of `X` of size 4 or 8 is aligned for f32 or f64 when `X` is
+    // the f32/f64/u32/u64 the caller made it of, which is asserted too;
+    // every bit pattern is a valid f32/f64.)
+    let al = |p: usize, s: usize| p.is_multiple_of(s.min(8));
+    assert!(
+        al(x_data.as_ptr() as usize, size_of::<X>())
+            && al(y_data.as_ptr() as usize, size_of::<X>())
+            && al(out_data.as_ptr() as usize, size_of::<O>()),
+        "element types less aligned than their dtypes"
+    );
+    match (xd, od) {
+        (BATCH_DOT_DTYPE_F32, _) => {
+            // SAFETY: as above.
+            let (xs, ys, os) = unsafe {
+                (
+                    core::slice::from_raw_parts(x_data.as_ptr().cast::<f32>(), x_data.len()),
+                    core::slice::from_raw_parts(y_data.as_ptr().cast::<f32>(), y_data.len()),
+                    core::slice::from_raw_parts_mut(
+                        out_data.as_mut_ptr().cast::<f32>(),
+                        out_data.len(),
+                    ),
+                )
+            };
+            compute_opts_at(isa, x, xs, y, ys, axis_x, axis_y, out, os, options)
+        }
+        (BATCH_DOT_DTYPE_F64, _) => {
+            // SAFETY: as above.
+            let (xs, ys, os) = unsafe {
+                (
+                    core::slice::from_raw_parts(x_data.as_ptr().cast::<f64>(), x_data.len()),
+                    core::slice::from_raw_parts(y_data.as_ptr().cast::<f64>(), y_data.len()),
+                    core::slice::from_raw_parts_mut(
+                        out_data.as_mut_ptr().cast::<f64>(),
+                        out_data.len(),
+                    ),
+                )
+            };
+            compute_opts_at(isa, x, xs, y, ys, axis_x, axis_y, out, os, options)
+        }
+        _ => {
+            let w = Wide {
+                half: if xd == BATCH_DOT_DTYPE_BF16 {
+                    Half::Bf16
+                } else {
+                    Half::F16
+                },
+                out: if od == BATCH_DOT_DTYPE_F32 {
+                    OutTy::F32
+                } else {
+                    OutTy::Same
+                },
+            };
+            wide_at(
+                isa, w, x, x_data, y, y_data, axis_x, axis_y, out, out_data, options,
+            )
+        }
+    }
+}
+
+/// `compute_dtyped_at`'s 16-bit rows: the checks with each tensor's own
+/// element size, then the kernels of `isa`.
+#[allow(clippy::too_many_arguments)]
+fn wide_at<X: Copy, O: Copy>(
+    isa: Isa,
+    w: kernel::Wide,
+    x: &batch_dot_layout,
+    x_data: &[X],
+    y: &batch_dot_layout,
+    y_data: &[X],
+    axis_x: i64,
+    axis_y: i64,
+    out: &batch_dot_layout,
+    out_data: &mut [O],
+    options: &batch_dot_options,
+) -> Result<()> {
+    for (name, l, n) in [
+        ("x", x, x_data.len()),
+        ("y", y, y_data.len()),
+        ("out", out, out_data.len()),
+    ] {
+        assert!(
+            usize::try_from(l.len).is_ok_and(|len| len <= n),
+            "{name}: len {} exceeds the slice ({n})",
+            l.len
+        );
+    }
+    assert!(
+        options.struct_size <= core::mem::size_of::<batch_dot_options>(),
+        "struct_size past the struct"
+    );
+    let addr = |p: usize, n: usize, align: usize| if n == 0 { align } else { p };
+    let (sx, so) = (size_of::<X>(), size_of::<O>());
+    // SAFETY: `options` is a whole struct (see `compute_opts_at`).
+    let opts = unsafe { crate::ffi::read_options(options) };
+    let mut plan = Plan::new();
+    let run = api::prepare_into(
+        &mut plan,
+        api::Call {
+            x: Some(x),
+            y: Some(y),
+            out: Some(out),
+            axis_x,
+            axis_y,
+            options: Some(&opts),
+            addrs: Addrs {
+                x: addr(x_data.as_ptr() as usize, x_data.len(), sx),
+                y: addr(y_data.as_ptr() as usize, y_data.len(), sx),
+                out: addr(out_data.as_ptr() as usize, out_data.len(), so),
+            },
+            elem_size: [sx, sx, so],
+            elem_align: [sx, sx, so],
+        },
+    )?;
+    let Some(threads) = run else { return Ok(()) };
+    // SAFETY: as in `compute_opts_at`: every reached element lies in its
+    // slice, and out is a unique borrow.
+    unsafe {
+        kernel::run_wide_at(
+            &plan,
+            threads,
+            isa,
+            opts.scale(),
+            w,
+            x_data.as_ptr().cast(),
+            y_data.as_ptr().cast(),
+            out_data.as_mut_ptr().cast(),
+        )
+    }
+}

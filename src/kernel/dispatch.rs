@@ -7,11 +7,12 @@
 
 use super::exec::{run_items, Job};
 use super::gemm::{self, Geom};
+use super::half::{self, Half, Wide};
 use super::isa::Isa;
-use super::scale::Epi;
+use super::scale::{Epi, Scaled};
 use super::simd::Scalar;
 use super::tuning::{AVX2_MR, AVX2_NV, AVX512_MR, AVX512_NV, SCALAR_MR, SCALAR_NV};
-use super::{stream, tiny, Element};
+use super::{stream, tiny, wide, Element};
 
 #[cfg(target_arch = "x86_64")]
 use super::simd::{Avx2F32, Avx2F64, Avx512F32, Avx512F64};
@@ -169,3 +170,84 @@ macro_rules! exec_for {
 
 exec_for!(exec_f32, f32, Avx512F32L, Avx2F32L, ScalarF32);
 exec_for!(exec_f64, f64, Avx512F64L, Avx2F64L, ScalarF64);
+
+/// The f32 levels' conversions for 16-bit inputs (`wide.rs`), each its
+/// own function compiled with the level's features.
+///
+/// # Safety (every method)
+/// As `half::widen` and `half::store_out`; the CPU supports the level.
+pub(super) trait WideLevel: Level<T = f32> {
+    #[allow(clippy::too_many_arguments)]
+    unsafe fn widen(
+        h: Half,
+        src: *const u16,
+        rows: usize,
+        cols: usize,
+        rs: isize,
+        cs: isize,
+        dst: *mut f32,
+        ld: usize,
+    );
+    #[allow(clippy::too_many_arguments)]
+    unsafe fn store_out(
+        w: Wide,
+        src: *const f32,
+        rows: usize,
+        cols: usize,
+        ld: usize,
+        out: *mut u8,
+        o_rs: isize,
+        o_cs: isize,
+        scale: Option<Scaled<f32>>,
+    );
+}
+
+macro_rules! wide_level {
+    ($name:ident, $S:ty $(, $feat:literal)?) => {
+        impl WideLevel for $name {
+            $(#[target_feature(enable = $feat)])?
+            #[inline(never)]
+            unsafe fn widen(h: Half, src: *const u16, rows: usize, cols: usize, rs: isize, cs: isize, dst: *mut f32, ld: usize) {
+                // SAFETY: WideLevel's contract.
+                unsafe { half::widen::<$S>(h, src, rows, cols, rs, cs, dst, ld) }
+            }
+            $(#[target_feature(enable = $feat)])?
+            #[inline(never)]
+            unsafe fn store_out(w: Wide, src: *const f32, rows: usize, cols: usize, ld: usize, out: *mut u8, o_rs: isize, o_cs: isize, scale: Option<Scaled<f32>>) {
+                // SAFETY: WideLevel's contract.
+                unsafe { half::store_out::<$S>(w, src, rows, cols, ld, out, o_rs, o_cs, scale) }
+            }
+        }
+    };
+}
+
+wide_level! { ScalarF32, Scalar<f32> }
+#[cfg(target_arch = "x86_64")]
+wide_level! { Avx512F32L, Avx512F32, "avx512f,avx2,fma,f16c" }
+#[cfg(target_arch = "x86_64")]
+wide_level! { Avx2F32L, Avx2F32, "avx2,fma,f16c" }
+
+/// Runs items `lo..hi` of a job with 16-bit inputs (`w`) at level `isa`.
+///
+/// # Safety
+/// `wide::run_items`.
+pub(super) unsafe fn exec_wide(
+    job: &Job<'_, f32>,
+    w: Wide,
+    isa: Isa,
+    lo: usize,
+    hi: usize,
+    buf: *mut f32,
+) {
+    // SAFETY: forwarded contract; each level runs only when the CPU
+    // supports it (`isa` was capped by `isa::detected`).
+    unsafe {
+        match isa {
+            #[cfg(target_arch = "x86_64")]
+            Isa::Avx512 => wide::run_items::<Avx512F32L>(job, w, lo, hi, buf),
+            #[cfg(target_arch = "x86_64")]
+            Isa::Avx2 => wide::run_items::<Avx2F32L>(job, w, lo, hi, buf),
+            _ => wide::run_items::<ScalarF32>(job, w, lo, hi, buf),
+        }
+    }
+}

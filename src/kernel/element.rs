@@ -32,8 +32,14 @@ impl Element for f32 {
         v as f32
     }
     unsafe fn exec_items(job: &Job<'_, Self>, isa: Isa, lo: usize, hi: usize, buf: *mut Self) {
-        // SAFETY: forwarded contract.
-        unsafe { dispatch::exec_f32(job, isa, lo, hi, buf) }
+        // SAFETY: forwarded contract (a job with 16-bit inputs runs the
+        // f32 kernels through `wide.rs`).
+        unsafe {
+            match job.wide() {
+                Some(w) => dispatch::exec_wide(job, w, isa, lo, hi, buf),
+                None => dispatch::exec_f32(job, isa, lo, hi, buf),
+            }
+        }
     }
 }
 

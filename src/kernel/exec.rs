@@ -5,6 +5,7 @@
 
 use super::dispatch::Level;
 use super::gemm;
+use super::half::Wide;
 use super::isa::{self, Isa};
 use super::scale::{Epi, Plain, Scaled};
 use super::select::{self, Core, Kind};
@@ -30,6 +31,9 @@ pub struct Job<'a, T> {
     part_rows: usize,
     /// `BATCH_DOT_OPT_SCALE`'s alpha and beta (`None`: the plain product).
     scale: Option<Scaled<T>>,
+    /// 16-bit inputs (`wide.rs`): then `T` is f32, the type the kernels
+    /// compute in, and x, y, out point to elements of these types instead.
+    wide: Option<Wide>,
     x: *const T,
     y: *const T,
     out: *mut T,
@@ -41,14 +45,58 @@ pub struct Job<'a, T> {
 // every item has run.
 unsafe impl<T: Element> Sync for Job<'_, T> {}
 
-impl<T> Job<'_, T> {
+impl<T: Copy> Job<'_, T> {
     /// Scratch elements a thread needs (0: none), with 64 bytes of slack
     /// for alignment.
     fn buf_len(&self) -> usize {
+        if self.wide.is_some() {
+            let rows = if self.parts > 1 {
+                self.part_rows
+            } else {
+                self.core.m
+            };
+            return super::wide::scratch_len(
+                self.kind,
+                self.core.m,
+                self.core.n,
+                self.core.k,
+                rows,
+            );
+        }
         match self.kind {
             Kind::Gemm { pack_b: true } => gemm::scratch_len(self.core.n) + 64,
             _ => 0,
         }
+    }
+
+    /// The 16-bit input types, if the job has them.
+    pub(super) fn wide(&self) -> Option<Wide> {
+        self.wide
+    }
+
+    /// The regime.
+    pub(super) fn kind(&self) -> Kind {
+        self.kind
+    }
+
+    /// Row parts per block (1: items are whole blocks).
+    pub(super) fn parts(&self) -> usize {
+        self.parts
+    }
+
+    /// Rows per part.
+    pub(super) fn part_rows(&self) -> usize {
+        self.part_rows
+    }
+
+    /// The scale (alpha, beta), if any.
+    pub(super) fn scale(&self) -> Option<Scaled<T>> {
+        self.scale
+    }
+
+    /// The data pointers (x, y, out) in the job's orientation.
+    pub(super) fn ptrs(&self) -> (*const T, *const T, *mut T) {
+        (self.x, self.y, self.out)
     }
 
     /// Number of items (blocks × parts).
@@ -67,7 +115,7 @@ impl<T> Job<'_, T> {
 
     /// The innermost loop (the one tiny kernels loop over): its extent and
     /// strides, or a unit loop.
-    fn inner(&self) -> (usize, (isize, isize, isize)) {
+    pub(super) fn inner(&self) -> (usize, (isize, isize, isize)) {
         match self.loops.last() {
             Some(d) => (d.ext, self.strides(d)),
             None => (1, (0, 0, 0)),
@@ -75,7 +123,7 @@ impl<T> Job<'_, T> {
     }
 
     /// Element offsets of block `b` (in loop order, innermost fastest).
-    fn offsets(&self, mut b: usize) -> (isize, isize, isize) {
+    pub(super) fn offsets(&self, mut b: usize) -> (isize, isize, isize) {
         let c = &self.core;
         let (mut xo, mut yo, mut oo) = (c.x_off, c.y_off, c.o_off);
         for d in self.loops.iter().rev() {
@@ -89,7 +137,7 @@ impl<T> Job<'_, T> {
         (xo, yo, oo)
     }
 
-    fn geom(&self) -> gemm::Geom {
+    pub(super) fn geom(&self) -> gemm::Geom {
         let c = &self.core;
         gemm::Geom {
             m: c.m,
@@ -102,6 +150,7 @@ impl<T> Job<'_, T> {
             c_rs: c.o_ms,
             c_cs: c.o_ns,
             pack_b: matches!(self.kind, Kind::Gemm { pack_b: true }),
+            acc: false,
         }
     }
 }
@@ -160,17 +209,70 @@ pub unsafe fn run_at<T: Element>(
     y: *const T,
     out: *mut T,
 ) -> Result<()> {
+    // SAFETY: forwarded contract.
+    unsafe { run_job(plan, threads, isa, scale, None, x, y, out) }
+}
+
+/// `run_at` for 16-bit inputs: x and y hold elements of `w.half`, out of
+/// `w.out` (`wide.rs`).
+///
+/// # Safety
+/// As `run`, for elements of those types.
+#[allow(clippy::too_many_arguments)]
+pub unsafe fn run_wide_at(
+    plan: &Plan,
+    threads: usize,
+    isa: Isa,
+    scale: Option<(f64, f64)>,
+    w: Wide,
+    x: *const u16,
+    y: *const u16,
+    out: *mut u8,
+) -> Result<()> {
+    // SAFETY: forwarded contract; the f32 pointers only carry the
+    // addresses (`wide.rs` reads and writes them as `w`'s types).
+    unsafe {
+        run_job::<f32>(
+            plan,
+            threads,
+            isa,
+            scale,
+            Some(w),
+            x.cast(),
+            y.cast(),
+            out.cast(),
+        )
+    }
+}
+
+/// `run_at`, or `run_wide_at` with `wide` (then `T` is f32).
+///
+/// # Safety
+/// As `run_at` / `run_wide_at`.
+#[allow(clippy::too_many_arguments)]
+unsafe fn run_job<T: Element>(
+    plan: &Plan,
+    threads: usize,
+    isa: Isa,
+    scale: Option<(f64, f64)>,
+    wide: Option<Wide>,
+    x: *const T,
+    y: *const T,
+    out: *mut T,
+) -> Result<()> {
     let isa = isa.min(isa::detected());
     let blocks = plan.blocks();
     if blocks == 0 {
         return Ok(());
     }
-    let (swapped, kind) = select::classify(plan, size_of::<T>());
+    // Element size of the inputs (what the regime and thread rules weigh).
+    let elem = if wide.is_some() { 2 } else { size_of::<T>() };
+    let (swapped, kind) = select::classify(plan, elem);
     let core = Core::of(plan, swapped);
     let (x, y) = if swapped { (y, x) } else { (x, y) };
     let split = select::split(
         plan,
-        size_of::<T>(),
+        elem,
         core.m,
         kind,
         blocks,
@@ -187,6 +289,7 @@ pub unsafe fn run_at<T: Element>(
         parts: split.parts,
         part_rows: split.part_rows,
         scale: scale.map(|(a, b)| Scaled::new(a, b)),
+        wide,
         x,
         y,
         out,

@@ -33,6 +33,10 @@ pub(crate) struct Geom {
     /// Whether B goes through packed panels (its rows are not contiguous,
     /// or many row tiles reuse them).
     pub pack_b: bool,
+    /// Whether C already holds the sums of earlier blocks of K, so that
+    /// the first block adds to it too (`wide.rs` runs a product's blocks
+    /// of K one call at a time).
+    pub acc: bool,
 }
 
 /// Tallest row tile of any level (scratch for one packed tile of A).
@@ -378,7 +382,7 @@ pub(crate) unsafe fn block<S: Simd, E: Epi<S::T>, const MR: usize, const NV: usi
     let mut pc = 0;
     while pc < g.k {
         let kc = KC.min(g.k - pc);
-        let accumulate = pc > 0;
+        let accumulate = pc > 0 || g.acc;
         let apc = a.wrapping_offset(pc as isize * g.a_cs);
         let bpc = b.wrapping_offset(pc as isize * g.b_rs);
         let mut jc = 0;

@@ -2,7 +2,8 @@
 //!
 //! The library is built for the baseline of its target (x86-64: SSE2) and
 //! picks, once per process, the best level the CPU supports: AVX-512
-//! (avx512f + avx2 + fma), AVX2 (avx2 + fma), or portable scalar code. The
+//! (avx512f + avx2 + fma + f16c), AVX2 (avx2 + fma + f16c), or portable
+//! scalar code. The
 //! environment variable `BATCH_DOT_FORCE_ISA` (read once, at first need) caps
 //! the level: `scalar`, `avx2` or `avx512` (`auto` or anything else: no cap).
 //! A cap above what the CPU supports falls back to the best supported level.
@@ -53,7 +54,11 @@ pub fn detected() -> Isa {
 
 #[cfg(target_arch = "x86_64")]
 fn detect() -> Isa {
-    let avx2 = std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma");
+    // (F16C, the binary16 conversions, comes with every AVX2 CPU; the
+    // kernels for 16-bit inputs use it at both vector levels.)
+    let avx2 = std::is_x86_feature_detected!("avx2")
+        && std::is_x86_feature_detected!("fma")
+        && std::is_x86_feature_detected!("f16c");
     if avx2 && std::is_x86_feature_detected!("avx512f") {
         Isa::Avx512
     } else if avx2 {

@@ -19,12 +19,15 @@
 //! - `scale.rs`: the epilogue that stores results (plain, or alpha/beta);
 //! - `simd.rs`: vector primitives per level, prefetches;
 //! - `element.rs`: the element trait (f32, f64);
+//! - `half.rs`: bfloat16 and float16 conversions, per element and vector;
+//! - `wide.rs`: calls with 16-bit inputs, converted into f32 tiles;
 //! - `tuning.rs`: every tuning constant.
 
 mod dispatch;
 mod element;
 mod exec;
 mod gemm;
+mod half;
 pub(crate) mod isa;
 mod pack;
 mod scale;
@@ -33,10 +36,12 @@ mod simd;
 mod stream;
 mod tiny;
 mod tuning;
+mod wide;
 
 pub use element::Element;
-pub use exec::run;
 #[cfg(feature = "testing")]
 pub use exec::run_at;
 #[cfg(test)]
 pub use exec::run_with;
+pub use exec::{run, run_wide_at};
+pub use half::{Half, OutTy, Wide};

@@ -143,7 +143,7 @@ mod x86 {
 
     /// 16×16 f32 transpose: out[p] lane q = in[q] lane p.
     #[inline(always)]
-    unsafe fn transpose16(r: [__m512; 16]) -> [__m512; 16] {
+    pub(crate) unsafe fn transpose16(r: [__m512; 16]) -> [__m512; 16] {
         // SAFETY: avx512f (caller).
         unsafe {
             let mut t = [_mm512_setzero_ps(); 16];

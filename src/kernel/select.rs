@@ -556,6 +556,7 @@ mod tests {
             c_rs: n as isize,
             c_cs,
             pack_b: false,
+            acc: false,
         };
         assert!(fixed_square(&g(4, 4, 4, 4, 1)));
         assert!(fixed_square(&g(8, 8, 8, 8, 1)));

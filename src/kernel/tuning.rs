@@ -70,3 +70,15 @@ pub(crate) const TINY_AHEAD_BYTES: usize = 1024;
 pub(crate) const STREAM_PF_BYTES: usize = 4096;
 /// Row dots with rows up to this long (bytes) prefetch rows ahead; longer rows are left to HW.
 pub(crate) const SHORT_ROW_BYTES: usize = 256;
+
+// 16-bit inputs (`wide.rs`): the f32 scratch tiles they are converted into.
+/// Elements of each operand's tile of row dots (16 KB of f32: L1).
+pub(crate) const WIDE_DOT_ELEMS: usize = 4096;
+/// Elements of a tile of mat-vec rows (16 KB of f32: L1).
+pub(crate) const WIDE_GEMV_ELEMS: usize = 4096;
+/// Elements of a chunk of small products, A, B and C together (32 KB).
+pub(crate) const WIDE_SMALL_ELEMS: usize = 8192;
+/// Rows of A converted at a time (a multiple of 6, 4, 2: whole tiles).
+pub(crate) const WIDE_RA: usize = 96;
+/// Rows of f32 sums kept across the blocks of K (with NC columns, 512 KB).
+pub(crate) const WIDE_RO: usize = 256;

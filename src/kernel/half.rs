@@ -1,0 +1,601 @@
+//! The 16-bit floating formats (bfloat16, IEEE binary16): exact conversion
+//! to f32, one round-to-nearest-even back, per element and per vector of
+//! each level (`Conv`), and the copies that convert whole tiles into f32
+//! scratch memory (`widen`) and store finished f32 sums into an output of
+//! any dtype and strides (`store_out`). `wide.rs` runs the f32 kernels
+//! between the two.
+//!
+//! Conversions are exact both ways where they can be: every bfloat16 and
+//! every binary16 value (subnormals included) is a binary32 value, so
+//! widening never rounds and never flushes; narrowing rounds once, to
+//! nearest even, overflowing to ±Inf, and keeps NaN a (quiet) NaN.
+
+use super::scale::Scaled;
+use super::simd::{Scalar, Simd};
+
+/// A 16-bit floating format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Half {
+    /// bfloat16: the top half of a binary32.
+    Bf16,
+    /// IEEE binary16.
+    F16,
+}
+
+/// The output type of a call with 16-bit inputs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OutTy {
+    /// The inputs' 16-bit format (rounded once from the f32 result).
+    Same,
+    /// f32 (the f32 result as it is).
+    F32,
+}
+
+/// The element types of a call with 16-bit inputs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Wide {
+    /// Format of x and y.
+    pub half: Half,
+    /// Type of out.
+    pub out: OutTy,
+}
+
+impl Half {
+    /// The exact f32 value of `b`.
+    #[inline(always)]
+    pub(crate) fn to_f32(self, b: u16) -> f32 {
+        match self {
+            Half::Bf16 => bf16_to_f32(b),
+            Half::F16 => f16_to_f32(b),
+        }
+    }
+
+    /// `v` rounded once to this format (nearest, ties to even).
+    #[inline(always)]
+    pub(crate) fn round_f32(self, v: f32) -> u16 {
+        match self {
+            Half::Bf16 => f32_to_bf16(v),
+            Half::F16 => f32_to_f16(v),
+        }
+    }
+}
+
+/// bfloat16 bits to f32 (exact: a shift).
+#[inline(always)]
+pub(crate) fn bf16_to_f32(b: u16) -> f32 {
+    f32::from_bits((b as u32) << 16)
+}
+
+/// f32 to bfloat16, rounded to nearest even; NaN stays a quiet NaN with
+/// the same sign and top payload bits.
+#[inline(always)]
+pub(crate) fn f32_to_bf16(v: f32) -> u16 {
+    let b = v.to_bits();
+    if b & 0x7fff_ffff > 0x7f80_0000 {
+        return ((b >> 16) | 0x40) as u16;
+    }
+    (b.wrapping_add(0x7fff + ((b >> 16) & 1)) >> 16) as u16
+}
+
+/// binary16 bits to f32 (exact).
+#[inline(always)]
+pub(crate) fn f16_to_f32(h: u16) -> f32 {
+    let sign = ((h & 0x8000) as u32) << 16;
+    let exp = ((h >> 10) & 0x1f) as u32;
+    let man = (h & 0x3ff) as u32;
+    let mag = match exp {
+        // Zero and subnormals: man · 2⁻²⁴ (exact in f32).
+        0 => (man as f32 * (1.0 / 16_777_216.0)).to_bits(),
+        // Inf, and NaN made quiet with its payload kept (as F16C does).
+        31 if man == 0 => 0x7f80_0000,
+        31 => 0x7fc0_0000 | (man << 13),
+        _ => ((exp + 112) << 23) | (man << 13),
+    };
+    f32::from_bits(sign | mag)
+}
+
+/// f32 to binary16, rounded to nearest even (subnormal results included);
+/// at or above 65520 in magnitude, ±Inf; NaN stays a quiet NaN.
+#[inline(always)]
+pub(crate) fn f32_to_f16(v: f32) -> u16 {
+    let b = v.to_bits();
+    let sign = ((b >> 16) & 0x8000) as u16;
+    let a = b & 0x7fff_ffff;
+    if a > 0x7f80_0000 {
+        return sign | 0x7e00 | ((a >> 13) & 0x3ff) as u16;
+    }
+    if a >= 0x477f_f000 {
+        // 65520 = 65504 + half an ulp, a tie that rounds (to even) up.
+        return sign | 0x7c00;
+    }
+    if a >= 0x3880_0000 {
+        // Normal results (>= 2⁻¹⁴): round at bit 13, then rebias the
+        // exponent (127 - 15 = 112); a carry moves into the exponent.
+        let r = a + 0xfff + ((a >> 13) & 1);
+        return sign | ((r - 0x3800_0000) >> 13) as u16;
+    }
+    // Subnormal results: round v·2²⁴ (exact, below 2¹⁰) to an integer, to
+    // nearest even, by adding and removing 2²³ (IEEE addition rounds so).
+    let x = f32::from_bits(a) * 16_777_216.0;
+    let r = (x + 8_388_608.0) - 8_388_608.0;
+    sign | r as u16
+}
+
+/// Conversions of one vector of a level's f32 lanes.
+///
+/// # Safety (every method)
+/// The CPU supports the level; the pointers are valid for `LANES`
+/// elements (`widen_t`: for the tile it names).
+pub(crate) trait Conv: Simd<T = f32> {
+    /// `LANES` 16-bit values from `p`, converted exactly.
+    unsafe fn widen_v(h: Half, p: *const u16) -> Self::V;
+    /// `v` rounded once to `h`, stored at `p` (`LANES` elements).
+    unsafe fn narrow_v(h: Half, v: Self::V, p: *mut u16);
+    /// `a·b + c` on one element, with the rounding of `Simd::fma` (fused at
+    /// the vector levels), for the scalar tails of `store_out`.
+    fn fma1(a: f32, b: f32, c: f32) -> f32;
+    /// The transposing tile `dst[r·ld + c] = src[r + c·cs]`, `r, c < LANES`.
+    #[inline(always)]
+    unsafe fn widen_t(h: Half, src: *const u16, cs: isize, dst: *mut f32, ld: usize) {
+        let mut tmp = [0.0f32; 16 * 16];
+        let l = Self::LANES;
+        debug_assert!(l <= 16);
+        // SAFETY: the method's contract; tmp holds l·l <= 256 elements.
+        unsafe {
+            for c in 0..l {
+                let v = Self::widen_v(h, src.wrapping_offset(c as isize * cs));
+                Self::store(tmp.as_mut_ptr().add(c * l), v);
+            }
+            for r in 0..l {
+                for c in 0..l {
+                    *dst.add(r * ld + c) = tmp[c * l + r];
+                }
+            }
+        }
+    }
+}
+
+impl Conv for Scalar<f32> {
+    #[inline(always)]
+    unsafe fn widen_v(h: Half, p: *const u16) -> [f32; 4] {
+        // SAFETY: p is valid for 4 elements (trait contract).
+        unsafe {
+            [
+                h.to_f32(*p),
+                h.to_f32(*p.add(1)),
+                h.to_f32(*p.add(2)),
+                h.to_f32(*p.add(3)),
+            ]
+        }
+    }
+    #[inline(always)]
+    unsafe fn narrow_v(h: Half, v: [f32; 4], p: *mut u16) {
+        for (i, &x) in v.iter().enumerate() {
+            // SAFETY: p is valid for 4 elements (trait contract).
+            unsafe { *p.add(i) = h.round_f32(x) };
+        }
+    }
+    #[inline(always)]
+    fn fma1(a: f32, b: f32, c: f32) -> f32 {
+        // As `Scalar::fma`: not fused.
+        a * b + c
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+mod x86 {
+    use super::{Conv, Half};
+    use crate::kernel::pack::transpose16;
+    use crate::kernel::simd::{Avx2F32, Avx512F32, Simd};
+    use core::arch::x86_64::*;
+
+    // SAFETY (every unsafe block below): the trait contract: the CPU has the
+    // level's features (AVX-512F, or AVX2 + FMA + F16C), and the pointers
+    // are valid for the lanes touched.
+
+    impl Conv for Avx512F32 {
+        #[inline(always)]
+        unsafe fn widen_v(h: Half, p: *const u16) -> __m512 {
+            // SAFETY: see the module note.
+            unsafe {
+                let raw = _mm256_loadu_si256(p.cast());
+                match h {
+                    Half::Bf16 => {
+                        _mm512_castsi512_ps(_mm512_slli_epi32::<16>(_mm512_cvtepu16_epi32(raw)))
+                    }
+                    Half::F16 => _mm512_cvtph_ps(raw),
+                }
+            }
+        }
+        #[inline(always)]
+        unsafe fn narrow_v(h: Half, v: __m512, p: *mut u16) {
+            // SAFETY: see the module note.
+            unsafe {
+                let r = match h {
+                    Half::Bf16 => {
+                        let b = _mm512_castps_si512(v);
+                        let lsb =
+                            _mm512_and_si512(_mm512_srli_epi32::<16>(b), _mm512_set1_epi32(1));
+                        let bias = _mm512_add_epi32(lsb, _mm512_set1_epi32(0x7fff));
+                        let rounded = _mm512_srli_epi32::<16>(_mm512_add_epi32(b, bias));
+                        let nan =
+                            _mm512_or_si512(_mm512_srli_epi32::<16>(b), _mm512_set1_epi32(0x40));
+                        let is_nan = _mm512_cmp_ps_mask::<_CMP_UNORD_Q>(v, v);
+                        _mm512_cvtepi32_epi16(_mm512_mask_blend_epi32(is_nan, rounded, nan))
+                    }
+                    Half::F16 => {
+                        _mm512_cvtps_ph::<{ _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC }>(v)
+                    }
+                };
+                _mm256_storeu_si256(p.cast(), r)
+            }
+        }
+        #[inline(always)]
+        fn fma1(a: f32, b: f32, c: f32) -> f32 {
+            a.mul_add(b, c)
+        }
+        #[inline(always)]
+        unsafe fn widen_t(h: Half, src: *const u16, cs: isize, dst: *mut f32, ld: usize) {
+            // SAFETY: see the module note; 16 columns of 16 elements in,
+            // 16 rows of 16 elements out.
+            unsafe {
+                let mut r = [_mm512_setzero_ps(); 16];
+                for (c, v) in r.iter_mut().enumerate() {
+                    *v = Self::widen_v(h, src.wrapping_offset(c as isize * cs));
+                }
+                let w = transpose16(r);
+                for (q, v) in w.iter().enumerate() {
+                    Self::store(dst.add(q * ld), *v);
+                }
+            }
+        }
+    }
+
+    impl Conv for Avx2F32 {
+        #[inline(always)]
+        unsafe fn widen_v(h: Half, p: *const u16) -> __m256 {
+            // SAFETY: see the module note.
+            unsafe {
+                let raw = _mm_loadu_si128(p.cast());
+                match h {
+                    Half::Bf16 => {
+                        _mm256_castsi256_ps(_mm256_slli_epi32::<16>(_mm256_cvtepu16_epi32(raw)))
+                    }
+                    Half::F16 => _mm256_cvtph_ps(raw),
+                }
+            }
+        }
+        #[inline(always)]
+        unsafe fn narrow_v(h: Half, v: __m256, p: *mut u16) {
+            // SAFETY: see the module note.
+            unsafe {
+                let r = match h {
+                    Half::Bf16 => {
+                        let b = _mm256_castps_si256(v);
+                        let lsb =
+                            _mm256_and_si256(_mm256_srli_epi32::<16>(b), _mm256_set1_epi32(1));
+                        let bias = _mm256_add_epi32(lsb, _mm256_set1_epi32(0x7fff));
+                        let rounded = _mm256_srli_epi32::<16>(_mm256_add_epi32(b, bias));
+                        let nan =
+                            _mm256_or_si256(_mm256_srli_epi32::<16>(b), _mm256_set1_epi32(0x40));
+                        let is_nan = _mm256_castps_si256(_mm256_cmp_ps::<_CMP_UNORD_Q>(v, v));
+                        let r = _mm256_blendv_epi8(rounded, nan, is_nan);
+                        // Every lane is below 2¹⁶: packing does not saturate.
+                        _mm_packus_epi32(
+                            _mm256_castsi256_si128(r),
+                            _mm256_extracti128_si256::<1>(r),
+                        )
+                    }
+                    Half::F16 => _mm256_cvtps_ph::<{ _MM_FROUND_TO_NEAREST_INT }>(v),
+                };
+                _mm_storeu_si128(p.cast(), r)
+            }
+        }
+        #[inline(always)]
+        fn fma1(a: f32, b: f32, c: f32) -> f32 {
+            a.mul_add(b, c)
+        }
+    }
+}
+
+/// `dst[r·ld + c] = src[r·rs + c·cs]` converted to f32, `r < rows`,
+/// `c < cols`: vectors along contiguous rows, transposed vector tiles for
+/// contiguous columns, element by element otherwise.
+///
+/// # Safety
+/// Those source elements are readable, those destination elements
+/// writable, the two do not overlap, and the CPU supports `S`.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+pub(crate) unsafe fn widen<S: Conv>(
+    h: Half,
+    src: *const u16,
+    rows: usize,
+    cols: usize,
+    rs: isize,
+    cs: isize,
+    dst: *mut f32,
+    ld: usize,
+) {
+    let l = S::LANES;
+    // SAFETY: every access is to an element (r, c) named in the contract.
+    unsafe {
+        if cs == 1 {
+            for r in 0..rows {
+                let s = src.wrapping_offset(r as isize * rs);
+                let d = dst.add(r * ld);
+                let mut c = 0;
+                while c + l <= cols {
+                    S::store(d.add(c), S::widen_v(h, s.add(c)));
+                    c += l;
+                }
+                while c < cols {
+                    *d.add(c) = h.to_f32(*s.add(c));
+                    c += 1;
+                }
+            }
+            return;
+        }
+        let (r0, c0) = if rs == 1 {
+            (rows / l * l, cols / l * l)
+        } else {
+            (0, 0)
+        };
+        for rb in (0..r0).step_by(l) {
+            for cb in (0..c0).step_by(l) {
+                S::widen_t(
+                    h,
+                    src.wrapping_offset(rb as isize + cb as isize * cs),
+                    cs,
+                    dst.add(rb * ld + cb),
+                    ld,
+                );
+            }
+        }
+        // The rest, element by element: every column past c0, and the rows
+        // past r0 of the first c0 columns.
+        for c in 0..cols {
+            let from = if c < c0 { r0 } else { 0 };
+            let s = src.wrapping_offset(c as isize * cs);
+            for r in from..rows {
+                *dst.add(r * ld + c) = h.to_f32(*s.wrapping_offset(r as isize * rs));
+            }
+        }
+    }
+}
+
+/// Stores `v` (an f32 sum) at `p`, an element of type `w.out`, through the
+/// epilogue: `v`, or `alpha·v` (+ `beta·out`, with out read only when
+/// `beta != 0`), rounded once to the output type.
+///
+/// # Safety
+/// `p` is a writable (and, when read, readable) element of type `w.out`.
+#[inline(always)]
+unsafe fn put1<S: Conv>(w: Wide, p: *mut u8, v: f32, scale: Option<Scaled<f32>>) {
+    // SAFETY: the function's contract.
+    unsafe {
+        let v = match scale {
+            None => v,
+            Some(s) if s.beta == 0.0 => s.alpha * v,
+            Some(s) => {
+                let old = match w.out {
+                    OutTy::F32 => *p.cast::<f32>(),
+                    OutTy::Same => w.half.to_f32(*p.cast::<u16>()),
+                };
+                S::fma1(s.alpha, v, s.beta * old)
+            }
+        };
+        match w.out {
+            OutTy::F32 => *p.cast::<f32>() = v,
+            OutTy::Same => *p.cast::<u16>() = w.half.round_f32(v),
+        }
+    }
+}
+
+/// `out[i·o_rs + j·o_cs] = epilogue(src[i·ld + j])` for `i < rows`,
+/// `j < cols`, `out` an array of `w.out` (strides in its elements); the
+/// epilogue as `put1`. Vectors along contiguous output rows.
+///
+/// # Safety
+/// `src` holds those f32 sums; those output elements are writable (and
+/// readable when `beta != 0`) and do not overlap `src`; the CPU supports `S`.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+pub(crate) unsafe fn store_out<S: Conv>(
+    w: Wide,
+    src: *const f32,
+    rows: usize,
+    cols: usize,
+    ld: usize,
+    out: *mut u8,
+    o_rs: isize,
+    o_cs: isize,
+    scale: Option<Scaled<f32>>,
+) {
+    let size = match w.out {
+        OutTy::F32 => 4,
+        OutTy::Same => 2,
+    };
+    let l = S::LANES;
+    let at = |i: usize, j: usize| {
+        out.wrapping_offset((i as isize * o_rs + j as isize * o_cs) * size as isize)
+    };
+    // SAFETY: every access is to an element (i, j) named in the contract.
+    unsafe {
+        for i in 0..rows {
+            let s = src.add(i * ld);
+            let mut j = 0;
+            if o_cs == 1 {
+                let (a, b, reads) = match scale {
+                    Some(sc) => (sc.alpha, sc.beta, sc.beta != 0.0),
+                    None => (1.0, 0.0, false),
+                };
+                let (av, bv) = (S::bcast(&a), S::bcast(&b));
+                while j + l <= cols {
+                    let p = at(i, j);
+                    let mut v = S::load(s.add(j));
+                    if scale.is_some() {
+                        v = if reads {
+                            let old = match w.out {
+                                OutTy::F32 => S::load(p.cast::<f32>()),
+                                OutTy::Same => S::widen_v(w.half, p.cast::<u16>()),
+                            };
+                            S::fma(av, v, S::mul(bv, old))
+                        } else {
+                            S::mul(av, v)
+                        };
+                    }
+                    match w.out {
+                        OutTy::F32 => S::store(p.cast::<f32>(), v),
+                        OutTy::Same => S::narrow_v(w.half, v, p.cast::<u16>()),
+                    }
+                    j += l;
+                }
+            }
+            while j < cols {
+                put1::<S>(w, at(i, j), *s.add(j), scale);
+                j += 1;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every binary16 value: f16 -> f32 -> f16 is the identity (NaNs stay
+    /// NaN), and the f32 value is the one the format's definition gives.
+    #[test]
+    fn f16_round_trip_and_values() {
+        for h in 0..=u16::MAX {
+            let v = f16_to_f32(h);
+            let exp = (h >> 10) & 0x1f;
+            let man = (h & 0x3ff) as f64;
+            let s = if h & 0x8000 != 0 { -1.0 } else { 1.0 };
+            if exp == 31 {
+                assert_eq!(v.is_nan(), man != 0.0, "{h:#x}");
+                assert!(v.is_nan() || v.is_infinite());
+                assert_eq!(f32_to_f16(v), if man != 0.0 { h | 0x200 } else { h });
+                continue;
+            }
+            let want = if exp == 0 {
+                s * man * 2f64.powi(-24)
+            } else {
+                s * (1.0 + man / 1024.0) * 2f64.powi(exp as i32 - 15)
+            };
+            assert_eq!(v as f64, want, "{h:#x}");
+            assert_eq!(f32_to_f16(v), h, "{h:#x}");
+        }
+    }
+
+    /// f32 -> f16 rounds to nearest even: at the midpoints between
+    /// neighbours (and just off them), and at the overflow threshold.
+    #[test]
+    fn f16_rounding() {
+        for h in 0..0x7bffu16 {
+            let (a, b) = (f16_to_f32(h) as f64, f16_to_f32(h + 1) as f64);
+            let mid = ((a + b) / 2.0) as f32;
+            assert_eq!(mid as f64, (a + b) / 2.0, "midpoint exact in f32");
+            let even = if h % 2 == 0 { h } else { h + 1 };
+            assert_eq!(f32_to_f16(mid), even, "{h:#x}");
+            assert_eq!(f32_to_f16(f32::from_bits(mid.to_bits() - 1)), h);
+            assert_eq!(f32_to_f16(f32::from_bits(mid.to_bits() + 1)), h + 1);
+            assert_eq!(f32_to_f16(-mid), even | 0x8000);
+        }
+        assert_eq!(f32_to_f16(65519.996), 0x7bff);
+        assert_eq!(f32_to_f16(65520.0), 0x7c00);
+        assert_eq!(f32_to_f16(f32::MAX), 0x7c00);
+        assert_eq!(f32_to_f16(-1e30), 0xfc00);
+        assert_eq!(f32_to_f16(1e-30), 0);
+        assert_eq!(f32_to_f16(-0.0), 0x8000);
+    }
+
+    /// bf16: exact widening; rounding to nearest even at midpoints;
+    /// overflow to Inf; NaN stays NaN.
+    #[test]
+    fn bf16_rounding() {
+        for h in 0..0x7f7fu16 {
+            let (a, b) = (bf16_to_f32(h), bf16_to_f32(h + 1));
+            assert_eq!(f32_to_bf16(a), h);
+            let mid = f32::from_bits((a.to_bits() + b.to_bits()) / 2);
+            assert_eq!(mid as f64, (a as f64 + b as f64) / 2.0);
+            let even = if h % 2 == 0 { h } else { h + 1 };
+            assert_eq!(f32_to_bf16(mid), even, "{h:#x}");
+            assert_eq!(f32_to_bf16(f32::from_bits(mid.to_bits() + 1)), h + 1);
+            assert_eq!(f32_to_bf16(f32::from_bits(mid.to_bits() - 1)), h);
+        }
+        assert_eq!(f32_to_bf16(f32::MAX), 0x7f80);
+        assert!(bf16_to_f32(f32_to_bf16(f32::NAN)).is_nan());
+        assert_eq!(f32_to_bf16(f32::from_bits(0x7f80_0001)) & 0x7fc0, 0x7fc0);
+    }
+
+    /// The vector conversions of every level this CPU has agree with the
+    /// scalar ones on every 16-bit pattern and on f32 values around every
+    /// rounding boundary.
+    #[test]
+    #[cfg(all(target_arch = "x86_64", not(miri)))]
+    fn vector_conversions_agree() {
+        use super::super::isa::{detected, Isa};
+        use super::super::simd::{Avx2F32, Avx512F32};
+        fn check<S: Conv>() {
+            let bits: Vec<u16> = (0..=u16::MAX).collect();
+            let mut f = vec![0f32; bits.len()];
+            let mut back = vec![0u16; bits.len()];
+            for h in [Half::Bf16, Half::F16] {
+                // SAFETY: in-bounds chunks of LANES; the level is supported.
+                unsafe {
+                    for i in (0..bits.len()).step_by(S::LANES) {
+                        S::store(f.as_mut_ptr().add(i), S::widen_v(h, bits.as_ptr().add(i)));
+                    }
+                }
+                for (i, &b) in bits.iter().enumerate() {
+                    assert_eq!(f[i].to_bits(), h.to_f32(b).to_bits(), "{h:?} {b:#x}");
+                }
+                // Values around every boundary: each f32 and its neighbours.
+                let mut vals = Vec::new();
+                for &x in &f {
+                    let b = x.to_bits();
+                    for d in [0u32, 1, 0x0fff, 0x1000, 0x7fff, 0x8000, 0x8001] {
+                        vals.push(f32::from_bits(b.wrapping_add(d)));
+                        vals.push(f32::from_bits(b.wrapping_sub(d)));
+                    }
+                }
+                vals.truncate(vals.len() / S::LANES * S::LANES);
+                back.resize(vals.len(), 0);
+                // SAFETY: as above.
+                unsafe {
+                    for i in (0..vals.len()).step_by(S::LANES) {
+                        S::narrow_v(h, S::load(vals.as_ptr().add(i)), back.as_mut_ptr().add(i));
+                    }
+                }
+                for (i, &v) in vals.iter().enumerate() {
+                    let want = h.round_f32(v);
+                    if v.is_nan() {
+                        assert!(h.to_f32(back[i]).is_nan(), "{h:?} {v}");
+                    } else {
+                        assert_eq!(back[i], want, "{h:?} {:#x}", v.to_bits());
+                    }
+                }
+            }
+        }
+        #[target_feature(enable = "avx2,fma,f16c")]
+        unsafe fn avx2() {
+            check::<Avx2F32>();
+        }
+        #[target_feature(enable = "avx512f,avx2,fma,f16c")]
+        unsafe fn avx512() {
+            check::<Avx512F32>();
+        }
+        // SAFETY: each level runs only on a CPU that supports it.
+        unsafe {
+            if detected() >= Isa::Avx2 {
+                avx2();
+            }
+            if detected() >= Isa::Avx512 {
+                avx512();
+            }
+        }
+        check::<Scalar<f32>>();
+    }
+}

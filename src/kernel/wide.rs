@@ -1,0 +1,469 @@
+//! Calls with 16-bit floating inputs (bfloat16, float16): each regime
+//! converts its operands to f32 while copying them into small scratch
+//! tiles (`half::widen`, the "packing" of these dtypes), runs the f32
+//! kernels of the same level on them, and stores the f32 sums through one
+//! rounding to the output type (`half::store_out`).
+//!
+//! Why convert rather than compute in 16 bits: on the CPUs this library
+//! targets, the bf16 dot-product instruction (`vdpbf16ps`) runs at about
+//! half the f32 FMA rate, and 16-bit FMAs would accumulate in 16 bits; a
+//! conversion is a shift (bf16) or one instruction (f16) per 16 values,
+//! done once per tile and reused across the tile's products
+//! (docs/PERFORMANCE.md has the figures).
+//!
+//! Numerics: those of the f32 kernels on the exactly converted inputs
+//! (the same FMA chains, ascending blocks of `KC` steps in the GEMM), then
+//! one rounding. With `BATCH_DOT_OPT_SCALE`, `alpha·s + beta·out` is
+//! computed in f32 on the finished sum `s` (after every block of K) and
+//! rounded once. None of it depends on the thread count.
+//!
+//! Scratch memory (per thread, in f32 elements) is `scratch_len`: tiles of
+//! bounded size, whatever the problem's, except a row-dot or mat-vec whose
+//! contraction is longer than a tile, which takes two rows' worth.
+
+use super::dispatch::WideLevel;
+use super::exec::Job;
+use super::gemm::Geom;
+use super::half::{OutTy, Wide};
+use super::scale::{Plain, Scaled};
+use super::select::{self, Kind};
+use super::tuning::{KC, NC, WIDE_DOT_ELEMS, WIDE_GEMV_ELEMS, WIDE_RA, WIDE_RO, WIDE_SMALL_ELEMS};
+
+/// Scratch regions start at multiples of 16 f32 (64 bytes).
+fn up16(n: usize) -> usize {
+    n.next_multiple_of(16)
+}
+
+/// Dots per chunk for a contraction of `k`.
+fn dot_chunk(k: usize) -> usize {
+    (WIDE_DOT_ELEMS / k.max(1)).max(1)
+}
+
+/// Rows per chunk of a mat-vec product with a contraction of `k`.
+fn gemv_chunk(k: usize) -> usize {
+    (WIDE_GEMV_ELEMS / k.max(1)).max(4)
+}
+
+/// Products per chunk of the small-products loop.
+fn small_chunk(m: usize, n: usize, k: usize) -> usize {
+    (WIDE_SMALL_ELEMS / (m * k + k * n + m * n).max(1)).max(1)
+}
+
+/// The GEMM's scratch: (B panels, A slab, C rows) lengths for a product
+/// with `n` columns and `rows` rows, at a level whose tile is `nr` wide.
+fn gemm_parts(n: usize, rows: usize, nr: usize) -> (usize, usize, usize) {
+    let nc = n.min(NC);
+    (
+        up16(KC * nc.next_multiple_of(nr)),
+        up16(WIDE_RA.min(rows) * KC),
+        up16(WIDE_RO.min(rows) * nc),
+    )
+}
+
+/// f32 elements of scratch one thread needs for `job` (0: none), with 16
+/// elements of slack for alignment.
+pub(super) fn scratch_len(kind: Kind, m: usize, n: usize, k: usize, rows: usize) -> usize {
+    let len = match kind {
+        Kind::Zero => 0,
+        Kind::Dot => {
+            let c = dot_chunk(k);
+            2 * up16(c * k) + up16(c)
+        }
+        Kind::Gemv => {
+            let c = gemv_chunk(k);
+            up16(k) + up16(c * k) + up16(c)
+        }
+        Kind::Gemm { .. } => {
+            // The widest tile of any level (64 columns) bounds the padding.
+            let (b, a, c) = gemm_parts(n, rows, 64);
+            let s = small_chunk(m, n, k);
+            (b + a + c).max(up16(s * m * k) + up16(s * k * n) + up16(s * m * n))
+        }
+    };
+    if len == 0 {
+        0
+    } else {
+        len + 16
+    }
+}
+
+/// Bytes of one output element.
+fn out_size(w: Wide) -> isize {
+    match w.out {
+        OutTy::F32 => 4,
+        OutTy::Same => 2,
+    }
+}
+
+/// The job's pointers of one block (16-bit x and y, out as bytes).
+#[derive(Clone, Copy)]
+struct P {
+    x: *const u16,
+    y: *const u16,
+    out: *mut u8,
+}
+
+impl P {
+    /// Moved by element offsets (x, y, out).
+    #[inline(always)]
+    fn at(self, w: Wide, o: (isize, isize, isize)) -> P {
+        P {
+            x: self.x.wrapping_offset(o.0),
+            y: self.y.wrapping_offset(o.1),
+            out: self.out.wrapping_offset(o.2.wrapping_mul(out_size(w))),
+        }
+    }
+}
+
+/// Items `lo..hi` of a job with 16-bit inputs at level `L`: the same items
+/// as `exec::run_items` (runs of whole blocks, or row parts of blocks).
+///
+/// # Safety
+/// `Element::exec_items` for `job`, whose x and y point to 16-bit elements
+/// of `w.half` and out to elements of `w.out`; `buf` is a private, 64-byte
+/// aligned scratch buffer of `scratch_len` elements for this job.
+#[inline(always)]
+pub(super) unsafe fn run_items<L: WideLevel>(
+    job: &Job<'_, f32>,
+    w: Wide,
+    lo: usize,
+    hi: usize,
+    buf: *mut f32,
+) {
+    let g = job.geom();
+    let (ext, strides) = job.inner();
+    let (x, y, out) = job.ptrs();
+    let base = P {
+        x: x.cast(),
+        y: y.cast(),
+        out: out.cast(),
+    };
+    let scale = job.scale();
+    // SAFETY: each item is one of the job's (contract).
+    unsafe {
+        if job.parts() == 1 {
+            let mut b = lo;
+            while b < hi {
+                let count = (ext - b % ext).min(hi - b);
+                let p = base.at(w, job.offsets(b));
+                match job.kind() {
+                    Kind::Dot => dots::<L>(w, &g, count, p, strides, buf, scale),
+                    Kind::Gemm { .. } if select::small_fits(g.m, g.n, g.k, L::NR) => {
+                        small::<L>(w, &g, count, p, strides, buf, scale)
+                    }
+                    _ => {
+                        for i in 0..count as isize {
+                            let o = (i * strides.0, i * strides.1, i * strides.2);
+                            rows::<L>(job.kind(), w, &g, p.at(w, o), 0, g.m, buf, scale);
+                        }
+                    }
+                }
+                b += count;
+            }
+        } else {
+            let (parts, part_rows) = (job.parts(), job.part_rows());
+            for item in lo..hi {
+                let (b, part) = (item / parts, item % parts);
+                let r0 = part * part_rows;
+                let r1 = (r0 + part_rows).min(g.m);
+                let p = base.at(w, job.offsets(b));
+                rows::<L>(job.kind(), w, &g, p, r0, r1, buf, scale);
+            }
+        }
+    }
+}
+
+/// Rows `r0..r1` of the block at `p`.
+///
+/// # Safety
+/// As `run_items`, for these rows.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+unsafe fn rows<L: WideLevel>(
+    kind: Kind,
+    w: Wide,
+    g: &Geom,
+    p: P,
+    r0: usize,
+    r1: usize,
+    buf: *mut f32,
+    scale: Option<Scaled<f32>>,
+) {
+    // SAFETY: rows r0..r1 of one block (contract).
+    unsafe {
+        match kind {
+            Kind::Zero => {
+                // K = 0: every sum is +0.0 (scaled, alpha·0 + beta·out).
+                let zeros = [0.0f32; 64];
+                for i in r0..r1 {
+                    let mut j = 0;
+                    while j < g.n {
+                        let c = (g.n - j).min(64);
+                        let o = p.out.wrapping_offset(
+                            (i as isize * g.c_rs + j as isize * g.c_cs) * out_size(w),
+                        );
+                        L::store_out(w, zeros.as_ptr(), 1, c, 64, o, 0, g.c_cs, scale);
+                        j += c;
+                    }
+                }
+            }
+            Kind::Dot => dots::<L>(w, g, 1, p, (0, 0, 0), buf, scale),
+            Kind::Gemv => gemv::<L>(w, g, p, r0, r1, buf, scale),
+            Kind::Gemm { .. } => gemm::<L>(w, g, p, r0, r1, buf, scale),
+        }
+    }
+}
+
+/// `count` row dots (m = n = 1, unit strides along K), `s` apart: chunks of
+/// them converted into scratch rows, `Level::dots` on those, then stored.
+///
+/// # Safety
+/// As `run_items`, for these blocks.
+#[inline(always)]
+unsafe fn dots<L: WideLevel>(
+    w: Wide,
+    g: &Geom,
+    count: usize,
+    p: P,
+    s: (isize, isize, isize),
+    buf: *mut f32,
+    scale: Option<Scaled<f32>>,
+) {
+    let k = g.k;
+    let chunk = dot_chunk(k);
+    let xb = buf;
+    let yb = buf.wrapping_add(up16(chunk * k));
+    let ob = yb.wrapping_add(up16(chunk * k));
+    let mut i = 0;
+    while i < count {
+        let c = chunk.min(count - i);
+        let q = p.at(w, (i as isize * s.0, i as isize * s.1, i as isize * s.2));
+        // SAFETY: dots i..i+c of the run (contract); the scratch regions
+        // hold c·k, c·k and c elements.
+        unsafe {
+            L::widen(w.half, q.x, c, k, s.0, 1, xb, k);
+            L::widen(w.half, q.y, c, k, s.1, 1, yb, k);
+            L::dots(k, c, xb, yb, ob, (k as isize, k as isize, 1), Plain);
+            L::store_out(w, ob, 1, c, c, q.out, 0, s.2, scale);
+        }
+        i += c;
+    }
+}
+
+/// Whether `count` blocks of `rows × cols` elements (strides `rs`, `cs`,
+/// blocks `bs` apart) are one contiguous run of `count·rows·cols` elements.
+fn one_run(rows: usize, cols: usize, rs: isize, cs: isize, bs: isize) -> bool {
+    (cs == 1 || cols == 1) && (rs == cols as isize || rows == 1) && (bs == (rows * cols) as isize)
+}
+
+/// Many small products along one loop (few rows, one tile wide, one block
+/// of K): chunks of them converted into contiguous blocks, `Level::small`
+/// on those (whose fixed-size kernels then apply), then stored.
+///
+/// # Safety
+/// As `run_items`, for these blocks.
+#[inline(always)]
+unsafe fn small<L: WideLevel>(
+    w: Wide,
+    g: &Geom,
+    count: usize,
+    p: P,
+    s: (isize, isize, isize),
+    buf: *mut f32,
+    scale: Option<Scaled<f32>>,
+) {
+    let (m, n, k) = (g.m, g.n, g.k);
+    let chunk = small_chunk(m, n, k);
+    let ab = buf;
+    let bb = ab.wrapping_add(up16(chunk * m * k));
+    let cb = bb.wrapping_add(up16(chunk * k * n));
+    let flat_a = one_run(m, k, g.a_rs, g.a_cs, s.0);
+    let flat_b = one_run(k, n, g.b_rs, g.b_cs, s.1);
+    let flat_c = one_run(m, n, g.c_rs, g.c_cs, s.2);
+    let cg = Geom {
+        m,
+        n,
+        k,
+        a_rs: k as isize,
+        a_cs: 1,
+        b_rs: n as isize,
+        b_cs: 1,
+        c_rs: n as isize,
+        c_cs: 1,
+        pack_b: false,
+        acc: false,
+    };
+    let mut i = 0;
+    while i < count {
+        let c = chunk.min(count - i);
+        let q = p.at(w, (i as isize * s.0, i as isize * s.1, i as isize * s.2));
+        // SAFETY: products i..i+c of the run (contract); the scratch
+        // regions hold c blocks each.
+        unsafe {
+            if flat_a {
+                L::widen(w.half, q.x, 1, c * m * k, 0, 1, ab, 0);
+            } else {
+                for b in 0..c {
+                    let src = q.x.wrapping_offset(b as isize * s.0);
+                    L::widen(w.half, src, m, k, g.a_rs, g.a_cs, ab.add(b * m * k), k);
+                }
+            }
+            if flat_b {
+                L::widen(w.half, q.y, 1, c * k * n, 0, 1, bb, 0);
+            } else {
+                for b in 0..c {
+                    let src = q.y.wrapping_offset(b as isize * s.1);
+                    L::widen(w.half, src, k, n, g.b_rs, g.b_cs, bb.add(b * k * n), n);
+                }
+            }
+            let st = ((m * k) as isize, (k * n) as isize, (m * n) as isize);
+            L::small(&cg, c, ab, bb, cb, st, Plain);
+            if flat_c {
+                L::store_out(w, cb, 1, c * m * n, 0, q.out, 0, 1, scale);
+            } else {
+                for b in 0..c {
+                    let o = q.out.wrapping_offset(b as isize * s.2 * out_size(w));
+                    L::store_out(w, cb.add(b * m * n), m, n, n, o, g.c_rs, g.c_cs, scale);
+                }
+            }
+        }
+        i += c;
+    }
+}
+
+/// Rows `r0..r1` of a mat-vec product (n = 1, unit strides along K): the
+/// vector converted once, the rows in chunks.
+///
+/// # Safety
+/// As `run_items`, for these rows.
+#[inline(always)]
+unsafe fn gemv<L: WideLevel>(
+    w: Wide,
+    g: &Geom,
+    p: P,
+    r0: usize,
+    r1: usize,
+    buf: *mut f32,
+    scale: Option<Scaled<f32>>,
+) {
+    let k = g.k;
+    let chunk = gemv_chunk(k);
+    let vb = buf;
+    let ab = vb.wrapping_add(up16(k));
+    let ob = ab.wrapping_add(up16(chunk * k));
+    let cg = Geom {
+        m: chunk,
+        n: 1,
+        k,
+        a_rs: k as isize,
+        a_cs: 1,
+        b_rs: 1,
+        b_cs: 1,
+        c_rs: 1,
+        c_cs: 1,
+        pack_b: false,
+        acc: false,
+    };
+    // SAFETY: the vector and rows r0..r1 of the block (contract); the
+    // scratch regions hold k, chunk·k and chunk elements.
+    unsafe {
+        L::widen(w.half, p.y, 1, k, 0, 1, vb, 0);
+        let mut i = r0;
+        while i < r1 {
+            let c = chunk.min(r1 - i);
+            let a = p.x.wrapping_offset(i as isize * g.a_rs);
+            L::widen(w.half, a, c, k, g.a_rs, 1, ab, k);
+            L::gemv_rows(&cg, ab, vb, ob, 0, c, Plain);
+            let o = p.out.wrapping_offset(i as isize * g.c_rs * out_size(w));
+            L::store_out(w, ob, c, 1, 1, o, g.c_rs, 0, scale);
+            i += c;
+        }
+    }
+}
+
+/// Rows `r0..r1` of a product, blocked as `gemm::block` is (blocks of `KC`
+/// steps and `NC` columns): each block of B converted straight into the
+/// packed panels `gemm::block` reads (`NV·LANES` columns wide), each slab
+/// of `WIDE_RA` rows of A into contiguous rows, the sums of `WIDE_RO` rows
+/// kept in f32 across the blocks of K, then stored once.
+///
+/// # Safety
+/// As `run_items`, for these rows.
+#[inline(always)]
+unsafe fn gemm<L: WideLevel>(
+    w: Wide,
+    g: &Geom,
+    p: P,
+    r0: usize,
+    r1: usize,
+    buf: *mut f32,
+    scale: Option<Scaled<f32>>,
+) {
+    let nr = L::NR;
+    let (b_len, a_len, _) = gemm_parts(g.n, r1 - r0, 64);
+    let bb = buf;
+    let ab = bb.wrapping_add(b_len);
+    let cb = ab.wrapping_add(a_len);
+    let ldc = g.n.min(NC);
+    let mut ro = r0;
+    while ro < r1 {
+        let rows_o = WIDE_RO.min(r1 - ro);
+        let mut jc = 0;
+        while jc < g.n {
+            let nc = NC.min(g.n - jc);
+            let mut pc = 0;
+            while pc < g.k {
+                let kc = KC.min(g.k - pc);
+                // SAFETY: B[pc..pc+kc, jc..jc+nc] lies in y; the panels end
+                // at kc·round_up(nc, nr) <= b_len; then rows ro..ro+rows_o
+                // of A (in x) by slabs into a_len, sums into rows_o·ldc.
+                unsafe {
+                    let src =
+                        p.y.wrapping_offset(pc as isize * g.b_rs + jc as isize * g.b_cs);
+                    let mut j = 0;
+                    while j < nc {
+                        let c = nr.min(nc - j);
+                        let s = src.wrapping_offset(j as isize * g.b_cs);
+                        L::widen(w.half, s, kc, c, g.b_rs, g.b_cs, bb.add(j * kc), nr);
+                        j += c;
+                    }
+                    let mut ra = 0;
+                    while ra < rows_o {
+                        let rows_a = WIDE_RA.min(rows_o - ra);
+                        let a =
+                            p.x.wrapping_offset((ro + ra) as isize * g.a_rs + pc as isize * g.a_cs);
+                        L::widen(w.half, a, rows_a, kc, g.a_rs, g.a_cs, ab, kc);
+                        // The panels as `gemm::block` reads B in place:
+                        // panel q at q·nr·b_cs = q·nr·kc, rows nr apart.
+                        let cg = Geom {
+                            m: rows_a,
+                            n: nc,
+                            k: kc,
+                            a_rs: kc as isize,
+                            a_cs: 1,
+                            b_rs: nr as isize,
+                            b_cs: kc as isize,
+                            c_rs: ldc as isize,
+                            c_cs: 1,
+                            pack_b: false,
+                            acc: pc > 0,
+                        };
+                        let c = cb.add(ra * ldc);
+                        L::gemm_rows(&cg, ab, bb, c, 0, rows_a, core::ptr::null_mut(), Plain);
+                        ra += rows_a;
+                    }
+                }
+                pc += kc;
+            }
+            // SAFETY: out's rows ro..ro+rows_o, columns jc..jc+nc (contract).
+            unsafe {
+                let o = p
+                    .out
+                    .wrapping_offset((ro as isize * g.c_rs + jc as isize * g.c_cs) * out_size(w));
+                L::store_out(w, cb, rows_o, nc, ldc, o, g.c_rs, g.c_cs, scale);
+            }
+            jc += nc;
+        }
+        ro += rows_o;
+    }
+}
