@@ -738,17 +738,18 @@ static inline double tk_lowp_err(int64_t k, double abs_sum)
  *     to nearest even is monotonic (so overflow gives +-Inf, not the
  *     largest finite value, and a truncation shows as soon as err is
  *     below the rounding's half ulp);
- *   - when may_overflow (the f32 partial sums may pass FLT_MAX, so they may
- *     meet Inf - Inf), also any Inf or NaN. */
+ *   - when may_overflow (the f32 partial sums or the scaled value may pass
+ *     FLT_MAX and meet Inf - Inf; never when an input makes the sum NaN),
+ *     also any Inf or NaN. */
 static inline int tk_lowp_check(tk_dtype out, double got, double want, double err,
                                 int may_overflow)
 {
     double lo, hi;
-    if (isnan(want)) {
-        return isnan(got);
-    }
     if (may_overflow && (isnan(got) || isinf(got))) {
         return 1;
+    }
+    if (isnan(want)) {
+        return isnan(got);
     }
     if (isinf(want)) {
         return got == want;
@@ -773,7 +774,8 @@ static inline int tk_lowp_ok(tk_dtype out, double got, double want, double abs_s
     if (abs_sum == 0.0 && !isnan(want)) {
         return got == 0.0 && !signbit(got);
     }
-    return tk_lowp_check(out, got, want, tk_lowp_err(k, abs_sum), abs_sum >= 0x1p127);
+    return tk_lowp_check(out, got, want, tk_lowp_err(k, abs_sum),
+                         isfinite(want) && abs_sum >= 0x1p127);
 }
 
 /* The check of a scaled output (BATCH_DOT_OPT_SCALE): v = alpha*s +
@@ -788,7 +790,8 @@ static inline int tk_lowp_scaled_ok(tk_dtype out, double got, double want, doubl
     double as = a * want, bo = b == 0.0 ? 0.0 : b * before;
     double v = as + bo;
     double err = fabs(a) * tk_lowp_err(k, abs_sum) + 0x1p-23 * (fabs(as) + fabs(bo)) + 0x1p-148;
-    int may_overflow = abs_sum >= 0x1p127 || fabs(a) * abs_sum + fabs(bo) >= 0x1p127;
+    int may_overflow = isfinite(want) && (abs_sum >= 0x1p127 || isinf(a) ||
+                                          fabs(a) * abs_sum + fabs(bo) >= 0x1p127);
     if (isnan(err)) { /* 0 * Inf and the like: v is NaN too */
         err = 0.0;
     }
