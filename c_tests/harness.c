@@ -2138,7 +2138,8 @@ static int32_t call_compute(const int32_t dt[3], const batch_dot_layout *x, cons
 
 /* docs/API.md, "Element types (version 0.2)": the codes, their sizes and
  * names (which leave the message alone), every combination of codes 0..8
- * (UNSUPPORTED_DTYPE but for the rows this release runs, nothing written),
+ * (UNSUPPORTED_DTYPE but for the rows this release runs, nothing written;
+ * the 16-bit rows have their own area, bf16_f16),
  * check 1b's place in the order, and batch_dot_compute with (F32, F32, F32)
  * and (F64, F64, F64) equal to batch_dot_f32/_f64 bit for bit (status,
  * message, output bytes) on random strided calls. */
@@ -2186,9 +2187,13 @@ static void test_dtypes(void)
                 }
                 st = call_compute(dt, &x, xd, &y, yd, 2, 1, &o, od, NULL);
                 last_msg(msg, sizeof msg);
-                CHECKF(st == want && want == ((a == b && b == c && (a == 1 || a == 2))
-                                                  ? BATCH_DOT_STATUS_OK
-                                                  : BATCH_DOT_STATUS_UNSUPPORTED_DTYPE),
+                /* The rows this release runs, written out: (F32, F32, F32),
+                 * (F64, F64, F64), (BF16, BF16, BF16 or F32), (F16, F16, F16
+                 * or F32). */
+                int runs = a == b && ((a == 1 && c == 1) || (a == 2 && c == 2) ||
+                                      ((a == 3 || a == 4) && (c == a || c == 1)));
+                CHECKF(st == want && want == (runs ? BATCH_DOT_STATUS_OK
+                                                   : BATCH_DOT_STATUS_UNSUPPORTED_DTYPE),
                        "dtypes (%d, %d, %d): got %s, want %s (\"%s\")", a, b, c,
                        batch_dot_status_string(st), batch_dot_status_string(want), msg);
                 if (want != BATCH_DOT_STATUS_OK) {
@@ -2204,7 +2209,7 @@ static void test_dtypes(void)
     }
     /* The messages name the argument and the values. */
     {
-        const int32_t bad[3] = {1, 9, 1}, mixed[3] = {4, 3, 1}, later[3] = {4, 4, 4};
+        const int32_t bad[3] = {1, 9, 1}, mixed[3] = {4, 3, 1}, later[3] = {5, 5, 7};
         batch_dot_layout x = lay_c(2, S(2, 3)), o = lay_c(2, S(2, 1));
         float xd[6] = {0}, od[2];
         CHECK_STATUS(call_compute(bad, &x, xd, &x, xd, 1, 1, &o, od, NULL),
@@ -2225,7 +2230,7 @@ static void test_dtypes(void)
     /* Check 1b's place: a NULL layout wins over a bad dtype, a bad dtype
      * wins over everything from check 2 on. */
     {
-        const int32_t bad[3] = {0, 1, 1}, f16[3] = {3, 3, 3};
+        const int32_t bad[3] = {0, 1, 1}, s8[3] = {5, 5, 7};
         batch_dot_layout x = lay_c(3, S(2, 3, 4)), y = lay_c(3, S(2, 4, 5)), o = lay_c(3, S(2, 3, 5));
         batch_dot_layout xf = x, yr = lay_c(1, S(2)), on = o;
         batch_dot_options opt;
@@ -2238,10 +2243,10 @@ static void test_dtypes(void)
         CHECK_STATUS(call_compute(bad, &x, xd, &y, yd, 2, 1, NULL, od, NULL), BATCH_DOT_STATUS_NULL_POINTER);
         CHECK_STATUS(call_compute(f32s, &x, xd, NULL, yd, 2, 1, &o, od, NULL), BATCH_DOT_STATUS_NULL_POINTER);
         CHECK_STATUS(call_compute(bad, &xf, xd, &y, yd, 2, 1, &o, od, NULL), BATCH_DOT_STATUS_UNSUPPORTED_DTYPE);
-        CHECK_STATUS(call_compute(f16, &x, xd, &y, yd, 2, 1, &o, od, &opt), BATCH_DOT_STATUS_UNSUPPORTED_DTYPE);
-        CHECK_STATUS(call_compute(f16, &x, xd, &yr, yd, 2, 1, &o, od, NULL), BATCH_DOT_STATUS_UNSUPPORTED_DTYPE);
-        CHECK_STATUS(call_compute(f16, &x, xd, &y, yd, 0, 1, &on, od, NULL), BATCH_DOT_STATUS_UNSUPPORTED_DTYPE);
-        CHECK_STATUS(call_compute(f16, &x, NULL, &y, yd, 2, 1, &o, od + 1, NULL), BATCH_DOT_STATUS_UNSUPPORTED_DTYPE);
+        CHECK_STATUS(call_compute(s8, &x, xd, &y, yd, 2, 1, &o, od, &opt), BATCH_DOT_STATUS_UNSUPPORTED_DTYPE);
+        CHECK_STATUS(call_compute(s8, &x, xd, &yr, yd, 2, 1, &o, od, NULL), BATCH_DOT_STATUS_UNSUPPORTED_DTYPE);
+        CHECK_STATUS(call_compute(s8, &x, xd, &y, yd, 0, 1, &on, od, NULL), BATCH_DOT_STATUS_UNSUPPORTED_DTYPE);
+        CHECK_STATUS(call_compute(s8, &x, NULL, &y, yd, 2, 1, &o, od + 1, NULL), BATCH_DOT_STATUS_UNSUPPORTED_DTYPE);
         CHECK_STATUS(call_compute(f32s, &xf, xd, &y, yd, 2, 1, &o, od, NULL), BATCH_DOT_STATUS_INVALID_ARGUMENT);
         CHECK_STATUS(call_compute(f32s, &x, xd, &y, yd, 2, 1, &o, od, &opt), BATCH_DOT_STATUS_INVALID_ARGUMENT);
         CHECK_STATUS(call_compute(f32s, &x, xd, &y, yd, 2, 1, &on, od, NULL), BATCH_DOT_STATUS_OUTPUT_SHAPE);
@@ -2306,6 +2311,597 @@ static void test_dtypes(void)
 }
 
 /* ------------------------------------------------------------------------ */
+/* bfloat16 and float16: batch_dot_bf16, batch_dot_f16, batch_dot_compute    */
+/* ------------------------------------------------------------------------ */
+
+/* The typed call of a 16-bit type: batch_dot_bf16 or batch_dot_f16. */
+static int32_t call_typed16(tk_dtype t, const batch_dot_layout *x, const void *xd,
+                            const batch_dot_layout *y, const void *yd, int64_t ax, int64_t ay,
+                            const batch_dot_layout *o, void *od, const batch_dot_options *opt)
+{
+    int32_t s;
+    if (t == TK_BF16) {
+        s = batch_dot_bf16(x, (const uint16_t *)xd, y, (const uint16_t *)yd, ax, ay, o,
+                           (uint16_t *)od, opt);
+    } else {
+        s = batch_dot_f16(x, (const uint16_t *)xd, y, (const uint16_t *)yd, ax, ay, o,
+                          (uint16_t *)od, opt);
+    }
+    note_status(s);
+    return s;
+}
+
+/* Inputs of type in, output of type out (in, or TK_F32): the typed function
+ * when `typed` (and out is in), else batch_dot_compute. */
+static int32_t call16(tk_dtype in, tk_dtype out, int typed, const batch_dot_layout *x,
+                      const void *xd, const batch_dot_layout *y, const void *yd, int64_t ax,
+                      int64_t ay, const batch_dot_layout *o, void *od,
+                      const batch_dot_options *opt)
+{
+    const int32_t dt[3] = {tk_dtype_code(in), tk_dtype_code(in), tk_dtype_code(out)};
+    if (typed && out == in) {
+        return call_typed16(in, x, xd, y, yd, ax, ay, o, od, opt);
+    }
+    return call_compute(dt, x, xd, y, yd, ax, ay, o, od, opt);
+}
+
+/* The four combinations of the 16-bit rows: inputs, output. */
+static const tk_dtype lowp_in[4] = {TK_BF16, TK_BF16, TK_F16, TK_F16};
+static const tk_dtype lowp_out[4] = {TK_BF16, TK_F32, TK_F16, TK_F32};
+
+/* A value for a 16-bit input (tk_set rounds it): full-mantissa reals of
+ * magnitudes 2^-6..2^6, now and then (specials) NaN, +-Inf or -0.0. */
+static double rnd16(int specials)
+{
+    uint64_t v = tk_rng_next(&rng);
+    static const double sp[4] = {NAN, INFINITY, -INFINITY, -0.0};
+    if (specials && v % 37 == 0) {
+        return sp[(v >> 8) % 4];
+    }
+    return tk_rng_real(&rng) * ldexp(1.0, (int)((v >> 16) % 13) - 6);
+}
+
+/* The test kit's conversions on values worked out by hand (they are the
+ * reference of everything below, so they are checked first). */
+static void lowp_testkit_values(void)
+{
+    CHECK(tk_round_bf16(1.0) == 0x3f80 && tk_round_bf16(-2.0) == 0xc000);
+    CHECK(tk_round_bf16(1.0 + 0x1p-8) == 0x3f80);       /* tie: to even */
+    CHECK(tk_round_bf16(1.0 + 3 * 0x1p-8) == 0x3f82);   /* tie: to even */
+    CHECK(tk_round_bf16(1.0 + 0x1p-8 + 0x1p-30) == 0x3f81);
+    CHECK(tk_round_bf16(0x1.fep127) == 0x7f7f && tk_round_bf16(0x1.ffp127) == 0x7f80);
+    CHECK(tk_round_bf16(-0x1.fffffep127) == 0xff80);
+    CHECK(tk_round_bf16(0x1p-133) == 0x0001 && tk_round_bf16(0x1p-134) == 0x0000);
+    CHECK(tk_round_bf16(0x1.8p-134) == 0x0001 && tk_round_bf16(-0x1p-200) == 0x8000);
+    CHECK(tk_round_f16(65504.0) == 0x7bff && tk_round_f16(65520.0) == 0x7c00);
+    CHECK(tk_round_f16(65519.0) == 0x7bff && tk_round_f16(-1e9) == 0xfc00);
+    CHECK(tk_round_f16(0x1p-24) == 0x0001 && tk_round_f16(0x1p-25) == 0x0000);
+    CHECK(tk_round_f16(0x1.8p-25) == 0x0001 && tk_round_f16(0x1p-14) == 0x0400);
+    CHECK(tk_round_f16(1.0) == 0x3c00 && tk_round_f16(1.0 + 0x1p-11) == 0x3c00);
+    CHECK(tk_round_f16(1.0 + 3 * 0x1p-11) == 0x3c02);
+    CHECK(tk_bf16_to_f32(0x0001) == 0x1p-133f && tk_bf16_to_f32(0xff80) == -INFINITY);
+    CHECK(tk_f16_to_f32(0x0001) == 0x1p-24f && tk_f16_to_f32(0x7bff) == 65504.0f);
+    CHECK(tk_f16_to_f32(0x03ff) == 0x1.ff8p-15f && tk_f16_to_f32(0xc000) == -2.0f);
+    CHECK(isnan(tk_f16_to_f32(0x7c01)) && isnan(tk_bf16_to_f32(0x7f81)));
+    CHECK(tk_round_f16(NAN) != tk_round_f16(INFINITY) && isnan(tk_f16_to_f32(tk_round_f16(NAN))));
+    /* The check itself: a truncation that differs from the rounding by an
+     * ulp fails it; the rounding passes; overflow must give Inf. */
+    CHECK(tk_lowp_ok(TK_BF16, 1.0 + 0x1p-7, 1.0 + 3 * 0x1p-9, 2.0, 2));
+    CHECK(!tk_lowp_ok(TK_BF16, 1.0, 1.0 + 3 * 0x1p-9, 2.0, 2));
+    CHECK(!tk_lowp_check(TK_BF16, 0x1.fep127, 0x1.fffp127, 0x1p100, 0));
+    CHECK(tk_lowp_check(TK_BF16, INFINITY, 0x1.fffp127, 0x1p100, 0));
+    CHECK(tk_lowp_ok(TK_F16, INFINITY, 65520.0, 65520.0, 1));
+    CHECK(!tk_lowp_ok(TK_F32, 1.0f + 0x1p-10f, 1.0, 1.0, 1));
+    CHECK(!tk_lowp_ok(TK_F16, -0.0, 0.0, 0.0, 0) && tk_lowp_ok(TK_F16, 0.0, 0.0, 0.0, 0));
+}
+
+/* One random call of inputs `in` and output `out`: the status against the
+ * oracle; batch_dot_compute and the typed call identical (status, message,
+ * bytes); on success every reached output within docs/API.md's bound (or,
+ * scaled, within the scaled bound), nothing else written, inputs
+ * unchanged, num_threads 1 and 2 bitwise equal; on error nothing written. */
+static void lowp_random_case(int iter, tk_dtype in, tk_dtype out, int large)
+{
+    static const double alphas[] = {1, 0.5, -3, 0.1, 0}, betas[] = {0, 1, -0.5, 2};
+    tk_shapes sh;
+    batch_dot_layout x, y, o;
+    batch_dot_options opt;
+    size_t oe = tk_esize(out), xb, yb, ob;
+    unsigned char *xd, *yd, *o1, *o2, *o3, *before, *xc, *yc, *reached = NULL;
+    int32_t want, s1, s2, s3;
+    int64_t k, total, e, *where = NULL;
+    int scaled, specials, broken, ok = 1;
+    double alpha = 1, beta = 0, *ref = NULL, *abs_sum = NULL;
+    char msg1[512], msg2[512];
+    const char *what = "";
+    if (large) { /* tails in M and N, K past one block of 128 */
+        memset(&sh, 0, sizeof sh);
+        sh.n = sh.m = 3;
+        sh.x[0] = sh.y[0] = 2;
+        sh.x[1] = 97;
+        sh.x[2] = sh.y[1] = 160;
+        sh.y[2] = 61;
+        sh.a0 = 2;
+        sh.a1 = 1;
+        sh.ax = sh.ay = BATCH_DOT_AXIS_DEFAULT;
+        sh.on = tk_result_shape(sh.n, sh.x, sh.m, sh.y, sh.a0, sh.a1, sh.o);
+    } else {
+        tk_gen_shapes(&rng, &sh, 2, 4);
+    }
+    x = tk_arrange(&rng, sh.n, sh.x, 1);
+    y = tk_arrange(&rng, sh.m, sh.y, 1);
+    o = tk_arrange(&rng, sh.on, sh.o, 0);
+    broken = large ? 99 : (int)tk_rng_range(&rng, 0, 11);
+    switch (broken) { /* now and then a broken call */
+    case 0: o.len = o.len > 0 ? o.len - 1 : 0; break;
+    case 1: x.ndim = 1; break;
+    case 2: o.shape[0] += 1; break;
+    case 3: y.offset -= 1; break;
+    default: break;
+    }
+    scaled = tk_rng_chance(&rng, 30);
+    specials = tk_rng_chance(&rng, 20);
+    batch_dot_options_init(&opt);
+    opt.num_threads = 1;
+    if (scaled) {
+        alpha = alphas[tk_rng_next(&rng) % 5];
+        beta = betas[tk_rng_next(&rng) % 4];
+        opt.flags = BATCH_DOT_OPT_SCALE;
+        opt.alpha = alpha;
+        opt.beta = beta;
+    }
+    xb = (size_t)(x.len > 0 ? x.len : 1) * 2;
+    yb = (size_t)(y.len > 0 ? y.len : 1) * 2;
+    ob = (size_t)(o.len > 0 ? o.len : 1) * oe;
+    xd = tk_xmalloc(xb);
+    yd = tk_xmalloc(yb);
+    o1 = tk_xmalloc(ob);
+    o2 = tk_xmalloc(ob);
+    o3 = tk_xmalloc(ob);
+    before = tk_xmalloc(ob);
+    for (k = 0; k < (int64_t)(xb / 2); k++) tk_set(in, xd, k, rnd16(specials));
+    for (k = 0; k < (int64_t)(yb / 2); k++) tk_set(in, yd, k, rnd16(specials));
+    xc = tk_xdup(xd, xb);
+    yc = tk_xdup(yd, yb);
+    tk_fill_sentinel(out, before, (int64_t)(ob / oe));
+    {
+        const int32_t dt[3] = {tk_dtype_code(in), tk_dtype_code(in), tk_dtype_code(out)};
+        const batch_dot_layout *const l[3] = {&x, &y, &o};
+        const void *const p[3] = {xd, yd, o1};
+        want = tk_expect_dtyped(dt, l, sh.ax, sh.ay, &opt, p);
+    }
+    total = want == BATCH_DOT_STATUS_OK ? tk_count(&o) : 0;
+    if (total > 0) {
+        ref = tk_xmalloc((size_t)total * sizeof(double));
+        abs_sum = tk_xmalloc((size_t)total * sizeof(double));
+        where = tk_xmalloc((size_t)total * sizeof(int64_t));
+        reached = tk_xmalloc((size_t)o.len);
+        memset(reached, 0, (size_t)o.len);
+        tk_naive(in, &x, xd, &y, yd, sh.a0, sh.a1, &o, ref, abs_sum, where);
+        if (scaled && beta != 0) { /* out is read: values where it is reached */
+            for (e = 0; e < total; e++) {
+                tk_set(out, before, where[e], rnd16(specials) * 4);
+            }
+        }
+    }
+    memcpy(o1, before, ob);
+    memcpy(o2, before, ob);
+    memcpy(o3, before, ob);
+    s1 = call16(in, out, 0, &x, xd, &y, yd, sh.ax, sh.ay, &o, o1, &opt);
+    last_msg(msg1, sizeof msg1);
+    if (s1 != want) {
+        ok = 0;
+        what = "status differs from the oracle's";
+    }
+    if (ok && out == in) {
+        s2 = call16(in, out, 1, &x, xd, &y, yd, sh.ax, sh.ay, &o, o2, &opt);
+        last_msg(msg2, sizeof msg2);
+        if (s2 != s1 || strcmp(msg1, msg2) != 0 || memcmp(o1, o2, ob) != 0) {
+            ok = 0;
+            what = "the typed call and batch_dot_compute differ";
+        }
+    }
+    if (ok && s1 != BATCH_DOT_STATUS_OK && (memcmp(o1, before, ob) != 0 || msg1[0] == '\0')) {
+        ok = 0;
+        what = "out written on error, or no message";
+    }
+    if (ok && s1 == BATCH_DOT_STATUS_OK) {
+        opt.num_threads = 2;
+        s3 = call16(in, out, 0, &x, xd, &y, yd, sh.ax, sh.ay, &o, o3, &opt);
+        if (s3 != BATCH_DOT_STATUS_OK || memcmp(o1, o3, ob) != 0) {
+            ok = 0;
+            what = "num_threads 2 differs from 1";
+        }
+        if (msg1[0] != '\0') {
+            ok = 0;
+            what = "a message after success";
+        }
+        for (e = 0; ok == 1 && e < total; e++) {
+            double got = tk_get(out, o1, where[e]);
+            int64_t kk = sh.x[sh.a0];
+            reached[where[e]] = 1;
+            if (!(scaled ? tk_lowp_scaled_ok(out, got, ref[e], abs_sum[e], kk, alpha, beta,
+                                             tk_get(out, before, where[e]))
+                         : tk_lowp_ok(out, got, ref[e], abs_sum[e], kk))) {
+                fail_at(__FILE__, __LINE__,
+                        "%s->%s case %d: out element %" PRId64 " is %a, reference %a (sum|x*y| "
+                        "%a, K %" PRId64 ", alpha %g, beta %g, before %a)",
+                        tk_dtype_name(in), tk_dtype_name(out), iter, e, got, ref[e], abs_sum[e],
+                        kk, scaled ? alpha : 1.0, scaled ? beta : 0.0,
+                        tk_get(out, before, where[e]));
+                ok = -1;
+            }
+        }
+        if (ok == 1 && total > 0 && tk_first_touched(out, o1, o.len, reached) >= 0) {
+            ok = 0;
+            what = "an element the out layout does not reach was written";
+        }
+    }
+    if (ok == 1 && (memcmp(xc, xd, xb) != 0 || memcmp(yc, yd, yb) != 0)) {
+        ok = 0;
+        what = "an input was written";
+    }
+    if (ok == 0) {
+        fail_at(__FILE__, __LINE__, "%s->%s case %d (broken %d, scaled %d): %s; status %s, "
+                "oracle %s (\"%s\")", tk_dtype_name(in), tk_dtype_name(out), iter, broken,
+                scaled, what, batch_dot_status_string(s1), batch_dot_status_string(want), msg1);
+    } else if (ok == 1) {
+        n_pass++;
+    }
+    free(ref);
+    free(abs_sum);
+    free(where);
+    free(reached);
+    free(xd);
+    free(yd);
+    free(xc);
+    free(yc);
+    free(o1);
+    free(o2);
+    free(o3);
+    free(before);
+}
+
+/* x (b, k) . y (b, k), axes 1, from explicit values (rounded to in) through
+ * the typed call (out == in) and batch_dot_compute, which must agree bit
+ * for bit; res[i] is out element i, read exactly. */
+static int32_t dot16(tk_dtype in, tk_dtype out, int64_t b, int64_t k, const double *xv,
+                     const double *yv, double *res)
+{
+    batch_dot_layout x = lay_c(2, S(b, k)), o = lay_c(2, S(b, 1));
+    size_t n = (size_t)(b * k > 0 ? b * k : 1);
+    void *xd = tk_xmalloc(n * 2), *yd = tk_xmalloc(n * 2);
+    void *od = tk_xmalloc((size_t)b * tk_esize(out)), *od2 = tk_xmalloc((size_t)b * tk_esize(out));
+    int64_t i;
+    int32_t st, st2;
+    for (i = 0; i < b * k; i++) {
+        tk_set(in, xd, i, xv[i]);
+        tk_set(in, yd, i, yv[i]);
+    }
+    tk_fill_sentinel(out, od, b);
+    tk_fill_sentinel(out, od2, b);
+    st = call16(in, out, 0, &x, xd, &x, yd, 1, 1, &o, od, NULL);
+    if (out == in) {
+        st2 = call16(in, out, 1, &x, xd, &x, yd, 1, 1, &o, od2, NULL);
+        CHECKF(st2 == st && memcmp(od, od2, (size_t)b * tk_esize(out)) == 0,
+               "%s: typed %s, compute %s", tk_dtype_name(in), batch_dot_status_string(st2),
+               batch_dot_status_string(st));
+    }
+    for (i = 0; i < b; i++) {
+        res[i] = tk_get(out, od, i);
+    }
+    free(xd);
+    free(yd);
+    free(od);
+    free(od2);
+    return st;
+}
+
+/* Values worked out by hand: one rounding to nearest even (not
+ * truncation, not twice), ties to even, overflow to Inf, subnormal inputs
+ * read (not flushed) and subnormal results kept, NaN and Inf, K = 0 and
+ * all-(-0) products giving +0. */
+static void lowp_values(void)
+{
+    double r[6];
+    int c;
+    /* bfloat16: spacing 2^-7 at 1. 1 + 3 2^-9 rounds up (truncation would
+     * give 1); 1 + 2^-8 is a tie (to 1, even); 1 + 3 2^-8 a tie (to
+     * 1 + 2^-6, even). */
+    {
+        const double xv[6] = {1, 1, 1, 1, 1, 1}, yv[6] = {1, 3 * 0x1p-9, 1, 0x1p-8, 1, 3 * 0x1p-8};
+        CHECK_STATUS(dot16(TK_BF16, TK_BF16, 3, 2, xv, yv, r), BATCH_DOT_STATUS_OK);
+        CHECKF(r[0] == 1 + 0x1p-7 && r[1] == 1.0 && r[2] == 1 + 0x1p-6, "%a %a %a", r[0], r[1], r[2]);
+        CHECK_STATUS(dot16(TK_BF16, TK_F32, 3, 2, xv, yv, r), BATCH_DOT_STATUS_OK);
+        CHECKF(r[0] == 1 + 3 * 0x1p-9 && r[1] == 1 + 0x1p-8 && r[2] == 1 + 3 * 0x1p-8, "%a %a %a",
+               r[0], r[1], r[2]);
+    }
+    /* float16: spacing 2^-10 at 1. */
+    {
+        const double xv[6] = {1, 1, 1, 1, 1, 1},
+                     yv[6] = {1, 3 * 0x1p-12, 1, 0x1p-11, 1, 3 * 0x1p-11};
+        CHECK_STATUS(dot16(TK_F16, TK_F16, 3, 2, xv, yv, r), BATCH_DOT_STATUS_OK);
+        CHECKF(r[0] == 1 + 0x1p-10 && r[1] == 1.0 && r[2] == 1 + 0x1p-9, "%a %a %a", r[0], r[1], r[2]);
+        CHECK_STATUS(dot16(TK_F16, TK_F32, 3, 2, xv, yv, r), BATCH_DOT_STATUS_OK);
+        CHECKF(r[0] == 1 + 3 * 0x1p-12 && r[1] == 1 + 0x1p-11, "%a %a", r[0], r[1]);
+    }
+    /* Overflow of the output type: a finite f32 sum past the largest
+     * 16-bit value becomes Inf (RNE, not the largest finite value). */
+    {
+        const double xv[4] = {0x1.fep127, 1, -0x1.fep127, 1}, yv[4] = {1, 0x1p119, 1, -0x1p118};
+        CHECK_STATUS(dot16(TK_BF16, TK_BF16, 2, 2, xv, yv, r), BATCH_DOT_STATUS_OK);
+        CHECKF(r[0] == INFINITY && r[1] == -0x1.fep127, "%a %a", r[0], r[1]);
+        CHECK_STATUS(dot16(TK_BF16, TK_F32, 2, 2, xv, yv, r), BATCH_DOT_STATUS_OK);
+        CHECKF(r[0] == 0x1.ffp127 && r[1] == -0x1.fe8p127, "%a %a", r[0], r[1]);
+    }
+    {
+        const double xv[4] = {65504, 16, -65504, 1}, yv[4] = {1, 1, 1, -15};
+        CHECK_STATUS(dot16(TK_F16, TK_F16, 2, 2, xv, yv, r), BATCH_DOT_STATUS_OK);
+        CHECKF(r[0] == INFINITY && r[1] == -65504.0, "%a %a", r[0], r[1]);
+        CHECK_STATUS(dot16(TK_F16, TK_F32, 2, 2, xv, yv, r), BATCH_DOT_STATUS_OK);
+        CHECKF(r[0] == 65520.0 && r[1] == -65519.0, "%a %a", r[0], r[1]);
+    }
+    /* Subnormal inputs are read, subnormal results kept: bfloat16's
+     * smallest 2^-133 times 2^100; 2^-70 * 2^-60 = 2^-130 (a bfloat16
+     * subnormal); float16's 2^-24 * 2 and 2^-20 * 2^-3. */
+    {
+        const double xv[4] = {0x1p-133, 0, 0x1p-70, 0x1p-126}, yv[4] = {0x1p100, 0, 0x1p-60, 0};
+        CHECK_STATUS(dot16(TK_BF16, TK_BF16, 2, 2, xv, yv, r), BATCH_DOT_STATUS_OK);
+        CHECKF(r[0] == 0x1p-33 && r[1] == 0x1p-130, "%a %a", r[0], r[1]);
+        CHECK_STATUS(dot16(TK_BF16, TK_F32, 2, 2, xv, yv, r), BATCH_DOT_STATUS_OK);
+        CHECKF(r[0] == 0x1p-33 && r[1] == 0x1p-130, "%a %a", r[0], r[1]);
+    }
+    {
+        const double xv[4] = {0x1p-24, 0x1p-24, 0x1p-20, 0}, yv[4] = {2, 1, 0x1p-3, 0};
+        CHECK_STATUS(dot16(TK_F16, TK_F16, 2, 2, xv, yv, r), BATCH_DOT_STATUS_OK);
+        CHECKF(r[0] == 3 * 0x1p-24 && r[1] == 0x1p-23, "%a %a", r[0], r[1]);
+    }
+    for (c = 0; c < 4; c++) {
+        tk_dtype in = lowp_in[c], out = lowp_out[c];
+        /* NaN and Inf: NaN*1, Inf*0, Inf+1, Inf-Inf, 1-Inf. */
+        {
+            const double xv[10] = {NAN, 1, INFINITY, 1, INFINITY, 1, INFINITY, -INFINITY, 1, -INFINITY};
+            const double yv[10] = {1, 1, 0, 1, 1, 1, 1, 1, 1, 2};
+            CHECK_STATUS(dot16(in, out, 5, 2, xv, yv, r), BATCH_DOT_STATUS_OK);
+            CHECKF(isnan(r[0]) && isnan(r[1]) && r[2] == INFINITY && isnan(r[3]) && r[4] == -INFINITY,
+                   "%s->%s: %g %g %g %g %g", tk_dtype_name(in), tk_dtype_name(out), r[0], r[1], r[2],
+                   r[3], r[4]);
+        }
+        /* Every product -0: +0. K = 0: +0 over a -0 canary. */
+        {
+            const double xv[2] = {-0.0, -0.0}, yv[2] = {1, 1};
+            CHECK_STATUS(dot16(in, out, 1, 2, xv, yv, r), BATCH_DOT_STATUS_OK);
+            CHECK(r[0] == 0.0 && !signbit(r[0]));
+        }
+        {
+            batch_dot_layout x = lay_c(2, S(3, 0)), o = lay_c(2, S(3, 1));
+            _Alignas(16) unsigned char od[12];
+            int i, okz = 1;
+            for (i = 0; i < 3; i++) tk_set(out, od, i, -0.0);
+            CHECK_STATUS(call16(in, out, 1, &x, NULL, &x, NULL, 1, 1, &o, od, NULL), BATCH_DOT_STATUS_OK);
+            for (i = 0; i < 3; i++) okz &= tk_bits(out, od, i) == 0;
+            CHECKF(okz, "%s->%s", tk_dtype_name(in), tk_dtype_name(out));
+        }
+        /* An Inf in one row of a product with tails in every dimension
+         * (M 5, K 19, N 17): that row's outputs are Inf, no other output
+         * is touched by it (no padding turns Inf*0 into NaN). */
+        {
+            batch_dot_layout x = lay_c(3, S(1, 5, 19)), y = lay_c(3, S(1, 19, 17));
+            batch_dot_layout o = lay_c(3, S(1, 5, 17));
+            _Alignas(16) unsigned char xd[95 * 2], yd[323 * 2], od[85 * 4];
+            int i, j, okinf = 1;
+            for (i = 0; i < 95; i++) tk_set(in, xd, i, (i % 5) - 2);
+            for (i = 0; i < 323; i++) tk_set(in, yd, i, 1 + (i % 3));
+            tk_set(in, xd, 2 * 19 + 18, INFINITY); /* row 2, last k */
+            CHECK_STATUS(call16(in, out, 0, &x, xd, &y, yd, 2, 1, &o, od, NULL), BATCH_DOT_STATUS_OK);
+            for (i = 0; i < 5; i++) {
+                for (j = 0; j < 17; j++) {
+                    double v = tk_get(out, od, i * 17 + j);
+                    okinf &= i == 2 ? v == INFINITY : isfinite(v);
+                }
+            }
+            CHECKF(okinf, "%s->%s", tk_dtype_name(in), tk_dtype_name(out));
+        }
+    }
+}
+
+/* Scale on exact data (small integers, alpha and beta exact): the exact
+ * formula rounded once, beta = 0 never reads out (a NaN there has no
+ * effect), alpha 1 beta 0 is the plain call bit for bit; 1 and 2 threads. */
+static void lowp_scale(void)
+{
+    static const double pairs[][2] = {{1, 0}, {0.125, 0}, {-2, 0}, {0.5, 2}, {-1, 1}, {0, 1}, {3, -0.5}};
+    const int64_t xs[3] = {3, 5, 7}, ys[3] = {3, 7, 6};
+    int c;
+    size_t p;
+    for (c = 0; c < 4; c++) {
+        tk_dtype in = lowp_in[c], out = lowp_out[c];
+        size_t oe = tk_esize(out);
+        batch_dot_layout x = lay_c(3, xs), y = lay_c(3, ys), o = lay_c(3, S(3, 5, 6));
+        _Alignas(16) unsigned char xd[105 * 2], yd[126 * 2], plain[90 * 4], before[90 * 4];
+        _Alignas(16) unsigned char od[90 * 4], od2[90 * 4];
+        double want[90];
+        int64_t i;
+        for (i = 0; i < x.len; i++) tk_set(in, xd, i, rnd_small());
+        for (i = 0; i < y.len; i++) tk_set(in, yd, i, rnd_small());
+        tk_naive(in, &x, xd, &y, yd, 2, 1, &o, want, NULL, NULL);
+        CHECK_STATUS(call16(in, out, 1, &x, xd, &y, yd, 2, 1, &o, plain, NULL), BATCH_DOT_STATUS_OK);
+        for (p = 0; p < sizeof pairs / sizeof pairs[0]; p++) {
+            double alpha = pairs[p][0], beta = pairs[p][1];
+            batch_dot_options opt;
+            int ok = 1;
+            batch_dot_options_init(&opt);
+            opt.flags = BATCH_DOT_OPT_SCALE;
+            opt.alpha = alpha;
+            opt.beta = beta;
+            for (i = 0; i < o.len; i++) tk_set(out, before, i, beta == 0 ? NAN : rnd_small());
+            memcpy(od, before, (size_t)o.len * oe);
+            memcpy(od2, before, (size_t)o.len * oe);
+            opt.num_threads = 1;
+            CHECK_STATUS(call16(in, out, 1, &x, xd, &y, yd, 2, 1, &o, od, &opt), BATCH_DOT_STATUS_OK);
+            opt.num_threads = 2;
+            CHECK_STATUS(call16(in, out, 0, &x, xd, &y, yd, 2, 1, &o, od2, &opt), BATCH_DOT_STATUS_OK);
+            for (i = 0; i < o.len; i++) {
+                /* beta = 0: no term at all (adding +0 would turn a -0 into +0). */
+                double w = beta == 0 ? alpha * want[i] : alpha * want[i] + beta * tk_get(out, before, i);
+                ok &= tk_exact(out, tk_get(out, od, i), w);
+            }
+            CHECKF(ok, "%s->%s alpha %g beta %g", tk_dtype_name(in), tk_dtype_name(out), alpha, beta);
+            CHECKF(memcmp(od, od2, (size_t)o.len * oe) == 0, "%s->%s alpha %g beta %g: 2 threads differ",
+                   tk_dtype_name(in), tk_dtype_name(out), alpha, beta);
+            if (alpha == 1 && beta == 0) {
+                CHECK(memcmp(od, plain, (size_t)o.len * oe) == 0);
+            }
+        }
+    }
+}
+
+/* A status case on a byte arena: x (2,3,4) at byte xo, y (2,4,5) at byte yo,
+ * out (2,3,5) at byte oo, of the dtype codes dt. The expected status as
+ * written must be the oracle's; the call (batch_dot_compute, and the typed
+ * call when dt is one of its rows) must return it, and on error leave
+ * every byte of the arena as it was, with a message. */
+#define ARENA16 4096
+static _Alignas(16) unsigned char arena16[ARENA16], arena16_copy[ARENA16];
+
+static void expect16_at(const char *file, int line, const char *what, const int32_t dt[3],
+                        const batch_dot_layout *x, size_t xo, const batch_dot_layout *y, size_t yo,
+                        const batch_dot_layout *o, size_t oo, int32_t want)
+{
+    const batch_dot_layout *const l[3] = {x, y, o};
+    const void *const p[3] = {arena16 + xo, arena16 + yo, arena16 + oo};
+    int32_t oracle = tk_expect_dtyped(dt, l, 2, 1, NULL, p), st;
+    int typed;
+    size_t i;
+    char msg[512];
+    if (oracle != want) {
+        fail_at(file, line, "%s (%d, %d, %d): the case expects %s, the oracle %s", what, (int)dt[0],
+                (int)dt[1], (int)dt[2], batch_dot_status_string(want), batch_dot_status_string(oracle));
+        return;
+    }
+    for (typed = 0; typed < 2; typed++) {
+        if (typed && !(dt[0] == dt[1] && dt[1] == dt[2] && (dt[0] == 3 || dt[0] == 4))) {
+            continue;
+        }
+        for (i = 0; i < ARENA16; i++) {
+            arena16[i] = (unsigned char)(0x3Cu + i * 7u);
+        }
+        memcpy(arena16_copy, arena16, ARENA16);
+        if (typed) {
+            st = call_typed16(dt[0] == 4 ? TK_BF16 : TK_F16, x, arena16 + xo, y, arena16 + yo, 2, 1,
+                              o, arena16 + oo, NULL);
+        } else {
+            st = call_compute(dt, x, arena16 + xo, y, arena16 + yo, 2, 1, o, arena16 + oo, NULL);
+        }
+        last_msg(msg, sizeof msg);
+        if (st != want) {
+            fail_at(file, line, "%s (%d, %d, %d)%s: expected %s, got %s (\"%s\")", what, (int)dt[0],
+                    (int)dt[1], (int)dt[2], typed ? " typed" : "", batch_dot_status_string(want),
+                    batch_dot_status_string(st), msg);
+            continue;
+        }
+        if (st != BATCH_DOT_STATUS_OK && (memcmp(arena16, arena16_copy, ARENA16) != 0 || msg[0] == '\0')) {
+            fail_at(file, line, "%s (%d, %d, %d)%s: %s, but the arena changed or no message", what,
+                    (int)dt[0], (int)dt[1], (int)dt[2], typed ? " typed" : "",
+                    batch_dot_status_string(st));
+            continue;
+        }
+        n_pass++;
+    }
+}
+
+#define EXPECT16(what, dt, xo, yo, oo, want) \
+    expect16_at(__FILE__, __LINE__, (what), (dt), &x, (xo), &y, (yo), &o, (oo), (want))
+
+static void lowp_statuses(void)
+{
+    static const int32_t rows[4][3] = {{4, 4, 4}, {4, 4, 1}, {3, 3, 3}, {3, 3, 1}};
+    static const int32_t unsupported[][3] = {{4, 3, 1}, {3, 4, 1}, {4, 3, 4}, {4, 4, 3}, {3, 3, 4},
+                                             {4, 4, 2}, {3, 3, 2}, {1, 1, 4}, {1, 1, 3}, {4, 1, 1},
+                                             {2, 2, 4}, {4, 4, 7}};
+    batch_dot_layout x = lay_c(3, S(2, 3, 4)), y = lay_c(3, S(2, 4, 5)), o = lay_c(3, S(2, 3, 5));
+    size_t r;
+    /* x: bytes [0, 48); y: [256, 336); out at 512: 60 bytes (16-bit) or
+     * 120 (f32). */
+    for (r = 0; r < 4; r++) {
+        const int32_t *dt = rows[r];
+        int f32out = dt[2] == 1;
+        EXPECT16("base", dt, 0, 256, 512, BATCH_DOT_STATUS_OK);
+        /* Alignment: 2 bytes for 16-bit data, 4 for an f32 out. */
+        EXPECT16("x at an odd address", dt, 1, 256, 512, BATCH_DOT_STATUS_INVALID_ARGUMENT);
+        EXPECT16("y at an odd address", dt, 0, 257, 512, BATCH_DOT_STATUS_INVALID_ARGUMENT);
+        EXPECT16("out at an odd address", dt, 0, 256, 513, BATCH_DOT_STATUS_INVALID_ARGUMENT);
+        EXPECT16("x at 2 mod 4", dt, 2, 258, 512, BATCH_DOT_STATUS_OK);
+        EXPECT16("out at 2 mod 4", dt, 0, 256, 514,
+                 f32out ? BATCH_DOT_STATUS_INVALID_ARGUMENT : BATCH_DOT_STATUS_OK);
+        EXPECT16("out at 4 mod 8", dt, 0, 256, 516, BATCH_DOT_STATUS_OK);
+        /* Aliasing by bytes: out right after x's 48 bytes, or one element
+         * (of out's size) earlier; right before y, or one element later. */
+        EXPECT16("out right after x", dt, 0, 256, 48, BATCH_DOT_STATUS_OK);
+        EXPECT16("out on x's last element", dt, 0, 256, f32out ? 44 : 46, BATCH_DOT_STATUS_ALIASING);
+        EXPECT16("out right before y", dt, 0, 256, f32out ? 136 : 196, BATCH_DOT_STATUS_OK);
+        EXPECT16("out's last element on y's first", dt, 0, 256, f32out ? 140 : 198,
+                 BATCH_DOT_STATUS_ALIASING);
+        /* Check 9 before 11: an f32 out at 2 mod 4 overlapping x. */
+        EXPECT16("out misaligned and on x", dt, 0, 256, 46,
+                 f32out ? BATCH_DOT_STATUS_INVALID_ARGUMENT : BATCH_DOT_STATUS_ALIASING);
+        EXPECT16("x and y the same bytes", dt, 0, 0, 512, BATCH_DOT_STATUS_OK);
+        /* Byte overflow with the tensor's own size: out's last element
+         * 2^61 + 14 fits in bytes at 2 per element (then out of bounds),
+         * not at 4. */
+        {
+            batch_dot_layout o2 = o;
+            o2.strides[0] = (int64_t)1 << 61;
+            expect16_at(__FILE__, __LINE__, "out reach 2^61 elements", dt, &x, 0, &y, 256, &o2, 512,
+                        f32out ? BATCH_DOT_STATUS_OVERFLOW : BATCH_DOT_STATUS_OUT_OF_BOUNDS);
+        }
+        /* Reaches outside len, with 16-bit lengths. */
+        {
+            batch_dot_layout x2 = x;
+            x2.len = 23;
+            expect16_at(__FILE__, __LINE__, "x.len one short", dt, &x2, 0, &y, 256, &o, 512,
+                        BATCH_DOT_STATUS_OUT_OF_BOUNDS);
+        }
+    }
+    for (r = 0; r < sizeof unsupported / sizeof unsupported[0]; r++) {
+        EXPECT16("unsupported combination", unsupported[r], 0, 256, 512,
+                 BATCH_DOT_STATUS_UNSUPPORTED_DTYPE);
+    }
+    /* The typed calls: NULL pointers and broken layouts as the f32 call. */
+    {
+        uint16_t xd[24] = {0}, yd[40] = {0}, od[30];
+        batch_dot_layout xf = x;
+        xf.flags = 1;
+        CHECK_STATUS(call_typed16(TK_BF16, NULL, xd, &y, yd, 2, 1, &o, od, NULL), BATCH_DOT_STATUS_NULL_POINTER);
+        CHECK_STATUS(call_typed16(TK_F16, &x, xd, &y, yd, 2, 1, NULL, od, NULL), BATCH_DOT_STATUS_NULL_POINTER);
+        CHECK_STATUS(call_typed16(TK_BF16, &x, NULL, &y, yd, 2, 1, &o, od, NULL), BATCH_DOT_STATUS_NULL_POINTER);
+        CHECK_STATUS(call_typed16(TK_F16, &xf, xd, &y, yd, 2, 1, &o, od, NULL), BATCH_DOT_STATUS_INVALID_ARGUMENT);
+        CHECK_STATUS(call_typed16(TK_BF16, &x, xd, &y, yd, 0, 1, &o, od, NULL), BATCH_DOT_STATUS_BATCH_AXIS);
+        CHECK_STATUS(call_typed16(TK_F16, &x, xd, &y, yd, 2, 1, &o, xd, NULL), BATCH_DOT_STATUS_ALIASING);
+    }
+}
+
+/* docs/API.md, "Element types (version 0.2)": the bfloat16 and float16
+ * paths: the test kit's conversions, hand-worked values, scale, statuses,
+ * then random layouts of the four combinations. */
+static void test_bf16_f16(void)
+{
+    int iter, c;
+    lowp_testkit_values();
+    lowp_values();
+    lowp_scale();
+    lowp_statuses();
+    for (iter = 0; iter < 150; iter++) {
+        for (c = 0; c < 4; c++) {
+            lowp_random_case(iter, lowp_in[c], lowp_out[c], 0);
+        }
+    }
+    for (c = 0; c < 4; c++) { /* big enough for several threads */
+        lowp_random_case(1000 + c, lowp_in[c], lowp_out[c], 1);
+    }
+}
+
+/* ------------------------------------------------------------------------ */
 /* Entry points                                                              */
 /* ------------------------------------------------------------------------ */
 
@@ -2351,6 +2947,7 @@ static const struct {
     {"threads", test_threads},
     {"panic", test_panic},
     {"dtypes", test_dtypes},
+    {"bf16_f16", test_bf16_f16},
     /* Last: it checks what the others produced. */
     {"status_coverage", test_status_coverage},
 };

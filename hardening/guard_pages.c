@@ -6,8 +6,14 @@
  * valid and invalid layouts (ranks 2-5, permuted, padded, zero and negative
  * strides, offsets, strides that step just outside, offsets one too low or
  * high, lens one too short, huge strides, aliasing outputs) go through
- * batch_dot_f32/_f64 with 0-4 threads, some of them scaled (alpha, beta:
- * beta != 0 reads out). batch_dot_layout_init_strided reads its arrays at
+ * batch_dot_f32/_f64, batch_dot_bf16/_f16 and batch_dot_compute with the
+ * 16-bit rows (bfloat16 or float16 inputs, a 16-bit or an f32 output) with
+ * 0-4 threads, some of them scaled (alpha, beta: beta != 0 reads out).
+ * Before them, every regime of the 16-bit paths (row dots, mat-vec, vec-mat,
+ * the fixed small kernels, small products, GEMMs with tails in M, N and K,
+ * K = 0) runs on packed buffers that end exactly at the upper guard page
+ * and start right after the lower one, on 1 and 2 threads, plain and
+ * scaled. batch_dot_layout_init_strided reads its arrays at
  * a guard page for every ndim. Any touch outside the buffers, or any
  * write to an input, kills the process with SIGSEGV: the test fails loudly,
  * naming the case. Statuses are compared with the test kit's status oracle
@@ -33,10 +39,38 @@ static volatile long current_case;
 /* The call in flight, for the fault handler's report. */
 static batch_dot_layout cur_l[3];
 static const void *cur_p[3];
-static int cur_upper[3], cur_f64, cur_threads;
+static int cur_upper[3], cur_kind, cur_threads;
 static int64_t cur_ax, cur_ay;
 static void dump(const char *name, const batch_dot_layout *l);
 static long status_hist[16];
+
+/* The element types of a call: inputs, output, and whether it goes through
+   the typed function (batch_dot_f32, _f64, _bf16, _f16) or
+   batch_dot_compute. */
+enum { K_F32, K_F64, K_BF16, K_BF16_F32, K_F16, K_F16_F32, K_COUNT };
+static const tk_dtype kind_in[K_COUNT] = {TK_F32, TK_F64, TK_BF16, TK_BF16, TK_F16, TK_F16};
+static const tk_dtype kind_out[K_COUNT] = {TK_F32, TK_F64, TK_BF16, TK_F32, TK_F16, TK_F32};
+static const char *kind_name(int k) {
+    static const char *const names[K_COUNT] = {"f32", "f64", "bf16", "bf16->f32", "f16", "f16->f32"};
+    return k >= 0 && k < K_COUNT ? names[k] : "?";
+}
+
+/* The call of kind k (typed: the typed function when there is one). */
+static int call_kind(int k, int typed, const batch_dot_layout *x, const void *xd, const batch_dot_layout *y,
+                     const void *yd, int64_t ax, int64_t ay, const batch_dot_layout *o, void *od,
+                     const batch_dot_options *op) {
+    if (typed) {
+        switch (k) {
+        case K_F32: return batch_dot_f32(x, xd, y, yd, ax, ay, o, od, op);
+        case K_F64: return batch_dot_f64(x, xd, y, yd, ax, ay, o, od, op);
+        case K_BF16: return batch_dot_bf16(x, xd, y, yd, ax, ay, o, od, op);
+        case K_F16: return batch_dot_f16(x, xd, y, yd, ax, ay, o, od, op);
+        default: break;
+        }
+    }
+    int32_t ci = tk_dtype_code(kind_in[k]), co = tk_dtype_code(kind_out[k]);
+    return batch_dot_compute(ci, x, xd, ci, y, yd, ax, ay, co, o, od, op);
+}
 
 static void on_fault(int sig, siginfo_t *si, void *ctx) {
     (void)ctx;
@@ -47,7 +81,7 @@ static void on_fault(int sig, siginfo_t *si, void *ctx) {
                      sig, si->si_addr, current_case, (unsigned long long)current_seed);
     if (write(2, msg, (size_t)n) < 0) {}
     /* Not async-signal-safe, but the process is dying anyway. */
-    fprintf(stderr, "  %s, axes %lld %lld, num_threads %d\n", cur_f64 ? "f64" : "f32", (long long)cur_ax,
+    fprintf(stderr, "  %s, axes %lld %lld, num_threads %d\n", kind_name(cur_kind), (long long)cur_ax,
             (long long)cur_ay, cur_threads);
     const char *names[3] = {"x", "y", "out"};
     for (int i = 0; i < 3; i++) {
@@ -114,9 +148,9 @@ static int run_case(uint64_t seed, long *skipped) {
     L[0] = tk_arrange(&r, s.n, s.x, 1);
     L[1] = tk_arrange(&r, s.m, s.y, 1);
     L[2] = tk_arrange(&r, s.on, s.o, 0);
-    int f64 = tk_rng_chance(&r, 50);
-    tk_dtype dt = f64 ? TK_F64 : TK_F32;
-    size_t size = tk_esize(dt);
+    int kind = (int)(tk_rng_next(&r) % K_COUNT), typed = tk_rng_chance(&r, 60);
+    tk_dtype ti = kind_in[kind], to = kind_out[kind];
+    size_t isize = tk_esize(ti), osize = tk_esize(to);
     int mutation = tk_rng_chance(&r, 55) ? (int)(tk_rng_next(&r) % 11) : -1;
     int t = (int)(tk_rng_next(&r) % 3);
     int d = big_dim(&r, &L[t]);
@@ -158,8 +192,11 @@ static int run_case(uint64_t seed, long *skipped) {
     int uppers[3];
     for (int i = 0; i < 3; i++) {
         int64_t len = L[i].len < 0 ? 0 : L[i].len > MAX_LEN ? 64 : L[i].len;
-        /* out on x: x's buffer must hold what out claims, too. */
-        if (out_is_x && i == 0 && L[2].len > len && L[2].len <= MAX_LEN) len = L[2].len;
+        size_t size = i < 2 ? isize : osize;
+        /* out on x: x's buffer must hold what out claims, too (in bytes). */
+        if (out_is_x && i == 0 && L[2].len <= MAX_LEN && L[2].len > 0 &&
+            (size_t)L[2].len * osize > (size_t)len * isize)
+            len = (int64_t)(((size_t)L[2].len * osize + isize - 1) / isize);
         uppers[i] = tk_rng_chance(&r, 50);
         B[i] = galloc((size_t)len, size, uppers[i]);
         P[i] = B[i].data;
@@ -169,13 +206,15 @@ static int run_case(uint64_t seed, long *skipped) {
         else out_is_x = 0;
     }
     if (null_ptr >= 0) P[null_ptr] = NULL;
-    /* The options, drawn below, are always valid: the oracle gets NULL. */
-    int want = tk_expect_compute(LP, s.ax, s.ay, NULL, P, size);
+    /* The options, drawn below, are always valid: the oracle gets NULL.
+       Each tensor's element size is its own dtype's. */
+    const int32_t codes[3] = {tk_dtype_code(ti), tk_dtype_code(ti), tk_dtype_code(to)};
+    int want = tk_expect_dtyped(codes, LP, s.ax, s.ay, NULL, P);
     if (out_is_x && want == BATCH_DOT_STATUS_OK) {
         /* Disjoint after all: the call would write into (read-only) x. */
         out_is_x = 0;
         P[2] = B[2].data;
-        want = tk_expect_compute(LP, s.ax, s.ay, NULL, P, size);
+        want = tk_expect_dtyped(codes, LP, s.ax, s.ay, NULL, P);
     }
     if (want == BATCH_DOT_STATUS_OK)
         for (int i = 0; i < 3; i++)
@@ -188,11 +227,11 @@ static int run_case(uint64_t seed, long *skipped) {
        in out. */
     for (int i = 0; i < 2; i++) {
         int64_t len = (int64_t)B[i].n;
-        for (int64_t e = 0; e < len; e++) tk_set(dt, B[i].data, e, (double)tk_rng_range(&r, -4, 4));
+        for (int64_t e = 0; e < len; e++) tk_set(ti, B[i].data, e, (double)tk_rng_range(&r, -4, 4));
         gro(&B[i]);
     }
     int64_t olen = (int64_t)B[2].n;
-    if (!out_is_x) tk_fill_sentinel(dt, B[2].data, olen);
+    if (!out_is_x) tk_fill_sentinel(to, B[2].data, olen);
 
     batch_dot_options opt;
     batch_dot_options_init(&opt);
@@ -216,11 +255,11 @@ static int run_case(uint64_t seed, long *skipped) {
         /* The positions out reaches, from the reference's walk, get values. */
         double *tmp = tk_xmalloc(sizeof(double) * (size_t)total_out);
         int64_t *where = tk_xmalloc(sizeof(int64_t) * (size_t)total_out);
-        tk_naive(dt, &L[0], P[0], &L[1], P[1], s.a0, s.a1, &L[2], tmp, NULL, where);
+        tk_naive(ti, &L[0], P[0], &L[1], P[1], s.a0, s.a1, &L[2], tmp, NULL, where);
         before = tk_xmalloc(sizeof(double) * (size_t)total_out);
         for (int64_t e = 0; e < total_out; e++) {
             before[e] = (double)tk_rng_range(&r, -8, 8);
-            tk_set(dt, B[2].data, where[e], before[e]);
+            tk_set(to, B[2].data, where[e], before[e]);
         }
         free(tmp);
         free(where);
@@ -230,12 +269,11 @@ static int run_case(uint64_t seed, long *skipped) {
         cur_p[i] = P[i];
         cur_upper[i] = uppers[i];
     }
-    cur_f64 = f64;
+    cur_kind = kind;
     cur_threads = op ? (int)opt.num_threads : -1;
     cur_ax = s.ax;
     cur_ay = s.ay;
-    int got = f64 ? batch_dot_f64(&L[0], P[0], &L[1], P[1], s.ax, s.ay, &L[2], (double *)P[2], op)
-                  : batch_dot_f32(&L[0], P[0], &L[1], P[1], s.ax, s.ay, &L[2], (float *)P[2], op);
+    int got = call_kind(kind, typed, &L[0], P[0], &L[1], P[1], s.ax, s.ay, &L[2], (void *)P[2], op);
     int ok = 1;
     char why[256] = "";
     status_hist[got >= 0 && got < 15 ? got : 15]++;
@@ -250,13 +288,13 @@ static int run_case(uint64_t seed, long *skipped) {
         if (got == BATCH_DOT_STATUS_OK && total > 0) {
             double *wantv = tk_xmalloc(sizeof(double) * (size_t)total);
             int64_t *where = tk_xmalloc(sizeof(int64_t) * (size_t)total);
-            tk_naive(dt, &L[0], P[0], &L[1], P[1], s.a0, s.a1, &L[2], wantv, NULL, where);
+            tk_naive(ti, &L[0], P[0], &L[1], P[1], s.a0, s.a1, &L[2], wantv, NULL, where);
             for (int64_t e = 0; e < total && ok; e++) {
-                double g = tk_get(dt, P[2], where[e]);
+                double g = tk_get(to, P[2], where[e]);
                 hit[where[e]] = 1;
                 /* beta = 0: no term at all (adding +0 would turn a -0 into +0). */
                 wantv[e] = before ? alpha * wantv[e] + beta * before[e] : alpha * wantv[e];
-                if (!tk_exact(dt, g, wantv[e])) {
+                if (!tk_exact(to, g, wantv[e])) {
                     ok = 0;
                     snprintf(why, sizeof why, "out element %lld (offset %lld) = %g, naive loop %g",
                              (long long)e, (long long)where[e], g, wantv[e]);
@@ -265,7 +303,7 @@ static int run_case(uint64_t seed, long *skipped) {
             free(wantv);
             free(where);
         }
-        int64_t e = ok ? tk_first_touched(dt, B[2].data, olen, hit) : -1;
+        int64_t e = ok ? tk_first_touched(to, B[2].data, olen, hit) : -1;
         if (e >= 0) {
             ok = 0;
             snprintf(why, sizeof why, "out position %lld written though the call %s", (long long)e,
@@ -276,8 +314,8 @@ static int run_case(uint64_t seed, long *skipped) {
     if (!ok) {
         char msg[512];
         batch_dot_last_error_message(msg, sizeof msg);
-        fprintf(stderr, "FAIL case seed %llu (%s, mutation %d on tensor %d, axes %lld %lld, alpha %g beta %g): %s\n  message: %s\n",
-                (unsigned long long)seed, f64 ? "f64" : "f32", mutation, t, (long long)s.ax,
+        fprintf(stderr, "FAIL case seed %llu (%s%s, mutation %d on tensor %d, axes %lld %lld, alpha %g beta %g): %s\n  message: %s\n",
+                (unsigned long long)seed, kind_name(kind), typed ? "" : " via batch_dot_compute", mutation, t, (long long)s.ax,
                 (long long)s.ay, alpha, beta, why, msg);
         dump("x", &L[0]);
         dump("y", &L[1]);
@@ -286,6 +324,113 @@ static int run_case(uint64_t seed, long *skipped) {
     free(before);
     for (int i = 0; i < 3; i++) gfree(&B[i]);
     return ok;
+}
+
+/* Every regime of the 16-bit paths on packed buffers that end exactly at
+   the upper guard page (or start right after the lower one), inputs
+   read-only: bfloat16 and float16 inputs, a 16-bit or an f32 output, the
+   typed call and batch_dot_compute, 1 and 2 threads, plain and scaled
+   (beta != 0 reads out). Values exactly against the naive reference (small
+   integers), nothing written past the reached elements (all of them here).
+   Returns the number of failed calls; *calls counts them all. */
+static int regime_checks(long *calls) {
+    static const struct {
+        int n, m;
+        int64_t x[3], y[3], ax, ay;
+        const char *name;
+    } shapes[] = {
+        {2, 2, {7, 37}, {7, 37}, 1, 1, "row dots"},
+        {3, 2, {3, 29, 37}, {3, 37}, 2, 1, "mat-vec"},
+        {2, 3, {3, 37}, {3, 37, 29}, 1, 1, "vec-mat"},
+        {3, 3, {5, 4, 4}, {5, 4, 4}, 2, 1, "4x4x4"},
+        {3, 3, {3, 8, 8}, {3, 8, 8}, 2, 1, "8x8x8"},
+        {3, 3, {5, 3, 5}, {5, 5, 3}, 2, 1, "small product"},
+        {3, 3, {6, 1, 300}, {6, 300, 1}, 2, 1, "long row dots"},
+        {3, 3, {2, 67, 150}, {2, 150, 45}, 2, 1, "GEMM, tails in M and N, K past 128"},
+        {3, 3, {1, 33, 17}, {1, 17, 31}, 2, 1, "GEMM, odd tails"},
+        {3, 3, {2, 3, 0}, {2, 0, 5}, 2, 1, "K = 0"},
+    };
+    int failed = 0;
+    for (size_t sc = 0; sc < sizeof shapes / sizeof shapes[0]; sc++) {
+        int a0 = 1, a1 = 1, on;
+        int64_t os[2 * BATCH_DOT_MAX_NDIM];
+        batch_dot_layout L[3];
+        tk_axes(shapes[sc].n, shapes[sc].m, shapes[sc].ax, shapes[sc].ay, &a0, &a1);
+        on = tk_result_shape(shapes[sc].n, shapes[sc].x, shapes[sc].m, shapes[sc].y, a0, a1, os);
+        if (batch_dot_layout_init_contiguous(&L[0], shapes[sc].n, shapes[sc].x) ||
+            batch_dot_layout_init_contiguous(&L[1], shapes[sc].m, shapes[sc].y) ||
+            batch_dot_layout_init_contiguous(&L[2], on, os)) {
+            fprintf(stderr, "FAIL regime %s: layout_init_contiguous\n", shapes[sc].name);
+            failed++;
+            continue;
+        }
+        int64_t total = tk_count(&L[2]);
+        for (int kind = K_BF16; kind < K_COUNT; kind++) {
+            tk_dtype ti = kind_in[kind], to = kind_out[kind];
+            for (int v = 0; v < 16; v++) {
+                int upper = v & 1, threads = 1 + ((v >> 1) & 1), scaled = (v >> 2) & 1, typed = (v >> 3) & 1;
+                if (typed && to != ti) continue;
+                tk_rng r = {(uint64_t)(sc * 100 + (size_t)kind * 16 + (size_t)v)};
+                gbuf B[3];
+                for (int i = 0; i < 3; i++) {
+                    B[i] = galloc((size_t)L[i].len, tk_esize(i < 2 ? ti : to), upper);
+                    if (i < 2) {
+                        for (int64_t e = 0; e < L[i].len; e++) tk_set(ti, B[i].data, e, (double)tk_rng_range(&r, -4, 4));
+                        gro(&B[i]);
+                    }
+                }
+                double *want = tk_xmalloc(sizeof(double) * (size_t)(total > 0 ? total : 1));
+                int64_t *where = tk_xmalloc(sizeof(int64_t) * (size_t)(total > 0 ? total : 1));
+                tk_naive(ti, &L[0], B[0].data, &L[1], B[1].data, a0, a1, &L[2], want, NULL, where);
+                batch_dot_options opt;
+                batch_dot_options_init(&opt);
+                opt.num_threads = (uint32_t)threads;
+                if (scaled) {
+                    opt.flags = BATCH_DOT_OPT_SCALE;
+                    opt.alpha = -0.5;
+                    opt.beta = 2;
+                }
+                for (int64_t e = 0; e < total; e++) {
+                    double b = (double)tk_rng_range(&r, -8, 8);
+                    tk_set(to, B[2].data, where[e], b);
+                    if (scaled) want[e] = -0.5 * want[e] + 2 * b;
+                }
+                for (int i = 0; i < 3; i++) {
+                    cur_l[i] = L[i];
+                    cur_p[i] = B[i].data;
+                    cur_upper[i] = upper;
+                }
+                cur_kind = kind;
+                cur_threads = threads;
+                cur_ax = shapes[sc].ax;
+                cur_ay = shapes[sc].ay;
+                current_case = -1;
+                int got = call_kind(kind, typed, &L[0], B[0].data, &L[1], B[1].data, shapes[sc].ax, shapes[sc].ay,
+                                    &L[2], B[2].data, &opt);
+                int ok = got == BATCH_DOT_STATUS_OK;
+                int64_t bad = -1;
+                for (int64_t e = 0; ok && e < total; e++) {
+                    if (!tk_exact(to, tk_get(to, B[2].data, where[e]), want[e])) {
+                        ok = 0;
+                        bad = e;
+                    }
+                }
+                if (!ok) {
+                    fprintf(stderr, "FAIL regime %s, %s%s, %s guard, %d threads%s: status %s, out element %lld "
+                            "is %g, expected %g\n", shapes[sc].name, kind_name(kind),
+                            typed ? "" : " via batch_dot_compute", upper ? "upper" : "lower", threads,
+                            scaled ? ", scaled" : "", sname(got), (long long)bad,
+                            bad >= 0 ? tk_get(to, B[2].data, where[bad]) : 0.0, bad >= 0 ? want[bad] : 0.0);
+                    failed++;
+                }
+                ++*calls;
+                free(want);
+                free(where);
+                for (int i = 0; i < 3; i++) gfree(&B[i]);
+            }
+        }
+    }
+    return failed;
 }
 
 /* batch_dot_layout_init_strided reads exactly ndim entries of shape and
@@ -345,6 +490,10 @@ int main(int argc, char **argv) {
     int init_failed = strided_init_checks();
     passed += init_failed ? 0 : 1;
     failed += init_failed ? 1 : 0;
+    long regime_calls = 0;
+    int regime_failed = regime_checks(&regime_calls);
+    passed += regime_calls - regime_failed;
+    failed += regime_failed;
     if (argc > 2 && strcmp(argv[1], "seed") == 0) { /* one case, as printed by a failure */
         current_seed = strtoull(argv[2], NULL, 0);
         int ok = run_case(current_seed, &skipped);

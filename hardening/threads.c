@@ -1,6 +1,8 @@
 /*
- * Concurrency test (issue 4): 8 threads call batch_dot_f32/_f64 and
- * batch_dot_infer_shape at the same time on a shared set of valid and
+ * Concurrency test (issue 4): 8 threads call batch_dot_f32/_f64,
+ * batch_dot_bf16/_f16, batch_dot_compute (the 16-bit rows: bfloat16 or
+ * float16 inputs, a 16-bit or an f32 output) and batch_dot_infer_shape at
+ * the same time on a shared set of valid and
  * invalid cases (inputs shared between threads, each thread writing its own
  * output buffer), with num_threads 0-4, some scaled (alpha, beta), for a
  * bounded time. Every result must equal, bit for bit, the one the main thread got alone with num_threads = 1
@@ -23,8 +25,16 @@
 #define NTHREADS 8
 #define NCASES 160
 
+/* The element types of a compute case: inputs, output, and whether the
+   call is the typed function (batch_dot_f32, _f64, _bf16, _f16) or
+   batch_dot_compute. */
+enum { K_F32, K_F64, K_BF16, K_BF16_F32, K_F16, K_F16_F32, K_COUNT };
+static const tk_dtype kind_in[K_COUNT] = {TK_F32, TK_F64, TK_BF16, TK_BF16, TK_F16, TK_F16};
+static const tk_dtype kind_out[K_COUNT] = {TK_F32, TK_F64, TK_BF16, TK_F32, TK_F16, TK_F32};
+
 typedef struct {
-    int f64, kind; /* kind 0: compute, 1: infer_shape */
+    int dk, typed;  /* element types (K_*), typed call or batch_dot_compute */
+    int kind;       /* kind 0: compute, 1: infer_shape */
     batch_dot_layout l[3];
     int64_t ax, ay;
     uint32_t num_threads;
@@ -66,8 +76,17 @@ static int call(const case_t *c, void *out, uint32_t threads, int32_t *ondim, in
         o.alpha = c->alpha;
         o.beta = c->beta;
     }
-    return c->f64 ? batch_dot_f64(&c->l[0], c->x, &c->l[1], c->y, c->ax, c->ay, &c->l[2], out, &o)
-                  : batch_dot_f32(&c->l[0], c->x, &c->l[1], c->y, c->ax, c->ay, &c->l[2], out, &o);
+    if (c->typed) {
+        switch (c->dk) {
+        case K_F32: return batch_dot_f32(&c->l[0], c->x, &c->l[1], c->y, c->ax, c->ay, &c->l[2], out, &o);
+        case K_F64: return batch_dot_f64(&c->l[0], c->x, &c->l[1], c->y, c->ax, c->ay, &c->l[2], out, &o);
+        case K_BF16: return batch_dot_bf16(&c->l[0], c->x, &c->l[1], c->y, c->ax, c->ay, &c->l[2], out, &o);
+        case K_F16: return batch_dot_f16(&c->l[0], c->x, &c->l[1], c->y, c->ax, c->ay, &c->l[2], out, &o);
+        default: break;
+        }
+    }
+    int32_t ci = tk_dtype_code(kind_in[c->dk]), co = tk_dtype_code(kind_out[c->dk]);
+    return batch_dot_compute(ci, &c->l[0], c->x, ci, &c->l[1], c->y, c->ax, c->ay, co, &c->l[2], out, &o);
 }
 
 static void make_case(case_t *c, tk_rng *r) {
@@ -75,7 +94,8 @@ static void make_case(case_t *c, tk_rng *r) {
     tk_shapes s;
     if (tk_rng_chance(r, 10)) tk_gen_large(r, &s);
     else tk_gen_shapes(r, &s, 2, 4);
-    c->f64 = tk_rng_chance(r, 50);
+    c->dk = (int)(tk_rng_next(r) % K_COUNT);
+    c->typed = kind_in[c->dk] == kind_out[c->dk] && tk_rng_chance(r, 50);
     c->kind = tk_rng_chance(r, 15);
     c->l[0] = tk_arrange(r, s.n, s.x, 1);
     c->l[1] = tk_arrange(r, s.m, s.y, 1);
@@ -103,17 +123,17 @@ static void make_case(case_t *c, tk_rng *r) {
         case 7: c->l[t].strides[0] = INT64_MAX; c->l[t].shape[0] += 2; c->l[(t + 1) % 3].shape[0] += 2; break;
         }
     }
-    tk_dtype dt = c->f64 ? TK_F64 : TK_F32;
-    size_t size = tk_esize(dt);
+    tk_dtype ti = kind_in[c->dk];
+    size_t isize = tk_esize(ti), osize = tk_esize(kind_out[c->dk]);
     for (int i = 0; i < 2; i++) {
         int64_t len = c->l[i].len < 0 ? 0 : c->l[i].len > 100000 ? 0 : c->l[i].len;
-        void *p = tk_xmalloc((size_t)len * size + 1);
-        for (int64_t e = 0; e < len; e++) tk_set(dt, p, e, (double)tk_rng_range(r, -8, 8) * 0.25);
+        void *p = tk_xmalloc((size_t)len * isize + 1);
+        for (int64_t e = 0; e < len; e++) tk_set(ti, p, e, (double)tk_rng_range(r, -8, 8) * 0.25);
         if (i == 0) c->x = p; else c->y = p;
     }
     c->olen = c->l[2].len < 0 ? 0 : c->l[2].len > 100000 ? 0 : (size_t)c->l[2].len;
-    c->out = tk_xmalloc(c->olen * size + 1);
-    memset(c->out, 0xA5, c->olen * size);
+    c->out = tk_xmalloc(c->olen * osize + 1);
+    memset(c->out, 0xA5, c->olen * osize);
     c->ondim = -7;
     for (int i = 0; i < BATCH_DOT_MAX_NDIM; i++) c->oshape[i] = -7;
     c->status = call(c, c->out, 1, &c->ondim, c->oshape);
@@ -137,7 +157,9 @@ static int oracle_agrees(const case_t *c) {
     o.num_threads = 1;
     const batch_dot_layout *const l[3] = {&c->l[0], &c->l[1], &c->l[2]};
     const void *const p[3] = {c->x, c->y, c->out};
-    return tk_expect_compute(l, c->ax, c->ay, &o, p, c->f64 ? 8 : 4) == c->status;
+    const int32_t codes[3] = {tk_dtype_code(kind_in[c->dk]), tk_dtype_code(kind_in[c->dk]),
+                              tk_dtype_code(kind_out[c->dk])};
+    return tk_expect_dtyped(codes, l, c->ax, c->ay, &o, p) == c->status;
 }
 
 typedef struct {
@@ -156,7 +178,7 @@ static void *worker(void *arg) {
     double end = now() + seconds;
     while (w->calls < max_calls && now() < end) {
         const case_t *c = &cases[tk_rng_next(&r) % NCASES];
-        size_t bytes = c->olen * (c->f64 ? 8 : 4);
+        size_t bytes = c->olen * tk_esize(kind_out[c->dk]);
         memset(out, 0xA5, bytes);
         int32_t ondim = -7;
         int64_t oshape[BATCH_DOT_MAX_NDIM];

@@ -208,6 +208,7 @@ mod c_harness {
         threads,
         panic,
         dtypes,
+        bf16_f16,
         status_coverage,
     );
 

@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use batch_dot_fuzz::run;
+use batch_dot_fuzz::{lowp, run};
 
 fn inputs(paths: &[String]) -> Vec<Vec<u8>> {
     let mut v = Vec::new();
@@ -54,6 +54,8 @@ fn main() {
             "infer_shape" => Some(run::run_infer(&run::decode_infer(data))),
             "compute_f32" => run::run_compute::<f32>(&run::decode_compute(data)),
             "compute_f64" => run::run_compute::<f64>(&run::decode_compute(data)),
+            "compute_bf16" => lowp::run_lowp(lowp::Half::Bf16, &run::decode_compute(data)),
+            "compute_f16" => lowp::run_lowp(lowp::Half::F16, &run::decode_compute(data)),
             t => panic!("unknown target {t}"),
         };
         let name = s.map_or("skipped".to_string(), testkit::calls::status_string);

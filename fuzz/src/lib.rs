@@ -11,10 +11,15 @@
 //! (`testkit::reference`). Layouts come from its generator
 //! (`testkit::layouts::arranged_layout`), driven by the fuzzer's bytes.
 //!
+//! The 16-bit targets (`compute_bf16`, `compute_f16`) use the same decoder
+//! and their own runner, [`lowp`], with a reference of their own (the
+//! 16-bit formats, an exact sum, rounding to nearest even, written there).
+//!
 //! Every failed expectation panics, which libFuzzer reports as a crash.
 
 #![allow(clippy::too_many_arguments)]
 
+pub mod lowp;
 pub mod run;
 
 use batch_dot::BATCH_DOT_AXIS_DEFAULT;

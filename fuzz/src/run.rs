@@ -505,7 +505,7 @@ pub fn decode_compute(data: &[u8]) -> ComputeCase {
 /// How many elements to allocate for a layout claiming `len`: exactly `len`
 /// when it is at most CAP, else what it reaches when that is below CAP
 /// (`None`: the call cannot be made safely unless it is expected to fail).
-fn alloc_len(l: Option<&batch_dot_layout>) -> Option<usize> {
+pub(crate) fn alloc_len(l: Option<&batch_dot_layout>) -> Option<usize> {
     let Some(l) = l else { return Some(0) };
     if l.len <= 0 {
         return Some(0);

@@ -3,14 +3,19 @@
  * harness (c_tests/harness.c) and the hardening programs (hardening/).
  * What a right result and a right status are is stated here once for C:
  *
- *   elements      tk_dtype, tk_esize, tk_get, tk_set
+ *   elements      tk_dtype (f32, f64, bf16, f16), tk_esize, tk_get, tk_set,
+ *                 tk_bits; the 16-bit formats restated exactly:
+ *                 tk_bf16_to_f32, tk_f16_to_f32, tk_round_bf16,
+ *                 tk_round_f16 (to nearest even), tk_round_to
  *   PRNG          tk_rng (SplitMix64): tk_rng_next, _range, _chance, _real
  *   layouts       tk_count_of, tk_count, tk_reach, tk_elem_pos, tk_next_index
  *   generator     tk_gen_shapes, tk_gen_large (a valid call's shapes and
  *                 axes) and tk_arrange (a random strided layout for a shape)
  *   reference     tk_naive_at, tk_naive (an f64 loop over logical indices,
- *                 with the sum of |x*y|), tk_exact and tk_within_bound (the
- *                 error bound of docs/SEMANTICS.md §6)
+ *                 with the sum of |x*y|; compensated for 16-bit inputs),
+ *                 tk_exact and tk_within_bound (the error bound of
+ *                 docs/SEMANTICS.md §6), tk_lowp_ok and tk_lowp_scaled_ok
+ *                 (docs/API.md's bound for the 16-bit paths)
  *   status oracle tk_axes, tk_result_shape, tk_expect_infer,
  *                 tk_expect_compute, tk_expect_dtyped (batch_dot_compute:
  *                 check 1b too, with tk_dtype_code_size, tk_dtype_code_name,
@@ -42,26 +47,211 @@ __extension__ typedef __int128 tk_i128;
 
 /* ---- elements ----------------------------------------------------------- */
 
-typedef enum { TK_F32 = 0, TK_F64 = 1 } tk_dtype;
+/* The element types under test. The 16-bit ones are stored as uint16_t bits
+ * (docs/API.md, "Element types (version 0.2)"): bfloat16 is the top half of
+ * a binary32, float16 is IEEE binary16. */
+typedef enum { TK_F32 = 0, TK_F64 = 1, TK_BF16 = 2, TK_F16 = 3 } tk_dtype;
 
-static inline const char *tk_dtype_name(tk_dtype t) { return t == TK_F64 ? "f64" : "f32"; }
-
-static inline size_t tk_esize(tk_dtype t) { return t == TK_F64 ? sizeof(double) : sizeof(float); }
-
-/* Element i of a buffer of type t, as a double. */
-static inline double tk_get(tk_dtype t, const void *p, int64_t i)
+static inline const char *tk_dtype_name(tk_dtype t)
 {
-    return t == TK_F64 ? ((const double *)p)[i] : (double)((const float *)p)[i];
+    switch (t) {
+    case TK_F64: return "f64";
+    case TK_BF16: return "bf16";
+    case TK_F16: return "f16";
+    default: return "f32";
+    }
 }
 
-/* Stores v (rounded to t) as element i. */
+static inline size_t tk_esize(tk_dtype t)
+{
+    return t == TK_F64 ? sizeof(double) : t == TK_F32 ? sizeof(float) : sizeof(uint16_t);
+}
+
+/* Whether t is one of the 16-bit floating types. */
+static inline int tk_is_16(tk_dtype t) { return t == TK_BF16 || t == TK_F16; }
+
+/* The dtype code of docs/API.md, "Element types" (1 float32, 2 float64,
+ * 3 float16, 4 bfloat16), restated, not taken from the header. */
+static inline int32_t tk_dtype_code(tk_dtype t)
+{
+    switch (t) {
+    case TK_F64: return 2;
+    case TK_F16: return 3;
+    case TK_BF16: return 4;
+    default: return 1;
+    }
+}
+
+/* ---- bfloat16 and float16 (exact conversions, written from the formats) -- */
+
+/* A bfloat16 as a float: its bits are the top half of the float's, so every
+ * value (subnormals, NaN payloads, Inf) is exact. */
+static inline float tk_bf16_to_f32(uint16_t h)
+{
+    uint32_t b = (uint32_t)h << 16;
+    float f;
+    memcpy(&f, &b, sizeof f);
+    return f;
+}
+
+/* A float16 as a float, exactly: sign, 5-bit exponent (bias 15), 10-bit
+ * fraction; exponent 0 is the subnormals m * 2^-24, exponent 31 Inf (m = 0)
+ * or NaN (quieted, the top of its payload kept). */
+static inline float tk_f16_to_f32(uint16_t h)
+{
+    uint32_t sign = (uint32_t)(h >> 15) << 31, e = (h >> 10) & 31u, m = h & 1023u, b;
+    float f;
+    if (e == 31) {
+        b = sign | 0x7f800000u | (m ? 0x00400000u | (m << 13) : 0u);
+        memcpy(&f, &b, sizeof f);
+        return f;
+    }
+    f = e == 0 ? ldexpf((float)m, -24) : ldexpf((float)(1024u + m), (int)e - 25);
+    return sign ? -f : f;
+}
+
+/* Round to nearest, ties to even, of a double v to a binary format with p
+ * significand bits (the leading one included), smallest normal exponent
+ * emin and largest finite value vmax: the result's value as a double (exact:
+ * both 16-bit formats and float fit in a double), +-Inf past the overflow
+ * threshold, NaN for NaN. Done by hand on the scaled significand, so it
+ * depends neither on the rounding mode nor on a conversion instruction. */
+static inline double tk_round_fmt(double v, int p, int emin, double vmax)
+{
+    double a = fabs(v), q, t, n, f, r;
+    int e;
+    if (isnan(v)) {
+        return v;
+    }
+    if (isinf(v) || a == 0.0) {
+        return v;
+    }
+    (void)frexp(a, &e); /* a in [2^(e-1), 2^e) */
+    e -= 1;
+    if (e < emin) {
+        e = emin;
+    }
+    q = ldexp(1.0, e - (p - 1)); /* the spacing of the format near a */
+    t = a / q;                   /* < 2^p, exact (power-of-two scaling) */
+    n = floor(t);
+    f = t - n;
+    if (f > 0.5 || (f == 0.5 && fmod(n, 2.0) != 0.0)) {
+        n += 1.0;
+    }
+    r = n * q;
+    if (r > vmax) {
+        r = INFINITY;
+    }
+    return v < 0 ? -r : r;
+}
+
+/* The bfloat16 (8 significand bits, normal exponents from -126, largest
+ * 0x1.fep127) and float16 (11 bits, from -14, largest 65504) nearest to v,
+ * ties to even, as a double. */
+static inline double tk_round_bf16_value(double v) { return tk_round_fmt(v, 8, -126, 0x1.fep127); }
+static inline double tk_round_f16_value(double v) { return tk_round_fmt(v, 11, -14, 65504.0); }
+
+/* The bits of a bfloat16 value (one tk_round_bf16_value gave: exact in a
+ * float, low 16 bits zero). NaN becomes a quiet NaN with its sign and the
+ * top of its payload. */
+static inline uint16_t tk_bf16_bits_of(double r)
+{
+    float f = (float)r;
+    uint32_t b;
+    memcpy(&b, &f, sizeof b);
+    if (isnan(f)) {
+        return (uint16_t)((b >> 16) | 0x0040u);
+    }
+    return (uint16_t)(b >> 16);
+}
+
+/* The bits of a float16 value (one tk_round_f16_value gave). */
+static inline uint16_t tk_f16_bits_of(double r)
+{
+    uint16_t sign = signbit(r) ? 0x8000u : 0u;
+    double a = fabs(r);
+    int e;
+    if (isnan(r)) {
+        return (uint16_t)(sign | 0x7e00u);
+    }
+    if (isinf(r)) {
+        return (uint16_t)(sign | 0x7c00u);
+    }
+    if (a < 0x1p-14) { /* subnormal or zero: a multiple of 2^-24 */
+        return (uint16_t)(sign | (uint16_t)ldexp(a, 24));
+    }
+    (void)frexp(a, &e); /* a in [2^(e-1), 2^e) */
+    return (uint16_t)(sign | (uint16_t)((e - 1 + 15) << 10) |
+                      (uint16_t)(ldexp(a, 11 - e) - 1024.0));
+}
+
+/* RNE rounding of a float (or any double) to bfloat16 / float16 bits:
+ * subnormals kept, overflow to +-Inf, NaN stays NaN. */
+static inline uint16_t tk_round_bf16(double v) { return tk_bf16_bits_of(tk_round_bf16_value(v)); }
+static inline uint16_t tk_round_f16(double v) { return tk_f16_bits_of(tk_round_f16_value(v)); }
+
+/* v rounded to the type t (to nearest even), as a double. */
+static inline double tk_round_to(tk_dtype t, double v)
+{
+    switch (t) {
+    case TK_F64: return v;
+    case TK_BF16: return tk_round_bf16_value(v);
+    case TK_F16: return tk_round_f16_value(v);
+    default: return (double)(float)v;
+    }
+}
+
+/* Element i of a buffer of type t, as a double (exact). */
+static inline double tk_get(tk_dtype t, const void *p, int64_t i)
+{
+    uint16_t h;
+    switch (t) {
+    case TK_F64: return ((const double *)p)[i];
+    case TK_BF16:
+        memcpy(&h, (const unsigned char *)p + (size_t)i * 2, 2);
+        return (double)tk_bf16_to_f32(h);
+    case TK_F16:
+        memcpy(&h, (const unsigned char *)p + (size_t)i * 2, 2);
+        return (double)tk_f16_to_f32(h);
+    default: return (double)((const float *)p)[i];
+    }
+}
+
+/* Stores v (rounded to t, to nearest even) as element i. */
 static inline void tk_set(tk_dtype t, void *p, int64_t i, double v)
 {
-    if (t == TK_F64) {
-        ((double *)p)[i] = v;
-    } else {
-        ((float *)p)[i] = (float)v;
+    uint16_t h;
+    switch (t) {
+    case TK_F64: ((double *)p)[i] = v; return;
+    case TK_BF16:
+        h = tk_round_bf16(v);
+        memcpy((unsigned char *)p + (size_t)i * 2, &h, 2);
+        return;
+    case TK_F16:
+        h = tk_round_f16(v);
+        memcpy((unsigned char *)p + (size_t)i * 2, &h, 2);
+        return;
+    default: ((float *)p)[i] = (float)v; return;
     }
+}
+
+/* The raw bits of element i (widened), for bitwise comparisons. */
+static inline uint64_t tk_bits(tk_dtype t, const void *p, int64_t i)
+{
+    size_t n = tk_esize(t);
+    uint64_t b = 0;
+    uint16_t h;
+    uint32_t w;
+    if (n == 2) {
+        memcpy(&h, (const unsigned char *)p + (size_t)i * 2, 2);
+        b = h;
+    } else if (n == 4) {
+        memcpy(&w, (const unsigned char *)p + (size_t)i * 4, 4);
+        b = w;
+    } else {
+        memcpy(&b, (const unsigned char *)p + (size_t)i * 8, 8);
+    }
+    return b;
 }
 
 /* ---- PRNG (SplitMix64) -------------------------------------------------- */
@@ -428,14 +618,18 @@ static inline batch_dot_layout tk_arrange(tk_rng *r, int nd, const int64_t *dims
 /* out[oidx] by the definition: the sum over t of x[b, .., t, ..] *
  * y[b, .., t, ..], in double, in ascending t from +0.0, x and y read
  * through their layouts at logical indices; a0, a1 are the normalised
- * axes. Stores the sum of |x*y| in *abs_sum when it is not NULL. */
+ * axes. Stores the sum of |x*y| in *abs_sum when it is not NULL. For the
+ * 16-bit types every product is exact in double (8- or 11-bit
+ * significands, exponents far inside double's range), and the sum is
+ * compensated (Neumaier): within about 2^-53 |sum| + K^2 2^-106 sum|x*y|
+ * of the exact sum, far below the bounds it is compared with. */
 static inline double tk_naive_at(tk_dtype t, const batch_dot_layout *x, const void *xd,
                                  const batch_dot_layout *y, const void *yd, int a0, int a1,
                                  const int64_t *oidx, double *abs_sum)
 {
     int64_t xi[BATCH_DOT_MAX_NDIM], yi[BATCH_DOT_MAX_NDIM], k;
     int d, j = 1;
-    double s = 0.0, a = 0.0;
+    double s = 0.0, a = 0.0, c = 0.0;
     xi[0] = yi[0] = oidx[0];
     for (d = 1; d < x->ndim; d++) {
         if (d != a0) {
@@ -452,13 +646,19 @@ static inline double tk_naive_at(tk_dtype t, const batch_dot_layout *x, const vo
         xi[a0] = k;
         yi[a1] = k;
         p = tk_get(t, xd, tk_elem_pos(x, xi)) * tk_get(t, yd, tk_elem_pos(y, yi));
-        s += p;
+        if (tk_is_16(t) && isfinite(p) && isfinite(s)) {
+            double n = s + p; /* Neumaier's TwoSum step */
+            c += fabs(s) >= fabs(p) ? (s - n) + p : (p - n) + s;
+            s = n;
+        } else {
+            s += p;
+        }
         a += fabs(p);
     }
     if (abs_sum) {
         *abs_sum = a;
     }
-    return s;
+    return isfinite(s) ? s + c : s;
 }
 
 /* Every output of the call, in row-major order of out's logical index e:
@@ -487,7 +687,7 @@ static inline void tk_naive(tk_dtype t, const batch_dot_layout *x, const void *x
  * NaN matches NaN. */
 static inline int tk_exact(tk_dtype t, double got, double want)
 {
-    double w = t == TK_F32 ? (double)(float)want : want;
+    double w = tk_round_to(t, want);
     if (isnan(w)) {
         return isnan(got);
     }
@@ -498,7 +698,8 @@ static inline int tk_exact(tk_dtype t, double got, double want)
  * is right when |got - want| <= (k + 1) * u * sum|x*y|, u the unit roundoff
  * of t (2^-24 for f32, 2^-53 for f64): k roundings in the sum plus the
  * rounding of the exact value to t. NaN must match NaN, and an infinity
- * must be matched exactly. */
+ * must be matched exactly. f32 and f64 only (tk_lowp_ok is the check of
+ * the 16-bit paths). */
 static inline int tk_within_bound(tk_dtype t, double got, double want, double abs_sum, int64_t k)
 {
     double u = t == TK_F32 ? 0x1p-24 : 0x1p-53;
@@ -509,6 +710,92 @@ static inline int tk_within_bound(tk_dtype t, double got, double want, double ab
         return got == want;
     }
     return fabs(got - want) <= ((double)k + 1.0) * u * abs_sum;
+}
+
+/* ---- the check of the 16-bit paths (docs/API.md, "Element types") ------ */
+
+/* The error a 16-bit path (bfloat16 or float16 inputs, f32 products and
+ * sums) may make before its final rounding, over a contraction of length k
+ * whose products have the absolute sum abs_sum: docs/API.md's
+ * 2(k+2) 2^-24 sum|x*y|, plus what no relative bound covers, f32's
+ * underflow (each of the k+1 roundings of a sum below 2^-126 may lose up to
+ * half its spacing, 2^-150), plus the reference's own error (tk_naive_at:
+ * at most 2^-50 sum|x*y| for any k a test uses). */
+static inline double tk_lowp_err(int64_t k, double abs_sum)
+{
+    return 2.0 * ((double)k + 2.0) * 0x1p-24 * abs_sum + ((double)k + 1.0) * 0x1p-149 +
+           0x1p-50 * abs_sum;
+}
+
+/* Whether got, an output of type out (TK_BF16, TK_F16 or TK_F32, read
+ * exactly), is right for a reference value want that the f32 computation
+ * may miss by err before its final rounding:
+ *   - NaN for NaN, the same infinity for an infinity (an Inf or NaN input);
+ *   - an f32 output within err of want, or the infinity that want + err or
+ *     want - err rounds to (overflow);
+ *   - a 16-bit output equal to the rounding of some value within err of
+ *     want: round(want - err) <= got <= round(want + err), since rounding
+ *     to nearest even is monotonic (so overflow gives +-Inf, not the
+ *     largest finite value, and a truncation shows as soon as err is
+ *     below the rounding's half ulp);
+ *   - when may_overflow (the f32 partial sums or the scaled value may pass
+ *     FLT_MAX and meet Inf - Inf; never when an input makes the sum NaN),
+ *     also any Inf or NaN. */
+static inline int tk_lowp_check(tk_dtype out, double got, double want, double err,
+                                int may_overflow)
+{
+    double lo, hi;
+    if (may_overflow && (isnan(got) || isinf(got))) {
+        return 1;
+    }
+    if (isnan(want)) {
+        return isnan(got);
+    }
+    if (isinf(want)) {
+        return got == want;
+    }
+    if (isnan(got)) {
+        return 0;
+    }
+    lo = tk_round_to(out, want - err);
+    hi = tk_round_to(out, want + err);
+    if (out == TK_F32 && isfinite(got)) {
+        return fabs(got - want) <= err;
+    }
+    return lo <= got && got <= hi;
+}
+
+/* The check of a plain (unscaled) output: want and abs_sum from tk_naive
+ * (read with the inputs' 16-bit type), k the contraction length. A sum
+ * whose products are all zeros (K = 0 included) is +0.0 exactly: the sum
+ * starts from +0.0. */
+static inline int tk_lowp_ok(tk_dtype out, double got, double want, double abs_sum, int64_t k)
+{
+    if (abs_sum == 0.0 && !isnan(want)) {
+        return got == 0.0 && !signbit(got);
+    }
+    return tk_lowp_check(out, got, want, tk_lowp_err(k, abs_sum),
+                         isfinite(want) && abs_sum >= 0x1p127);
+}
+
+/* The check of a scaled output (BATCH_DOT_OPT_SCALE): v = alpha*s +
+ * beta*before computed in f32 with alpha and beta rounded to f32 (beta == 0:
+ * before is not read, whatever it holds), within docs/API.md's
+ * |alpha| 2(K+2) u sum|x*y| + 2u (|alpha*s| + |beta*before|) (u = 2^-24,
+ * plus f32's underflow) before the rounding to out. */
+static inline int tk_lowp_scaled_ok(tk_dtype out, double got, double want, double abs_sum,
+                                    int64_t k, double alpha, double beta, double before)
+{
+    double a = tk_round_to(TK_F32, alpha), b = tk_round_to(TK_F32, beta);
+    double as = a * want, bo = b == 0.0 ? 0.0 : b * before;
+    double v = as + bo;
+    double err = fabs(a) * tk_lowp_err(k, abs_sum) + 0x1p-23 * (fabs(as) + fabs(bo)) + 0x1p-148;
+    int may_overflow = isfinite(want) && (abs_sum >= 0x1p127 || isinf(a) ||
+                                          fabs(a) * abs_sum + fabs(bo) >= 0x1p127);
+    if (isnan(err)) { /* 0 * Inf and the like: v is NaN too */
+        err = 0.0;
+    }
+    return tk_lowp_check(out, got, v, err, may_overflow);
 }
 
 /* ---- the status oracle (docs/API.md, check order) ----------------------- */
@@ -641,12 +928,22 @@ static inline const char *tk_dtype_code_name(int32_t code)
 }
 
 /* docs/API.md, "Element types": whether this release runs the combination
- * (x, y, out) of batch_dot_compute; its table's rows with 16-bit and integer
- * inputs are not in this release (UNSUPPORTED_DTYPE, like the combinations
- * outside the table). */
+ * (x, y, out) of batch_dot_compute: (F32, F32, F32), (F64, F64, F64) and the
+ * 16-bit rows (BF16, BF16, BF16), (BF16, BF16, F32), (F16, F16, F16),
+ * (F16, F16, F32); the integer rows are not in this release
+ * (UNSUPPORTED_DTYPE, like the combinations outside the table). */
 static inline int tk_dtypes_run(int32_t x, int32_t y, int32_t out)
 {
-    return (x == 1 && y == 1 && out == 1) || (x == 2 && y == 2 && out == 2);
+    if (x != y) {
+        return 0;
+    }
+    switch (x) {
+    case 1: return out == 1;
+    case 2: return out == 2;
+    case 3: return out == 3 || out == 1;
+    case 4: return out == 4 || out == 1;
+    default: return 0;
+    }
 }
 
 /* The checks of docs/API.md, 1-11, with step 1b when dt is not NULL (the
@@ -796,29 +1093,38 @@ static inline void *tk_xdup(const void *src, size_t n)
  * that still holds one was not written. */
 #define TK_SENTINEL_F32 UINT32_C(0x7fc5a5a5)
 #define TK_SENTINEL_F64 UINT64_C(0x7ff8a5a5a5a5a5a5)
+#define TK_SENTINEL_BF16 UINT16_C(0x7fe5)
+#define TK_SENTINEL_F16 UINT16_C(0x7e5a)
+
+/* The sentinel of type t, widened. */
+static inline uint64_t tk_sentinel_bits(tk_dtype t)
+{
+    switch (t) {
+    case TK_F64: return TK_SENTINEL_F64;
+    case TK_BF16: return TK_SENTINEL_BF16;
+    case TK_F16: return TK_SENTINEL_F16;
+    default: return TK_SENTINEL_F32;
+    }
+}
 
 /* Puts the sentinel in elements [0, n) of a buffer of type t. */
 static inline void tk_fill_sentinel(tk_dtype t, void *buf, int64_t n)
 {
-    const uint32_t s32 = TK_SENTINEL_F32;
     const uint64_t s64 = TK_SENTINEL_F64;
+    const uint32_t s32 = TK_SENTINEL_F32;
+    const uint16_t s16 = (uint16_t)tk_sentinel_bits(t);
+    size_t es = tk_esize(t);
+    const void *s = es == 8 ? (const void *)&s64 : es == 4 ? (const void *)&s32 : (const void *)&s16;
     int64_t i;
     for (i = 0; i < n; i++) {
-        if (t == TK_F64) {
-            memcpy((unsigned char *)buf + (size_t)i * 8, &s64, 8);
-        } else {
-            memcpy((unsigned char *)buf + (size_t)i * 4, &s32, 4);
-        }
+        memcpy((unsigned char *)buf + (size_t)i * es, s, es);
     }
 }
 
 /* Whether element i still holds the sentinel (bit for bit). */
 static inline int tk_is_sentinel(tk_dtype t, const void *buf, int64_t i)
 {
-    const uint32_t s32 = TK_SENTINEL_F32;
-    const uint64_t s64 = TK_SENTINEL_F64;
-    return t == TK_F64 ? memcmp((const unsigned char *)buf + (size_t)i * 8, &s64, 8) == 0
-                       : memcmp((const unsigned char *)buf + (size_t)i * 4, &s32, 4) == 0;
+    return tk_bits(t, buf, i) == tk_sentinel_bits(t);
 }
 
 /* The first element of [0, n) that a call had no right to write (reached[i]
