@@ -539,16 +539,11 @@ fn exact_case(
 /// logical outputs of the first level's run of each output type, `[fmt's,
 /// f32's]`.
 fn run_all(c: &Case, fmt: Format, what: &str) -> [Vec<u32>; 2] {
-    run_levels(c, fmt, what, &levels())
-}
-
-/// `run_all` at the levels `isas` only.
-fn run_levels(c: &Case, fmt: Format, what: &str, isas: &[Isa]) -> [Vec<u32>; 2] {
     let r = c.reference(fmt);
     let mut got: [Vec<u32>; 2] = [vec![], vec![]];
     for (o, out) in [fmt, F32].into_iter().enumerate() {
         let before = c.blank(out);
-        for &isa in isas {
+        for isa in levels() {
             let w = format!("{what} ({}, {}) {isa:?}", fmt.name, out.name);
             let od = run(c, fmt, out, isa, &options(1, None), &before);
             check_out(c, &r, out, &od, &before, &w);
@@ -817,33 +812,13 @@ fn subnormal_inputs_are_exact() {
             for strided in [false, true] {
                 let c = exact_case(&mut rng, (&xs, &x), (&ys, &y), product_axes(&xs), strided);
                 let what = format!("subnormals {shape:?} #{s} strided {strided}");
-                // The bfloat16 GEMM of level avx512bf16 reads subnormal
-                // inputs as zero (docs/API.md): exact at every other level.
-                let exact: Vec<Isa> = levels()
-                    .into_iter()
-                    .filter(|&i| !(fmt == BF16 && i == Isa::Avx512Bf16))
-                    .collect();
-                let [h, f] = run_levels(&c, fmt, &what, &exact);
+                let [h, f] = run_all(&c, fmt, &what);
                 let r = c.reference(fmt);
                 for i in 0..r.len() {
                     assert_eq!(f[i], F32.round(r.value[i]), "{what}: f32 out {i}");
                     assert_eq!(h[i], fmt.round(r.value[i]), "{what}: {} out {i}", fmt.name);
                 }
                 assert!(r.value.iter().any(|&v| v != 0.0));
-                if fmt == BF16 && Isa::Avx512Bf16.supported() {
-                    // There, each output is the exact one (the other
-                    // regimes) or +0 (every x read as zero).
-                    for (out, want) in [(BF16, &h), (F32, &f)] {
-                        let before = c.blank(out);
-                        let od = run(&c, fmt, out, Isa::Avx512Bf16, &options(1, None), &before);
-                        let od2 = run(&c, fmt, out, Isa::Avx512Bf16, &options(2, None), &before);
-                        assert!(od == od2, "{what}: avx512bf16, 2 threads differ");
-                        let got: Vec<u32> =
-                            storage_positions(&c.out).iter().map(|&p| od[p]).collect();
-                        let flushed = got.iter().all(|&v| v == 0);
-                        assert!(flushed || got == *want, "{what}: avx512bf16 {got:x?}");
-                    }
-                }
             }
         }
         // The smallest subnormal times 1 is itself, in both outputs.

@@ -8,12 +8,16 @@
 //! measurement).
 //!
 //! Numerics (the instruction's): each pair adds its odd product, then its
-//! even one, to the f32 accumulator, each addition rounded to nearest even,
-//! with subnormal inputs read as zero and subnormal results flushed to
-//! zero (the instruction ignores MXCSR). Blocks of `KC` steps as in
-//! `gemm::block`; a last odd step is paired with zeros, in A and B both.
-//! The sums are a function of K alone: not of the threads, the tile or the
-//! slab an element falls in.
+//! even one, to the f32 accumulator, each addition rounded to nearest even.
+//! The instruction also reads subnormal inputs as zero and flushes
+//! subnormal results to zero (it ignores MXCSR), which the library's
+//! contract does not allow: so a block runs here only when `exact` shows
+//! that neither can happen (no subnormal input, and every nonzero product
+//! at least 2⁻¹¹¹, whose sums are multiples of 2⁻¹²⁵ and so never
+//! subnormal); any other block takes the f32 path (`wide.rs`). Blocks of
+//! `KC` steps as in `gemm::block`; a last odd step is paired with zeros, in
+//! A and B both. The sums are a function of K and the block's values
+//! alone: not of the threads, the tile or the slab an element falls in.
 
 use super::gemm::Geom;
 use super::half::{Half, Wide};
@@ -199,6 +203,94 @@ unsafe fn pack_a(
     }
 }
 
+/// The smallest magnitude bits (`b & 0x7fff`, in the order of the values)
+/// of the nonzero elements of `S[0..rows, 0..cols]` (u16 bfloat16 bits,
+/// strides `rs`, `cs`), minus one: 0xffff when none is nonzero; below 0x7f
+/// when one is subnormal. 32 elements per instruction where the inner
+/// direction is contiguous or every other element.
+///
+/// # Safety
+/// Those elements are readable; the CPU has avx512f and avx512bw.
+#[inline(always)]
+unsafe fn min_mag(src: *const u16, rows: usize, cols: usize, rs: isize, cs: isize) -> u16 {
+    // The inner direction is the contiguous one when there is one (the
+    // minimum of a set does not depend on the order).
+    let (rows, cols, rs, cs) = if cs != 1 && rs == 1 {
+        (cols, rows, cs, rs)
+    } else {
+        (rows, cols, rs, cs)
+    };
+    // (b & 0x7fff) - 1, wrapping: a zero becomes 0xffff, the largest.
+    let one = |b: u16| (b & 0x7fff).wrapping_sub(1);
+    let mut m = u16::MAX;
+    // SAFETY: every access is to an element (r, c) of the contract; the
+    // every-other-element loads read 64 elements from 2c while c + 32 <
+    // cols, so inside the row.
+    unsafe {
+        let mag = _mm512_set1_epi16(0x7fff);
+        let ones = _mm512_set1_epi16(1);
+        let even = _mm512_set1_epi32(0xffff);
+        let mut vm = _mm512_set1_epi16(-1);
+        for r in 0..rows {
+            let p = src.wrapping_offset(r as isize * rs);
+            let mut c = 0;
+            if cs == 1 {
+                while c + 32 <= cols {
+                    let v = _mm512_and_si512(_mm512_loadu_si512(p.add(c).cast()), mag);
+                    vm = _mm512_min_epu16(vm, _mm512_sub_epi16(v, ones));
+                    c += 32;
+                }
+            } else if cs == 2 {
+                while c + 32 < cols {
+                    for h in 0..2 {
+                        let q = p.add(2 * c + 32 * h);
+                        // The odd elements (not ours) become zeros: 0xffff.
+                        let v = _mm512_and_si512(_mm512_loadu_si512(q.cast()), even);
+                        let v = _mm512_and_si512(v, mag);
+                        vm = _mm512_min_epu16(vm, _mm512_sub_epi16(v, ones));
+                    }
+                    c += 32;
+                }
+            }
+            while c < cols {
+                m = m.min(one(*p.wrapping_offset(c as isize * cs)));
+                c += 1;
+            }
+        }
+        let mut lanes = [0u16; 32];
+        _mm512_storeu_si512(lanes.as_mut_ptr().cast(), vm);
+        m = lanes.iter().fold(m, |a, &b| a.min(b));
+    }
+    m
+}
+
+/// Whether the block's products are exact on `vdpbf16ps`: no subnormal
+/// input, and the smallest nonzero product at least 2⁻¹¹¹ (exponent
+/// fields summing to 143 or more), so that no partial sum is subnormal.
+/// Scans all of A (`m × k`) and B (`k × n`), so that every row part of the
+/// block decides alike.
+///
+/// # Safety
+/// Those elements are readable; the CPU has avx512f.
+#[target_feature(enable = "avx512f,avx512bw,avx2,fma,f16c")]
+#[inline(never)]
+pub(crate) unsafe fn exact(g: &Geom, x: *const u16, y: *const u16) -> bool {
+    // SAFETY: the whole A and B of one block (contract).
+    unsafe {
+        // Smallest magnitudes (+1 restores them): subnormal below 0x80.
+        let ma = min_mag(x, g.m, g.k, g.a_rs, g.a_cs).wrapping_add(1);
+        if ma == 0 {
+            return true; // A is all zeros: every product is ±0 or NaN.
+        }
+        let mb = min_mag(y, g.k, g.n, g.b_rs, g.b_cs).wrapping_add(1);
+        if mb == 0 {
+            return true;
+        }
+        let (ea, eb) = ((ma >> 7) as u32, (mb >> 7) as u32);
+        ea != 0 && eb != 0 && ea + eb >= 143
+    }
+}
+
 /// Rows `r0..r1` of a bfloat16 product (x, y 16-bit, out of `w.out` as
 /// bytes), blocked as `wide::gemm` is, the sums kept in f32 in `buf`
 /// (`wide::scratch_len` elements) and stored once through `store`.
@@ -206,7 +298,7 @@ unsafe fn pack_a(
 /// # Safety
 /// As `wide::run_items` for these rows; `w.half` is bfloat16; the CPU has
 /// avx512f, avx512bf16, avx2, fma and f16c.
-#[target_feature(enable = "avx512f,avx512bf16,avx2,fma,f16c")]
+#[target_feature(enable = "avx512f,avx512bw,avx512bf16,avx2,fma,f16c")]
 #[inline(never)]
 #[allow(clippy::too_many_arguments)]
 pub(crate) unsafe fn gemm(
@@ -302,5 +394,85 @@ pub(crate) unsafe fn gemm(
             jc += nc;
         }
         ro += rows_o;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `exact` takes the blocks the instruction computes exactly, and no
+    /// other: not one with a subnormal input (anywhere in the block, in
+    /// either direction of its strides), nor one whose products can fall
+    /// below 2⁻¹¹¹.
+    #[test]
+    #[cfg(not(miri))]
+    fn exact_blocks() {
+        if !(std::is_x86_feature_detected!("avx512bw") && std::is_x86_feature_detected!("avx512f"))
+        {
+            return;
+        }
+        let (m, k, n) = (7usize, 70usize, 9usize);
+        let g = |a_rs, a_cs, b_rs, b_cs| Geom {
+            m,
+            n,
+            k,
+            a_rs,
+            a_cs,
+            b_rs,
+            b_cs,
+            c_rs: n as isize,
+            c_cs: 1,
+            pack_b: false,
+            acc: false,
+        };
+        let bits = |v: f32| (v.to_bits() >> 16) as u16;
+        // A stored with every other element (a_cs = 2), B transposed.
+        let layouts = [
+            g(k as isize, 1, n as isize, 1),
+            g(2 * k as isize, 2, 1, k as isize),
+        ];
+        for (li, gg) in layouts.iter().enumerate() {
+            let a_len = m * k * 2;
+            let b_len = k * n;
+            let run = |a: &[u16], b: &[u16]| {
+                // SAFETY: the buffers hold every element the geometry
+                // names; the CPU has avx512f and avx512bw (checked).
+                unsafe { exact(gg, a.as_ptr(), b.as_ptr()) }
+            };
+            let a = vec![bits(1.5); a_len];
+            let b = vec![bits(-0.25); b_len];
+            assert!(run(&a, &b), "layout {li}: normal values");
+            // Zeros do not count; an all-zero A is exact too.
+            let mut z = a.clone();
+            z[3] = 0;
+            z[4] = 0x8000;
+            assert!(run(&z, &b));
+            assert!(run(&vec![0; a_len], &b));
+            // One subnormal, at the end of A's last row (an element the
+            // geometry names), or in B.
+            let last = (m - 1) * gg.a_rs as usize + (k - 1) * gg.a_cs as usize;
+            let mut s = a.clone();
+            s[last] = 0x0001;
+            assert!(!run(&s, &b), "layout {li}: subnormal in A");
+            let mut sb = b.clone();
+            sb[b_len - 1] = 0x8003;
+            assert!(!run(&a, &sb), "layout {li}: subnormal in B");
+            // Products of 2⁻⁶⁰·2⁻⁶⁰ = 2⁻¹²⁰ < 2⁻¹¹¹; 2⁻⁵⁵·2⁻⁵⁶ = 2⁻¹¹¹ is fine.
+            let mut t = a.clone();
+            t[last] = bits(2f32.powi(-60));
+            let mut tb = b.clone();
+            tb[0] = bits(2f32.powi(-60));
+            assert!(!run(&t, &tb));
+            t[last] = bits(2f32.powi(-55));
+            tb[0] = bits(2f32.powi(-56));
+            assert!(run(&t, &tb));
+            // An element not in the block (A's odd elements) is ignored.
+            if li == 1 {
+                let mut o = a.clone();
+                o[1] = 0x0001;
+                assert!(run(&o, &b));
+            }
+        }
     }
 }

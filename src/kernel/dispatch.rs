@@ -277,8 +277,14 @@ macro_rules! wide_level {
             #[inline(always)]
             unsafe fn gemm_bf16(w: Wide, g: &Geom, x: *const u16, y: *const u16, out: *mut u8, r0: usize, r1: usize, buf: *mut f32, scale: Option<Scaled<f32>>) -> bool {
                 // SAFETY: WideLevel's contract; this level's CPUs have
-                // avx512bf16 (`isa::detect`).
-                unsafe { $pairs(w, g, x, y, out, r0, r1, buf, scale) };
+                // avx512bf16 (`isa::detect`). Only blocks whose products
+                // the instruction computes exactly (`bf16dp::exact`).
+                unsafe {
+                    if !super::bf16dp::exact(g, x, y) {
+                        return false;
+                    }
+                    $pairs(w, g, x, y, out, r0, r1, buf, scale)
+                };
                 true
             }
             )?

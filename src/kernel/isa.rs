@@ -25,9 +25,9 @@ pub enum Isa {
     Avx2,
     /// AVX-512F (+ AVX2, FMA), 512-bit vectors.
     Avx512,
-    /// AVX-512 with AVX512_BF16: bfloat16 products on `vdpbf16ps`
-    /// (`bf16dp.rs`), which reads subnormal bfloat16 inputs as zero and
-    /// flushes subnormal sums; every other kernel is AVX-512's.
+    /// AVX-512 with AVX512_BF16: the bfloat16 GEMM on `vdpbf16ps`
+    /// (`bf16dp.rs`, for the blocks it computes exactly); every other
+    /// kernel is AVX-512's.
     Avx512Bf16,
 }
 
@@ -67,7 +67,8 @@ fn detect() -> Isa {
         && std::is_x86_feature_detected!("fma")
         && std::is_x86_feature_detected!("f16c");
     if avx2 && std::is_x86_feature_detected!("avx512f") {
-        if std::is_x86_feature_detected!("avx512bf16") {
+        if std::is_x86_feature_detected!("avx512bf16") && std::is_x86_feature_detected!("avx512bw")
+        {
             Isa::Avx512Bf16
         } else {
             Isa::Avx512
