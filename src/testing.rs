@@ -59,6 +59,60 @@ pub fn compute_at<T: Element>(
     compute_opts_at(isa, x, x_data, y, y_data, axis_x, axis_y, out, out_data, &o)
 }
 
+/// One tensor of a call on slices: its layout, its slice's address and
+/// length, and its element size (= alignment).
+type Slice<'a> = (&'a batch_dot_layout, usize, usize, usize);
+
+/// The checks of a call on slices, as the C entry points run them: asserts
+/// that each layout's `len` fits its slice and that `struct_size` lies
+/// inside the options struct, reads the options, and runs
+/// `api::prepare_into` with each tensor's element size. `Some((plan,
+/// threads, options))` when the output has elements.
+fn prepare_slices(
+    t: [Slice<'_>; 3],
+    axis_x: i64,
+    axis_y: i64,
+    options: &batch_dot_options,
+) -> Result<Option<(Plan, usize, api::RawOptions)>> {
+    for (name, (l, _, n, _)) in ["x", "y", "out"].into_iter().zip(t) {
+        assert!(
+            usize::try_from(l.len).is_ok_and(|len| len <= n),
+            "{name}: len {} exceeds the slice ({n})",
+            l.len
+        );
+    }
+    assert!(
+        options.struct_size <= core::mem::size_of::<batch_dot_options>(),
+        "struct_size past the struct"
+    );
+    // An empty slice's pointer is dangling; the checks want an aligned,
+    // non-NULL address for a tensor with elements, which an empty one is not.
+    let addr = |(_, p, n, size): Slice<'_>| if n == 0 { size } else { p };
+    // SAFETY: `options` is a whole struct, so its first struct_size bytes
+    // (asserted above to lie inside it) are readable.
+    let opts = unsafe { crate::ffi::read_options(options) };
+    let mut plan = Plan::new();
+    let run = api::prepare_into(
+        &mut plan,
+        api::Call {
+            x: Some(t[0].0),
+            y: Some(t[1].0),
+            out: Some(t[2].0),
+            axis_x,
+            axis_y,
+            options: Some(&opts),
+            addrs: Addrs {
+                x: addr(t[0]),
+                y: addr(t[1]),
+                out: addr(t[2]),
+            },
+            elem_size: t.map(|s| s.3),
+            elem_align: t.map(|s| s.3),
+        },
+    )?;
+    Ok(run.map(|threads| (plan, threads, opts)))
+}
+
 /// `compute_at` with a whole options struct (its first `struct_size`
 /// bytes, as `batch_dot_f32` reads them): `flags`, `alpha`, `beta` too.
 #[allow(clippy::too_many_arguments)]
@@ -74,53 +128,20 @@ pub fn compute_opts_at<T: Element>(
     out_data: &mut [T],
     options: &batch_dot_options,
 ) -> Result<()> {
-    for (name, l, n) in [
-        ("x", x, x_data.len()),
-        ("y", y, y_data.len()),
-        ("out", out, out_data.len()),
-    ] {
-        assert!(
-            usize::try_from(l.len).is_ok_and(|len| len <= n),
-            "{name}: len {} exceeds the slice ({n})",
-            l.len
-        );
-    }
-    assert!(
-        options.struct_size <= core::mem::size_of::<batch_dot_options>(),
-        "struct_size past the struct"
-    );
-    // An empty slice's pointer is dangling; the checks want an aligned,
-    // non-NULL address for a tensor with elements, which an empty one is not.
-    let addr = |p: *const T, n: usize| {
-        if n == 0 {
-            core::mem::align_of::<T>()
-        } else {
-            p as usize
-        }
-    };
-    // SAFETY: `options` is a whole struct, so its first struct_size bytes
-    // (asserted above to lie inside it) are readable.
-    let opts = unsafe { crate::ffi::read_options(options) };
-    let mut plan = Plan::new();
-    let run = api::prepare_into(
-        &mut plan,
-        api::Call {
-            x: Some(x),
-            y: Some(y),
-            out: Some(out),
-            axis_x,
-            axis_y,
-            options: Some(&opts),
-            addrs: Addrs {
-                x: addr(x_data.as_ptr(), x_data.len()),
-                y: addr(y_data.as_ptr(), y_data.len()),
-                out: addr(out_data.as_ptr(), out_data.len()),
-            },
-            elem_size: [core::mem::size_of::<T>(); 3],
-            elem_align: [core::mem::align_of::<T>(); 3],
-        },
+    let size = size_of::<T>();
+    let run = prepare_slices(
+        [
+            (x, x_data.as_ptr() as usize, x_data.len(), size),
+            (y, y_data.as_ptr() as usize, y_data.len(), size),
+            (out, out_data.as_ptr() as usize, out_data.len(), size),
+        ],
+        axis_x,
+        axis_y,
+        options,
     )?;
-    let Some(threads) = run else { return Ok(()) };
+    let Some((plan, threads, opts)) = run else {
+        return Ok(());
+    };
     // SAFETY: `prepare` proved that every element the plan reaches lies in
     // [0, len) of its layout, and each len is at most its slice's length
     // (asserted above); out is a unique borrow, so it aliases no input.
@@ -248,45 +269,20 @@ fn wide_at<X: Copy, O: Copy>(
     out_data: &mut [O],
     options: &batch_dot_options,
 ) -> Result<()> {
-    for (name, l, n) in [
-        ("x", x, x_data.len()),
-        ("y", y, y_data.len()),
-        ("out", out, out_data.len()),
-    ] {
-        assert!(
-            usize::try_from(l.len).is_ok_and(|len| len <= n),
-            "{name}: len {} exceeds the slice ({n})",
-            l.len
-        );
-    }
-    assert!(
-        options.struct_size <= core::mem::size_of::<batch_dot_options>(),
-        "struct_size past the struct"
-    );
-    let addr = |p: usize, n: usize, align: usize| if n == 0 { align } else { p };
     let (sx, so) = (size_of::<X>(), size_of::<O>());
-    // SAFETY: `options` is a whole struct (see `compute_opts_at`).
-    let opts = unsafe { crate::ffi::read_options(options) };
-    let mut plan = Plan::new();
-    let run = api::prepare_into(
-        &mut plan,
-        api::Call {
-            x: Some(x),
-            y: Some(y),
-            out: Some(out),
-            axis_x,
-            axis_y,
-            options: Some(&opts),
-            addrs: Addrs {
-                x: addr(x_data.as_ptr() as usize, x_data.len(), sx),
-                y: addr(y_data.as_ptr() as usize, y_data.len(), sx),
-                out: addr(out_data.as_ptr() as usize, out_data.len(), so),
-            },
-            elem_size: [sx, sx, so],
-            elem_align: [sx, sx, so],
-        },
+    let run = prepare_slices(
+        [
+            (x, x_data.as_ptr() as usize, x_data.len(), sx),
+            (y, y_data.as_ptr() as usize, y_data.len(), sx),
+            (out, out_data.as_ptr() as usize, out_data.len(), so),
+        ],
+        axis_x,
+        axis_y,
+        options,
     )?;
-    let Some(threads) = run else { return Ok(()) };
+    let Some((plan, threads, opts)) = run else {
+        return Ok(());
+    };
     // SAFETY: as in `compute_opts_at`: every reached element lies in its
     // slice, and out is a unique borrow.
     unsafe {
