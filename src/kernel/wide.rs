@@ -2,14 +2,16 @@
 //! converts its operands to f32 while copying them into small scratch
 //! tiles (`half::widen`, the "packing" of these dtypes), runs the f32
 //! kernels of the same level on them, and stores the f32 sums through one
-//! rounding to the output type (`half::store_out`).
+//! rounding to the output type (`half::store_out`). Row dots and contiguous
+//! 4×4×4 / 8×8×8 blocks convert in registers instead (`half::dots`,
+//! `half::tiny_avx512`), and at level `avx512bf16` the bfloat16 GEMM runs
+//! on the dot-product instruction for the blocks it computes exactly
+//! (`bf16dp.rs`).
 //!
-//! Why convert rather than compute in 16 bits: on the CPUs this library
-//! targets, the bf16 dot-product instruction (`vdpbf16ps`) runs at about
-//! half the f32 FMA rate, and 16-bit FMAs would accumulate in 16 bits; a
-//! conversion is a shift (bf16) or one instruction (f16) per 16 values,
-//! done once per tile and reused across the tile's products
-//! (docs/PERFORMANCE.md has the figures).
+//! Why convert rather than compute in 16 bits: 16-bit FMAs would
+//! accumulate in 16 bits, and a conversion is a shift (bf16) or one
+//! instruction (f16) per 16 values, done once per tile and reused across
+//! the tile's products (docs/PERFORMANCE.md has the figures).
 //!
 //! Numerics: those of the f32 kernels on the exactly converted inputs
 //! (the same FMA chains, ascending blocks of `KC` steps in the GEMM), then
@@ -18,8 +20,8 @@
 //! rounded once. None of it depends on the thread count.
 //!
 //! Scratch memory (per thread, in f32 elements) is `scratch_len`: tiles of
-//! bounded size, whatever the problem's, except a row-dot or mat-vec whose
-//! contraction is longer than a tile, which takes two rows' worth.
+//! bounded size, whatever the problem's, except a mat-vec whose contraction
+//! is longer than a tile, which takes two rows' worth; row dots take none.
 
 use super::dispatch::WideLevel;
 use super::exec::Job;
