@@ -19,8 +19,6 @@
 //! Bounds then hold by construction; overflow (check 8), alignment and NULL
 //! data (check 9) and aliasing (check 11) are proven as for any layout.
 
-#![allow(non_camel_case_types)]
-
 use core::ffi::c_void;
 use core::ptr;
 

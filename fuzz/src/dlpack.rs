@@ -328,7 +328,12 @@ fn owned(c: &DlpackCase, i: usize, d: &Desc) -> bool {
 /// Runs the call and checks it; returns the status (None: not called).
 pub fn run(c: &mut DlpackCase) -> Option<i32> {
     let descs: Vec<Desc> = (0..3).map(|i| desc_of(&c.t[i], data_of(c, i))).collect();
-    let want = odl::expect([&descs[0], &descs[1], &descs[2]].map(Some), c.ax, c.ay, None);
+    let want = odl::expect(
+        [&descs[0], &descs[1], &descs[2]].map(Some),
+        c.ax,
+        c.ay,
+        None,
+    );
     if want == st::OK && !(0..3).all(|i| owned(c, i, &descs[i])) {
         return None;
     }
@@ -352,7 +357,10 @@ pub fn run(c: &mut DlpackCase) -> Option<i32> {
                 } else {
                     t.shape.as_mut_ptr()
                 },
-                strides: t.strides.as_mut().map_or(ptr::null_mut(), |s| s.as_mut_ptr()),
+                strides: t
+                    .strides
+                    .as_mut()
+                    .map_or(ptr::null_mut(), |s| s.as_mut_ptr()),
                 byte_offset: t.byte_offset,
             }
         })
@@ -439,7 +447,10 @@ pub fn run(c: &mut DlpackCase) -> Option<i32> {
         }
     }
     for (p, (&a, &b)) in after.iter().zip(&before).enumerate() {
-        assert!(reached[p] || a == b, "out byte {p} written outside the tensor");
+        assert!(
+            reached[p] || a == b,
+            "out byte {p} written outside the tensor"
+        );
     }
     Some(got)
 }
