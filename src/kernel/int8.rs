@@ -593,6 +593,21 @@ pub(super) trait IntLevel {
         r1: usize,
         buf: *mut f32,
     );
+    /// `count` whole small blocks (`g`'s m × k × n, any strides), `s`
+    /// apart, where the level has a kernel for them (`int8_small.rs`);
+    /// false: none, nothing done.
+    #[allow(clippy::too_many_arguments)]
+    unsafe fn small(
+        _ij: IntJob,
+        _g: &Geom,
+        _count: usize,
+        _a: *const u8,
+        _b: *const u8,
+        _c: *mut i32,
+        _s: (isize, isize, isize),
+    ) -> bool {
+        false
+    }
 }
 
 /// The portable level.
@@ -1001,6 +1016,7 @@ pub(super) unsafe fn run_items<L: IntLevel>(
                 let p = base.at(job.offsets(b));
                 match job.kind() {
                     Kind::Dot => L::dots(ij, g.k, count, p.a, p.b, p.c, strides),
+                    Kind::Gemm { .. } if L::small(ij, &g, count, p.a, p.b, p.c, strides) => {}
                     kind => {
                         for i in 0..count as isize {
                             let q = p.at((i * strides.0, i * strides.1, i * strides.2));
