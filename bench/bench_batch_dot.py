@@ -81,7 +81,9 @@ rounds time:
     C = alpha·(A + ao)(B + bo) + beta·C + oc exactly in int32 here: it is
     called with ao = bo = 0, a fixed oc = 0, alpha 1, beta 0, A = x, B = y;
   - at N > 1 threads, our calls at 1 thread too: the column 2T/1T.
-"S8·S8 ÷ U8·S8" is S8·S8's speed over U8·S8's. The table checks the int8
+"S8·S8 ÷ U8·S8" is S8·S8's speed over U8·S8's; "others" is the share of
+the machine's CPU that other processes used while the case was timed
+(from /proc/stat, less this process's own CPU time). The table checks the int8
 targets (TARGET_INT8_F32 and the others below). A build without the int8
 rows (batch_dot_compute answers UNSUPPORTED_DTYPE, 15) stops the child with
 one line saying so.
@@ -783,6 +785,31 @@ class Mkl:
         return call
 
 
+def cpu_snapshot():
+    """(machine busy, machine total, this process's CPU) in seconds, from
+    /proc/stat and getrusage (all threads of this process: the library's
+    workers and MKL's too), or None where /proc/stat is missing."""
+    import resource
+    try:
+        with open("/proc/stat") as f:
+            v = [int(t) for t in f.readline().split()[1:]]
+    except (OSError, ValueError):
+        return None
+    hz = os.sysconf("SC_CLK_TCK")
+    busy = v[0] + v[1] + v[2] + sum(v[5:8])  # user nice system irq softirq steal
+    total = busy + v[3] + v[4]  # + idle iowait
+    ru = resource.getrusage(resource.RUSAGE_SELF)
+    return busy / hz, total / hz, ru.ru_utime + ru.ru_stime
+
+
+def others_load(a, b):
+    """The share of the machine's CPU time (0..1) used by other processes
+    between two cpu_snapshot()s, or None."""
+    if a is None or b is None or b[1] <= a[1]:
+        return None
+    return max(0.0, min(1.0, ((b[0] - a[0]) - (b[2] - a[2])) / (b[1] - a[1])))
+
+
 def time_rounds(cands, args, threads):
     """Times the contestants in interleaved rounds. cands: dicts with name,
     f, spins (BLAS threads that spin after a call: a 0.3 s pause follows
@@ -1183,11 +1210,13 @@ def child_int8(args, threads, np, lib):
                 cands.append({"name": "mkl", "f": mkl_call, "spins": True, "slow": mkl_slow})
             for r in calls1:
                 cands.append({"name": r + "@1", "f": calls1[r], "spins": False, "slow": False})
+            snap = cpu_snapshot()
             times, rounds = time_rounds(cands, args, threads)
+            load = others_load(snap, cpu_snapshot())
             for r in rows:
                 row = results[r]
                 row.update(ours=median(times[r]), ours_best=min(times[r]), f32=median(times["f32"]),
-                           x_f32=ratio_to_ours("f32", times, rounds, ref=r))
+                           x_f32=ratio_to_ours("f32", times, rounds, ref=r), others=load)
                 if r == "s8s8" and "u8s8" in rows:
                     row["x_u8s8"] = ratio_to_ours("u8s8", times, rounds, ref="s8s8")
                 if r == "u8s8" and mkl_call is not None:
@@ -1249,19 +1278,23 @@ def print_int8_table(results, args):
               "row-major (A = x read as uint8, B = y as int8, ao = bo = 0, oc = 0, alpha 1, beta 0) looped over "
               "the batch in C, contiguous cases, U8·S8 rows")
         print("# 2T/1T: time(our call at 1 thread) / time(at N threads), interleaved in the N-thread process; "
-              "Gop/s counts 2·M·N·K; GB/s counts 1-byte x and y and the 4-byte out")
+              "Gop/s counts 2·M·N·K; GB/s counts 1-byte x and y and the 4-byte out; others: the share of the "
+              "machine's CPU other processes used while the case was timed (/proc/stat; high = noisy figures)")
         print("# targets (1 thread): U8·S8 × our f32 ≥ 4.2 on a, b, c, ≥ 3.5 on a2, ≥ 2.5 on g1-g3, ≥ 3 on d2, "
               "e, f, ≥ 1 on d1 (d*, e, f: S8·S8 too); S8·S8 ≥ 0.9× U8·S8; o: Δ per call vs f32 ≤ 10 ns "
               "(S8·S8: batch_dot_s8 - batch_dot_f32, U8·S8: both through batch_dot_compute; Python adds "
               "noise: bench/overhead.c is the reference); 2 threads: 2T/1T ≥ 1.8 on a, a2, b, c, d2, e, f")
     hdr = ("| case | row | threads | ours | rate | our f32 | × our f32 | S8·S8 ÷ U8·S8 | MKL s8u8s32 | × MKL "
-           "| 2T/1T | targets | check |")
+           "| 2T/1T | others | targets | check |")
     print(hdr)
     print("|" + "---|" * (hdr.count("|") - 1))
     met, missed = 0, []
 
     def x(v):
         return f"{v:.2f}" if v is not None else "-"
+
+    def pct(v):
+        return f"{100 * v:.0f} %" if v is not None else "-"
     for (cid, r), per in by_key.items():
         for t in counts:
             row = per.get(t)
@@ -1279,7 +1312,8 @@ def print_int8_table(results, args):
             check = ("ok (" + row["err"] + ")" if args.smoke else "ok") if row["ok"] else "FAIL " + row["err"]
             print(f"| {cid} | {INT8_NAME[r]} | {t} | {fmt_t(ours)}{best} | {rate(row, ours)} | {fmt_t(row['f32'])} "
                   f"| {x(row.get('x_f32'))} | {x(row.get('x_u8s8'))} | {fmt_t(row.get('mkl'))} "
-                  f"| {x(row.get('x_mkl'))} | {x(row.get('x_1t'))} | {', '.join(tg) or '-'} | {check} |")
+                  f"| {x(row.get('x_mkl'))} | {x(row.get('x_1t'))} | {pct(row.get('others'))} "
+                  f"| {', '.join(tg) or '-'} | {check} |")
     if met or missed:
         print(f"# targets met: {met}; missed: {len(missed)}" + (" — " + "; ".join(missed) if missed else ""))
 

@@ -26,7 +26,8 @@ row per case, row (U8·S8, S8·S8) and thread count, with our time, rate,
 "× our f32", "S8·S8 ÷ U8·S8" (S8·S8's speed over U8·S8's), "× MKL"
 (cblas_gemm_s8u8s32) and 2T/1T (timed interleaved in the 2-thread process),
 each the median over the runs; case o shows its per-call difference from
-f32 in ns in the rate column.
+f32 in ns in the rate column; "others" is the share of the machine's CPU
+other processes used while the case was timed (median over the runs).
 """
 import json
 import statistics
@@ -154,8 +155,9 @@ INT8_NAME = {"u8s8": "U8·S8", "s8s8": "S8·S8"}
 
 
 def print_int8(int8):
-    print("| case | row | threads | libbatch_dot | rate | × our f32 | S8·S8 ÷ U8·S8 | × MKL s8u8s32 | 2T/1T |")
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("| case | row | threads | libbatch_dot | rate | × our f32 | S8·S8 ÷ U8·S8 | × MKL s8u8s32 | others "
+          "| 2T/1T |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for (cid, row), per_t in int8.items():
         for t in sorted(per_t):
             runs = per_t[t]
@@ -165,8 +167,11 @@ def print_int8(int8):
             if d:
                 rate = f"Δ f32 {statistics.median(d):+.0f} ns"
             cells = []
-            for key in ("x_f32", "x_u8s8", "x_mkl", "x_1t"):
+            for key in ("x_f32", "x_u8s8", "x_mkl", "others", "x_1t"):
                 v = [r[key] for r in runs if r.get(key) is not None]
+                if key == "others":
+                    cells.append(f"{100 * statistics.median(v):.0f} %" if v else "–")
+                    continue
                 cells.append(ratio_cell(v, sign="" if key == "x_1t" else "×") if v else "–")
             print(f"| {cid} | {INT8_NAME[row]} | {t} | {fmt_time(ours)} | {rate} | " + " | ".join(cells) + " |")
     print()
