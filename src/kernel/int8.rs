@@ -1003,6 +1003,7 @@ mod x86 {
     /// # Safety
     /// As `pack_b_panel`.
     #[inline(always)]
+    #[allow(clippy::too_many_arguments)]
     unsafe fn panel_cols_words(
         b: *const u8,
         cs: isize,
