@@ -6,11 +6,12 @@
  * buffer holds exactly the elements from the lowest to the highest it
  * reaches: the library may touch nothing else.
  *
- *  - random calls of every dtype row the test kit has (ranks 2-4, permuted,
+ *  - random calls of every row of docs/API.md's table (ranks 2-4, permuted,
  *    padded, reversed (negative strides), offset, broadcast inputs, junk
  *    strides on unit dimensions; NULL strides for compact tensors), each
  *    status against the test kit's oracle on the layout that owns the
- *    reach, each result exactly against its naive loop (small integers);
+ *    reach, each result exactly against the test kit's naive loop (small
+ *    integers; for the int8 rows an int64 loop here);
  *  - ndim 0..16 with the arrays at the guard, and ndim 17 with 16 extents
  *    before the guard (INVALID_RANK, nothing read).
  *
@@ -109,36 +110,81 @@ static void gtensor_free(gtensor *g)
     if (g->data.map) gfree(&g->data);
 }
 
-static DLDataType dl_of(tk_dtype t)
+/* The rows of docs/API.md's table as dtype codes (x, y, out). */
+static const int32_t rows[8][3] = {{1, 1, 1}, {2, 2, 2}, {4, 4, 4}, {4, 4, 1},
+                                   {3, 3, 3}, {3, 3, 1}, {5, 5, 7}, {6, 5, 7}};
+
+static DLDataType dl_of_code(int32_t code)
 {
-    DLDataType d = {kDLFloat, 32, 1};
-    switch (t) {
-    case TK_F64: d.bits = 64; break;
-    case TK_BF16: d.code = kDLBfloat; d.bits = 16; break;
-    case TK_F16: d.bits = 16; break;
+    DLDataType d = {kDLInt, 8, 1};
+    switch (code) {
+    case 1: d.code = kDLFloat; d.bits = 32; break;
+    case 2: d.code = kDLFloat; d.bits = 64; break;
+    case 3: d.code = kDLFloat; d.bits = 16; break;
+    case 4: d.code = kDLBfloat; d.bits = 16; break;
+    case 6: d.code = kDLUInt; break;
+    case 7: d.bits = 32; break;
     default: break;
     }
     return d;
 }
 
-/* The dtype rows the test kit has: x/y type and out type. */
-static const tk_dtype row_in[6] = {TK_F32, TK_F64, TK_BF16, TK_BF16, TK_F16, TK_F16};
-static const tk_dtype row_out[6] = {TK_F32, TK_F64, TK_BF16, TK_F32, TK_F16, TK_F32};
+static tk_dtype float_of(int32_t code)
+{
+    return code == 2 ? TK_F64 : code == 3 ? TK_F16 : code == 4 ? TK_BF16 : TK_F32;
+}
+
+/* Element i of a buffer of dtype `code`, and a store of a small integer. */
+static int64_t int_get(int32_t code, const void *p, int64_t i)
+{
+    if (code == 5) return ((const int8_t *)p)[i];
+    if (code == 6) return ((const uint8_t *)p)[i];
+    int32_t v;
+    memcpy(&v, (const char *)p + 4 * i, 4);
+    return v;
+}
+
+static void set_small(int32_t code, void *p, int64_t i, int v)
+{
+    if (code == 5) ((int8_t *)p)[i] = (int8_t)v;
+    else if (code == 6) ((uint8_t *)p)[i] = (uint8_t)(v + 4); /* 0..8 */
+    else tk_set(float_of(code), p, i, (double)v);
+}
+
+/* The exact int64 sum of output element `oidx` of an integer row. */
+static int64_t int_naive_at(const int32_t dt[3], const batch_dot_layout *x, const void *xd,
+                            const batch_dot_layout *y, const void *yd, int a0, int a1,
+                            const int64_t *oidx)
+{
+    int64_t xi[BATCH_DOT_MAX_NDIM], yi[BATCH_DOT_MAX_NDIM], s = 0;
+    int d, j = 1;
+    xi[0] = yi[0] = oidx[0];
+    for (d = 1; d < x->ndim; d++)
+        if (d != a0) xi[d] = oidx[j++];
+    for (d = 1; d < y->ndim; d++)
+        if (d != a1) yi[d] = oidx[j++];
+    for (int64_t k = 0; k < x->shape[a0]; k++) {
+        xi[a0] = k;
+        yi[a1] = k;
+        s += int_get(dt[0], xd, tk_elem_pos(x, xi)) * int_get(dt[1], yd, tk_elem_pos(y, yi));
+    }
+    return s;
+}
 
 /* One random call; returns 1 when it passed. */
 static int run_case(tk_rng *r)
 {
     tk_shapes s;
-    int k = (int)tk_rng_range(r, 0, 5), ok = 1, i;
-    tk_dtype ty[3] = {row_in[k], row_in[k], row_out[k]};
-    int32_t dt[3] = {tk_dtype_code(ty[0]), tk_dtype_code(ty[1]), tk_dtype_code(ty[2])};
+    int k = (int)tk_rng_range(r, 0, 7), ok = 1, i;
+    const int32_t *dt = rows[k];
+    int integer = dt[2] == 7;
     tk_gen_shapes(r, &s, 2, 4);
     const int nds[3] = {s.n, s.m, s.on};
     const int64_t *dims[3] = {s.x, s.y, s.o};
     batch_dot_layout l[3], own[3];
     gtensor g[3];
     for (i = 0; i < 3; i++) {
-        size_t size = tk_esize(ty[i]);
+        size_t size = tk_dtype_code_size(dt[i]);
         l[i] = tk_arrange(r, nds[i], dims[i], i < 2);
         own[i] = l[i];
         int64_t n = tk_count(&l[i]);
@@ -167,13 +213,13 @@ static int run_case(tk_rng *r)
         if (n > 0) {
             int64_t idx[BATCH_DOT_MAX_NDIM] = {0};
             do {
-                tk_set(ty[i], g[i].data.data, tk_elem_pos(&own[i], idx),
-                       i < 2 ? (double)tk_rng_range(r, -3, 3) : 0.0);
+                set_small(dt[i], g[i].data.data, tk_elem_pos(&own[i], idx),
+                          i < 2 ? (int)tk_rng_range(r, -3, 3) : 0);
             } while (tk_next_index(nds[i], dims[i], idx));
         }
         g[i].t->data = n > 0 || tk_rng_chance(r, 50) ? g[i].data.data : NULL;
         g[i].t->byte_offset = n > 0 ? (uint64_t)own[i].offset * size : 0;
-        g[i].t->dtype = dl_of(ty[i]);
+        g[i].t->dtype = dl_of_code(dt[i]);
         gtensor_seal(&g[i]);
         if (i < 2) gro(&g[i].data);
     }
@@ -190,9 +236,21 @@ static int run_case(tk_rng *r)
         int64_t n = tk_count(&own[2]);
         double *v = tk_xmalloc((size_t)(n > 0 ? n : 1) * sizeof *v);
         int64_t *w = tk_xmalloc((size_t)(n > 0 ? n : 1) * sizeof *w);
-        tk_naive(ty[0], &own[0], g[0].t->data, &own[1], g[1].t->data, s.a0, s.a1, &own[2], v, NULL, w);
+        if (integer && n > 0) {
+            int64_t idx[BATCH_DOT_MAX_NDIM] = {0}, e = 0;
+            do {
+                v[e] = (double)int_naive_at(dt, &own[0], g[0].t->data, &own[1], g[1].t->data,
+                                            s.a0, s.a1, idx);
+                w[e++] = tk_elem_pos(&own[2], idx);
+            } while (tk_next_index(own[2].ndim, own[2].shape, idx));
+        } else {
+            tk_naive(float_of(dt[0]), &own[0], g[0].t->data, &own[1], g[1].t->data, s.a0, s.a1,
+                     &own[2], v, NULL, w);
+        }
         for (int64_t e = 0; e < n && ok; e++) {
-            if (!tk_exact(ty[2], tk_get(ty[2], g[2].t->data, w[e]), v[e])) {
+            int good = integer ? (double)int_get(7, g[2].t->data, w[e]) == v[e]
+                               : tk_exact(float_of(dt[2]), tk_get(float_of(dt[2]), g[2].t->data, w[e]), v[e]);
+            if (!good) {
                 printf("FAILED case %ld: element %lld\n", current_case, (long long)e);
                 ok = 0;
             }
@@ -225,7 +283,7 @@ static int ndim_checks(void)
         gtensor *g[3] = {&x, &y, &o};
         for (int i = 0; i < 3; i++) {
             g[i]->t->data = i == 2 ? (void *)out : (void *)one;
-            g[i]->t->dtype = dl_of(TK_F32);
+            g[i]->t->dtype = dl_of_code(1);
             gtensor_seal(g[i]);
         }
         int32_t s = batch_dot_dlpack(x.t, y.t, 1, 1, o.t, NULL);
