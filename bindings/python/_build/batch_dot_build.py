@@ -77,7 +77,17 @@ def _build_library():
     cmd = [cargo, "build", "--release", "-p", "batch_dot"]
     print("batch_dot_build: " + " ".join(cmd) + f" (in {root})", file=sys.stderr, flush=True)
     # cargo's output goes to stderr, which pip shows when the build fails.
-    subprocess.run(cmd, cwd=root, check=True, stdout=sys.stderr)
+    try:
+        err = sys.stderr.fileno()
+    except (AttributeError, OSError, ValueError):
+        err = None
+    try:
+        subprocess.run(cmd, cwd=root, check=True, stdout=err)
+    except FileNotFoundError as e:
+        raise RuntimeError(
+            f"batch_dot: cannot run {cargo!r} ({e}): building the package needs Rust's "
+            "cargo on PATH, or CARGO set to its path"
+        ) from e
     meta = subprocess.run(
         [cargo, "metadata", "--format-version", "1", "--no-deps"],
         cwd=root,
