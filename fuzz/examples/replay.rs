@@ -56,6 +56,7 @@ fn main() {
             "compute_f64" => run::run_compute::<f64>(&run::decode_compute(data)),
             "compute_bf16" => lowp::run_lowp(lowp::Half::Bf16, &run::decode_compute(data)),
             "compute_f16" => lowp::run_lowp(lowp::Half::F16, &run::decode_compute(data)),
+            "dlpack" => batch_dot_fuzz::dlpack::run_dlpack(data),
             t => panic!("unknown target {t}"),
         };
         let name = s.map_or("skipped".to_string(), testkit::calls::status_string);

@@ -19,6 +19,7 @@
 
 #![allow(clippy::too_many_arguments)]
 
+pub mod dlpack;
 pub mod lowp;
 pub mod run;
 

@@ -24,7 +24,7 @@ log "cargo +nightly fuzz build"
 cargo +nightly fuzz build >&2
 bindir="$ROOT/fuzz/target/$(host_triple)/release"
 fail=0
-for t in infer_shape compute_f32 compute_f64 compute_bf16 compute_f16; do
+for t in infer_shape compute_f32 compute_f64 compute_bf16 compute_f16 dlpack; do
   mkdir -p "$work/corpus/$t" "$work/artifacts/$t"
   log "fuzzing $t for $secs s"
   # The binaries cargo fuzz built (what `cargo fuzz run` would start).

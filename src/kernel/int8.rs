@@ -143,6 +143,37 @@ pub(super) trait Dp {
     unsafe fn load_k(p: *const u8, n: usize, u: bool) -> Self::V;
     /// The sum of the lanes (modulo 2³²).
     unsafe fn reduce(v: Self::V) -> i32;
+    /// Packs A's rows `0..rows` (contiguous: row stride 1), steps `0..kc`
+    /// (stride `cs`) as a panel `[group][ld][4 bytes]`, biased with
+    /// `flip`, where the level has vector code for it; false: nothing
+    /// done.
+    #[allow(clippy::too_many_arguments)]
+    #[inline(always)]
+    unsafe fn pack_a_panel(
+        _a: *const u8,
+        _cs: isize,
+        _kc: usize,
+        _rows: usize,
+        _ld: usize,
+        _flip: bool,
+        _dst: *mut u8,
+    ) -> bool {
+        false
+    }
+    /// Whether `load_k2` is vector code.
+    const HAS_K2: bool = false;
+    /// As `load_k`, for steps 2 bytes apart: the bytes `p[2t]`, `t < n`
+    /// (reading no byte past `p[2n - 2]`).
+    #[inline(always)]
+    unsafe fn load_k2(p: *const u8, n: usize, u: bool) -> Self::V {
+        let mut t = [0u8; 64];
+        for (i, v) in t.iter_mut().enumerate().take(n.min(64)) {
+            // SAFETY: the caller's.
+            *v = unsafe { *p.add(2 * i) };
+        }
+        // SAFETY: 64 readable bytes.
+        unsafe { Self::load_k(t.as_ptr(), n, u) }
+    }
     /// `pack_b_panel` by vector code where the level has it for these
     /// strides (`rs` or `cs` = 1); false: nothing done.
     #[allow(clippy::too_many_arguments)]
@@ -204,7 +235,7 @@ unsafe fn pack_a<D: Dp>(
     ld: usize,
 ) {
     let groups = kc.div_ceil(D::KG);
-    if cs == 1 {
+    if cs == 1 || (cs == 2 && D::HAS_K2) {
         // Whole vectors of steps (bytes, or words widened from them);
         // the tail group's missing steps are zeros.
         let step = D::LANES * D::KG;
@@ -218,7 +249,11 @@ unsafe fn pack_a<D: Dp>(
                 // SAFETY: steps t..t+n of row i; the packed row holds
                 // 4·groups bytes.
                 unsafe {
-                    let mut v = D::load_k(row.add(t), n, u);
+                    let mut v = if cs == 1 {
+                        D::load_k(row.add(t), n, u)
+                    } else {
+                        D::load_k2(row.add(2 * t), n, u)
+                    };
                     if flip {
                         v = D::flip(v);
                     }
@@ -320,7 +355,7 @@ unsafe fn compensation<D: Dp>(panel: *const u8, groups: usize, nr: usize, comp: 
 }
 
 /// The `R × NV·LANES` microkernel: `C[0..rows, 0..cols] (+)=` Σ over
-/// `groups` of A's row groups (`a + i·lda + 4g`, broadcast) times the
+/// `groups` of A's row groups (`a + i·lda + g·a_gs`, broadcast) times the
 /// panel's, plus `comp` (the compensation, or none). With `BU`, B is the
 /// unsigned operand of `dp`, else A is. `acc`: add to C, else store.
 ///
@@ -334,6 +369,7 @@ unsafe fn micro<D: Dp, const R: usize, const NV: usize, const BU: bool>(
     groups: usize,
     a: *const u8,
     lda: usize,
+    a_gs: usize,
     panel: *const u8,
     comp: Option<*const i32>,
     c: *mut i32,
@@ -366,7 +402,7 @@ unsafe fn micro<D: Dp, const R: usize, const NV: usize, const BU: bool>(
                 bv[v] = D::load(bp.add(v * D::LANES * 4).cast());
             }
             for i in 0..R {
-                let av = D::bcast(ap[i].add(4 * g));
+                let av = D::bcast(ap[i].add(a_gs * g));
                 for v in 0..NV {
                     s[i][v] = if BU {
                         D::dp(s[i][v], bv[v], av)
@@ -436,6 +472,9 @@ unsafe fn gemm<D: Dp, const R: usize, const NV: usize>(
     // A straight from memory: K contiguous, whole groups, no change of
     // its bytes.
     let direct_a = D::KG == 4 && g.a_cs == 1 && g.a_rs >= 0 && g.k.is_multiple_of(4) && !bias;
+    // A whose rows are contiguous along m (a transposed x): packed as a
+    // panel of MC rows, group by group (`[group][MC][4 bytes]`).
+    let a_panel = g.a_rs == 1 && g.a_cs != 1;
     let mut jc = 0;
     while jc < g.n {
         let nc = (g.n - jc).min(NC);
@@ -471,15 +510,21 @@ unsafe fn gemm<D: Dp, const R: usize, const NV: usize>(
             while ic < r1 {
                 // A packed copy goes one row tile at a time, so that its
                 // loads overlap the products of the tile before it.
-                let mc = (r1 - ic).min(if direct_a { MC } else { R });
+                let mc = (r1 - ic).min(if direct_a || a_panel { MC } else { R });
                 let asrc =
                     p.a.wrapping_offset(ic as isize * g.a_rs + pc as isize * g.a_cs);
-                let (abase, lda) = if direct_a {
-                    (asrc, g.a_rs as usize)
+                let (abase, lda, a_gs) = if direct_a {
+                    (asrc, g.a_rs as usize, 4)
+                } else if a_panel
+                    // SAFETY: A's rows ic..ic+mc, steps pc..pc+kc, into
+                    // groups·MC·4 bytes of the A region.
+                    && unsafe { D::pack_a_panel(asrc, g.a_cs, kc, mc, MC, bias, ab) }
+                {
+                    (ab.cast_const(), 4, 4 * MC)
                 } else {
                     // SAFETY: A's rows ic..ic+mc, steps pc..pc+kc.
                     unsafe { pack_a::<D>(asrc, g.a_rs, g.a_cs, mc, kc, ij.a_u8, bias, ab, lda_p) };
-                    (ab.cast_const(), lda_p)
+                    (ab.cast_const(), lda_p, 4)
                 };
                 for q in 0..panels {
                     let cols = (nc - q * nr).min(nr);
@@ -497,13 +542,13 @@ unsafe fn gemm<D: Dp, const R: usize, const NV: usize>(
                         unsafe {
                             if bu {
                                 micro::<D, R, NV, true>(
-                                    groups, ap, lda, panel, cq, cp, g.c_rs, g.c_cs, rows, cols,
-                                    !first,
+                                    groups, ap, lda, a_gs, panel, cq, cp, g.c_rs, g.c_cs, rows,
+                                    cols, !first,
                                 )
                             } else {
                                 micro::<D, R, NV, false>(
-                                    groups, ap, lda, panel, cq, cp, g.c_rs, g.c_cs, rows, cols,
-                                    !first,
+                                    groups, ap, lda, a_gs, panel, cq, cp, g.c_rs, g.c_cs, rows,
+                                    cols, !first,
                                 )
                             }
                         }
@@ -578,7 +623,13 @@ unsafe fn gemv<D: Dp>(ij: IntJob, g: &Geom, p: P, r0: usize, r1: usize) {
         for i in r0..r1 {
             let a = p.a.wrapping_offset(i as isize * g.a_rs);
             // SAFETY: row i and the vector.
-            unsafe { put(p.c.wrapping_offset(i as isize * g.c_rs), dot::<D>(ij, g.k, a, p.b), ij.acc) };
+            unsafe {
+                put(
+                    p.c.wrapping_offset(i as isize * g.c_rs),
+                    dot::<D>(ij, g.k, a, p.b),
+                    ij.acc,
+                )
+            };
         }
         return;
     }
@@ -625,7 +676,11 @@ unsafe fn gemv<D: Dp>(ij: IntJob, g: &Geom, p: P, r0: usize, r1: usize) {
                 s = D::dp(s, D::flip(D::load_k(a.add(t), n, false)), bv);
                 t += n;
             }
-            put(p.c.wrapping_offset(i as isize * g.c_rs), D::reduce(s).wrapping_sub(comp), ij.acc);
+            put(
+                p.c.wrapping_offset(i as isize * g.c_rs),
+                D::reduce(s).wrapping_sub(comp),
+                ij.acc,
+            );
             i += 1;
         }
     }
@@ -846,7 +901,6 @@ mod x86 {
         t
     }
 
-
     /// Zero bytes standing in for B's rows past kc in a tail group.
     static ZEROS: [u8; 16] = [0; 16];
 
@@ -888,7 +942,14 @@ mod x86 {
     /// # Safety
     /// As `pack_b_panel`; SSE2.
     #[inline(always)]
-    unsafe fn panel_rows4(b: *const u8, rs: isize, kc: usize, cols: usize, nr: usize, dst: *mut u8) {
+    unsafe fn panel_rows4(
+        b: *const u8,
+        rs: isize,
+        kc: usize,
+        cols: usize,
+        nr: usize,
+        dst: *mut u8,
+    ) {
         for g in 0..kc.div_ceil(4) {
             let src = b.wrapping_offset((4 * g) as isize * rs);
             let left = kc - 4 * g;
@@ -914,13 +975,45 @@ mod x86 {
         }
     }
 
+    /// `n` bytes at `p` xor 0x80 (the bias), 16 at a time.
+    ///
+    /// # Safety
+    /// `n` writable bytes at `p`; SSE2.
+    #[inline(always)]
+    unsafe fn flip_bytes(p: *mut u8, n: usize) {
+        let mut i = 0;
+        // SAFETY: the caller's.
+        unsafe {
+            let m = _mm_set1_epi8(-128);
+            while i + 16 <= n {
+                let v = _mm_loadu_si128(p.add(i).cast());
+                _mm_storeu_si128(p.add(i).cast(), _mm_xor_si128(v, m));
+                i += 16;
+            }
+            while i < n {
+                *p.add(i) ^= 0x80;
+                i += 1;
+            }
+        }
+    }
+
     /// A VNNI panel of a B whose columns are contiguous (`rs = 1`): each
     /// group is 4 bytes of a column, copied as one 32-bit word.
     ///
     /// # Safety
     /// As `pack_b_panel`.
     #[inline(always)]
-    unsafe fn panel_cols_words(b: *const u8, cs: isize, kc: usize, cols: usize, nr: usize, dst: *mut u8, g0: usize, j0: usize) {
+    #[allow(clippy::too_many_arguments)]
+    unsafe fn panel_cols_words(
+        b: *const u8,
+        cs: isize,
+        kc: usize,
+        cols: usize,
+        nr: usize,
+        dst: *mut u8,
+        g0: usize,
+        j0: usize,
+    ) {
         let groups = kc.div_ceil(4);
         for j in 0..nr {
             let col = b.wrapping_offset(j as isize * cs);
@@ -944,7 +1037,14 @@ mod x86 {
     /// # Safety
     /// As `pack_b_panel`; avx512f.
     #[inline(always)]
-    unsafe fn panel_cols16(b: *const u8, cs: isize, kc: usize, cols: usize, nr: usize, dst: *mut u8) {
+    unsafe fn panel_cols16(
+        b: *const u8,
+        cs: isize,
+        kc: usize,
+        cols: usize,
+        nr: usize,
+        dst: *mut u8,
+    ) {
         let g0 = kc / 4 / 16 * 16;
         let j0 = cols / 16 * 16;
         // SAFETY: 64 bytes = groups gb..gb+16 (whole, inside kc) of
@@ -953,7 +1053,9 @@ mod x86 {
             for jb in (0..j0).step_by(16) {
                 for gb in (0..g0).step_by(16) {
                     let r: [__m512; 16] = core::array::from_fn(|q| {
-                        _mm512_loadu_ps(b.wrapping_offset((jb + q) as isize * cs).add(4 * gb).cast())
+                        _mm512_loadu_ps(
+                            b.wrapping_offset((jb + q) as isize * cs).add(4 * gb).cast(),
+                        )
                     });
                     let r = super::super::pack::transpose16(r);
                     for (p, v) in r.iter().enumerate() {
@@ -971,7 +1073,15 @@ mod x86 {
     /// # Safety
     /// As `pack_b_panel`; SSE4.1.
     #[inline(always)]
-    unsafe fn panel_rows2w(b: *const u8, rs: isize, kc: usize, cols: usize, nr: usize, u: bool, dst: *mut u8) {
+    unsafe fn panel_rows2w(
+        b: *const u8,
+        rs: isize,
+        kc: usize,
+        cols: usize,
+        nr: usize,
+        u: bool,
+        dst: *mut u8,
+    ) {
         for g in 0..kc.div_ceil(2) {
             let src = b.wrapping_offset((2 * g) as isize * rs);
             let left = kc - 2 * g;
@@ -998,7 +1108,8 @@ mod x86 {
                 if jj < cols {
                     for t in 0..left.min(2) {
                         // SAFETY: B[2g + t, jj].
-                        let x = val(unsafe { *src.wrapping_offset(t as isize * rs).add(jj) }, u) as i16;
+                        let x =
+                            val(unsafe { *src.wrapping_offset(t as isize * rs).add(jj) }, u) as i16;
                         v[2 * t..2 * t + 2].copy_from_slice(&x.to_le_bytes());
                     }
                 }
@@ -1073,8 +1184,42 @@ mod x86 {
             // SAFETY: the level's features.
             unsafe { _mm512_reduce_add_epi32(v) }
         }
+        const HAS_K2: bool = true;
         #[inline(always)]
-        unsafe fn pack_panel(b: *const u8, rs: isize, cs: isize, kc: usize, cols: usize, nr: usize, _u: bool, dst: *mut u8) -> bool {
+        unsafe fn load_k2(p: *const u8, n: usize, _u: bool) -> __m512i {
+            // SAFETY: bytes p[0..2n-1] are readable; masked-off bytes are
+            // not read. The even bytes are the low bytes of the words.
+            unsafe {
+                let len = 2 * n - 1;
+                let m = |l: usize| -> __mmask64 {
+                    if l >= 64 {
+                        !0
+                    } else {
+                        (1u64 << l) - 1
+                    }
+                };
+                let lo = _mm512_maskz_loadu_epi8(m(len), p.cast());
+                let hi = if len > 64 {
+                    _mm512_maskz_loadu_epi8(m(len - 64), p.add(64).cast())
+                } else {
+                    _mm512_setzero_si512()
+                };
+                let lo = _mm512_cvtepi16_epi8(lo);
+                let hi = _mm512_cvtepi16_epi8(hi);
+                _mm512_inserti64x4::<1>(_mm512_castsi256_si512(lo), hi)
+            }
+        }
+        #[inline(always)]
+        unsafe fn pack_panel(
+            b: *const u8,
+            rs: isize,
+            cs: isize,
+            kc: usize,
+            cols: usize,
+            nr: usize,
+            _u: bool,
+            dst: *mut u8,
+        ) -> bool {
             // SAFETY: the caller's; the level's features.
             unsafe {
                 if cs == 1 {
@@ -1083,6 +1228,25 @@ mod x86 {
                     panel_cols16(b, cs, kc, cols, nr, dst);
                 } else {
                     return false;
+                }
+            }
+            true
+        }
+        #[inline(always)]
+        unsafe fn pack_a_panel(
+            a: *const u8,
+            cs: isize,
+            kc: usize,
+            rows: usize,
+            ld: usize,
+            flip: bool,
+            dst: *mut u8,
+        ) -> bool {
+            // SAFETY: the caller's; the level's features.
+            unsafe {
+                panel_rows4(a, cs, kc, rows, ld, dst);
+                if flip {
+                    flip_bytes(dst, kc.div_ceil(4) * ld * 4);
                 }
             }
             true
@@ -1157,7 +1321,16 @@ mod x86 {
                     unsafe { hsum256(v) }
                 }
                 #[inline(always)]
-                unsafe fn pack_panel(b: *const u8, rs: isize, cs: isize, kc: usize, cols: usize, nr: usize, _u: bool, dst: *mut u8) -> bool {
+                unsafe fn pack_panel(
+                    b: *const u8,
+                    rs: isize,
+                    cs: isize,
+                    kc: usize,
+                    cols: usize,
+                    nr: usize,
+                    _u: bool,
+                    dst: *mut u8,
+                ) -> bool {
                     // SAFETY: the caller's; the level's features.
                     unsafe {
                         if cs == 1 {
@@ -1166,6 +1339,25 @@ mod x86 {
                             panel_cols_words(b, cs, kc, cols, nr, dst, 0, 0);
                         } else {
                             return false;
+                        }
+                    }
+                    true
+                }
+                #[inline(always)]
+                unsafe fn pack_a_panel(
+                    a: *const u8,
+                    cs: isize,
+                    kc: usize,
+                    rows: usize,
+                    ld: usize,
+                    flip: bool,
+                    dst: *mut u8,
+                ) -> bool {
+                    // SAFETY: the caller's; the level's features.
+                    unsafe {
+                        panel_rows4(a, cs, kc, rows, ld, dst);
+                        if flip {
+                            flip_bytes(dst, kc.div_ceil(4) * ld * 4);
                         }
                     }
                     true
@@ -1260,7 +1452,16 @@ mod x86 {
             unsafe { hsum256(v) }
         }
         #[inline(always)]
-        unsafe fn pack_panel(b: *const u8, rs: isize, cs: isize, kc: usize, cols: usize, nr: usize, u: bool, dst: *mut u8) -> bool {
+        unsafe fn pack_panel(
+            b: *const u8,
+            rs: isize,
+            cs: isize,
+            kc: usize,
+            cols: usize,
+            nr: usize,
+            u: bool,
+            dst: *mut u8,
+        ) -> bool {
             if cs != 1 {
                 return false;
             }
