@@ -86,7 +86,7 @@
 /**
  * Minor version of the crate this header was generated from.
  */
-#define BATCH_DOT_VERSION_MINOR 1
+#define BATCH_DOT_VERSION_MINOR 2
 
 /**
  * Patch version of the crate this header was generated from.

@@ -38,7 +38,7 @@ pub const BATCH_DOT_DTYPE_S32: i32 = 7;
 /// Major version of the crate this header was generated from.
 pub const BATCH_DOT_VERSION_MAJOR: u32 = 0;
 /// Minor version of the crate this header was generated from.
-pub const BATCH_DOT_VERSION_MINOR: u32 = 1;
+pub const BATCH_DOT_VERSION_MINOR: u32 = 2;
 /// Patch version of the crate this header was generated from.
 pub const BATCH_DOT_VERSION_PATCH: u32 = 0;
 /// ABI version: the SONAME suffix (`libbatch_dot.so.0`). Changes only when

@@ -912,7 +912,7 @@ mod tests {
                 Error::DtypesNotBuilt { x: 5, y: 5, out: 7 },
                 BATCH_DOT_STATUS_UNSUPPORTED_DTYPE,
                 "the combination (x int8, y int8, out int32) is not supported by this build of \
-                 libbatch_dot (0.1.0); supported: (float32, float32, float32), (float64, \
+                 libbatch_dot (0.2.0); supported: (float32, float32, float32), (float64, \
                  float64, float64), (bfloat16, bfloat16, bfloat16), (bfloat16, bfloat16, \
                  float32), (float16, float16, float16), (float16, float16, float32), (int8, \
                  int8, int32), (uint8, int8, int32).",
