@@ -2189,9 +2189,10 @@ static void test_dtypes(void)
                 last_msg(msg, sizeof msg);
                 /* The rows this release runs, written out: (F32, F32, F32),
                  * (F64, F64, F64), (BF16, BF16, BF16 or F32), (F16, F16, F16
-                 * or F32). */
-                int runs = a == b && ((a == 1 && c == 1) || (a == 2 && c == 2) ||
-                                      ((a == 3 || a == 4) && (c == a || c == 1)));
+                 * or F32), (S8 or U8, S8, S32). */
+                int runs = (a == b && ((a == 1 && c == 1) || (a == 2 && c == 2) ||
+                                       ((a == 3 || a == 4) && (c == a || c == 1)))) ||
+                           ((a == 5 || a == 6) && b == 5 && c == 7);
                 CHECKF(st == want && want == (runs ? BATCH_DOT_STATUS_OK
                                                    : BATCH_DOT_STATUS_UNSUPPORTED_DTYPE),
                        "dtypes (%d, %d, %d): got %s, want %s (\"%s\")", a, b, c,
@@ -2209,7 +2210,7 @@ static void test_dtypes(void)
     }
     /* The messages name the argument and the values. */
     {
-        const int32_t bad[3] = {1, 9, 1}, mixed[3] = {4, 3, 1}, later[3] = {5, 5, 7};
+        const int32_t bad[3] = {1, 9, 1}, mixed[3] = {4, 3, 1}, later[3] = {5, 6, 7};
         batch_dot_layout x = lay_c(2, S(2, 3)), o = lay_c(2, S(2, 1));
         float xd[6] = {0}, od[2];
         CHECK_STATUS(call_compute(bad, &x, xd, &x, xd, 1, 1, &o, od, NULL),
@@ -2224,13 +2225,13 @@ static void test_dtypes(void)
         CHECK_STATUS(call_compute(later, &x, xd, &x, xd, 1, 1, &o, od, NULL),
                      BATCH_DOT_STATUS_UNSUPPORTED_DTYPE);
         last_msg(msg, sizeof msg);
-        CHECKF(strstr(msg, "not supported by this build") != NULL, "\"%s\"", msg);
+        CHECKF(strstr(msg, "(x int8, y uint8, out int32) is not supported;") != NULL, "\"%s\"", msg);
     }
 
     /* Check 1b's place: a NULL layout wins over a bad dtype, a bad dtype
      * wins over everything from check 2 on. */
     {
-        const int32_t bad[3] = {0, 1, 1}, s8[3] = {5, 5, 7};
+        const int32_t bad[3] = {0, 1, 1}, s8[3] = {5, 6, 7};
         batch_dot_layout x = lay_c(3, S(2, 3, 4)), y = lay_c(3, S(2, 4, 5)), o = lay_c(3, S(2, 3, 5));
         batch_dot_layout xf = x, yr = lay_c(1, S(2)), on = o;
         batch_dot_options opt;

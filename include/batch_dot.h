@@ -166,7 +166,8 @@
 #define BATCH_DOT_STATUS_ALIASING 11
 
 /**
- * A reserved field is nonzero, a len is negative, a struct_size is bad, or a
+ * A reserved field is nonzero, a len is negative, a struct_size is bad, a
+ * scaled call with an int32 output has alpha != 1 or beta not 0 or 1, or a
  * data pointer is not aligned for its element type.
  */
 #define BATCH_DOT_STATUS_INVALID_ARGUMENT 12
@@ -395,6 +396,30 @@ int32_t batch_dot_f16(const struct batch_dot_layout *x,
                       const struct batch_dot_options *options);
 
 /**
+ * `out = batch_dot(x, y, axes)` for int8 data, the result in int32:
+ * exact, each sum taken modulo 2³² (two's-complement wrap, never
+ * saturation; a sum leaves the int32 range only when K > 131071), the
+ * same on every instruction-set level and for every `num_threads`. A
+ * contraction of length 0 gives 0. With BATCH_DOT_OPT_SCALE, alpha must be
+ * 1 and beta 0 or 1 (INVALID_ARGUMENT otherwise, check 2): beta = 1 adds
+ * the product to out (modulo 2³²), beta = 0 does not read out. out_data
+ * must be 4-byte aligned; every other rule, status and check is
+ * `batch_dot_f32`'s.
+ *
+ * # Safety
+ * As `batch_dot_f32`, with 1-byte inputs and 4-byte outputs.
+ */
+int32_t batch_dot_s8(const struct batch_dot_layout *x,
+                     const int8_t *x_data,
+                     const struct batch_dot_layout *y,
+                     const int8_t *y_data,
+                     int64_t axis_x,
+                     int64_t axis_y,
+                     const struct batch_dot_layout *out,
+                     int32_t *out_data,
+                     const struct batch_dot_options *options);
+
+/**
  * `out = batch_dot(x, y, axes)` for the element types given by dtype codes
  * (BATCH_DOT_DTYPE_*): each data pointer holds elements of its own dtype.
  * Every argument but the dtypes is as in `batch_dot_f32`, and so are the
@@ -407,9 +432,9 @@ int32_t batch_dot_f16(const struct batch_dot_layout *x,
  * `batch_dot_f64`, (BF16, BF16, BF16) and (F16, F16, F16), those of
  * `batch_dot_bf16` and `batch_dot_f16`, and (BF16, BF16, F32) and
  * (F16, F16, F32): the same float32 sums, stored unrounded in a float32
- * out (4-byte aligned). The table's integer rows (S8 and U8 inputs) are
- * not in this release: they return BATCH_DOT_STATUS_UNSUPPORTED_DTYPE,
- * with a message saying this build does not support them.
+ * out (4-byte aligned), (S8, S8, S32), that of `batch_dot_s8`, and
+ * (U8, S8, S32): uint8 x (the activations of a quantized engine), int8
+ * y, exact int32 sums as `batch_dot_s8` computes them.
  *
  * Statuses, in the order checked: NULL_POINTER (a layout);
  * UNSUPPORTED_DTYPE (an unknown code in x_dtype, y_dtype, out_dtype, in

@@ -64,6 +64,14 @@ impl RawOptions {
             && !self.tail_nonzero
             && (self.flags == 0 || self.struct_size >= OPTIONS_V2_SIZE)
     }
+
+    /// Whether a scaled call's alpha and beta suit an integer output
+    /// (alpha = 1, beta = 0 or 1), or the call is not scaled.
+    #[inline(always)]
+    fn int_ok(&self) -> bool {
+        self.flags & BATCH_DOT_OPT_SCALE == 0
+            || (self.alpha == 1.0 && (self.beta == 0.0 || self.beta == 1.0))
+    }
 }
 
 /// The three data pointers of a call, as addresses.
@@ -99,13 +107,16 @@ pub struct Call<'a> {
     pub elem_size: [usize; 3],
     /// Alignment an element of x, y and out needs.
     pub elem_align: [usize; 3],
+    /// Whether out is an integer (int32): then a scaled call takes only
+    /// alpha = 1 and beta = 0 or 1 (check 2).
+    pub int_out: bool,
 }
 
 fn need<'a>(name: &'static str, l: Option<&'a batch_dot_layout>) -> Result<&'a batch_dot_layout> {
     l.ok_or(Error::NullLayout { name })
 }
 
-fn check_options(o: &RawOptions) -> Result<()> {
+fn check_options(o: &RawOptions, int_out: bool) -> Result<()> {
     if o.struct_size < OPTIONS_V1_SIZE {
         return Err(Error::OptionsSizeBelow {
             struct_size: o.struct_size,
@@ -129,7 +140,19 @@ fn check_options(o: &RawOptions) -> Result<()> {
             struct_size: o.struct_size,
         });
     }
-    debug_assert!(o.valid());
+    if int_out && o.flags & BATCH_DOT_OPT_SCALE != 0 {
+        if o.alpha != 1.0 {
+            return Err(Error::IntAlpha {
+                alpha: o.alpha.to_bits(),
+            });
+        }
+        if !(o.beta == 0.0 || o.beta == 1.0) {
+            return Err(Error::IntBeta {
+                beta: o.beta.to_bits(),
+            });
+        }
+    }
+    debug_assert!(o.valid() && (!int_out || o.int_ok()));
     Ok(())
 }
 
@@ -229,7 +252,7 @@ fn check_fast<'a>(call: &Call<'a>) -> Option<Checked<'a>> {
     let (x, y, out) = (call.x?, call.y?, call.out?);
     // 2.
     if let Some(o) = call.options {
-        if !o.valid() {
+        if !o.valid() || (call.int_out && !o.int_ok()) {
             return None;
         }
     }
@@ -344,6 +367,7 @@ fn check_in_order<'a>(call: &Call<'a>) -> Result<Checked<'a>> {
         addrs,
         elem_size,
         elem_align,
+        int_out,
     } = *call;
     // 1. NULL layouts.
     let (x, y, out) = (need("x", x)?, need("y", y)?, need("out", out)?);
@@ -353,7 +377,7 @@ fn check_in_order<'a>(call: &Call<'a>) -> Result<Checked<'a>> {
         layout::check_reserved(name, l)?;
     }
     if let Some(o) = options {
-        check_options(o)?;
+        check_options(o, int_out)?;
     }
     // 3. Ranks.
     for (arg, l) in [("x.ndim", x), ("y.ndim", y), ("out.ndim", out)] {
@@ -577,8 +601,8 @@ mod tests {
                     1..=10 => 1,
                     _ => 0,
                 },
-                alpha: 0.5,
-                beta: 0.0,
+                alpha: [0.5, 1.0][r.below(2) as usize],
+                beta: [0.0, 1.0, 2.0][r.below(3) as usize],
                 tail_nonzero: r.below(30) == 0,
             };
             let options = if r.below(2) == 0 { None } else { Some(&opts) };
@@ -613,6 +637,7 @@ mod tests {
                 addrs,
                 elem_size: size,
                 elem_align: size,
+                int_out: size[2] == 4 && r.below(2) == 0,
             };
             let ordered = check_in_order(&call);
             ok += ordered.is_ok() as u32;

@@ -70,13 +70,13 @@ pub(crate) const COMBINATIONS: [(i32, i32, i32, bool); 8] = [
         BATCH_DOT_DTYPE_S8,
         BATCH_DOT_DTYPE_S8,
         BATCH_DOT_DTYPE_S32,
-        false,
+        true,
     ),
     (
         BATCH_DOT_DTYPE_U8,
         BATCH_DOT_DTYPE_S8,
         BATCH_DOT_DTYPE_S32,
-        false,
+        true,
     ),
 ];
 
@@ -144,14 +144,15 @@ mod tests {
             Error::UnsupportedDtypes { x: 4, y: 3, out: 1 }
         );
         assert_eq!(
-            reject(5, 5, 7),
-            Error::DtypesNotBuilt { x: 5, y: 5, out: 7 }
+            reject(5, 6, 7),
+            Error::UnsupportedDtypes { x: 5, y: 6, out: 7 }
         );
         assert_eq!(
             supported_list(),
             "(float32, float32, float32), (float64, float64, float64), \
              (bfloat16, bfloat16, bfloat16), (bfloat16, bfloat16, float32), \
-             (float16, float16, float16), (float16, float16, float32)"
+             (float16, float16, float16), (float16, float16, float32), \
+             (int8, int8, int32), (uint8, int8, int32)"
         );
         assert_eq!(name(0), "unknown");
         assert_eq!(name(4), "bfloat16");

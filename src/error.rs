@@ -412,6 +412,24 @@ pub enum Error {
         /// The struct_size.
         struct_size: usize,
     },
+    /// A scaled call with an integer output and an alpha other than 1.
+    #[error(
+        "options->alpha = {}: an int32 output takes alpha = 1 only.",
+        f64::from_bits(*alpha)
+    )]
+    IntAlpha {
+        /// The alpha's bits.
+        alpha: u64,
+    },
+    /// A scaled call with an integer output and a beta other than 0 or 1.
+    #[error(
+        "options->beta = {}: an int32 output takes beta = 0 or 1 only.",
+        f64::from_bits(*beta)
+    )]
+    IntBeta {
+        /// The beta's bits.
+        beta: u64,
+    },
     /// A data pointer is not aligned for its element type.
     #[error("{name}_data = {addr:#x} is not aligned to {align} bytes.")]
     Misaligned {
@@ -820,7 +838,8 @@ mod tests {
                 "the combination (x bfloat16, y float16, out float32) is not supported; \
                  supported: (float32, float32, float32), (float64, float64, float64), \
                  (bfloat16, bfloat16, bfloat16), (bfloat16, bfloat16, float32), (float16, \
-                 float16, float16), (float16, float16, float32).",
+                 float16, float16), (float16, float16, float32), (int8, int8, int32), (uint8, \
+                 int8, int32).",
             ),
             (
                 Error::DtypesNotBuilt { x: 5, y: 5, out: 7 },
@@ -828,7 +847,22 @@ mod tests {
                 "the combination (x int8, y int8, out int32) is not supported by this build of \
                  libbatch_dot (0.1.0); supported: (float32, float32, float32), (float64, \
                  float64, float64), (bfloat16, bfloat16, bfloat16), (bfloat16, bfloat16, \
-                 float32), (float16, float16, float16), (float16, float16, float32).",
+                 float32), (float16, float16, float16), (float16, float16, float32), (int8, \
+                 int8, int32), (uint8, int8, int32).",
+            ),
+            (
+                Error::IntAlpha {
+                    alpha: 0.5f64.to_bits(),
+                },
+                BATCH_DOT_STATUS_INVALID_ARGUMENT,
+                "options->alpha = 0.5: an int32 output takes alpha = 1 only.",
+            ),
+            (
+                Error::IntBeta {
+                    beta: f64::NAN.to_bits(),
+                },
+                BATCH_DOT_STATUS_INVALID_ARGUMENT,
+                "options->beta = NaN: an int32 output takes beta = 0 or 1 only.",
             ),
             (
                 Error::Allocation("could not allocate 64 bytes of scratch memory.".into()),

@@ -129,6 +129,7 @@ unsafe fn checked(
     options: *const batch_dot_options,
     addrs: Addrs,
     elem_size: [usize; 3],
+    int_out: bool,
     run: impl FnOnce(&Plan, usize, Option<(f64, f64)>) -> Result<()>,
 ) -> Result<()> {
     let (mut xs, mut ys, mut os) = (
@@ -164,6 +165,7 @@ unsafe fn checked(
             addrs,
             elem_size,
             elem_align: elem_size,
+            int_out,
         },
     )?;
     match ready {
@@ -209,6 +211,7 @@ pub(crate) unsafe fn compute<T: Element>(
             options,
             addrs,
             [size; 3],
+            false,
             |plan, threads, scale| kernel::run(plan, threads, scale, x_data, y_data, out_data),
         )
     }
@@ -253,6 +256,7 @@ pub(crate) unsafe fn compute_wide(
             options,
             addrs,
             [2, 2, out_size],
+            false,
             |plan, threads, scale| {
                 kernel::run_wide_at(
                     plan,
@@ -260,6 +264,61 @@ pub(crate) unsafe fn compute_wide(
                     kernel::isa::active(),
                     scale,
                     w,
+                    x_data,
+                    y_data,
+                    out_data,
+                )
+            },
+        )
+    }
+}
+
+/// The body of the calls with int8 inputs (`batch_dot_s8` and the integer
+/// rows of `batch_dot_compute`): x holds uint8 when `x_u8`, else int8; y
+/// int8; out int32.
+///
+/// # Safety
+/// As `batch_dot_s8`, with x of that type.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+pub(crate) unsafe fn compute_int(
+    x_u8: bool,
+    x: *const batch_dot_layout,
+    x_data: *const u8,
+    y: *const batch_dot_layout,
+    y_data: *const u8,
+    axis_x: i64,
+    axis_y: i64,
+    out: *const batch_dot_layout,
+    out_data: *mut i32,
+    options: *const batch_dot_options,
+) -> Result<()> {
+    let addrs = Addrs {
+        x: x_data as usize,
+        y: y_data as usize,
+        out: out_data as usize,
+    };
+    // SAFETY: as in `compute`, with each tensor's own element size.
+    unsafe {
+        checked(
+            x,
+            y,
+            out,
+            axis_x,
+            axis_y,
+            options,
+            addrs,
+            [1, 1, 4],
+            true,
+            |plan, threads, scale| {
+                // Check 2 admitted only alpha = 1 and beta = 0 or 1.
+                let acc = scale.is_some_and(|(_, beta)| beta != 0.0);
+                kernel::run_int_at(
+                    plan,
+                    threads,
+                    kernel::isa::active(),
+                    x_u8,
+                    acc,
                     x_data,
                     y_data,
                     out_data,
@@ -474,6 +533,47 @@ pub unsafe extern "C" fn batch_dot_f16(
     })
 }
 
+/// `out = batch_dot(x, y, axes)` for int8 data, the result in int32:
+/// exact, each sum taken modulo 2³² (two's-complement wrap, never
+/// saturation; a sum leaves the int32 range only when K > 131071), the
+/// same on every instruction-set level and for every `num_threads`. A
+/// contraction of length 0 gives 0. With BATCH_DOT_OPT_SCALE, alpha must be
+/// 1 and beta 0 or 1 (INVALID_ARGUMENT otherwise, check 2): beta = 1 adds
+/// the product to out (modulo 2³²), beta = 0 does not read out. out_data
+/// must be 4-byte aligned; every other rule, status and check is
+/// `batch_dot_f32`'s.
+///
+/// # Safety
+/// As `batch_dot_f32`, with 1-byte inputs and 4-byte outputs.
+#[no_mangle]
+pub unsafe extern "C" fn batch_dot_s8(
+    x: *const batch_dot_layout,
+    x_data: *const i8,
+    y: *const batch_dot_layout,
+    y_data: *const i8,
+    axis_x: i64,
+    axis_y: i64,
+    out: *const batch_dot_layout,
+    out_data: *mut i32,
+    options: *const batch_dot_options,
+) -> i32 {
+    // SAFETY: the caller's contract is compute_int's.
+    guard(|| unsafe {
+        compute_int(
+            false,
+            x,
+            x_data.cast(),
+            y,
+            y_data.cast(),
+            axis_x,
+            axis_y,
+            out,
+            out_data,
+            options,
+        )
+    })
+}
+
 /// `out = batch_dot(x, y, axes)` for the element types given by dtype codes
 /// (BATCH_DOT_DTYPE_*): each data pointer holds elements of its own dtype.
 /// Every argument but the dtypes is as in `batch_dot_f32`, and so are the
@@ -486,9 +586,9 @@ pub unsafe extern "C" fn batch_dot_f16(
 /// `batch_dot_f64`, (BF16, BF16, BF16) and (F16, F16, F16), those of
 /// `batch_dot_bf16` and `batch_dot_f16`, and (BF16, BF16, F32) and
 /// (F16, F16, F32): the same float32 sums, stored unrounded in a float32
-/// out (4-byte aligned). The table's integer rows (S8 and U8 inputs) are
-/// not in this release: they return BATCH_DOT_STATUS_UNSUPPORTED_DTYPE,
-/// with a message saying this build does not support them.
+/// out (4-byte aligned), (S8, S8, S32), that of `batch_dot_s8`, and
+/// (U8, S8, S32): uint8 x (the activations of a quantized engine), int8
+/// y, exact int32 sums as `batch_dot_s8` computes them.
 ///
 /// Statuses, in the order checked: NULL_POINTER (a layout);
 /// UNSUPPORTED_DTYPE (an unknown code in x_dtype, y_dtype, out_dtype, in
@@ -517,6 +617,9 @@ pub unsafe extern "C" fn batch_dot_compute(
     const F64: i32 = BATCH_DOT_DTYPE_F64;
     const F16: i32 = BATCH_DOT_DTYPE_F16;
     const BF16: i32 = BATCH_DOT_DTYPE_BF16;
+    const S8: i32 = BATCH_DOT_DTYPE_S8;
+    const U8: i32 = BATCH_DOT_DTYPE_U8;
+    const S32: i32 = BATCH_DOT_DTYPE_S32;
     use kernel::{Half, OutTy, Wide};
     // The rows with 16-bit floating inputs.
     let wide = |half, out| Wide { half, out };
@@ -556,6 +659,23 @@ pub unsafe extern "C" fn batch_dot_compute(
             unsafe {
                 compute_wide(
                     w,
+                    x,
+                    x_data.cast(),
+                    y,
+                    y_data.cast(),
+                    axis_x,
+                    axis_y,
+                    out,
+                    out_data.cast(),
+                    options,
+                )
+            }
+        }
+        (xd @ (S8 | U8), S8, S32) => {
+            // SAFETY: as above, compute_int's with these dtypes.
+            unsafe {
+                compute_int(
+                    xd == U8,
                     x,
                     x_data.cast(),
                     y,

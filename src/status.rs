@@ -50,11 +50,12 @@ macro_rules! status_table {
             /// The out layout is not non-overlapping by construction, or its memory
             /// overlaps x's or y's.
             BATCH_DOT_STATUS_ALIASING = 11 => OverlappingOut, SharedMemory;
-            /// A reserved field is nonzero, a len is negative, a struct_size is bad, or a
+            /// A reserved field is nonzero, a len is negative, a struct_size is bad, a
+            /// scaled call with an int32 output has alpha != 1 or beta not 0 or 1, or a
             /// data pointer is not aligned for its element type.
             BATCH_DOT_STATUS_INVALID_ARGUMENT = 12 =>
                 LayoutFlags, NegativeLen, OptionsSizeBelow, OptionsSizeAbove, OptionsFlags,
-                OptionsUnknown, OptionsScaleShort, Misaligned;
+                OptionsUnknown, OptionsScaleShort, IntAlpha, IntBeta, Misaligned;
             /// Memory could not be obtained.
             BATCH_DOT_STATUS_ALLOCATION = 13 => Allocation;
             /// A bug: a Rust panic was caught at the boundary.

@@ -73,6 +73,7 @@ fn prepare_slices(
     axis_x: i64,
     axis_y: i64,
     options: &batch_dot_options,
+    int_out: bool,
 ) -> Result<Option<(Plan, usize, api::RawOptions)>> {
     for (name, (l, _, n, _)) in ["x", "y", "out"].into_iter().zip(t) {
         assert!(
@@ -108,6 +109,7 @@ fn prepare_slices(
             },
             elem_size: t.map(|s| s.3),
             elem_align: t.map(|s| s.3),
+            int_out,
         },
     )?;
     Ok(run.map(|threads| (plan, threads, opts)))
@@ -138,6 +140,7 @@ pub fn compute_opts_at<T: Element>(
         axis_x,
         axis_y,
         options,
+        false,
     )?;
     let Some((plan, threads, opts)) = run else {
         return Ok(());
@@ -233,6 +236,19 @@ pub fn compute_dtyped_at<X: Copy, O: Copy>(
             };
             compute_opts_at(isa, x, xs, y, ys, axis_x, axis_y, out, os, options)
         }
+        (BATCH_DOT_DTYPE_S8 | BATCH_DOT_DTYPE_U8, _) => int_at(
+            isa,
+            xd == BATCH_DOT_DTYPE_U8,
+            x,
+            x_data,
+            y,
+            y_data,
+            axis_x,
+            axis_y,
+            out,
+            out_data,
+            options,
+        ),
         _ => {
             let w = Wide {
                 half: if xd == BATCH_DOT_DTYPE_BF16 {
@@ -279,6 +295,7 @@ fn wide_at<X: Copy, O: Copy>(
         axis_x,
         axis_y,
         options,
+        false,
     )?;
     let Some((plan, threads, opts)) = run else {
         return Ok(());
@@ -292,6 +309,55 @@ fn wide_at<X: Copy, O: Copy>(
             isa,
             opts.scale(),
             w,
+            x_data.as_ptr().cast(),
+            y_data.as_ptr().cast(),
+            out_data.as_mut_ptr().cast(),
+        )
+    }
+}
+
+/// `compute_dtyped_at`'s int8 rows: the checks with each tensor's own
+/// element size (and the int32 output's rule on alpha and beta), then the
+/// kernels of `isa`.
+#[allow(clippy::too_many_arguments)]
+fn int_at<X: Copy, O: Copy>(
+    isa: Isa,
+    x_u8: bool,
+    x: &batch_dot_layout,
+    x_data: &[X],
+    y: &batch_dot_layout,
+    y_data: &[X],
+    axis_x: i64,
+    axis_y: i64,
+    out: &batch_dot_layout,
+    out_data: &mut [O],
+    options: &batch_dot_options,
+) -> Result<()> {
+    let (sx, so) = (size_of::<X>(), size_of::<O>());
+    let run = prepare_slices(
+        [
+            (x, x_data.as_ptr() as usize, x_data.len(), sx),
+            (y, y_data.as_ptr() as usize, y_data.len(), sx),
+            (out, out_data.as_ptr() as usize, out_data.len(), so),
+        ],
+        axis_x,
+        axis_y,
+        options,
+        true,
+    )?;
+    let Some((plan, threads, opts)) = run else {
+        return Ok(());
+    };
+    let acc = opts.scale().is_some_and(|(_, beta)| beta != 0.0);
+    // SAFETY: as in `compute_opts_at`: every reached element lies in its
+    // slice, and out is a unique borrow.
+    unsafe {
+        kernel::run_int_at(
+            &plan,
+            threads,
+            isa,
+            x_u8,
+            acc,
             x_data.as_ptr().cast(),
             y_data.as_ptr().cast(),
             out_data.as_mut_ptr().cast(),

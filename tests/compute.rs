@@ -380,7 +380,7 @@ fn check_order_around_1b() {
             st::UNSUPPORTED_DTYPE,
         ),
         (
-            [5, 5, 7],
+            [5, 6, 7],
             &xl,
             &yl,
             &ol,

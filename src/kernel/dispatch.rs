@@ -8,6 +8,7 @@
 use super::exec::{run_items, Job};
 use super::gemm::{self, Geom};
 use super::half::{self, Half, Wide};
+use super::int8::{self, IntJob};
 use super::isa::Isa;
 use super::scale::{Epi, Scaled};
 use super::simd::Scalar;
@@ -156,7 +157,7 @@ macro_rules! exec_for {
             // SAFETY: forwarded contract; each level runs only when the CPU
             // supports it (`isa` was capped by `isa::detected`).
             unsafe {
-                match isa {
+                match isa.float() {
                     #[cfg(target_arch = "x86_64")]
                     Isa::Avx512 | Isa::Avx512Bf16 => run_items::<$avx512>(job, lo, hi, buf),
                     #[cfg(target_arch = "x86_64")]
@@ -317,7 +318,7 @@ pub(super) unsafe fn exec_wide(
     // SAFETY: forwarded contract; each level runs only when the CPU
     // supports it (`isa` was capped by `isa::detected`).
     unsafe {
-        match isa {
+        match isa.float() {
             #[cfg(target_arch = "x86_64")]
             Isa::Avx512Bf16 => wide::run_items::<Avx512Bf16L>(job, w, lo, hi, buf),
             #[cfg(target_arch = "x86_64")]
@@ -325,6 +326,41 @@ pub(super) unsafe fn exec_wide(
             #[cfg(target_arch = "x86_64")]
             Isa::Avx2 => wide::run_items::<Avx2F32L>(job, w, lo, hi, buf),
             _ => wide::run_items::<ScalarF32>(job, w, lo, hi, buf),
+        }
+    }
+}
+
+/// Runs items `lo..hi` of a job with int8 inputs (`ij`) at level `isa`.
+///
+/// # Safety
+/// `int8::run_items`.
+pub(super) unsafe fn exec_int(
+    job: &Job<'_, f32>,
+    ij: IntJob,
+    isa: Isa,
+    lo: usize,
+    hi: usize,
+    buf: *mut f32,
+) {
+    // SAFETY: forwarded contract; each level runs only when the CPU
+    // supports it (`isa` was capped by `Isa::capped`; `AvxVnni` runs the
+    // VEX form only where the CPU has AVX-VNNI, else the EVEX form, which
+    // its detection then guarantees).
+    unsafe {
+        match isa {
+            #[cfg(target_arch = "x86_64")]
+            Isa::Avx512Vnni | Isa::Avx512Bf16 => {
+                int8::run_items::<int8::Vnni512L>(job, ij, lo, hi, buf)
+            }
+            #[cfg(target_arch = "x86_64")]
+            Isa::AvxVnni if super::isa::has_avxvnni() => {
+                int8::run_items::<int8::VnniVexL>(job, ij, lo, hi, buf)
+            }
+            #[cfg(target_arch = "x86_64")]
+            Isa::AvxVnni => int8::run_items::<int8::VnniEvexL>(job, ij, lo, hi, buf),
+            #[cfg(target_arch = "x86_64")]
+            Isa::Avx2 | Isa::Avx512 => int8::run_items::<int8::MaddL>(job, ij, lo, hi, buf),
+            _ => int8::run_items::<int8::Portable>(job, ij, lo, hi, buf),
         }
     }
 }

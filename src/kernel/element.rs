@@ -35,6 +35,9 @@ impl Element for f32 {
         // SAFETY: forwarded contract (a job with 16-bit inputs runs the
         // f32 kernels through `wide.rs`).
         unsafe {
+            if let Some(ij) = job.int() {
+                return dispatch::exec_int(job, ij, isa, lo, hi, buf);
+            }
             match job.wide() {
                 Some(w) => dispatch::exec_wide(job, w, isa, lo, hi, buf),
                 None => dispatch::exec_f32(job, isa, lo, hi, buf),

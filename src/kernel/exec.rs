@@ -6,6 +6,7 @@
 use super::dispatch::Level;
 use super::gemm;
 use super::half::Wide;
+use super::int8::IntJob;
 use super::isa::{self, Isa};
 use super::scale::{Epi, Plain, Scaled};
 use super::select::{self, Core, Kind};
@@ -34,6 +35,9 @@ pub struct Job<'a, T> {
     /// 16-bit inputs (`wide.rs`): then `T` is f32, the type the kernels
     /// compute in, and x, y, out point to elements of these types instead.
     wide: Option<Wide>,
+    /// int8 inputs (`int8.rs`): then `T` is f32 only as a placeholder,
+    /// and x, y point to 1-byte elements, out to int32.
+    int: Option<IntJob>,
     x: *const T,
     y: *const T,
     out: *mut T,
@@ -49,6 +53,9 @@ impl<T: Copy> Job<'_, T> {
     /// Scratch elements a thread needs (0: none), with 64 bytes of slack
     /// for alignment.
     fn buf_len(&self) -> usize {
+        if self.int.is_some() {
+            return super::int8::scratch_len(self.kind, self.core.n, self.core.k);
+        }
         if self.wide.is_some() {
             let rows = if self.parts > 1 {
                 self.part_rows
@@ -72,6 +79,11 @@ impl<T: Copy> Job<'_, T> {
     /// The 16-bit input types, if the job has them.
     pub(super) fn wide(&self) -> Option<Wide> {
         self.wide
+    }
+
+    /// The int8 signedness and accumulation, if the job has int8 inputs.
+    pub(super) fn int(&self) -> Option<IntJob> {
+        self.int
     }
 
     /// The regime.
@@ -210,7 +222,7 @@ pub unsafe fn run_at<T: Element>(
     out: *mut T,
 ) -> Result<()> {
     // SAFETY: forwarded contract.
-    unsafe { run_job(plan, threads, isa, scale, None, x, y, out) }
+    unsafe { run_job(plan, threads, isa, scale, None, None, x, y, out) }
 }
 
 /// `run_at` for 16-bit inputs: x and y hold elements of `w.half`, out of
@@ -238,6 +250,45 @@ pub unsafe fn run_wide_at(
             isa,
             scale,
             Some(w),
+            None,
+            x.cast(),
+            y.cast(),
+            out.cast(),
+        )
+    }
+}
+
+/// `run_at` for int8 inputs: x holds uint8 (`x_u8`) or int8, y int8, out
+/// int32; `acc`: out += x·y (beta = 1), else out = x·y; modulo 2³².
+///
+/// # Safety
+/// As `run`, for elements of those types.
+#[allow(clippy::too_many_arguments)]
+pub unsafe fn run_int_at(
+    plan: &Plan,
+    threads: usize,
+    isa: Isa,
+    x_u8: bool,
+    acc: bool,
+    x: *const u8,
+    y: *const u8,
+    out: *mut i32,
+) -> Result<()> {
+    let ij = IntJob {
+        a_u8: x_u8,
+        b_u8: false,
+        acc,
+    };
+    // SAFETY: forwarded contract; the f32 pointers only carry the
+    // addresses (`int8.rs` reads and writes them as the int types).
+    unsafe {
+        run_job::<f32>(
+            plan,
+            threads,
+            isa,
+            None,
+            None,
+            Some(ij),
             x.cast(),
             y.cast(),
             out.cast(),
@@ -256,18 +307,37 @@ unsafe fn run_job<T: Element>(
     isa: Isa,
     scale: Option<(f64, f64)>,
     wide: Option<Wide>,
+    int: Option<IntJob>,
     x: *const T,
     y: *const T,
     out: *mut T,
 ) -> Result<()> {
-    let isa = isa.min(isa::detected());
+    let isa = isa.capped();
     let blocks = plan.blocks();
     if blocks == 0 {
         return Ok(());
     }
     // Element size of the inputs (what the regime and thread rules weigh).
-    let elem = if wide.is_some() { 2 } else { size_of::<T>() };
+    let elem = if int.is_some() {
+        1
+    } else if wide.is_some() {
+        2
+    } else {
+        size_of::<T>()
+    };
     let (swapped, kind) = select::classify(plan, elem);
+    // The operands' signedness follows them when the job transposes.
+    let int = int.map(|i| {
+        if swapped {
+            IntJob {
+                a_u8: i.b_u8,
+                b_u8: i.a_u8,
+                acc: i.acc,
+            }
+        } else {
+            i
+        }
+    });
     let core = Core::of(plan, swapped);
     let (x, y) = if swapped { (y, x) } else { (x, y) };
     let split = select::split(
@@ -290,6 +360,7 @@ unsafe fn run_job<T: Element>(
         part_rows: split.part_rows,
         scale: scale.map(|(a, b)| Scaled::new(a, b)),
         wide,
+        int,
         x,
         y,
         out,

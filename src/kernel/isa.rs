@@ -1,16 +1,19 @@
 //! Run-time choice of the instruction set the kernels use.
 //!
 //! The library is built for the baseline of its target (x86-64: SSE2) and
-//! picks, once per process, the best level the CPU supports: AVX-512
-//! (avx512f + avx2 + fma + f16c), AVX2 (avx2 + fma + f16c), or portable
-//! scalar code. The
-//! environment variable `BATCH_DOT_FORCE_ISA` (read once, at first need) caps
-//! the level: `scalar`, `avx2`, `avx512` or `avx512bf16` (`auto` or anything
-//! else: no cap). `avx512bf16` is AVX-512 with AVX512_BF16, which only the
-//! bfloat16 GEMM uses (`bf16dp.rs`).
-//! A cap above what the CPU supports falls back to the best supported level.
-//! It exists for tests and for comparing the code paths; results may differ
-//! in the last bits between levels (never between thread counts).
+//! picks, once per process, the best level the CPU supports (`Isa`, from
+//! portable scalar code up to AVX-512 with AVX512_BF16). The environment
+//! variable `BATCH_DOT_FORCE_ISA` (read once, at first need) caps the
+//! level: `scalar`, `avx2`, `avxvnni`, `avx512`, `avx512vnni` or
+//! `avx512bf16` (`auto` or anything else: no cap). The VNNI levels differ
+//! from the level below them only in the int8 kernels (`int8.rs`), and
+//! `avx512bf16` only in the bfloat16 GEMM (`bf16dp.rs`).
+//! A cap the CPU does not support falls back to the best supported level
+//! below it (a CPU with AVX-512 VNNI but no AVX-VNNI, asked for `avxvnni`,
+//! gets it through the 256-bit EVEX form of the same instruction; see
+//! `Isa::AvxVnni`). It exists for tests and for comparing the code paths;
+//! floating results may differ in the last bits between levels (never
+//! between thread counts), integer results never differ.
 
 use std::sync::OnceLock;
 
@@ -21,13 +24,22 @@ use std::sync::OnceLock;
 pub enum Isa {
     /// Portable Rust, no explicit SIMD (the compiler may still use SSE2).
     Scalar,
-    /// AVX2 + FMA, 256-bit vectors.
+    /// AVX2 + FMA + F16C, 256-bit vectors.
     Avx2,
-    /// AVX-512F (+ AVX2, FMA), 512-bit vectors.
+    /// AVX2 with 256-bit `vpdpbusd` for int8: AVX-VNNI (the VEX form), or
+    /// on a CPU without it but with AVX512_VNNI + AVX512VL, the EVEX form
+    /// of the same 256-bit instruction (same code, same results). Every
+    /// other kernel is AVX2's.
+    AvxVnni,
+    /// AVX-512F (+ AVX2, FMA, F16C), 512-bit vectors. int8 runs AVX2's
+    /// kernels without VNNI.
     Avx512,
-    /// AVX-512 with AVX512_BF16: the bfloat16 GEMM on `vdpbf16ps`
-    /// (`bf16dp.rs`, for the blocks it computes exactly); every other
-    /// kernel is AVX-512's.
+    /// AVX-512 with AVX512_VNNI and AVX512BW: 512-bit `vpdpbusd` for
+    /// int8; every other kernel is AVX-512's.
+    Avx512Vnni,
+    /// AVX-512 with AVX512_BF16 (and AVX512_VNNI, AVX512BW): the bfloat16
+    /// GEMM on `vdpbf16ps` (`bf16dp.rs`, for the blocks it computes
+    /// exactly); every other kernel is `Avx512Vnni`'s.
     Avx512Bf16,
 }
 
@@ -35,22 +47,115 @@ pub enum Isa {
 #[cfg_attr(not(feature = "testing"), allow(dead_code))] // the tests' view of the levels
 impl Isa {
     /// Every level, from the most portable up.
-    pub const ALL: [Isa; 4] = [Isa::Scalar, Isa::Avx2, Isa::Avx512, Isa::Avx512Bf16];
+    pub const ALL: [Isa; 6] = [
+        Isa::Scalar,
+        Isa::Avx2,
+        Isa::AvxVnni,
+        Isa::Avx512,
+        Isa::Avx512Vnni,
+        Isa::Avx512Bf16,
+    ];
+
+    /// The levels whose floating kernels differ (the VNNI levels run the
+    /// floating kernels of the level below them).
+    pub const FLOAT: [Isa; 4] = [Isa::Scalar, Isa::Avx2, Isa::Avx512, Isa::Avx512Bf16];
 
     /// The name `BATCH_DOT_FORCE_ISA` uses for this level.
     pub fn name(self) -> &'static str {
         match self {
             Isa::Scalar => "scalar",
             Isa::Avx2 => "avx2",
+            Isa::AvxVnni => "avxvnni",
             Isa::Avx512 => "avx512",
+            Isa::Avx512Vnni => "avx512vnni",
             Isa::Avx512Bf16 => "avx512bf16",
         }
     }
 
     /// Whether this CPU can run kernels of this level.
     pub fn supported(self) -> bool {
-        self <= detected()
+        features().supports(self)
     }
+
+    /// The level whose floating kernels this level runs.
+    pub(crate) fn float(self) -> Isa {
+        match self {
+            Isa::AvxVnni => Isa::Avx2,
+            Isa::Avx512Vnni => Isa::Avx512,
+            l => l,
+        }
+    }
+
+    /// The best level at or below `self` that this CPU supports.
+    pub fn capped(self) -> Isa {
+        let f = features();
+        Isa::ALL
+            .into_iter()
+            .rev()
+            .find(|&l| l <= self && f.supports(l))
+            .unwrap_or(Isa::Scalar)
+    }
+}
+
+/// What the CPU has of the features the levels need.
+#[derive(Clone, Copy, Debug, Default)]
+struct Features {
+    avx2: bool,
+    avx512: bool,
+    /// 256-bit vpdpbusd: AVX-VNNI, or AVX512_VNNI + AVX512VL.
+    vnni256: bool,
+    /// AVX512_VNNI + AVX512BW.
+    vnni512: bool,
+    bf16: bool,
+}
+
+impl Features {
+    fn supports(self, l: Isa) -> bool {
+        match l {
+            Isa::Scalar => true,
+            Isa::Avx2 => self.avx2,
+            Isa::AvxVnni => self.avx2 && self.vnni256,
+            Isa::Avx512 => self.avx512,
+            Isa::Avx512Vnni => self.avx512 && self.vnni512,
+            Isa::Avx512Bf16 => self.avx512 && self.vnni512 && self.bf16,
+        }
+    }
+}
+
+/// The CPU's features (detected once).
+fn features() -> Features {
+    static F: OnceLock<Features> = OnceLock::new();
+    *F.get_or_init(detect_features)
+}
+
+#[cfg(target_arch = "x86_64")]
+fn detect_features() -> Features {
+    use std::is_x86_feature_detected as has;
+    // (F16C, the binary16 conversions, comes with every AVX2 CPU; the
+    // kernels for 16-bit inputs use it at both vector levels.)
+    let avx2 = has!("avx2") && has!("fma") && has!("f16c");
+    let avx512 = avx2 && has!("avx512f");
+    let vnni512 = avx512 && has!("avx512vnni") && has!("avx512bw");
+    Features {
+        avx2,
+        avx512,
+        vnni256: avx2 && (has!("avxvnni") || (vnni512 && has!("avx512vl"))),
+        vnni512,
+        bf16: vnni512 && has!("avx512bf16"),
+    }
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+fn detect_features() -> Features {
+    Features::default()
+}
+
+/// Whether the CPU has AVX-VNNI itself (the VEX form): `AvxVnni` then uses
+/// it, else the EVEX form.
+#[cfg(target_arch = "x86_64")]
+pub(crate) fn has_avxvnni() -> bool {
+    static V: OnceLock<bool> = OnceLock::new();
+    *V.get_or_init(|| std::is_x86_feature_detected!("avxvnni"))
 }
 
 /// The best level this CPU supports (detected once).
@@ -59,30 +164,8 @@ pub fn detected() -> Isa {
     *D.get_or_init(detect)
 }
 
-#[cfg(target_arch = "x86_64")]
 fn detect() -> Isa {
-    // (F16C, the binary16 conversions, comes with every AVX2 CPU; the
-    // kernels for 16-bit inputs use it at both vector levels.)
-    let avx2 = std::is_x86_feature_detected!("avx2")
-        && std::is_x86_feature_detected!("fma")
-        && std::is_x86_feature_detected!("f16c");
-    if avx2 && std::is_x86_feature_detected!("avx512f") {
-        if std::is_x86_feature_detected!("avx512bf16") && std::is_x86_feature_detected!("avx512bw")
-        {
-            Isa::Avx512Bf16
-        } else {
-            Isa::Avx512
-        }
-    } else if avx2 {
-        Isa::Avx2
-    } else {
-        Isa::Scalar
-    }
-}
-
-#[cfg(not(target_arch = "x86_64"))]
-fn detect() -> Isa {
-    Isa::Scalar
+    Isa::Avx512Bf16.capped()
 }
 
 /// Parses `BATCH_DOT_FORCE_ISA`: a level name (case-insensitive), else `None`.
@@ -90,7 +173,9 @@ pub fn parse_force(v: Option<&str>) -> Option<Isa> {
     match v?.trim().to_ascii_lowercase().as_str() {
         "scalar" => Some(Isa::Scalar),
         "avx2" => Some(Isa::Avx2),
+        "avxvnni" => Some(Isa::AvxVnni),
         "avx512" => Some(Isa::Avx512),
+        "avx512vnni" => Some(Isa::Avx512Vnni),
         "avx512bf16" => Some(Isa::Avx512Bf16),
         _ => None,
     }
@@ -102,7 +187,7 @@ pub fn active() -> Isa {
     *A.get_or_init(|| {
         let best = detected();
         match parse_force(std::env::var("BATCH_DOT_FORCE_ISA").ok().as_deref()) {
-            Some(cap) => cap.min(best),
+            Some(cap) => cap.capped(),
             None => best,
         }
     })
@@ -120,6 +205,14 @@ mod tests {
         assert_eq!(parse_force(Some("scalar")), Some(Isa::Scalar));
         assert_eq!(parse_force(Some("avx512")), Some(Isa::Avx512));
         assert!(Isa::Scalar.supported());
+        assert_eq!(parse_force(Some("AvxVnni")), Some(Isa::AvxVnni));
         assert!(active() <= detected());
+        for l in Isa::ALL {
+            let c = l.capped();
+            assert!(c <= l && c.supported());
+            assert_eq!(l.supported(), c == l);
+        }
+        assert_eq!(Isa::AvxVnni.float(), Isa::Avx2);
+        assert_eq!(Isa::Avx512Vnni.float(), Isa::Avx512);
     }
 }

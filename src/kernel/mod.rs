@@ -21,6 +21,7 @@
 //! - `element.rs`: the element trait (f32, f64);
 //! - `half.rs`: bfloat16 and float16 conversions, per element and vector;
 //! - `wide.rs`: calls with 16-bit inputs, converted into f32 tiles;
+//! - `int8.rs`: int8 products (S8·S8, U8·S8 → S32), exact modulo 2³²;
 //! - `bf16dp.rs`: the bfloat16 GEMM on `vdpbf16ps` (level `avx512bf16`);
 //! - `tuning.rs`: every tuning constant.
 
@@ -31,6 +32,7 @@ mod element;
 mod exec;
 mod gemm;
 mod half;
+mod int8;
 pub(crate) mod isa;
 mod pack;
 mod scale;
@@ -46,5 +48,5 @@ pub use element::Element;
 pub use exec::run_at;
 #[cfg(test)]
 pub use exec::run_with;
-pub use exec::{run, run_wide_at};
+pub use exec::{run, run_int_at, run_wide_at};
 pub use half::{Half, OutTy, Wide};

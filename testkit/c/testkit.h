@@ -934,6 +934,9 @@ static inline const char *tk_dtype_code_name(int32_t code)
  * (UNSUPPORTED_DTYPE, like the combinations outside the table). */
 static inline int tk_dtypes_run(int32_t x, int32_t y, int32_t out)
 {
+    if ((x == 5 || x == 6) && y == 5) {
+        return out == 7; /* S8.S8 and U8.S8 -> S32 */
+    }
     if (x != y) {
         return 0;
     }

@@ -113,16 +113,7 @@ pub const DTYPES_TABLE: [(i32, i32, i32); 8] = [
 /// out of their own type or f32) and the integer rows (int8 · int8 and
 /// uint8 · int8 into int32): the whole table. Any other combination is
 /// `UNSUPPORTED_DTYPE`.
-pub const DTYPES_RUN: [(i32, i32, i32); 8] = [
-    (1, 1, 1),
-    (2, 2, 2),
-    (4, 4, 4),
-    (4, 4, 1),
-    (3, 3, 3),
-    (3, 3, 1),
-    (5, 5, 7),
-    (6, 5, 7),
-];
+pub const DTYPES_RUN: [(i32, i32, i32); 8] = DTYPES_TABLE;
 
 /// docs/API.md's dtype code of int32, the integer rows' output.
 pub const DTYPE_S32: i32 = 7;

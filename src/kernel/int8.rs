@@ -1,0 +1,1073 @@
+//! int8 products (S8·S8 → S32 and U8·S8 → S32): exact, modulo 2³².
+//!
+//! Every sum is computed in 32-bit two's-complement arithmetic, which is
+//! associative and commutative: any order of the products, any blocking of
+//! K, any split over threads gives the same wrapped value. So, unlike the
+//! floating paths, the kernels here are free to reorder.
+//!
+//! The vector levels (`Dp`):
+//! - `vpdpbusd` (AVX512_VNNI, 16 lanes; AVX-VNNI or AVX512_VNNI+VL, 8
+//!   lanes): four u8·s8 products added to each 32-bit lane, without
+//!   saturation. One operand must be unsigned: for U8·S8 it is the u8
+//!   tensor; for S8·S8 the operand `a` is biased by 128 (`a ^ 0x80` read as
+//!   u8 is `a + 128`) and `128·Σ b` subtracted again (the "compensation"),
+//!   exact modulo 2³².
+//! - `vpmaddwd` (AVX2 without VNNI): both operands widened to 16 bits
+//!   (sign- or zero-extended), two products per lane, exact (no product
+//!   pair reaches 2³¹). Never `vpmaddubsw`, whose 16-bit sums saturate.
+//!
+//! Layouts: a "group" is the `KG` contraction steps one 32-bit lane takes
+//! (4 bytes for VNNI, 2 words for `vpmaddwd`). The GEMM packs B into
+//! panels of `NR` columns, group by group (`[group][column][4 bytes]`),
+//! and broadcasts A's groups from row-major rows (A itself when its K is
+//! contiguous and needs no bias or widening, else a packed copy).
+
+use super::exec::Job;
+use super::gemm::Geom;
+use super::select::Kind;
+
+/// Signedness of the job's operands, in its orientation (A = the job's x,
+/// B = its y, after any transposition), and whether out accumulates.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct IntJob {
+    /// A holds uint8 (else int8).
+    pub a_u8: bool,
+    /// B holds uint8 (else int8).
+    pub b_u8: bool,
+    /// `beta = 1`: out += the product (modulo 2³²); else out = it.
+    pub acc: bool,
+}
+
+/// K steps per block of the GEMM (a multiple of 4).
+const KC: usize = 512;
+/// Columns of B packed at once (a multiple of every level's `NR`).
+const NC: usize = 256;
+/// Rows of A packed at once.
+const MC: usize = 96;
+
+/// Bytes of scratch one thread needs for a job (as f32 elements, what the
+/// job's buffer is counted in), with 64 bytes of slack for alignment.
+pub(super) fn scratch_len(kind: Kind, n: usize, k: usize) -> usize {
+    let bytes = match kind {
+        Kind::Gemm { .. } => {
+            let kc = k.min(KC).next_multiple_of(4);
+            // B panels (+ one compensation row per panel), an A block.
+            let nc = n.min(NC).next_multiple_of(64);
+            2 * kc * nc + 4 * nc + 2 * MC * kc + 256
+        }
+        _ => 0,
+    };
+    if bytes == 0 {
+        0
+    } else {
+        bytes.div_ceil(4) + 16
+    }
+}
+
+/// The job's pointers of one block.
+#[derive(Clone, Copy)]
+struct P {
+    a: *const u8,
+    b: *const u8,
+    c: *mut i32,
+}
+
+impl P {
+    #[inline(always)]
+    fn at(self, o: (isize, isize, isize)) -> P {
+        P {
+            a: self.a.wrapping_offset(o.0),
+            b: self.b.wrapping_offset(o.1),
+            c: self.c.wrapping_offset(o.2),
+        }
+    }
+}
+
+/// The value of one input byte as its dtype says.
+#[inline(always)]
+fn val(v: u8, u: bool) -> i32 {
+    if u {
+        v as i32
+    } else {
+        v as i8 as i32
+    }
+}
+
+/// Stores `v` to `*c` (or adds it, modulo 2³²).
+///
+/// # Safety
+/// `c` is writable (and readable when `acc`).
+#[inline(always)]
+unsafe fn put(c: *mut i32, v: i32, acc: bool) {
+    // SAFETY: the caller's.
+    unsafe {
+        if acc {
+            *c = (*c).wrapping_add(v);
+        } else {
+            *c = v;
+        }
+    }
+}
+
+/// The operations of one vector level of the int8 kernels.
+///
+/// # Safety (every method)
+/// The CPU supports the level; pointers name readable (writable) memory
+/// for the bytes each method says.
+pub(super) trait Dp {
+    /// A vector of 32-bit lanes.
+    type V: Copy;
+    /// 32-bit lanes per vector.
+    const LANES: usize;
+    /// Contraction steps per lane (4: bytes, VNNI; 2: words, vpmaddwd).
+    const KG: usize;
+    /// Whether S8·S8 needs the bias and compensation (VNNI).
+    const BIAS: bool;
+    unsafe fn zero() -> Self::V;
+    /// `LANES` i32 from `p` (unaligned).
+    unsafe fn load(p: *const i32) -> Self::V;
+    unsafe fn store(p: *mut i32, v: Self::V);
+    /// The 4 bytes at `p` in every lane.
+    unsafe fn bcast(p: *const u8) -> Self::V;
+    /// `acc` + the lane-wise dot of the groups of `u` and `s`, where `u`
+    /// is the unsigned operand of VNNI (both are already widened for
+    /// `vpmaddwd`).
+    unsafe fn dp(acc: Self::V, u: Self::V, s: Self::V) -> Self::V;
+    unsafe fn add(a: Self::V, b: Self::V) -> Self::V;
+    unsafe fn sub(a: Self::V, b: Self::V) -> Self::V;
+    /// Every byte xor 0x80 (the bias).
+    unsafe fn flip(v: Self::V) -> Self::V;
+    /// The contraction steps of one vector (`LANES·KG`) from `n` bytes at
+    /// `p` (zeros past `n`), as `dp` takes them: bytes for VNNI, words
+    /// (signed or unsigned per `u`) for vpmaddwd.
+    unsafe fn load_k(p: *const u8, n: usize, u: bool) -> Self::V;
+    /// The sum of the lanes (modulo 2³²).
+    unsafe fn reduce(v: Self::V) -> i32;
+}
+
+/// A packed group of one row or column: 4 bytes (VNNI) or 2 words.
+///
+/// # Safety
+/// `src` reaches `src + t·step` for `t < take` (≤ KG).
+#[inline(always)]
+unsafe fn group<D: Dp>(src: *const u8, step: isize, take: usize, u: bool, flip: bool) -> [u8; 4] {
+    let mut out = [0u8; 4];
+    // SAFETY: the caller's.
+    unsafe {
+        if D::KG == 4 {
+            for (t, o) in out.iter_mut().enumerate().take(take) {
+                let v = *src.offset(t as isize * step);
+                *o = if flip { v ^ 0x80 } else { v };
+            }
+        } else {
+            for t in 0..take {
+                let v = val(*src.offset(t as isize * step), u) as i16;
+                out[2 * t..2 * t + 2].copy_from_slice(&v.to_le_bytes());
+            }
+        }
+    }
+    out
+}
+
+/// Packs A rows `0..rows`, steps `0..kc`, into row-major groups (`ld`
+/// bytes per row, zero groups past kc).
+///
+/// # Safety
+/// A's elements are readable; `dst` holds `rows·ld` bytes.
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+unsafe fn pack_a<D: Dp>(
+    a: *const u8,
+    rs: isize,
+    cs: isize,
+    rows: usize,
+    kc: usize,
+    u: bool,
+    flip: bool,
+    dst: *mut u8,
+    ld: usize,
+) {
+    let groups = kc.div_ceil(D::KG);
+    for i in 0..rows {
+        let row = a.wrapping_offset(i as isize * rs);
+        for g in 0..groups {
+            let take = (kc - g * D::KG).min(D::KG);
+            // SAFETY: the caller's.
+            unsafe {
+                let v = group::<D>(
+                    row.wrapping_offset((g * D::KG) as isize * cs),
+                    cs,
+                    take,
+                    u,
+                    flip,
+                );
+                core::ptr::copy_nonoverlapping(v.as_ptr(), dst.add(i * ld + 4 * g), 4);
+            }
+        }
+    }
+}
+
+/// Packs B steps `0..kc`, columns `0..cols` into one panel of `nr`
+/// columns (`[group][nr][4 bytes]`, zeros past cols and kc).
+///
+/// # Safety
+/// B's elements are readable; `dst` holds `groups·nr·4` bytes.
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+unsafe fn pack_b_panel<D: Dp>(
+    b: *const u8,
+    rs: isize,
+    cs: isize,
+    kc: usize,
+    cols: usize,
+    nr: usize,
+    u: bool,
+    dst: *mut u8,
+) {
+    let groups = kc.div_ceil(D::KG);
+    for g in 0..groups {
+        let take = (kc - g * D::KG).min(D::KG);
+        let src = b.wrapping_offset((g * D::KG) as isize * rs);
+        for j in 0..nr {
+            let v = if j < cols {
+                // SAFETY: the caller's.
+                unsafe { group::<D>(src.wrapping_offset(j as isize * cs), rs, take, u, false) }
+            } else {
+                [0; 4]
+            };
+            // SAFETY: the caller's.
+            unsafe { core::ptr::copy_nonoverlapping(v.as_ptr(), dst.add((g * nr + j) * 4), 4) };
+        }
+    }
+}
+
+/// `−128·Σ` of each column of a packed VNNI panel (the compensation of a
+/// biased A), into `comp[0..nr]`.
+///
+/// # Safety
+/// The panel holds `groups·nr·4` bytes; `comp` holds `nr` i32.
+#[inline(always)]
+unsafe fn compensation<D: Dp>(panel: *const u8, groups: usize, nr: usize, comp: *mut i32) {
+    let nv = nr / D::LANES;
+    // SAFETY: the caller's.
+    unsafe {
+        let ones = D::bcast([0x80u8; 4].as_ptr());
+        for v in 0..nv {
+            let mut s = D::zero();
+            for g in 0..groups {
+                let b = D::load(panel.add((g * nr + v * D::LANES) * 4).cast());
+                s = D::dp(s, ones, b);
+            }
+            D::store(comp.add(v * D::LANES), D::sub(D::zero(), s));
+        }
+    }
+}
+
+/// The `R × NV·LANES` microkernel: `C[0..rows, 0..cols] (+)=` Σ over
+/// `groups` of A's row groups (`a + i·lda + 4g`, broadcast) times the
+/// panel's, plus `comp` (the compensation, or none). With `BU`, B is the
+/// unsigned operand of `dp`, else A is. `acc`: add to C, else store.
+///
+/// # Safety
+/// A's rows `0..R` (rows past `rows` repeat the last one) hold `4·groups`
+/// readable bytes; the panel `groups·NV·LANES·4`; C's elements
+/// `[0..rows, 0..cols]` are writable; the CPU supports `D`.
+#[allow(clippy::too_many_arguments, clippy::needless_range_loop)]
+#[inline(always)]
+unsafe fn micro<D: Dp, const R: usize, const NV: usize, const BU: bool>(
+    groups: usize,
+    a: *const u8,
+    lda: usize,
+    panel: *const u8,
+    comp: Option<*const i32>,
+    c: *mut i32,
+    c_rs: isize,
+    c_cs: isize,
+    rows: usize,
+    cols: usize,
+    acc: bool,
+) {
+    let nr = NV * D::LANES;
+    // SAFETY: the caller's.
+    unsafe {
+        let mut s = [[D::zero(); NV]; R];
+        if let Some(cp) = comp {
+            for v in 0..NV {
+                let cv = D::load(cp.add(v * D::LANES));
+                for i in 0..R {
+                    s[i][v] = cv;
+                }
+            }
+        }
+        let mut ap = [a; R];
+        for (i, p) in ap.iter_mut().enumerate() {
+            *p = a.wrapping_add(i.min(rows - 1) * lda);
+        }
+        let mut bp = panel;
+        for g in 0..groups {
+            let mut bv = [D::zero(); NV];
+            for v in 0..NV {
+                bv[v] = D::load(bp.add(v * D::LANES * 4).cast());
+            }
+            for i in 0..R {
+                let av = D::bcast(ap[i].add(4 * g));
+                for v in 0..NV {
+                    s[i][v] = if BU {
+                        D::dp(s[i][v], bv[v], av)
+                    } else {
+                        D::dp(s[i][v], av, bv[v])
+                    };
+                }
+            }
+            bp = bp.add(nr * 4);
+        }
+        if rows == R && cols == nr && c_cs == 1 {
+            for i in 0..R {
+                let ci = c.offset(i as isize * c_rs);
+                for v in 0..NV {
+                    let p = ci.add(v * D::LANES);
+                    let r = if acc {
+                        D::add(D::load(p), s[i][v])
+                    } else {
+                        s[i][v]
+                    };
+                    D::store(p, r);
+                }
+            }
+        } else {
+            let mut t = [[0i32; 64]; R];
+            for i in 0..rows {
+                for v in 0..NV {
+                    D::store(t[i].as_mut_ptr().add(v * D::LANES), s[i][v]);
+                }
+                let ci = c.offset(i as isize * c_rs);
+                for j in 0..cols {
+                    put(ci.offset(j as isize * c_cs), t[i][j], acc);
+                }
+            }
+        }
+    }
+}
+
+/// Rows `r0..r1` of one block's GEMM at level `D` with `R × NV` tiles.
+///
+/// # Safety
+/// Every element of the block lies inside its buffer (the plan's proof);
+/// `buf` holds `scratch_len` f32 of private scratch, 64-byte aligned.
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+unsafe fn gemm<D: Dp, const R: usize, const NV: usize>(
+    ij: IntJob,
+    g: &Geom,
+    p: P,
+    r0: usize,
+    r1: usize,
+    buf: *mut f32,
+) {
+    let nr = NV * D::LANES;
+    debug_assert!(nr <= 64 && NC.is_multiple_of(nr));
+    // The unsigned operand of dp: B when B is u8 (A then is s8), else A
+    // (u8, or s8 biased when both are s8: then `comp`).
+    let bu = ij.b_u8;
+    let bias = D::BIAS && !ij.a_u8 && !ij.b_u8;
+    let kc_max = g.k.min(KC);
+    let groups_max = kc_max.div_ceil(D::KG);
+    let nc_max = g.n.min(NC).next_multiple_of(nr);
+    let bb = buf.cast::<u8>();
+    let comp = bb.wrapping_add(groups_max * 4 * nc_max).cast::<i32>();
+    let ab = comp.wrapping_add(nc_max).cast::<u8>();
+    let lda_p = groups_max * 4;
+    // A straight from memory: K contiguous, whole groups, no change of
+    // its bytes.
+    let direct_a = D::KG == 4 && g.a_cs == 1 && g.a_rs >= 0 && g.k.is_multiple_of(4) && !bias;
+    let mut jc = 0;
+    while jc < g.n {
+        let nc = (g.n - jc).min(NC);
+        let panels = nc.div_ceil(nr);
+        let mut pc = 0;
+        while pc < g.k {
+            let kc = (g.k - pc).min(KC);
+            let groups = kc.div_ceil(D::KG);
+            let first = pc == 0 && !ij.acc;
+            // SAFETY: B's block [pc, pc+kc) × [jc, jc+nc) is the block's.
+            unsafe {
+                let bsrc =
+                    p.b.wrapping_offset(pc as isize * g.b_rs + jc as isize * g.b_cs);
+                for q in 0..panels {
+                    let cols = (nc - q * nr).min(nr);
+                    let dst = bb.add(q * groups * nr * 4);
+                    pack_b_panel::<D>(
+                        bsrc.wrapping_offset((q * nr) as isize * g.b_cs),
+                        g.b_rs,
+                        g.b_cs,
+                        kc,
+                        cols,
+                        nr,
+                        ij.b_u8,
+                        dst,
+                    );
+                    if bias {
+                        compensation::<D>(dst, groups, nr, comp.add(q * nr));
+                    }
+                }
+            }
+            let mut ic = r0;
+            while ic < r1 {
+                let mc = (r1 - ic).min(MC);
+                let asrc =
+                    p.a.wrapping_offset(ic as isize * g.a_rs + pc as isize * g.a_cs);
+                let (abase, lda) = if direct_a {
+                    (asrc, g.a_rs as usize)
+                } else {
+                    // SAFETY: A's rows ic..ic+mc, steps pc..pc+kc.
+                    unsafe { pack_a::<D>(asrc, g.a_rs, g.a_cs, mc, kc, ij.a_u8, bias, ab, lda_p) };
+                    (ab.cast_const(), lda_p)
+                };
+                for q in 0..panels {
+                    let cols = (nc - q * nr).min(nr);
+                    let panel = bb.wrapping_add(q * groups * nr * 4);
+                    let cq = bias.then(|| comp.wrapping_add(q * nr).cast_const());
+                    let mut i = 0;
+                    while i < mc {
+                        let rows = (mc - i).min(R);
+                        let cp = p.c.wrapping_offset(
+                            (ic + i) as isize * g.c_rs + (jc + q * nr) as isize * g.c_cs,
+                        );
+                        let ap = abase.wrapping_add(i * lda);
+                        // SAFETY: rows i..i+rows of this A block, the
+                        // packed panel, and C's tile, all the block's.
+                        unsafe {
+                            if bu {
+                                micro::<D, R, NV, true>(
+                                    groups, ap, lda, panel, cq, cp, g.c_rs, g.c_cs, rows, cols,
+                                    !first,
+                                )
+                            } else {
+                                micro::<D, R, NV, false>(
+                                    groups, ap, lda, panel, cq, cp, g.c_rs, g.c_cs, rows, cols,
+                                    !first,
+                                )
+                            }
+                        }
+                        i += rows;
+                    }
+                }
+                ic += mc;
+            }
+            pc += kc;
+        }
+        jc += nc;
+    }
+}
+
+/// One dot of `k` unit-stride steps at level `D`: `Σ a·b` (the job's
+/// signedness).
+///
+/// # Safety
+/// `a` and `b` hold `k` readable bytes.
+#[inline(always)]
+unsafe fn dot<D: Dp>(ij: IntJob, k: usize, a: *const u8, b: *const u8) -> i32 {
+    let step = D::LANES * D::KG;
+    let bias = D::BIAS && !ij.a_u8 && !ij.b_u8;
+    // SAFETY: the caller's.
+    unsafe {
+        let ones = D::bcast([0x80u8; 4].as_ptr());
+        let (mut s, mut c) = (D::zero(), D::zero());
+        let mut t = 0;
+        while t < k {
+            let n = (k - t).min(step);
+            let av = D::load_k(a.add(t), n, ij.a_u8);
+            let bv = D::load_k(b.add(t), n, ij.b_u8);
+            if bias {
+                s = D::dp(s, D::flip(av), bv);
+                c = D::dp(c, ones, bv);
+            } else if ij.b_u8 {
+                s = D::dp(s, bv, av);
+            } else {
+                s = D::dp(s, av, bv);
+            }
+            t += n;
+        }
+        // (Zero bytes past k flipped are 0x80: their products with b's
+        // zeros are 0, and c counts only b.)
+        D::reduce(D::sub(s, c))
+    }
+}
+
+/// `count` row dots (m = n = 1, unit strides along K), `s` apart.
+///
+/// # Safety
+/// As `run_items`, for these blocks.
+#[inline(always)]
+unsafe fn dots<D: Dp>(ij: IntJob, k: usize, count: usize, p: P, s: (isize, isize, isize)) {
+    for i in 0..count as isize {
+        let q = p.at((i * s.0, i * s.1, i * s.2));
+        // SAFETY: block i of the run.
+        unsafe { put(q.c, dot::<D>(ij, k, q.a, q.b), ij.acc) };
+    }
+}
+
+/// Rows `r0..r1` of a mat-vec product (n = 1, unit strides along K).
+///
+/// # Safety
+/// As `run_items`, for these rows.
+#[inline(always)]
+unsafe fn gemv<D: Dp>(ij: IntJob, g: &Geom, p: P, r0: usize, r1: usize) {
+    for i in r0..r1 {
+        let a = p.a.wrapping_offset(i as isize * g.a_rs);
+        // SAFETY: row i and the vector.
+        unsafe {
+            put(
+                p.c.wrapping_offset(i as isize * g.c_rs),
+                dot::<D>(ij, g.k, a, p.b),
+                ij.acc,
+            )
+        };
+    }
+}
+
+/// Rows `r0..r1` of one block in portable code: the plain triple loop.
+///
+/// # Safety
+/// As `run_items`, for these rows.
+#[inline(always)]
+unsafe fn portable(ij: IntJob, g: &Geom, p: P, r0: usize, r1: usize) {
+    for i in r0..r1 {
+        for j in 0..g.n {
+            let mut s = 0i32;
+            for t in 0..g.k {
+                // SAFETY: A[i, t] and B[t, j] are the block's.
+                let (a, b) = unsafe {
+                    (
+                        *p.a.wrapping_offset(i as isize * g.a_rs + t as isize * g.a_cs),
+                        *p.b.wrapping_offset(t as isize * g.b_rs + j as isize * g.b_cs),
+                    )
+                };
+                s = s.wrapping_add(val(a, ij.a_u8).wrapping_mul(val(b, ij.b_u8)));
+            }
+            // SAFETY: C[i, j] is the block's.
+            unsafe {
+                put(
+                    p.c.wrapping_offset(i as isize * g.c_rs + j as isize * g.c_cs),
+                    s,
+                    ij.acc,
+                )
+            };
+        }
+    }
+}
+
+/// The regimes of one level (each compiled with the level's features by
+/// `int_level!` in `dispatch.rs`).
+///
+/// # Safety (every method)
+/// As `run_items`; the CPU supports the level.
+pub(super) trait IntLevel {
+    unsafe fn dots(
+        ij: IntJob,
+        k: usize,
+        count: usize,
+        a: *const u8,
+        b: *const u8,
+        c: *mut i32,
+        s: (isize, isize, isize),
+    );
+    #[allow(clippy::too_many_arguments)]
+    unsafe fn gemv(
+        ij: IntJob,
+        g: &Geom,
+        a: *const u8,
+        b: *const u8,
+        c: *mut i32,
+        r0: usize,
+        r1: usize,
+    );
+    #[allow(clippy::too_many_arguments)]
+    unsafe fn gemm(
+        ij: IntJob,
+        g: &Geom,
+        a: *const u8,
+        b: *const u8,
+        c: *mut i32,
+        r0: usize,
+        r1: usize,
+        buf: *mut f32,
+    );
+    /// `count` whole small blocks (`g`'s m × k × n, any strides), `s`
+    /// apart, where the level has a kernel for them (`int8_small.rs`);
+    /// false: none, nothing done.
+    #[allow(clippy::too_many_arguments)]
+    unsafe fn small(
+        _ij: IntJob,
+        _g: &Geom,
+        _count: usize,
+        _a: *const u8,
+        _b: *const u8,
+        _c: *mut i32,
+        _s: (isize, isize, isize),
+    ) -> bool {
+        false
+    }
+}
+
+/// The portable level.
+pub(super) struct Portable;
+
+impl IntLevel for Portable {
+    unsafe fn dots(
+        ij: IntJob,
+        k: usize,
+        count: usize,
+        a: *const u8,
+        b: *const u8,
+        c: *mut i32,
+        s: (isize, isize, isize),
+    ) {
+        let g = unit(k);
+        for i in 0..count as isize {
+            let q = P { a, b, c }.at((i * s.0, i * s.1, i * s.2));
+            // SAFETY: the contract.
+            unsafe { portable(ij, &g, q, 0, 1) };
+        }
+    }
+    unsafe fn gemv(
+        ij: IntJob,
+        g: &Geom,
+        a: *const u8,
+        b: *const u8,
+        c: *mut i32,
+        r0: usize,
+        r1: usize,
+    ) {
+        // SAFETY: the contract.
+        unsafe { portable(ij, g, P { a, b, c }, r0, r1) }
+    }
+    unsafe fn gemm(
+        ij: IntJob,
+        g: &Geom,
+        a: *const u8,
+        b: *const u8,
+        c: *mut i32,
+        r0: usize,
+        r1: usize,
+        _buf: *mut f32,
+    ) {
+        // SAFETY: the contract.
+        unsafe { portable(ij, g, P { a, b, c }, r0, r1) }
+    }
+}
+
+/// A 1 × k × 1 geometry with unit strides along K.
+fn unit(k: usize) -> Geom {
+    Geom {
+        m: 1,
+        n: 1,
+        k,
+        a_rs: 0,
+        a_cs: 1,
+        b_rs: 1,
+        b_cs: 0,
+        c_rs: 0,
+        c_cs: 0,
+        pack_b: false,
+        acc: false,
+    }
+}
+
+/// `IntLevel` for a `Dp` level with `R × NV` tiles, its methods compiled
+/// with `$feat`.
+macro_rules! int_level {
+    ($name:ident, $D:ty, $r:expr, $nv:expr, $feat:literal) => {
+        pub(crate) struct $name;
+        impl IntLevel for $name {
+            #[target_feature(enable = $feat)]
+            unsafe fn dots(
+                ij: IntJob,
+                k: usize,
+                count: usize,
+                a: *const u8,
+                b: *const u8,
+                c: *mut i32,
+                s: (isize, isize, isize),
+            ) {
+                // SAFETY: the contract.
+                unsafe { dots::<$D>(ij, k, count, P { a, b, c }, s) }
+            }
+            #[target_feature(enable = $feat)]
+            unsafe fn gemv(
+                ij: IntJob,
+                g: &Geom,
+                a: *const u8,
+                b: *const u8,
+                c: *mut i32,
+                r0: usize,
+                r1: usize,
+            ) {
+                // SAFETY: the contract.
+                unsafe { gemv::<$D>(ij, g, P { a, b, c }, r0, r1) }
+            }
+            #[target_feature(enable = $feat)]
+            unsafe fn gemm(
+                ij: IntJob,
+                g: &Geom,
+                a: *const u8,
+                b: *const u8,
+                c: *mut i32,
+                r0: usize,
+                r1: usize,
+                buf: *mut f32,
+            ) {
+                // SAFETY: the contract.
+                unsafe { gemm::<$D, { $r }, { $nv }>(ij, g, P { a, b, c }, r0, r1, buf) }
+            }
+        }
+    };
+}
+
+#[cfg(target_arch = "x86_64")]
+pub(super) use x86::*;
+
+#[cfg(target_arch = "x86_64")]
+mod x86 {
+    use super::*;
+    use core::arch::x86_64::*;
+
+    /// 16 bytes into a zeroed vector: `n` (≤ 64) bytes from `p`.
+    #[inline(always)]
+    unsafe fn partial<const N: usize>(p: *const u8, n: usize) -> [u8; N] {
+        let mut t = [0u8; N];
+        // SAFETY: the caller's: n readable bytes at p, n ≤ N.
+        unsafe { core::ptr::copy_nonoverlapping(p, t.as_mut_ptr(), n.min(N)) };
+        t
+    }
+
+    /// 512-bit `vpdpbusd` (AVX512_VNNI + AVX512BW).
+    pub(crate) struct Vnni512;
+
+    impl Dp for Vnni512 {
+        type V = __m512i;
+        const LANES: usize = 16;
+        const KG: usize = 4;
+        const BIAS: bool = true;
+        #[inline(always)]
+        unsafe fn zero() -> __m512i {
+            // SAFETY: the level's features.
+            unsafe { _mm512_setzero_si512() }
+        }
+        #[inline(always)]
+        unsafe fn load(p: *const i32) -> __m512i {
+            // SAFETY: the caller's.
+            unsafe { _mm512_loadu_si512(p.cast()) }
+        }
+        #[inline(always)]
+        unsafe fn store(p: *mut i32, v: __m512i) {
+            // SAFETY: the caller's.
+            unsafe { _mm512_storeu_si512(p.cast(), v) }
+        }
+        #[inline(always)]
+        unsafe fn bcast(p: *const u8) -> __m512i {
+            // SAFETY: the caller's: 4 readable bytes.
+            unsafe { _mm512_set1_epi32(core::ptr::read_unaligned(p.cast::<i32>())) }
+        }
+        #[inline(always)]
+        unsafe fn dp(acc: __m512i, u: __m512i, s: __m512i) -> __m512i {
+            // SAFETY: the level's features.
+            unsafe { _mm512_dpbusd_epi32(acc, u, s) }
+        }
+        #[inline(always)]
+        unsafe fn add(a: __m512i, b: __m512i) -> __m512i {
+            // SAFETY: the level's features.
+            unsafe { _mm512_add_epi32(a, b) }
+        }
+        #[inline(always)]
+        unsafe fn sub(a: __m512i, b: __m512i) -> __m512i {
+            // SAFETY: the level's features.
+            unsafe { _mm512_sub_epi32(a, b) }
+        }
+        #[inline(always)]
+        unsafe fn flip(v: __m512i) -> __m512i {
+            // SAFETY: the level's features.
+            unsafe { _mm512_xor_si512(v, _mm512_set1_epi8(-128)) }
+        }
+        #[inline(always)]
+        unsafe fn load_k(p: *const u8, n: usize, _u: bool) -> __m512i {
+            // SAFETY: n readable bytes; masked-off bytes are not read.
+            unsafe {
+                if n >= 64 {
+                    _mm512_loadu_si512(p.cast())
+                } else {
+                    let m: __mmask64 = (1u64 << n) - 1;
+                    _mm512_maskz_loadu_epi8(m, p.cast())
+                }
+            }
+        }
+        #[inline(always)]
+        unsafe fn reduce(v: __m512i) -> i32 {
+            // SAFETY: the level's features.
+            unsafe { _mm512_reduce_add_epi32(v) }
+        }
+    }
+
+    /// 256-bit `vpdpbusd`: `$intr` is the VEX (AVX-VNNI) or the EVEX
+    /// (AVX512_VNNI + VL) intrinsic.
+    macro_rules! vnni256 {
+        ($name:ident, $intr:ident) => {
+            pub(crate) struct $name;
+            impl Dp for $name {
+                type V = __m256i;
+                const LANES: usize = 8;
+                const KG: usize = 4;
+                const BIAS: bool = true;
+                #[inline(always)]
+                unsafe fn zero() -> __m256i {
+                    // SAFETY: the level's features.
+                    unsafe { _mm256_setzero_si256() }
+                }
+                #[inline(always)]
+                unsafe fn load(p: *const i32) -> __m256i {
+                    // SAFETY: the caller's.
+                    unsafe { _mm256_loadu_si256(p.cast()) }
+                }
+                #[inline(always)]
+                unsafe fn store(p: *mut i32, v: __m256i) {
+                    // SAFETY: the caller's.
+                    unsafe { _mm256_storeu_si256(p.cast(), v) }
+                }
+                #[inline(always)]
+                unsafe fn bcast(p: *const u8) -> __m256i {
+                    // SAFETY: the caller's: 4 readable bytes.
+                    unsafe { _mm256_set1_epi32(core::ptr::read_unaligned(p.cast::<i32>())) }
+                }
+                #[inline(always)]
+                unsafe fn dp(acc: __m256i, u: __m256i, s: __m256i) -> __m256i {
+                    // SAFETY: the level's features.
+                    unsafe { $intr(acc, u, s) }
+                }
+                #[inline(always)]
+                unsafe fn add(a: __m256i, b: __m256i) -> __m256i {
+                    // SAFETY: the level's features.
+                    unsafe { _mm256_add_epi32(a, b) }
+                }
+                #[inline(always)]
+                unsafe fn sub(a: __m256i, b: __m256i) -> __m256i {
+                    // SAFETY: the level's features.
+                    unsafe { _mm256_sub_epi32(a, b) }
+                }
+                #[inline(always)]
+                unsafe fn flip(v: __m256i) -> __m256i {
+                    // SAFETY: the level's features.
+                    unsafe { _mm256_xor_si256(v, _mm256_set1_epi8(-128)) }
+                }
+                #[inline(always)]
+                unsafe fn load_k(p: *const u8, n: usize, _u: bool) -> __m256i {
+                    // SAFETY: n readable bytes.
+                    unsafe {
+                        if n >= 32 {
+                            _mm256_loadu_si256(p.cast())
+                        } else {
+                            let t = partial::<32>(p, n);
+                            _mm256_loadu_si256(t.as_ptr().cast())
+                        }
+                    }
+                }
+                #[inline(always)]
+                unsafe fn reduce(v: __m256i) -> i32 {
+                    // SAFETY: the level's features.
+                    unsafe { hsum256(v) }
+                }
+            }
+        };
+    }
+
+    /// The sum of 8 i32 lanes.
+    #[inline(always)]
+    unsafe fn hsum256(v: __m256i) -> i32 {
+        // SAFETY: AVX2 (every level that calls it has it).
+        unsafe {
+            let s = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256::<1>(v));
+            let s = _mm_add_epi32(s, _mm_shuffle_epi32::<0b01_00_11_10>(s));
+            let s = _mm_add_epi32(s, _mm_shuffle_epi32::<0b10_11_00_01>(s));
+            _mm_cvtsi128_si32(s)
+        }
+    }
+
+    vnni256!(VnniVex, _mm256_dpbusd_avx_epi32);
+    vnni256!(VnniEvex, _mm256_dpbusd_epi32);
+
+    /// AVX2 without VNNI: `vpmaddwd` on operands widened to 16 bits.
+    pub(crate) struct Madd;
+
+    impl Dp for Madd {
+        type V = __m256i;
+        const LANES: usize = 8;
+        const KG: usize = 2;
+        const BIAS: bool = false;
+        #[inline(always)]
+        unsafe fn zero() -> __m256i {
+            // SAFETY: AVX2.
+            unsafe { _mm256_setzero_si256() }
+        }
+        #[inline(always)]
+        unsafe fn load(p: *const i32) -> __m256i {
+            // SAFETY: the caller's.
+            unsafe { _mm256_loadu_si256(p.cast()) }
+        }
+        #[inline(always)]
+        unsafe fn store(p: *mut i32, v: __m256i) {
+            // SAFETY: the caller's.
+            unsafe { _mm256_storeu_si256(p.cast(), v) }
+        }
+        #[inline(always)]
+        unsafe fn bcast(p: *const u8) -> __m256i {
+            // SAFETY: the caller's: 4 readable bytes.
+            unsafe { _mm256_set1_epi32(core::ptr::read_unaligned(p.cast::<i32>())) }
+        }
+        #[inline(always)]
+        unsafe fn dp(acc: __m256i, u: __m256i, s: __m256i) -> __m256i {
+            // SAFETY: AVX2. Each pair sums two products of at most
+            // 255·128 in magnitude: no overflow of the 32-bit lane.
+            unsafe { _mm256_add_epi32(acc, _mm256_madd_epi16(u, s)) }
+        }
+        #[inline(always)]
+        unsafe fn add(a: __m256i, b: __m256i) -> __m256i {
+            // SAFETY: AVX2.
+            unsafe { _mm256_add_epi32(a, b) }
+        }
+        #[inline(always)]
+        unsafe fn sub(a: __m256i, b: __m256i) -> __m256i {
+            // SAFETY: AVX2.
+            unsafe { _mm256_sub_epi32(a, b) }
+        }
+        #[inline(always)]
+        unsafe fn flip(v: __m256i) -> __m256i {
+            v
+        }
+        #[inline(always)]
+        unsafe fn load_k(p: *const u8, n: usize, u: bool) -> __m256i {
+            // SAFETY: n readable bytes.
+            unsafe {
+                let b = if n >= 16 {
+                    _mm_loadu_si128(p.cast())
+                } else {
+                    let t = partial::<16>(p, n);
+                    _mm_loadu_si128(t.as_ptr().cast())
+                };
+                if u {
+                    _mm256_cvtepu8_epi16(b)
+                } else {
+                    _mm256_cvtepi8_epi16(b)
+                }
+            }
+        }
+        #[inline(always)]
+        unsafe fn reduce(v: __m256i) -> i32 {
+            // SAFETY: AVX2.
+            unsafe { hsum256(v) }
+        }
+    }
+
+    int_level!(
+        Vnni512L,
+        Vnni512,
+        6,
+        4,
+        "avx512f,avx512bw,avx512vnni,avx2,fma"
+    );
+    int_level!(
+        VnniEvexL,
+        VnniEvex,
+        6,
+        2,
+        "avx512f,avx512vl,avx512vnni,avx2,fma"
+    );
+    int_level!(VnniVexL, VnniVex, 6, 2, "avxvnni,avx2,fma");
+    int_level!(MaddL, Madd, 6, 2, "avx2,fma");
+}
+
+/// Items `lo..hi` of an int8 job at level `L` (the items of
+/// `exec::run_items`: runs of whole blocks, or row parts of blocks).
+///
+/// # Safety
+/// As `Element::exec_items` for `job`, whose x and y point to int8/uint8
+/// elements and out to int32; `buf` is a private, 64-byte aligned scratch
+/// buffer of `scratch_len` f32 for this job.
+#[inline(always)]
+pub(super) unsafe fn run_items<L: IntLevel>(
+    job: &Job<'_, f32>,
+    ij: IntJob,
+    lo: usize,
+    hi: usize,
+    buf: *mut f32,
+) {
+    let g = job.geom();
+    let (ext, strides) = job.inner();
+    let (x, y, out) = job.ptrs();
+    let base = P {
+        a: x.cast(),
+        b: y.cast(),
+        c: out.cast(),
+    };
+    // SAFETY: each item is one of the job's (contract).
+    unsafe {
+        if job.parts() == 1 {
+            let mut b = lo;
+            while b < hi {
+                let count = (ext - b % ext).min(hi - b);
+                let p = base.at(job.offsets(b));
+                match job.kind() {
+                    Kind::Dot => L::dots(ij, g.k, count, p.a, p.b, p.c, strides),
+                    Kind::Gemm { .. } if L::small(ij, &g, count, p.a, p.b, p.c, strides) => {}
+                    kind => {
+                        for i in 0..count as isize {
+                            let q = p.at((i * strides.0, i * strides.1, i * strides.2));
+                            rows::<L>(kind, ij, &g, q, 0, g.m, buf);
+                        }
+                    }
+                }
+                b += count;
+            }
+        } else {
+            let (parts, part_rows) = (job.parts(), job.part_rows());
+            for item in lo..hi {
+                let (b, part) = (item / parts, item % parts);
+                let r0 = part * part_rows;
+                let r1 = (r0 + part_rows).min(g.m);
+                rows::<L>(job.kind(), ij, &g, base.at(job.offsets(b)), r0, r1, buf);
+            }
+        }
+    }
+}
+
+/// Rows `r0..r1` of the block at `p`.
+///
+/// # Safety
+/// As `run_items`, for these rows.
+#[inline(always)]
+unsafe fn rows<L: IntLevel>(
+    kind: Kind,
+    ij: IntJob,
+    g: &Geom,
+    p: P,
+    r0: usize,
+    r1: usize,
+    buf: *mut f32,
+) {
+    // SAFETY: rows r0..r1 of one block (contract).
+    unsafe {
+        match kind {
+            Kind::Zero => {
+                // K = 0: every sum is 0 (with beta = 1, out stays).
+                if !ij.acc {
+                    for i in r0..r1 {
+                        for j in 0..g.n {
+                            *p.c.wrapping_offset(i as isize * g.c_rs + j as isize * g.c_cs) = 0;
+                        }
+                    }
+                }
+            }
+            Kind::Dot => L::dots(ij, g.k, 1, p.a, p.b, p.c, (0, 0, 0)),
+            Kind::Gemv => L::gemv(ij, g, p.a, p.b, p.c, r0, r1),
+            Kind::Gemm { .. } => L::gemm(ij, g, p.a, p.b, p.c, r0, r1, buf),
+        }
+    }
+}
