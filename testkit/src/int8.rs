@@ -370,7 +370,7 @@ mod tests {
         assert!(check(&r, 0, 16259).is_ok() && check(&r, 0, 16258).is_err());
         // uint8: 0x80 is 128, 0xff 255.
         let r = batch_dot8(Row::U8S8, &xl, &xd, &yl, &yd, 1, 1).unwrap();
-        assert_eq!(r.sum, vec![128 * -128 + 127 * -1 + 2]);
+        assert_eq!(r.sum, vec![128 * -128 - 127 + 2]);
         // A 16-bit saturating pair sum (vpmaddubsw) would give 32767 for
         // 255·127 + 255·127 = 64770: the check rejects it.
         let xl = lay(&[1, 2], &[2, 1], 0, 2);
