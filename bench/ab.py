@@ -35,6 +35,11 @@ with N > 1 it is pinned to the first N, and the library gets
 `--dtype bf16` or `--dtype f16` times the 16-bit call (batch_dot_compute,
 out in the input's dtype) on the suite's inputs rounded to that dtype; the
 `@pass:` variant is f32/f64 only.
+
+`--dtype s8` or `--dtype u8s8` times the int8 rows (S8·S8 through
+batch_dot_s8, U8·S8 through batch_dot_compute, int32 out) on random bytes
+in the suite's shapes and strides (x's bytes read as int8 or uint8, y's as
+int8); `@1,0` and `@1,1` are the only scales an int32 output takes.
 """
 
 import argparse
@@ -53,7 +58,7 @@ def parse_args(argv):
     p.add_argument("libs", nargs="+", help="paths of libbatch_dot.so builds, each optionally with @ALPHA,BETA "
                    "or @pass:ALPHA; the first is the reference")
     p.add_argument("--cases", default="a,c", help="comma-separated case ids of the suite (default a,c)")
-    p.add_argument("--dtype", default="f32", choices=["f32", "f64", "bf16", "f16"])
+    p.add_argument("--dtype", default="f32", choices=["f32", "f64", "bf16", "f16", "s8", "u8s8"])
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--rounds", type=int, default=21)
     p.add_argument("--min-time", type=float, default=0.02, help="seconds per build per round")
@@ -109,8 +114,13 @@ def main():
         # Loaded libraries stay mapped; the copies are no longer needed.
         shutil.rmtree(tmp, ignore_errors=True)
     lowp = args.dtype in ("bf16", "f16")
-    dtype = {"f32": np.float32, "f64": np.float64}.get(args.dtype, np.uint16)
-    dtypes = (bb.DTYPE_CODE[args.dtype],) * 3 if lowp else None
+    int8 = args.dtype in ("s8", "u8s8")
+    dtype = {"f32": np.float32, "f64": np.float64, "s8": np.int32, "u8s8": np.int32}.get(args.dtype, np.uint16)
+    dtypes = None
+    if lowp:
+        dtypes = (bb.DTYPE_CODE[args.dtype],) * 3
+    elif int8:
+        dtypes = bb.INT8_CODES["s8s8" if args.dtype == "s8" else "u8s8"]
     rng = np.random.default_rng(12345)
     wanted = args.cases.split(",")
     unknown = set(wanted) - {s["id"] for s in bb.suite(False)}
@@ -128,6 +138,11 @@ def main():
         if lowp:
             d = spec["make_lowp"](np, rng, args.dtype)
             x, y, ax, ay, shape = d["x16"], d["y16"], d["ax"], d["ay"], d["out_shape"]
+        elif int8:
+            d = spec["make_int8"](np, rng)
+            x, y = d["views"](lambda b: b.view(np.uint8 if args.dtype == "u8s8" else np.int8),
+                              lambda b: b.view(np.int8))
+            ax, ay, shape = d["ax"], d["ay"], d["out_shape"]
         else:
             x, y, ax, ay, np_fn, flops, nbytes, unit = spec["make"](np, rng, dtype)
             shape = np_fn(x, y).shape

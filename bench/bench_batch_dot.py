@@ -53,6 +53,40 @@ output, ours in both dtypes and MKL's, is checked against the exact
 reference: the float64 sum of the exactly converted inputs, with the bound
 2(K+2)·2^-24·Σ|x·y| before the one rounding to the output dtype (the value
 must lie between the roundings of exact − bound and exact + bound).
+With `--scaling`, an N-thread child (N > 1) also times our 16-bit call at
+1 thread in the same rounds: its 2T/1T column is then from one process.
+
+The int8 rows (`--dtype u8s8`, `--dtype s8`, `--dtype int8` = both):
+
+    python3 bench/bench_batch_dot.py --dtype int8 --threads 1 --samples 5
+    python3 bench/bench_batch_dot.py --dtype int8 --threads 2 --samples 5 --no-mkl
+    python3 bench/bench_batch_dot.py --dtype int8 --smoke        # results only
+
+The same cases on random bytes: x's bytes read as uint8 (U8·S8, uniform in
+[0, 255]) or as int8 (S8·S8, [-128, 127]), y's as int8; both rows use the
+same bytes and buffers. Before any timing, every output (ours at N threads
+and at 1 thread, our f32's, MKL's) is checked bit for bit against the exact
+sum mod 2^32 (int8_reference). In the same child process, interleaved
+rounds time:
+  - ours: U8·S8 through batch_dot_compute(U8, S8, S32), S8·S8 through
+    batch_dot_s8 (int32 out);
+  - our f32: batch_dot_f32 on the first row's values (exact in f32), same
+    strides: the column "× our f32" (> 1: the int8 row is faster);
+  - for case o, also f32 through batch_dot_compute, so that U8·S8's per-call
+    difference from f32 is taken with the same entry point (S8·S8's with
+    batch_dot_s8 against batch_dot_f32);
+  - MKL (optional, `--no-mkl`): cblas_gemm_s8u8s32 looped over the batch in
+    C, contiguous cases, U8·S8 rows. In row-major order it reads A as uint8
+    and B as int8 (the name is the column-major view), and computes
+    C = alpha·(A + ao)(B + bo) + beta·C + oc exactly in int32 here: it is
+    called with ao = bo = 0, a fixed oc = 0, alpha 1, beta 0, A = x, B = y;
+  - at N > 1 threads, our calls at 1 thread too: the column 2T/1T.
+"S8·S8 ÷ U8·S8" is S8·S8's speed over U8·S8's; "others" is the share of
+the machine's CPU that other processes used while the case was timed
+(from /proc/stat, less this process's own CPU time). The table checks the int8
+targets (TARGET_INT8_F32 and the others below). A build without the int8
+rows (batch_dot_compute answers UNSUPPORTED_DTYPE, 15) stops the child with
+one line saying so.
 """
 
 import argparse
@@ -70,15 +104,20 @@ def parse_args(argv):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--threads", default="1,2", help="thread counts to run, e.g. 1,2 (default)")
     p.add_argument("--cases", default="", help="comma-separated case ids (default: all)")
-    p.add_argument("--dtype", default="auto", choices=["auto", "f32", "f64", "both", "bf16", "f16", "lowp"],
-                   help="auto = f32 for all cases plus f64 for a, b, c; lowp = bf16 and f16")
+    p.add_argument("--dtype", default="auto",
+                   choices=["auto", "f32", "f64", "both", "bf16", "f16", "lowp", "s8", "u8s8", "int8"],
+                   help="auto = f32 for all cases plus f64 for a, b, c; lowp = bf16 and f16; "
+                   "int8 = the (U8, S8, S32) and (S8, S8, S32) rows")
     p.add_argument("--out", default="same", choices=["same", "f32", "both"],
                    help="output dtype of the bf16/f16 rows: the input's (default), f32, or both "
                    "(--smoke checks both always)")
     p.add_argument("--slow-samples", type=int, default=3, help="at most this many samples of NumPy float16")
     p.add_argument("--slow-budget", type=float, default=3.0,
                    help="about this many seconds of NumPy float16 timing per case")
-    p.add_argument("--no-mkl", action="store_true", help="leave out MKL's column of the bf16/f16 rows")
+    p.add_argument("--no-mkl", action="store_true", help="leave out MKL's column of the bf16/f16 and int8 rows")
+    p.add_argument("--scaling", action="store_true",
+                   help="bf16/f16 rows: at N > 1 threads, also time our call at 1 thread in the same rounds "
+                   "(2T/1T from one process; the int8 rows always do)")
     p.add_argument("--samples", type=int, default=7)
     p.add_argument("--min-time", type=float, default=0.02, help="seconds per sample")
     p.add_argument("--warmup", type=float, default=0.2, help="seconds of warm-up per case")
@@ -112,10 +151,13 @@ def parent(args):
             ok = False
             print(f"child for {t} thread(s) failed with status {r.returncode}", file=sys.stderr)
         results[t] = rows
-    if any("x_f32" not in row for rows in results.values() for row in rows):
+    kinds = {row_kind(row) for rows in results.values() for row in rows}
+    if "float" in kinds:
         print_table(results, args)
-    if any("x_f32" in row for rows in results.values() for row in rows):
+    if "lowp" in kinds:
         print_lowp_table(results, args)
+    if "int8" in kinds:
+        print_int8_table(results, args)
     if args.json:
         with open(args.json, "w") as f:
             json.dump(results, f, indent=1)
@@ -124,6 +166,13 @@ def parent(args):
         print("RESULT CHECK FAILED:", ", ".join(sorted(set(bad))))
         ok = False
     return 0 if ok else 1
+
+
+def row_kind(row):
+    """"int8", "lowp" (bf16/f16) or "float" (f32/f64): which table a result row belongs to."""
+    if row.get("int8"):
+        return "int8"
+    return "lowp" if "x_f32" in row else "float"
 
 
 def fmt_t(s):
@@ -142,7 +191,7 @@ def rate(row, t):
     if row["unit"] == "GB/s":
         return f"{row['bytes'] / t / 1e9:.1f} GB/s"
     if row["unit"] == "GF/s":
-        return f"{row['flops'] / t / 1e9:.1f} GF/s"
+        return f"{row['flops'] / t / 1e9:.1f} {'Gop/s' if row.get('int8') else 'GF/s'}"
     return "-"
 
 
@@ -162,7 +211,7 @@ def print_table(results, args):
     by_key = {}
     for t in counts:
         for row in results[t]:
-            if "x_f32" not in row:
+            if row_kind(row) == "float":
                 by_key.setdefault((row["id"], row["dtype"]), {})[t] = row
     print()
     print(f"# batch_dot vs numpy.matmul — {time.strftime('%Y-%m-%d %H:%M')} — {cpu_name()}, {os.cpu_count()} CPUs")
@@ -208,6 +257,8 @@ def child(args, threads):
     lib = Library(load_library(args.lib))
     if args.dtype in LOWP_CHOICES:
         return child_lowp(args, threads, np, lib)
+    if args.dtype in INT8_CHOICES:
+        return child_int8(args, threads, np, lib)
     rng = np.random.default_rng(12345)
     ok = True
     for spec in suite(args.smoke):
@@ -294,6 +345,14 @@ def load_library(path):
     sys.exit("libbatch_dot.so not found: run `cargo build --release` or pass --lib / BATCH_DOT_LIBRARY")
 
 
+class CallError(RuntimeError):
+    """A call of the library that returned a non-zero status (`status`)."""
+
+    def __init__(self, status, message):
+        super().__init__(message)
+        self.status = status
+
+
 class Library:
     """libbatch_dot loaded with ctypes from `path`: `caller(...)` prebuilds
     one call (layouts, options) and returns it as a function of no
@@ -315,8 +374,10 @@ class Library:
         self.ctypes, self.Layout, self.Options = ctypes, Layout, Options
         self.lib = lib = ctypes.CDLL(path)
         self.fns = {}
-        for name in ("f32", "f64"):
-            fn = getattr(lib, "batch_dot_" + name)
+        for name in ("f32", "f64", "s8"):
+            fn = getattr(lib, "batch_dot_" + name, None)
+            if fn is None and name == "s8":
+                continue  # builds before the int8 rows
             L = ctypes.POINTER(Layout)
             fn.argtypes = [L, ctypes.c_void_p, L, ctypes.c_void_p, ctypes.c_int64, ctypes.c_int64, L,
                            ctypes.c_void_p, ctypes.POINTER(Options)]
@@ -353,13 +414,15 @@ class Library:
         l.len = hi - lo + 1 if a.size else 0
         return l, a.ctypes.data + lo * it
 
-    def caller(self, x, y, ax, ay, out, nthreads, scale=None, dtypes=None):
+    def caller(self, x, y, ax, ay, out, nthreads, scale=None, dtypes=None, typed=True):
         """`batch_dot(x, y, (ax, ay))` into `out` on `nthreads` threads, as a
         function of no arguments (raises on a failed call). `scale`: None
         for the plain call, else (alpha, beta) with BATCH_DOT_OPT_SCALE
         (out = alpha*(x.y) + beta*out). `dtypes`: None for batch_dot_f32 /
         batch_dot_f64 (from x's item size), else the dtype codes (x, y, out)
-        of a batch_dot_compute call (16-bit tensors as uint16 bits)."""
+        of a batch_dot_compute call (16-bit tensors as uint16 bits); (S8,
+        S8, S32) calls batch_dot_s8 instead when the build has it and
+        `typed` (batch_dot_compute with typed=False)."""
         ctypes, lib = self.ctypes, self.lib
         xl, xp = self.layout(x)
         yl, yp = self.layout(y)
@@ -368,8 +431,8 @@ class Library:
             opts = self.Options(16, nthreads, 0, 0.0, 0.0)
         else:
             opts = self.Options(ctypes.sizeof(self.Options), nthreads, 1, scale[0], scale[1])
-        if dtypes is None:
-            fn = self.fns["f32" if x.dtype.itemsize == 4 else "f64"]
+        if dtypes is None or (typed and tuple(dtypes) == (5, 5, 7) and "s8" in self.fns):
+            fn = self.fns["s8" if dtypes else ("f32" if x.dtype.itemsize == 4 else "f64")]
             args_ = (ctypes.byref(xl), xp, ctypes.byref(yl), yp, ax, ay, ctypes.byref(ol), op, ctypes.byref(opts))
         else:
             if self.compute is None:
@@ -386,7 +449,7 @@ class Library:
             if st != 0:
                 buf = ctypes.create_string_buffer(512)
                 lib.batch_dot_last_error_message(buf, 512)
-                raise RuntimeError(f"batch_dot failed: status {st}: {buf.value.decode()}")
+                raise CallError(st, f"batch_dot failed: status {st}: {buf.value.decode()}")
         call.keep = keep
         return call
 
@@ -446,7 +509,34 @@ def suite(smoke):
             return {"x16": x16, "y16": y16, "x32": x32, "y32": y32, "views": views, "ax": ax, "ay": ay,
                     "fn": fn, "k": k, "out_shape": out_shape, "flops": 2.0 * size * k, "unit": unit,
                     "in_bytes": 2.0 * (x16.size + y16.size), "out_size": size}
-        return {"id": cid, "make": make, "make_lowp": make_lowp}
+
+        def make_int8(np, rng):
+            """The case in 8-bit integers: one set of random bytes for x and
+            one for y, in the case's shapes and strides; views(f) = (x, y)
+            as the case's views of f(bytes) (f maps a uint8 array to an
+            array of its shape). x's bytes read as uint8 are uniform in
+            [0, 255], as int8 uniform in [-128, 127]; y is read as int8."""
+            xb = rng.integers(0, 256, size=shp(xbase if xview is not None else xs), dtype=np.uint8)
+            yb = rng.integers(0, 256, size=shp(ys), dtype=np.uint8)
+            view = xview if xview is not None else (lambda b: b)
+
+            def views(f, g=None):
+                return view(f(xb)), (g or f)(yb)
+            xu, _ = views(lambda b: b)
+            fn = numpy_fn(np, xu.ndim, len(yb.shape), ax, ay)
+            # Keras's shape rule: x's dims without axis_x, then y's without
+            # the batch and axis_y; (batch, 1) when that leaves one dim.
+            out_shape = tuple(d for i, d in enumerate(xu.shape) if i != ax) + \
+                tuple(d for i, d in enumerate(yb.shape) if i not in (0, ay))
+            if len(out_shape) == 1:
+                out_shape += (1,)
+            k = xu.shape[ax]
+            size = 1
+            for d in out_shape:
+                size *= d
+            return {"views": views, "ax": ax, "ay": ay, "fn": fn, "k": k, "out_shape": out_shape,
+                    "ops": 2.0 * size * k, "unit": unit, "bytes": float(xu.size + yb.size + 4 * size)}
+        return {"id": cid, "make": make, "make_lowp": make_lowp, "make_int8": make_int8}
 
     s = 8 if smoke else 1
     return [
@@ -483,8 +573,8 @@ def numpy_fn(np, xn, yn, ax, ay):
 # ---------------------------------------------------------------------------
 
 LOWP_CHOICES = ("bf16", "f16", "lowp")
-DTYPE_CODE = {"f32": 1, "f64": 2, "f16": 3, "bf16": 4}
-DTYPE_SIZE = {1: 4, 2: 8, 3: 2, 4: 2}
+DTYPE_CODE = {"f32": 1, "f64": 2, "f16": 3, "bf16": 4, "s8": 5, "u8": 6, "s32": 7}
+DTYPE_SIZE = {1: 4, 2: 8, 3: 2, 4: 2, 5: 1, 6: 1, 7: 4}
 # Targets of the 16-bit rows: ours ÷ our f32 (time ratio f32/ours) per case,
 # and against the Python baseline of each dtype.
 TARGET_F32 = {"a": 1.0, "a2": 1.0, "b": 1.0, "c": 1.0, "g1": 1.0, "g2": 1.0, "g3": 1.0,
@@ -569,16 +659,30 @@ void loop_gemm16(gemm16_fn f, long batch, int transb, int m, int n, int k, const
     for (long i = 0; i < batch; i++)
         f(101, 111, transb, m, n, k, 1.0f, a + i * sa, lda, b + i * sb, ldb, 0.0f, c + i * sc, ldc);
 }
+/* cblas_gemm_s8u8s32: RowMajor (101), offsetc CblasFixOffset (173) with
+ * oc = {0}, ao = bo = 0, alpha 1, beta 0. In row-major order it reads A as
+ * uint8 and B as int8 (the name is the column-major view), so A = x, B = y
+ * of a U8·S8 case. */
+typedef void (*gemm8_fn)(int, int, int, int, int, int, int, float, const void *, int, int8_t, const void *, int,
+                         int8_t, float, int32_t *, int, const int32_t *);
+void loop_gemm8(gemm8_fn f, long batch, int transb, int m, int n, int k, const uint8_t *a, long sa, int lda,
+                const int8_t *b, long sb, int ldb, int32_t *c, long sc, int ldc) {
+    static const int32_t oc[1] = {0};
+    for (long i = 0; i < batch; i++)
+        f(101, 111, transb, 173, m, n, k, 1.0f, a + i * sa, lda, 0, b + i * sb, ldb, 0, 0.0f, c + i * sc, ldc, oc);
+}
 """
+MKL_SYMBOL = {"bf16": "cblas_gemm_bf16bf16f32", "f16": "cblas_gemm_f16f16f32", "u8s8": "cblas_gemm_s8u8s32"}
 
 
 class Mkl:
-    """MKL's cblas_gemm_bf16bf16f32 / cblas_gemm_f16f16f32 looped over the
-    batch by a few lines of C (built here with cc), so that the loop adds
-    no Python per matrix. `Mkl.load(threads)` returns (Mkl or None, note)."""
+    """MKL's cblas_gemm_bf16bf16f32 / cblas_gemm_f16f16f32 (kinds bf16, f16)
+    or cblas_gemm_s8u8s32 (kind u8s8) looped over the batch by a few lines
+    of C (built here with cc), so that the loop adds no Python per matrix.
+    `Mkl.load(threads, kinds)` returns (Mkl or None, note)."""
 
     @staticmethod
-    def load(threads):
+    def load(threads, kinds=("bf16", "f16")):
         import ctypes
         import ctypes.util
         import site
@@ -605,9 +709,9 @@ class Mkl:
         if lib is None:
             return None, "MKL: libmkl_rt not found (pip install mkl, or BATCH_DOT_MKL=path): column left out"
         try:
-            fns = {"bf16": lib.cblas_gemm_bf16bf16f32, "f16": lib.cblas_gemm_f16f16f32}
+            fns = {k: getattr(lib, MKL_SYMBOL[k]) for k in kinds}
         except AttributeError:
-            return None, f"MKL: {path} has no cblas_gemm_bf16bf16f32/f16f16f32: column left out"
+            return None, f"MKL: {path} has no {'/'.join(MKL_SYMBOL[k] for k in kinds)}: column left out"
         tmp = tempfile.mkdtemp(prefix="batch_dot_mkl_")
         try:
             src, so = os.path.join(tmp, "shim.c"), os.path.join(tmp, "shim.so")
@@ -630,10 +734,13 @@ class Mkl:
         m = Mkl()
         m.ctypes, m.path = ctypes, path
         m.addr = {k: ctypes.cast(f, ctypes.c_void_p).value for k, f in fns.items()}
-        m.loop = shim.loop_gemm16
         i, l, p = ctypes.c_int, ctypes.c_long, ctypes.c_void_p
-        m.loop.argtypes = [p, l, i, i, i, i, p, l, i, p, l, i, p, l, i]
-        m.loop.restype = None
+        m.loops = {}
+        for name in ("loop_gemm16", "loop_gemm8"):
+            fn = getattr(shim, name)
+            fn.argtypes = [p, l, i, i, i, i, p, l, i, p, l, i, p, l, i]
+            fn.restype = None
+            m.loops[name] = fn
         return m, f"MKL: {path}, {threads} thread(s)"
 
     @staticmethod
@@ -661,8 +768,8 @@ class Mkl:
         return None
 
     def caller(self, kind, x, y, ax, ay, out):
-        """The case through MKL into the float32 array `out`, as a function
-        of no arguments, or None for a strided case."""
+        """The case through MKL into `out` (float32 for bf16/f16, int32 for
+        u8s8), as a function of no arguments, or None for a strided case."""
         f = self.form(x, y, ax, ay)
         if f is None:
             return None
@@ -670,12 +777,37 @@ class Mkl:
         assert out.flags.c_contiguous and out.dtype.itemsize == 4 and out.size == b * m * n
         args_ = (self.addr[kind], b, tb, m, n, k, x.ctypes.data, sa, lda, y.ctypes.data, sb, ldb,
                  out.ctypes.data, sc, ldc)
-        loop = self.loop
+        loop = self.loops["loop_gemm8" if kind == "u8s8" else "loop_gemm16"]
 
         def call():
             loop(*args_)
         call.keep = (x, y, out)
         return call
+
+
+def cpu_snapshot():
+    """(machine busy, machine total, this process's CPU) in seconds, from
+    /proc/stat and getrusage (all threads of this process: the library's
+    workers and MKL's too), or None where /proc/stat is missing."""
+    import resource
+    try:
+        with open("/proc/stat") as f:
+            v = [int(t) for t in f.readline().split()[1:]]
+    except (OSError, ValueError):
+        return None
+    hz = os.sysconf("SC_CLK_TCK")
+    busy = v[0] + v[1] + v[2] + sum(v[5:8])  # user nice system irq softirq steal
+    total = busy + v[3] + v[4]  # + idle iowait
+    ru = resource.getrusage(resource.RUSAGE_SELF)
+    return busy / hz, total / hz, ru.ru_utime + ru.ru_stime
+
+
+def others_load(a, b):
+    """The share of the machine's CPU time (0..1) used by other processes
+    between two cpu_snapshot()s, or None."""
+    if a is None or b is None or b[1] <= a[1]:
+        return None
+    return max(0.0, min(1.0, ((b[0] - a[0]) - (b[2] - a[2])) / (b[1] - a[1])))
 
 
 def time_rounds(cands, args, threads):
@@ -731,14 +863,14 @@ def median(v):
     return v[len(v) // 2] if v else None
 
 
-def ratio_to_ours(name, times, rounds):
-    """time(name) / time(ours): the median over the rounds that timed both,
+def ratio_to_ours(name, times, rounds, ref="ours"):
+    """time(name) / time(ref): the median over the rounds that timed both,
     else (a contestant timed only at its warm-up) the ratio of medians."""
-    per = [r[name] / r["ours"] for r in rounds if name in r and "ours" in r]
+    per = [r[name] / r[ref] for r in rounds if name in r and ref in r]
     if per:
         return median(per)
-    if times.get(name) and times.get("ours"):
-        return median(times[name]) / median(times["ours"])
+    if times.get(name) and times.get(ref):
+        return median(times[name]) / median(times[ref])
     return None
 
 
@@ -822,7 +954,13 @@ def child_lowp(args, threads, np, lib):
                         cands.append(base)
                     if mkl_call is not None:
                         cands.append({"name": "mkl", "f": mkl_call, "spins": True, "slow": False})
+                    if args.scaling and threads > 1:
+                        call1 = lib.caller(x16, y16, ax, ay, out, 1,
+                                           dtypes=(DTYPE_CODE[kind], DTYPE_CODE[kind], DTYPE_CODE[outk]))
+                        cands.append({"name": "ours1", "f": call1, "spins": False, "slow": False})
                     times, rounds = time_rounds(cands, args, threads)
+                    if args.scaling and threads > 1:
+                        row.update(x_1t=ratio_to_ours("ours1", times, rounds))
                     row.update(ours=median(times["ours"]), ours_best=min(times["ours"]),
                                f32=median(times["f32"]), x_f32=ratio_to_ours("f32", times, rounds))
                     if base is not None:
@@ -850,7 +988,7 @@ def print_lowp_table(results, args):
     by_key = {}
     for t in counts:
         for row in results[t]:
-            if "x_f32" in row:
+            if row_kind(row) == "lowp":
                 by_key.setdefault((row["id"], row["dtype"], row["out"]), {})[t] = row
     print()
     print(f"# batch_dot bf16/f16 — {time.strftime('%Y-%m-%d %H:%M')} — {cpu_name()}, {os.cpu_count()} CPUs")
@@ -864,6 +1002,8 @@ def print_lowp_table(results, args):
               f"bfloat16 matmul (computes in float32, returns float32)")
         print("# MKL: cblas_gemm_bf16bf16f32 / cblas_gemm_f16f16f32 (f32 output) looped over the batch in C, "
               "contiguous cases only (a, a2, b, c, d1, d2, e, f, o; not g1, g2, g3)")
+        print("# 2T/1T: the 1-thread child's time ÷ this one's, or with (i) (--scaling) the median over the "
+              "interleaved rounds of this process of time(1 thread) ÷ time(N threads)")
         print("# GB/s counts 16-bit bytes (f32 out: 4-byte); targets: × our f32 ≥ 1.0 on a, a2, b, c, g1-g3, "
               "≥ 1.7 on d2, e, f; ≥ 100× NumPy float16; ahead of ml_dtypes (> 1.0), judged at the two "
               "decimals shown")
@@ -881,7 +1021,9 @@ def print_lowp_table(results, args):
             ours = row["ours"]
             name = dt if outk == dt else f"{dt}→{outk}"
             sp = "-"
-            if t != 1 and t1 and t1["ours"] and ours:
+            if row.get("x_1t") is not None:
+                sp = f"{row['x_1t']:.2f} (i)"
+            elif t != 1 and t1 and t1["ours"] and ours:
                 sp = f"{t1['ours'] / ours:.2f}"
 
             def x(v):
@@ -904,6 +1046,274 @@ def print_lowp_table(results, args):
                   f"| {x(row.get('x_f32'))} | {base} | {x(row.get('x_base'))} | {fmt_t(row.get('mkl'))} "
                   f"| {x(row.get('x_mkl'))} | {sp} | {', '.join(tg) or '-'} "
                   f"| {('ok (' + row['err'] + ')' if args.smoke else 'ok') if row['ok'] else 'FAIL ' + row['err']} |")
+    if met or missed:
+        print(f"# targets met: {met}; missed: {len(missed)}" + (" — " + "; ".join(missed) if missed else ""))
+
+# ---------------------------------------------------------------------------
+# The int8 rows: (U8, S8, S32) and (S8, S8, S32) (--dtype u8s8|s8|int8).
+# ---------------------------------------------------------------------------
+
+INT8_CHOICES = ("s8", "u8s8", "int8")
+INT8_ROWS = {"u8s8": ["u8s8"], "s8": ["s8s8"], "int8": ["u8s8", "s8s8"]}
+INT8_NAME = {"u8s8": "U8·S8", "s8s8": "S8·S8"}
+INT8_CODES = {"u8s8": (6, 5, 7), "s8s8": (5, 5, 7)}
+# Targets of the int8 rows, at 1 thread: U8·S8 speed ÷ our f32 speed (time
+# ratio f32/ours) per case; the memory-bound cases' targets hold for S8·S8
+# too; S8·S8 ≥ 0.9× U8·S8's speed; case o within 10 ns of f32 per call. At
+# 2 threads: 2T/1T ≥ 1.8 on the cases listed.
+TARGET_INT8_F32 = {"a": 4.2, "b": 4.2, "c": 4.2, "a2": 3.5, "g1": 2.5, "g2": 2.5, "g3": 2.5,
+                   "d2": 3.0, "e": 3.0, "f": 3.0, "d1": 1.0}
+TARGET_INT8_BOTH = ("d1", "d2", "e", "f")
+TARGET_S8_OF_U8 = 0.9
+TARGET_O_NS = 10.0
+TARGET_2T = 1.8
+TARGET_2T_CASES = ("a", "a2", "b", "c", "d2", "e", "f")
+
+
+def int8_reference(np, fn, x, y, k):
+    """The exact x·y modulo 2^32, as uint32 (the bits of the int32 output).
+    The products of 8-bit integers are exact in float64, and so is every
+    partial sum while K·max|x|·max|y| < 2^53 (all the suite's cases: at
+    most 512·255·128 < 2^24), so NumPy's float64 matmul (BLAS) gives the
+    exact int64 sum, in any order; past that bound the sum is taken in int64
+    (NumPy's integer matmul, slow). Then reduced mod 2^32."""
+    def amax(a):
+        return max(abs(int(a.min())), abs(int(a.max()))) if a.size else 0
+    if k * amax(x) * amax(y) < 2 ** 53:
+        exact = fn(x.astype(np.float64), y.astype(np.float64)).astype(np.int64)
+    else:
+        exact = fn(x.astype(np.int64), y.astype(np.int64))
+    return (exact & 0xFFFFFFFF).astype(np.uint32)
+
+
+def check_int8(np, got, want):
+    """(ok, message): `got` (int32 or any 4-byte array) bit for bit equal to
+    `want` (uint32)."""
+    g = np.asarray(got).view(np.uint32)
+    bad = g != want
+    if not bad.any():
+        return True, "bit-exact"
+    i = np.unravel_index(int(np.argmax(bad.ravel())), g.shape)
+    return False, (f"{int(np.count_nonzero(bad))} of {g.size} differ; at {tuple(map(int, i))}: got "
+                   f"{int(g[i].astype(np.int32))}, want {int(want[i].astype(np.int32))}")
+
+
+def int8_support(np, lib, rows):
+    """(None or why this build cannot run the rows, notes)."""
+    if lib.compute is None:
+        return "this build of libbatch_dot has no batch_dot_compute (it predates the int8 rows)", []
+    y = np.arange(4, dtype=np.int8).reshape(1, 4)
+    for r in rows:
+        x = np.arange(4, dtype=np.uint8 if r == "u8s8" else np.int8).reshape(1, 4)
+        out = np.zeros((1, 1), np.int32)
+        try:
+            lib.caller(x, y, 1, 1, out, 1, dtypes=INT8_CODES[r], typed=False)()
+        except CallError as e:
+            if e.status == 15:
+                return (f"this build of libbatch_dot does not run the {INT8_NAME[r]} row: batch_dot_compute"
+                        f"{INT8_CODES[r]} returns status 15 (UNSUPPORTED_DTYPE); it predates batch_dot_s8: "
+                        "rebuild (cargo build --release) from a tree that has it"), []
+            return f"the {INT8_NAME[r]} probe call failed: {e}", []
+        if int(out[0, 0]) != 14:
+            return f"the {INT8_NAME[r]} probe call gave {int(out[0, 0])}, not 14", []
+    notes = []
+    if "s8s8" in rows and "s8" not in lib.fns:
+        notes.append("this build has no batch_dot_s8: the S8·S8 row calls batch_dot_compute")
+    return None, notes
+
+
+def child_int8(args, threads, np, lib):
+    rows = INT8_ROWS[args.dtype]
+    timing = not args.smoke
+    why, notes = int8_support(np, lib, rows)
+    if why:
+        print(f"# {threads}T: int8: {why}", flush=True)
+        return 3
+    for n in notes:
+        print(f"# {threads}T: {n}")
+    mkl = None
+    if "u8s8" in rows and not args.no_mkl:
+        mkl, note = Mkl.load(threads, kinds=("u8s8",))
+        print(f"# {threads}T: {note}")
+    rng = np.random.default_rng(12345)
+    ok = True
+    for spec in suite(args.smoke):
+        cid = spec["id"]
+        if args.cases and cid not in args.cases.split(","):
+            continue
+        d = spec["make_int8"](np, rng)
+        fn, ax, ay, k, shape = d["fn"], d["ax"], d["ay"], d["k"], d["out_shape"]
+        xu, y = d["views"](lambda b: b, lambda b: b.view(np.int8))
+        xs, _ = d["views"](lambda b: b.view(np.int8))
+        xval = {"u8s8": xu, "s8s8": xs}
+        want = {r: int8_reference(np, fn, xval[r], y, k) for r in rows}
+        # Our f32 on the values of the first row (and the same strides),
+        # exact too while every partial sum stays below 2^24.
+        x32, y32 = d["views"](lambda b: b.view(xval[rows[0]].dtype).astype(np.float32),
+                              lambda b: b.view(np.int8).astype(np.float32))
+        out32 = np.empty(shape, np.float32)
+        call32 = lib.caller(x32, y32, ax, ay, out32, threads)
+        call32()
+        exact32 = k * 255 * 128 < 2 ** 24
+        good32 = not exact32 or bool(np.array_equal((out32.astype(np.int64) & 0xFFFFFFFF).astype(np.uint32),
+                                                    want[rows[0]]))
+        common = [] if good32 else ["our f32 is not the exact sum"]
+        # For case o: f32 through batch_dot_compute too, beside U8·S8 (which
+        # only batch_dot_compute takes), so that both sides have its arguments.
+        call32c = None
+        if cid == "o" and "u8s8" in rows:
+            out32c = np.empty(shape, np.float32)
+            call32c = lib.caller(x32, y32, ax, ay, out32c, threads, dtypes=(1, 1, 1))
+        # MKL (U8·S8 only: it has no S8·S8 GEMM), checked when it runs.
+        mkl_call, mkl_ok, mkl_note = None, True, None
+        if mkl is not None and "u8s8" in rows:
+            outm = np.full(shape, -1, np.int32)
+            mkl_call = mkl.caller("u8s8", xu, y, ax, ay, outm)
+            if mkl_call is not None:
+                t0 = time.perf_counter()
+                mkl_call()
+                # Case e is 10^6 GEMMs of 1×16·16×1 (about 2 µs each in
+                # MKL): timed with single calls, as NumPy float16 is.
+                mkl_slow = time.perf_counter() - t0 > 0.25
+                mkl_ok, errm = check_int8(np, outm, want["u8s8"])
+                mkl_note = "MKL " + errm
+        calls, calls1, results = {}, {}, {}
+        for r in rows:
+            out = np.full(shape, -1, np.int32)  # every element must be written
+            calls[r] = lib.caller(xval[r], y, ax, ay, out, threads, dtypes=INT8_CODES[r])
+            if threads > 1:
+                calls1[r] = lib.caller(xval[r], y, ax, ay, out, 1, dtypes=INT8_CODES[r])
+            row = {"id": cid, "int8": True, "row": r, "dtype": r, "threads": threads, "flops": d["ops"],
+                   "bytes": d["bytes"], "unit": d["unit"], "ours": None, "ours_best": None, "f32": None,
+                   "x_f32": None, "x_u8s8": None, "mkl": None, "x_mkl": None, "x_1t": None, "d_f32_ns": None}
+            try:
+                calls[r]()
+                good, err = check_int8(np, out, want[r])
+                if good and threads > 1:
+                    out.fill(-1)
+                    calls1[r]()
+                    good, err = check_int8(np, out, want[r])
+                    err = err if good else "at 1 thread: " + err
+            except CallError as e:
+                good, err = False, str(e)
+            extra = common + ([mkl_note] if mkl_note and r == "u8s8" else [])
+            row["ok"] = good and good32 and (mkl_ok or r != "u8s8")
+            row["err"] = "; ".join([err] + extra)
+            ok &= row["ok"]
+            results[r] = row
+        if timing and all(results[r]["ok"] for r in rows):
+            cands = [{"name": r, "f": calls[r], "spins": False, "slow": False} for r in rows]
+            cands.append({"name": "f32", "f": call32, "spins": False, "slow": False})
+            if call32c is not None:
+                cands.append({"name": "f32c", "f": call32c, "spins": False, "slow": False})
+            if mkl_call is not None:
+                cands.append({"name": "mkl", "f": mkl_call, "spins": True, "slow": mkl_slow})
+            for r in calls1:
+                cands.append({"name": r + "@1", "f": calls1[r], "spins": False, "slow": False})
+            snap = cpu_snapshot()
+            times, rounds = time_rounds(cands, args, threads)
+            load = others_load(snap, cpu_snapshot())
+            for r in rows:
+                row = results[r]
+                row.update(ours=median(times[r]), ours_best=min(times[r]), f32=median(times["f32"]),
+                           x_f32=ratio_to_ours("f32", times, rounds, ref=r), others=load)
+                if r == "s8s8" and "u8s8" in rows:
+                    row["x_u8s8"] = ratio_to_ours("u8s8", times, rounds, ref="s8s8")
+                if r == "u8s8" and mkl_call is not None:
+                    row.update(mkl=median(times["mkl"]), x_mkl=ratio_to_ours("mkl", times, rounds, ref=r))
+                if r in calls1:
+                    row["x_1t"] = ratio_to_ours(r + "@1", times, rounds, ref=r)
+                if cid == "o":
+                    # batch_dot_s8 against batch_dot_f32 (the typed entry
+                    # points), U8·S8 against f32 through batch_dot_compute.
+                    ref = "f32c" if r == "u8s8" else "f32"
+                    if r == "s8s8" and "s8" not in lib.fns:
+                        ref = None
+                    diffs = [rd[r] - rd[ref] for rd in rounds if ref and r in rd and ref in rd]
+                    if diffs:
+                        row["d_f32_ns"] = median(diffs) * 1e9
+        for r in rows:
+            print("RESULT " + json.dumps(results[r]), flush=True)
+    return 0 if ok else 1
+
+
+def int8_targets(row):
+    """[(label, met)] of an int8 row (judged at the precision shown)."""
+    out = []
+    cid, r, t = row["id"], row["row"], row["threads"]
+    if t == 1:
+        want = TARGET_INT8_F32.get(cid)
+        if want is not None and row.get("x_f32") is not None and (r == "u8s8" or cid in TARGET_INT8_BOTH):
+            v = round(row["x_f32"], 2)
+            out.append((f"f32 {v:.2f} ≥{want:g}", v >= want))
+        if r == "s8s8" and cid != "o" and row.get("x_u8s8") is not None:
+            v = round(row["x_u8s8"], 2)
+            out.append((f"U8·S8 {v:.2f} ≥{TARGET_S8_OF_U8:g}", v >= TARGET_S8_OF_U8))
+        if cid == "o" and row.get("d_f32_ns") is not None:
+            v = round(row["d_f32_ns"])
+            out.append((f"Δf32 {v:+.0f} ns ≤{TARGET_O_NS:g}", v <= TARGET_O_NS))
+    elif cid in TARGET_2T_CASES and row.get("x_1t") is not None:
+        v = round(row["x_1t"], 2)
+        out.append((f"2T/1T {v:.2f} ≥{TARGET_2T:g}", v >= TARGET_2T))
+    return out
+
+
+def print_int8_table(results, args):
+    counts = sorted(results)
+    by_key = {}
+    for t in counts:
+        for row in results[t]:
+            if row_kind(row) == "int8":
+                by_key.setdefault((row["id"], row["row"]), {})[t] = row
+    print()
+    print(f"# batch_dot int8 — {time.strftime('%Y-%m-%d %H:%M')} — {cpu_name()}, {os.cpu_count()} CPUs")
+    if args.smoke:
+        print("# smoke: small sizes, results checked bit for bit against the exact sum mod 2^32, nothing timed")
+    else:
+        print(f"# interleaved rounds: {args.samples}, each contestant ≥ {args.min_time} s per round; median "
+              f"(best in brackets); × = time(other) / time(this row), median over rounds (> 1: this row faster)")
+        print("# U8·S8: x's bytes as uint8 [0, 255] (batch_dot_compute); S8·S8: the same bytes as int8 "
+              "[-128, 127] (batch_dot_s8); y int8; our f32: batch_dot_f32 on the first row's values, same strides")
+        print("# S8·S8 ÷ U8·S8: S8·S8's speed ÷ U8·S8's (time(U8·S8) / time(S8·S8)); MKL: cblas_gemm_s8u8s32 "
+              "row-major (A = x read as uint8, B = y as int8, ao = bo = 0, oc = 0, alpha 1, beta 0) looped over "
+              "the batch in C, contiguous cases, U8·S8 rows")
+        print("# 2T/1T: time(our call at 1 thread) / time(at N threads), interleaved in the N-thread process; "
+              "Gop/s counts 2·M·N·K; GB/s counts 1-byte x and y and the 4-byte out; others: the share of the "
+              "machine's CPU other processes used while the case was timed (/proc/stat; high = noisy figures)")
+        print("# targets (1 thread): U8·S8 × our f32 ≥ 4.2 on a, b, c, ≥ 3.5 on a2, ≥ 2.5 on g1-g3, ≥ 3 on d2, "
+              "e, f, ≥ 1 on d1 (d*, e, f: S8·S8 too); S8·S8 ≥ 0.9× U8·S8; o: Δ per call vs f32 ≤ 10 ns "
+              "(S8·S8: batch_dot_s8 - batch_dot_f32, U8·S8: both through batch_dot_compute; Python adds "
+              "noise: bench/overhead.c is the reference); 2 threads: 2T/1T ≥ 1.8 on a, a2, b, c, d2, e, f")
+    hdr = ("| case | row | threads | ours | rate | our f32 | × our f32 | S8·S8 ÷ U8·S8 | MKL s8u8s32 | × MKL "
+           "| 2T/1T | others | targets | check |")
+    print(hdr)
+    print("|" + "---|" * (hdr.count("|") - 1))
+    met, missed = 0, []
+
+    def x(v):
+        return f"{v:.2f}" if v is not None else "-"
+
+    def pct(v):
+        return f"{100 * v:.0f} %" if v is not None else "-"
+    for (cid, r), per in by_key.items():
+        for t in counts:
+            row = per.get(t)
+            if row is None:
+                continue
+            ours = row["ours"]
+            tg = []
+            for label, hit in int8_targets(row):
+                tg.append(f"{label} {'✓' if hit else '✗'}")
+                if hit:
+                    met += 1
+                else:
+                    missed.append(f"{cid} {INT8_NAME[r]} {t}T {label}")
+            best = f" ({fmt_t(row['ours_best'])})" if row.get("ours_best") else ""
+            check = ("ok (" + row["err"] + ")" if args.smoke else "ok") if row["ok"] else "FAIL " + row["err"]
+            print(f"| {cid} | {INT8_NAME[r]} | {t} | {fmt_t(ours)}{best} | {rate(row, ours)} | {fmt_t(row['f32'])} "
+                  f"| {x(row.get('x_f32'))} | {x(row.get('x_u8s8'))} | {fmt_t(row.get('mkl'))} "
+                  f"| {x(row.get('x_mkl'))} | {x(row.get('x_1t'))} | {pct(row.get('others'))} "
+                  f"| {', '.join(tg) or '-'} | {check} |")
     if met or missed:
         print(f"# targets met: {met}; missed: {len(missed)}" + (" — " + "; ".join(missed) if missed else ""))
 

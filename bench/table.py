@@ -20,6 +20,14 @@ either form: a row per case, dtype and thread count, with our time, "× our
 f32" (our f32 time ÷ our 16-bit time, the run's median over its rounds),
 "× baseline" (NumPy float16 for f16, ml_dtypes for bf16) and "× MKL", each
 the median over the runs (lowest–highest in brackets from three runs on).
+
+Runs of the int8 rows (`--dtype int8|u8s8|s8`) give their own table too: a
+row per case, row (U8·S8, S8·S8) and thread count, with our time, rate,
+"× our f32", "S8·S8 ÷ U8·S8" (S8·S8's speed over U8·S8's), "× MKL"
+(cblas_gemm_s8u8s32) and 2T/1T (timed interleaved in the 2-thread process),
+each the median over the runs; case o shows its per-call difference from
+f32 in ns in the rate column; "others" is the share of the machine's CPU
+other processes used while the case was timed (median over the runs).
 """
 import json
 import statistics
@@ -34,7 +42,7 @@ def fmt_time(s):
 
 def fmt_rate(row, s):
     if row["unit"] == "GF/s":
-        return f"{row['flops'] / s / 1e9:.0f} GF/s"
+        return f"{row['flops'] / s / 1e9:.0f} {'Gop/s' if row.get('int8') else 'GF/s'}"
     if row["unit"] == "GB/s":
         return f"{row['bytes'] / s / 1e9:.1f} GB/s"
     return ""
@@ -65,11 +73,19 @@ def main(args):
     rows = {}
     order = []
     lowp = {}  # (case, dtype, out) -> threads -> list of rows, one per run
+    int8 = {}  # (case, row) -> threads -> list of rows, one per run
     for path in paths:
         with open(path) as f:
             run = json.load(f)
         for threads, results in run.items():
             for r in results:
+                if r.get("int8"):
+                    if r.get("ours") is None:
+                        sys.exit(f"{path}: {r['id']} {r['row']} {threads}T has no timings (a --smoke run?)")
+                    if not r["ok"]:
+                        sys.exit(f"{path}: {r['id']} {r['row']} {threads}T failed its check: {r['err']}")
+                    int8.setdefault((r["id"], r["row"]), {}).setdefault(int(threads), []).append(r)
+                    continue
                 if "x_f32" in r:
                     if r.get("ours") is None:
                         sys.exit(f"{path}: {r['id']} {r['dtype']} {threads}T has no timings (a --smoke run?)")
@@ -89,6 +105,8 @@ def main(args):
     print(f"{len(paths)} runs")
     if lowp:
         print_lowp(lowp)
+    if int8:
+        print_int8(int8)
     if not rows:
         return
     if long_form:
@@ -130,6 +148,32 @@ def print_lowp(lowp):
                 cells[1] += f" ({base})"
             name = dt if out == dt else f"{dt}→{out}"
             print(f"| {cid} | {name} | {t} | {fmt_time(ours)} | {rate} | " + " | ".join(cells) + " |")
+    print()
+
+
+INT8_NAME = {"u8s8": "U8·S8", "s8s8": "S8·S8"}
+
+
+def print_int8(int8):
+    print("| case | row | threads | libbatch_dot | rate | × our f32 | S8·S8 ÷ U8·S8 | × MKL s8u8s32 | others "
+          "| 2T/1T |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    for (cid, row), per_t in int8.items():
+        for t in sorted(per_t):
+            runs = per_t[t]
+            ours = statistics.median(r["ours"] for r in runs)
+            rate = fmt_rate(runs[0], ours) or "–"
+            d = [r["d_f32_ns"] for r in runs if r.get("d_f32_ns") is not None]
+            if d:
+                rate = f"Δ f32 {statistics.median(d):+.0f} ns"
+            cells = []
+            for key in ("x_f32", "x_u8s8", "x_mkl", "others", "x_1t"):
+                v = [r[key] for r in runs if r.get(key) is not None]
+                if key == "others":
+                    cells.append(f"{100 * statistics.median(v):.0f} %" if v else "–")
+                    continue
+                cells.append(ratio_cell(v, sign="" if key == "x_1t" else "×") if v else "–")
+            print(f"| {cid} | {INT8_NAME[row]} | {t} | {fmt_time(ours)} | {rate} | " + " | ".join(cells) + " |")
     print()
 
 

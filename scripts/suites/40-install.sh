@@ -8,8 +8,8 @@
 #   * the C++ wrapper's test (bindings/cpp/test) built with CMake's
 #     find_package(batch_dot) and run with ctest, linked once to
 #     batch_dot::batch_dot and once to batch_dot::batch_dot_static;
-#   * the README's examples: examples/c/minimal.c, examples/c/scores_bf16.c and
-#     examples/cpp/hello.cpp with
+#   * the README's examples: examples/c/minimal.c, examples/c/scores_bf16.c,
+#     examples/c/scores_s8.c and examples/cpp/hello.cpp with
 #     pkg-config, and both with CMake (examples/cmake);
 #   * batch_dotConfigVersion.cmake's compatibility policy;
 #   * relocation: the prefix is moved and CMake and pkg-config still find it.
@@ -46,7 +46,7 @@ if [ ${#docs[@]} -gt 0 ]; then
       /^```/ { if (inb) { inb = 0; close(f) } else { inb = 1; n++; f = dir "/" tag "." n; printf "" > f }; next }
       inb { print > f }' "$d"
   done
-  for ex in examples/c/minimal.c examples/c/scores_bf16.c examples/cpp/hello.cpp examples/cmake/CMakeLists.txt examples/ndarray_scores.rs; do
+  for ex in examples/c/minimal.c examples/c/scores_bf16.c examples/c/scores_s8.c examples/cpp/hello.cpp examples/cmake/CMakeLists.txt examples/ndarray_scores.rs; do
     found=
     for b in "$blocks"/*; do cmp -s "$ex" "$b" && { found=1; break; }; done
     if [ -z "$found" ]; then
@@ -116,6 +116,14 @@ log "C, pkg-config, shared (examples/c/scores_bf16.c, the README's)"
 "$cc" "${cflags[@]}" examples/c/scores_bf16.c $(pkg-config --cflags --libs batch_dot) \
   -Wl,-rpath,"$(pkg-config --variable=libdir batch_dot)" -o "$work/scores_bf16"
 [ "$("$work/scores_bf16")" = '1 2 0 2 0 6' ] || fail "scores_bf16 printed: $("$work/scores_bf16")"
+log "C, pkg-config, shared (examples/c/scores_s8.c, the README's)"
+# shellcheck disable=SC2046
+"$cc" "${cflags[@]}" examples/c/scores_s8.c $(pkg-config --cflags --libs batch_dot) \
+  -Wl,-rpath,"$(pkg-config --variable=libdir batch_dot)" -o "$work/scores_s8"
+for isa in scalar avx2 avxvnni avx512 avx512vnni; do  # exact: the same line on every level
+  [ "$(BATCH_DOT_FORCE_ISA=$isa "$work/scores_s8")" = '32258 -16768 17 127 -256 10' ] ||
+    fail "scores_s8 (BATCH_DOT_FORCE_ISA=$isa) printed: $(BATCH_DOT_FORCE_ISA=$isa "$work/scores_s8")"
+done
 
 log "C, pkg-config, shared (LD_LIBRARY_PATH)"
 # shellcheck disable=SC2046

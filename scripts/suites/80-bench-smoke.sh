@@ -3,7 +3,9 @@
 # sizes, f32 and f64, at 1 and 2 threads, with results checked against
 # NumPy (bench/bench_batch_dot.py --smoke); the same for bf16 and f16 (16-bit
 # and f32 outputs), checked against an exact float64 reference rounded to the
-# output dtype (NumPy only: no ml_dtypes needed); then a one-sample pass of
+# output dtype (NumPy only: no ml_dtypes needed); the same for the int8 rows
+# (U8·S8 and S8·S8, int32 out), checked bit for bit against the exact sum
+# mod 2^32 (and MKL's cblas_gemm_s8u8s32 when installed); then a one-sample pass of
 # the native benchmark (cargo bench --bench batch_dot). Timings are printed
 # but never asserted: this only proves the benchmarks run and agree with the
 # references.
@@ -19,6 +21,9 @@ python3 bench/bench_batch_dot.py --smoke --dtype both --threads 1,2
 
 log "bench/bench_batch_dot.py --smoke --dtype lowp (1 and 2 threads, bf16 and f16)"
 python3 bench/bench_batch_dot.py --smoke --dtype lowp --threads 1,2
+
+log "bench/bench_batch_dot.py --smoke --dtype int8 (1 and 2 threads, U8·S8 and S8·S8)"
+python3 bench/bench_batch_dot.py --smoke --dtype int8 --threads 1,2
 
 # The table of several runs (bench/table.py), both forms, on two short
 # timed runs of three cases: one row per case and dtype (a in f32 and f64,
@@ -45,6 +50,17 @@ lowp_table=$(python3 bench/table.py "$table_dir/lowp.json")
 echo "$lowp_table"
 [ "$(grep -c '^| [a-z0-9]* | b\?f16 | [12] |' <<<"$lowp_table")" = 8 ] || { echo "bench/table.py: expected 8 bf16/f16 rows" >&2; exit 1; }
 
+# The int8 rows' table: one short timed run of two cases (no MKL column),
+# one row per case, row (U8·S8, S8·S8) and thread; the 2-thread rows carry
+# 2T/1T from their own process.
+log "bench/table.py on a short int8 run"
+python3 bench/bench_batch_dot.py --cases a,o --dtype int8 --samples 1 --min-time 0.001 --warmup 0.01 \
+  --no-mkl --json "$table_dir/int8.json" >/dev/null
+int8_table=$(python3 bench/table.py "$table_dir/int8.json")
+echo "$int8_table"
+[ "$(grep -c '^| [a-z0-9]* | [SU]8·S8 | [12] |' <<<"$int8_table")" = 8 ] || { echo "bench/table.py: expected 8 int8 rows" >&2; exit 1; }
+[ "$(grep -c '^| [a-z0-9]* | [SU]8·S8 | 2 |.* [0-9.]\+ |$' <<<"$int8_table")" = 4 ] || { echo "bench/table.py: expected 2T/1T on the 4 int8 2-thread rows" >&2; exit 1; }
+
 log "cargo bench --bench batch_dot (one short sample per case)"
 cargo bench --quiet --bench batch_dot -- o d1 a --threads 1,2 --samples 1 --min-ms 1
 
@@ -57,6 +73,11 @@ echo "$ab_out"
 ab_out=$(python3 bench/ab.py --dtype bf16 --cases a,o --rounds 2 --min-time 0.001 "$BATCH_DOT_LIBRARY" "$BATCH_DOT_LIBRARY")
 echo "$ab_out"
 [ "$(grep -c '| yes |$' <<<"$ab_out")" = 2 ] || { echo "bench/ab.py --dtype bf16: expected 2 bitwise-equal rows" >&2; exit 1; }
+for dt in s8 u8s8; do
+  ab_out=$(python3 bench/ab.py --dtype $dt --cases a,o --rounds 2 --min-time 0.001 "$BATCH_DOT_LIBRARY" "$BATCH_DOT_LIBRARY")
+  echo "$ab_out"
+  [ "$(grep -c '| yes |$' <<<"$ab_out")" = 2 ] || { echo "bench/ab.py --dtype $dt: expected 2 bitwise-equal rows" >&2; exit 1; }
+done
 
 # Every kernel level the CPU has, through the library (the level is read
 # once per process from BATCH_DOT_FORCE_ISA).
@@ -66,8 +87,14 @@ for isa in scalar avx2 avx512; do
   BATCH_DOT_FORCE_ISA=$isa python3 bench/bench_batch_dot.py --smoke --threads 1 --cases a,b,d1,e,f,g2,o \
     --dtype lowp --no-mkl
 done
+# The int8 kernels have two more levels (256- and 512-bit vpdpbusd).
+for isa in scalar avx2 avxvnni avx512 avx512vnni; do
+  log "bench int8 smoke with BATCH_DOT_FORCE_ISA=$isa"
+  BATCH_DOT_FORCE_ISA=$isa python3 bench/bench_batch_dot.py --smoke --threads 1 --cases a,b,d1,e,f,g2,o \
+    --dtype int8 --no-mkl
+done
 
-# The per-call overhead program (case o from C): it must build warning-free
+# The per-call overhead program (case o from C, int8 beside f32): it must build warning-free
 # against the header and run; its timing is printed, not asserted.
 log "bench/overhead.c"
 bench_lib=$(link_lib "$lib_dir/libbatch_dot.so" "$ROOT/target/bench-lib")

@@ -143,6 +143,53 @@ pub(super) trait Dp {
     unsafe fn load_k(p: *const u8, n: usize, u: bool) -> Self::V;
     /// The sum of the lanes (modulo 2³²).
     unsafe fn reduce(v: Self::V) -> i32;
+    /// Packs A's rows `0..rows` (contiguous: row stride 1), steps `0..kc`
+    /// (stride `cs`) as a panel `[group][ld][4 bytes]`, biased with
+    /// `flip`, where the level has vector code for it; false: nothing
+    /// done.
+    #[allow(clippy::too_many_arguments)]
+    #[inline(always)]
+    unsafe fn pack_a_panel(
+        _a: *const u8,
+        _cs: isize,
+        _kc: usize,
+        _rows: usize,
+        _ld: usize,
+        _flip: bool,
+        _dst: *mut u8,
+    ) -> bool {
+        false
+    }
+    /// Whether `load_k2` is vector code.
+    const HAS_K2: bool = false;
+    /// As `load_k`, for steps 2 bytes apart: the bytes `p[2t]`, `t < n`
+    /// (reading no byte past `p[2n - 2]`).
+    #[inline(always)]
+    unsafe fn load_k2(p: *const u8, n: usize, u: bool) -> Self::V {
+        let mut t = [0u8; 64];
+        for (i, v) in t.iter_mut().enumerate().take(n.min(64)) {
+            // SAFETY: the caller's.
+            *v = unsafe { *p.add(2 * i) };
+        }
+        // SAFETY: 64 readable bytes.
+        unsafe { Self::load_k(t.as_ptr(), n, u) }
+    }
+    /// `pack_b_panel` by vector code where the level has it for these
+    /// strides (`rs` or `cs` = 1); false: nothing done.
+    #[allow(clippy::too_many_arguments)]
+    #[inline(always)]
+    unsafe fn pack_panel(
+        _b: *const u8,
+        _rs: isize,
+        _cs: isize,
+        _kc: usize,
+        _cols: usize,
+        _nr: usize,
+        _u: bool,
+        _dst: *mut u8,
+    ) -> bool {
+        false
+    }
 }
 
 /// A packed group of one row or column: 4 bytes (VNNI) or 2 words.
@@ -188,6 +235,46 @@ unsafe fn pack_a<D: Dp>(
     ld: usize,
 ) {
     let groups = kc.div_ceil(D::KG);
+    if cs == 1 || (cs == 2 && D::HAS_K2) {
+        // Whole vectors of steps (bytes, or words widened from them);
+        // the tail group's missing steps are zeros.
+        let step = D::LANES * D::KG;
+        let wb = 4 / D::KG; // bytes per step in the packed row
+        for i in 0..rows {
+            let row = a.wrapping_offset(i as isize * rs);
+            let d = dst.wrapping_add(i * ld);
+            let mut t = 0;
+            while t < kc {
+                let n = (kc - t).min(step);
+                // SAFETY: steps t..t+n of row i; the packed row holds
+                // 4·groups bytes.
+                unsafe {
+                    let mut v = if cs == 1 {
+                        D::load_k(row.add(t), n, u)
+                    } else {
+                        D::load_k2(row.add(2 * t), n, u)
+                    };
+                    if flip {
+                        v = D::flip(v);
+                    }
+                    if n == step {
+                        D::store(d.add(t * wb).cast(), v);
+                    } else {
+                        let mut tmp = [0i32; 16];
+                        D::store(tmp.as_mut_ptr(), v);
+                        let len = (groups * 4 - t * wb).min(step * wb);
+                        // Steps past kc in the tail group: zeros (not the
+                        // flipped zeros of the vector).
+                        let tb = tmp.as_mut_ptr().cast::<u8>();
+                        core::ptr::write_bytes(tb.add(n * wb), 0, len - n * wb);
+                        core::ptr::copy_nonoverlapping(tb, d.add(t * wb), len);
+                    }
+                }
+                t += n;
+            }
+        }
+        return;
+    }
     for i in 0..rows {
         let row = a.wrapping_offset(i as isize * rs);
         for g in 0..groups {
@@ -224,6 +311,10 @@ unsafe fn pack_b_panel<D: Dp>(
     u: bool,
     dst: *mut u8,
 ) {
+    // SAFETY: the caller's.
+    if unsafe { D::pack_panel(b, rs, cs, kc, cols, nr, u, dst) } {
+        return;
+    }
     let groups = kc.div_ceil(D::KG);
     for g in 0..groups {
         let take = (kc - g * D::KG).min(D::KG);
@@ -264,7 +355,7 @@ unsafe fn compensation<D: Dp>(panel: *const u8, groups: usize, nr: usize, comp: 
 }
 
 /// The `R × NV·LANES` microkernel: `C[0..rows, 0..cols] (+)=` Σ over
-/// `groups` of A's row groups (`a + i·lda + 4g`, broadcast) times the
+/// `groups` of A's row groups (`a + i·lda + g·a_gs`, broadcast) times the
 /// panel's, plus `comp` (the compensation, or none). With `BU`, B is the
 /// unsigned operand of `dp`, else A is. `acc`: add to C, else store.
 ///
@@ -278,6 +369,7 @@ unsafe fn micro<D: Dp, const R: usize, const NV: usize, const BU: bool>(
     groups: usize,
     a: *const u8,
     lda: usize,
+    a_gs: usize,
     panel: *const u8,
     comp: Option<*const i32>,
     c: *mut i32,
@@ -310,7 +402,7 @@ unsafe fn micro<D: Dp, const R: usize, const NV: usize, const BU: bool>(
                 bv[v] = D::load(bp.add(v * D::LANES * 4).cast());
             }
             for i in 0..R {
-                let av = D::bcast(ap[i].add(4 * g));
+                let av = D::bcast(ap[i].add(a_gs * g));
                 for v in 0..NV {
                     s[i][v] = if BU {
                         D::dp(s[i][v], bv[v], av)
@@ -380,6 +472,9 @@ unsafe fn gemm<D: Dp, const R: usize, const NV: usize>(
     // A straight from memory: K contiguous, whole groups, no change of
     // its bytes.
     let direct_a = D::KG == 4 && g.a_cs == 1 && g.a_rs >= 0 && g.k.is_multiple_of(4) && !bias;
+    // A whose rows are contiguous along m (a transposed x): packed as a
+    // panel of MC rows, group by group (`[group][MC][4 bytes]`).
+    let a_panel = g.a_rs == 1 && g.a_cs != 1;
     let mut jc = 0;
     while jc < g.n {
         let nc = (g.n - jc).min(NC);
@@ -413,15 +508,23 @@ unsafe fn gemm<D: Dp, const R: usize, const NV: usize>(
             }
             let mut ic = r0;
             while ic < r1 {
-                let mc = (r1 - ic).min(MC);
+                // A packed copy goes one row tile at a time, so that its
+                // loads overlap the products of the tile before it.
+                let mc = (r1 - ic).min(if direct_a || a_panel { MC } else { R });
                 let asrc =
                     p.a.wrapping_offset(ic as isize * g.a_rs + pc as isize * g.a_cs);
-                let (abase, lda) = if direct_a {
-                    (asrc, g.a_rs as usize)
+                let (abase, lda, a_gs) = if direct_a {
+                    (asrc, g.a_rs as usize, 4)
+                } else if a_panel
+                    // SAFETY: A's rows ic..ic+mc, steps pc..pc+kc, into
+                    // groups·MC·4 bytes of the A region.
+                    && unsafe { D::pack_a_panel(asrc, g.a_cs, kc, mc, MC, bias, ab) }
+                {
+                    (ab.cast_const(), 4, 4 * MC)
                 } else {
                     // SAFETY: A's rows ic..ic+mc, steps pc..pc+kc.
                     unsafe { pack_a::<D>(asrc, g.a_rs, g.a_cs, mc, kc, ij.a_u8, bias, ab, lda_p) };
-                    (ab.cast_const(), lda_p)
+                    (ab.cast_const(), lda_p, 4)
                 };
                 for q in 0..panels {
                     let cols = (nc - q * nr).min(nr);
@@ -439,13 +542,13 @@ unsafe fn gemm<D: Dp, const R: usize, const NV: usize>(
                         unsafe {
                             if bu {
                                 micro::<D, R, NV, true>(
-                                    groups, ap, lda, panel, cq, cp, g.c_rs, g.c_cs, rows, cols,
-                                    !first,
+                                    groups, ap, lda, a_gs, panel, cq, cp, g.c_rs, g.c_cs, rows,
+                                    cols, !first,
                                 )
                             } else {
                                 micro::<D, R, NV, false>(
-                                    groups, ap, lda, panel, cq, cp, g.c_rs, g.c_cs, rows, cols,
-                                    !first,
+                                    groups, ap, lda, a_gs, panel, cq, cp, g.c_rs, g.c_cs, rows,
+                                    cols, !first,
                                 )
                             }
                         }
@@ -507,22 +610,79 @@ unsafe fn dots<D: Dp>(ij: IntJob, k: usize, count: usize, p: P, s: (isize, isize
     }
 }
 
-/// Rows `r0..r1` of a mat-vec product (n = 1, unit strides along K).
+/// Rows `r0..r1` of a mat-vec product (n = 1, unit strides along K): for
+/// S8·S8 on VNNI the compensation `128·Σ b` once, then each row's dot of
+/// its biased bytes with b.
 ///
 /// # Safety
 /// As `run_items`, for these rows.
 #[inline(always)]
 unsafe fn gemv<D: Dp>(ij: IntJob, g: &Geom, p: P, r0: usize, r1: usize) {
-    for i in r0..r1 {
-        let a = p.a.wrapping_offset(i as isize * g.a_rs);
-        // SAFETY: row i and the vector.
-        unsafe {
+    let bias = D::BIAS && !ij.a_u8 && !ij.b_u8;
+    if !bias {
+        for i in r0..r1 {
+            let a = p.a.wrapping_offset(i as isize * g.a_rs);
+            // SAFETY: row i and the vector.
+            unsafe {
+                put(
+                    p.c.wrapping_offset(i as isize * g.c_rs),
+                    dot::<D>(ij, g.k, a, p.b),
+                    ij.acc,
+                )
+            };
+        }
+        return;
+    }
+    let step = D::LANES * D::KG;
+    // SAFETY: the vector's k bytes, then each row's.
+    unsafe {
+        let ones = D::bcast([0x80u8; 4].as_ptr());
+        let mut c = D::zero();
+        let mut t = 0;
+        while t < g.k {
+            let n = (g.k - t).min(step);
+            c = D::dp(c, ones, D::load_k(p.b.add(t), n, false));
+            t += n;
+        }
+        let comp = D::reduce(c);
+        let mut i = r0;
+        // Four rows at a time share the vector's loads.
+        while i + 4 <= r1 {
+            let a: [*const u8; 4] =
+                core::array::from_fn(|r| p.a.wrapping_offset((i + r) as isize * g.a_rs));
+            let mut s = [D::zero(); 4];
+            let mut t = 0;
+            while t < g.k {
+                let n = (g.k - t).min(step);
+                let bv = D::load_k(p.b.add(t), n, false);
+                for r in 0..4 {
+                    s[r] = D::dp(s[r], D::flip(D::load_k(a[r].add(t), n, false)), bv);
+                }
+                t += n;
+            }
+            for (r, v) in s.iter().enumerate() {
+                let c = p.c.wrapping_offset((i + r) as isize * g.c_rs);
+                put(c, D::reduce(*v).wrapping_sub(comp), ij.acc);
+            }
+            i += 4;
+        }
+        while i < r1 {
+            let a = p.a.wrapping_offset(i as isize * g.a_rs);
+            let mut s = D::zero();
+            let mut t = 0;
+            while t < g.k {
+                let n = (g.k - t).min(step);
+                let bv = D::load_k(p.b.add(t), n, false);
+                s = D::dp(s, D::flip(D::load_k(a.add(t), n, false)), bv);
+                t += n;
+            }
             put(
                 p.c.wrapping_offset(i as isize * g.c_rs),
-                dot::<D>(ij, g.k, a, p.b),
+                D::reduce(s).wrapping_sub(comp),
                 ij.acc,
-            )
-        };
+            );
+            i += 1;
+        }
     }
 }
 
@@ -741,6 +901,224 @@ mod x86 {
         t
     }
 
+    /// Zero bytes standing in for B's rows past kc in a tail group.
+    static ZEROS: [u8; 16] = [0; 16];
+
+    /// Row `t` of B's group at `src` (steps past `kc - k0` are the zero
+    /// row), column `j` on.
+    #[inline(always)]
+    fn row_at(src: *const u8, rs: isize, t: usize, left: usize, j: usize) -> *const u8 {
+        if t < left {
+            src.wrapping_offset(t as isize * rs).wrapping_add(j)
+        } else {
+            ZEROS.as_ptr()
+        }
+    }
+
+    /// 16 columns of 4 rows (bytes) interleaved into 16 groups of 4.
+    ///
+    /// # Safety
+    /// 16 readable bytes at each row, 64 writable at `dst`; SSE2.
+    #[inline(always)]
+    unsafe fn interleave4(r: [*const u8; 4], dst: *mut u8) {
+        // SAFETY: the caller's.
+        unsafe {
+            let a = _mm_loadu_si128(r[0].cast());
+            let b = _mm_loadu_si128(r[1].cast());
+            let c = _mm_loadu_si128(r[2].cast());
+            let d = _mm_loadu_si128(r[3].cast());
+            let (ab0, ab1) = (_mm_unpacklo_epi8(a, b), _mm_unpackhi_epi8(a, b));
+            let (cd0, cd1) = (_mm_unpacklo_epi8(c, d), _mm_unpackhi_epi8(c, d));
+            _mm_storeu_si128(dst.cast(), _mm_unpacklo_epi16(ab0, cd0));
+            _mm_storeu_si128(dst.add(16).cast(), _mm_unpackhi_epi16(ab0, cd0));
+            _mm_storeu_si128(dst.add(32).cast(), _mm_unpacklo_epi16(ab1, cd1));
+            _mm_storeu_si128(dst.add(48).cast(), _mm_unpackhi_epi16(ab1, cd1));
+        }
+    }
+
+    /// A VNNI panel of a B whose rows are contiguous (`cs = 1`): groups
+    /// of 4 rows interleaved, 16 columns at a time.
+    ///
+    /// # Safety
+    /// As `pack_b_panel`; SSE2.
+    #[inline(always)]
+    unsafe fn panel_rows4(
+        b: *const u8,
+        rs: isize,
+        kc: usize,
+        cols: usize,
+        nr: usize,
+        dst: *mut u8,
+    ) {
+        for g in 0..kc.div_ceil(4) {
+            let src = b.wrapping_offset((4 * g) as isize * rs);
+            let left = kc - 4 * g;
+            let d = dst.wrapping_add(g * nr * 4);
+            let mut j = 0;
+            while j + 16 <= cols {
+                let r = core::array::from_fn(|t| row_at(src, rs, t, left, j));
+                // SAFETY: columns j..j+16 of rows 4g.. (or zeros).
+                unsafe { interleave4(r, d.add(j * 4)) };
+                j += 16;
+            }
+            for jj in j..nr {
+                let mut v = [0u8; 4];
+                if jj < cols {
+                    for (t, o) in v.iter_mut().enumerate().take(left.min(4)) {
+                        // SAFETY: B[4g + t, jj].
+                        *o = unsafe { *src.wrapping_offset(t as isize * rs).add(jj) };
+                    }
+                }
+                // SAFETY: the panel's group g, column jj.
+                unsafe { core::ptr::copy_nonoverlapping(v.as_ptr(), d.add(jj * 4), 4) };
+            }
+        }
+    }
+
+    /// `n` bytes at `p` xor 0x80 (the bias), 16 at a time.
+    ///
+    /// # Safety
+    /// `n` writable bytes at `p`; SSE2.
+    #[inline(always)]
+    unsafe fn flip_bytes(p: *mut u8, n: usize) {
+        let mut i = 0;
+        // SAFETY: the caller's.
+        unsafe {
+            let m = _mm_set1_epi8(-128);
+            while i + 16 <= n {
+                let v = _mm_loadu_si128(p.add(i).cast());
+                _mm_storeu_si128(p.add(i).cast(), _mm_xor_si128(v, m));
+                i += 16;
+            }
+            while i < n {
+                *p.add(i) ^= 0x80;
+                i += 1;
+            }
+        }
+    }
+
+    /// A VNNI panel of a B whose columns are contiguous (`rs = 1`): each
+    /// group is 4 bytes of a column, copied as one 32-bit word.
+    ///
+    /// # Safety
+    /// As `pack_b_panel`.
+    #[inline(always)]
+    #[allow(clippy::too_many_arguments)]
+    unsafe fn panel_cols_words(
+        b: *const u8,
+        cs: isize,
+        kc: usize,
+        cols: usize,
+        nr: usize,
+        dst: *mut u8,
+        g0: usize,
+        j0: usize,
+    ) {
+        let groups = kc.div_ceil(4);
+        for j in 0..nr {
+            let col = b.wrapping_offset(j as isize * cs);
+            let from = if j < j0 { g0 } else { 0 };
+            for g in from..groups {
+                let mut v = [0u8; 4];
+                if j < cols {
+                    let take = (kc - 4 * g).min(4);
+                    // SAFETY: B[4g..4g+take, j].
+                    unsafe { core::ptr::copy_nonoverlapping(col.add(4 * g), v.as_mut_ptr(), take) };
+                }
+                // SAFETY: the panel's group g, column j.
+                unsafe { core::ptr::copy_nonoverlapping(v.as_ptr(), dst.add((g * nr + j) * 4), 4) };
+            }
+        }
+    }
+
+    /// `panel_cols_words` by 16×16 transposes of 32-bit words for the
+    /// whole groups of whole 16-column blocks.
+    ///
+    /// # Safety
+    /// As `pack_b_panel`; avx512f.
+    #[inline(always)]
+    unsafe fn panel_cols16(
+        b: *const u8,
+        cs: isize,
+        kc: usize,
+        cols: usize,
+        nr: usize,
+        dst: *mut u8,
+    ) {
+        let g0 = kc / 4 / 16 * 16;
+        let j0 = cols / 16 * 16;
+        // SAFETY: 64 bytes = groups gb..gb+16 (whole, inside kc) of
+        // columns jb..jb+16 (inside cols); the panel's groups and columns.
+        unsafe {
+            for jb in (0..j0).step_by(16) {
+                for gb in (0..g0).step_by(16) {
+                    let r: [__m512; 16] = core::array::from_fn(|q| {
+                        _mm512_loadu_ps(
+                            b.wrapping_offset((jb + q) as isize * cs).add(4 * gb).cast(),
+                        )
+                    });
+                    let r = super::super::pack::transpose16(r);
+                    for (p, v) in r.iter().enumerate() {
+                        _mm512_storeu_ps(dst.add(((gb + p) * nr + jb) * 4).cast(), *v);
+                    }
+                }
+            }
+            panel_cols_words(b, cs, kc, cols, nr, dst, g0, j0);
+        }
+    }
+
+    /// A `vpmaddwd` panel of a B whose rows are contiguous: pairs of rows
+    /// widened to words and interleaved, 8 columns at a time.
+    ///
+    /// # Safety
+    /// As `pack_b_panel`; SSE4.1.
+    #[inline(always)]
+    unsafe fn panel_rows2w(
+        b: *const u8,
+        rs: isize,
+        kc: usize,
+        cols: usize,
+        nr: usize,
+        u: bool,
+        dst: *mut u8,
+    ) {
+        for g in 0..kc.div_ceil(2) {
+            let src = b.wrapping_offset((2 * g) as isize * rs);
+            let left = kc - 2 * g;
+            let d = dst.wrapping_add(g * nr * 4);
+            let mut j = 0;
+            while j + 8 <= cols {
+                // SAFETY: 8 bytes of rows 2g, 2g+1 (or zeros), 32 bytes
+                // of the panel.
+                unsafe {
+                    let l0 = _mm_loadl_epi64(row_at(src, rs, 0, left, j).cast());
+                    let l1 = _mm_loadl_epi64(row_at(src, rs, 1, left, j).cast());
+                    let (w0, w1) = if u {
+                        (_mm_cvtepu8_epi16(l0), _mm_cvtepu8_epi16(l1))
+                    } else {
+                        (_mm_cvtepi8_epi16(l0), _mm_cvtepi8_epi16(l1))
+                    };
+                    _mm_storeu_si128(d.add(j * 4).cast(), _mm_unpacklo_epi16(w0, w1));
+                    _mm_storeu_si128(d.add(j * 4 + 16).cast(), _mm_unpackhi_epi16(w0, w1));
+                }
+                j += 8;
+            }
+            for jj in j..nr {
+                let mut v = [0u8; 4];
+                if jj < cols {
+                    for t in 0..left.min(2) {
+                        // SAFETY: B[2g + t, jj].
+                        let x =
+                            val(unsafe { *src.wrapping_offset(t as isize * rs).add(jj) }, u) as i16;
+                        v[2 * t..2 * t + 2].copy_from_slice(&x.to_le_bytes());
+                    }
+                }
+                // SAFETY: the panel's group g, column jj.
+                unsafe { core::ptr::copy_nonoverlapping(v.as_ptr(), d.add(jj * 4), 4) };
+            }
+        }
+    }
+
     /// 512-bit `vpdpbusd` (AVX512_VNNI + AVX512BW).
     pub(crate) struct Vnni512;
 
@@ -805,6 +1183,73 @@ mod x86 {
         unsafe fn reduce(v: __m512i) -> i32 {
             // SAFETY: the level's features.
             unsafe { _mm512_reduce_add_epi32(v) }
+        }
+        const HAS_K2: bool = true;
+        #[inline(always)]
+        unsafe fn load_k2(p: *const u8, n: usize, _u: bool) -> __m512i {
+            // SAFETY: bytes p[0..2n-1] are readable; masked-off bytes are
+            // not read. The even bytes are the low bytes of the words.
+            unsafe {
+                let len = 2 * n - 1;
+                let m = |l: usize| -> __mmask64 {
+                    if l >= 64 {
+                        !0
+                    } else {
+                        (1u64 << l) - 1
+                    }
+                };
+                let lo = _mm512_maskz_loadu_epi8(m(len), p.cast());
+                let hi = if len > 64 {
+                    _mm512_maskz_loadu_epi8(m(len - 64), p.add(64).cast())
+                } else {
+                    _mm512_setzero_si512()
+                };
+                let lo = _mm512_cvtepi16_epi8(lo);
+                let hi = _mm512_cvtepi16_epi8(hi);
+                _mm512_inserti64x4::<1>(_mm512_castsi256_si512(lo), hi)
+            }
+        }
+        #[inline(always)]
+        unsafe fn pack_panel(
+            b: *const u8,
+            rs: isize,
+            cs: isize,
+            kc: usize,
+            cols: usize,
+            nr: usize,
+            _u: bool,
+            dst: *mut u8,
+        ) -> bool {
+            // SAFETY: the caller's; the level's features.
+            unsafe {
+                if cs == 1 {
+                    panel_rows4(b, rs, kc, cols, nr, dst);
+                } else if rs == 1 {
+                    panel_cols16(b, cs, kc, cols, nr, dst);
+                } else {
+                    return false;
+                }
+            }
+            true
+        }
+        #[inline(always)]
+        unsafe fn pack_a_panel(
+            a: *const u8,
+            cs: isize,
+            kc: usize,
+            rows: usize,
+            ld: usize,
+            flip: bool,
+            dst: *mut u8,
+        ) -> bool {
+            // SAFETY: the caller's; the level's features.
+            unsafe {
+                panel_rows4(a, cs, kc, rows, ld, dst);
+                if flip {
+                    flip_bytes(dst, kc.div_ceil(4) * ld * 4);
+                }
+            }
+            true
         }
     }
 
@@ -874,6 +1319,48 @@ mod x86 {
                 unsafe fn reduce(v: __m256i) -> i32 {
                     // SAFETY: the level's features.
                     unsafe { hsum256(v) }
+                }
+                #[inline(always)]
+                unsafe fn pack_panel(
+                    b: *const u8,
+                    rs: isize,
+                    cs: isize,
+                    kc: usize,
+                    cols: usize,
+                    nr: usize,
+                    _u: bool,
+                    dst: *mut u8,
+                ) -> bool {
+                    // SAFETY: the caller's; the level's features.
+                    unsafe {
+                        if cs == 1 {
+                            panel_rows4(b, rs, kc, cols, nr, dst);
+                        } else if rs == 1 {
+                            panel_cols_words(b, cs, kc, cols, nr, dst, 0, 0);
+                        } else {
+                            return false;
+                        }
+                    }
+                    true
+                }
+                #[inline(always)]
+                unsafe fn pack_a_panel(
+                    a: *const u8,
+                    cs: isize,
+                    kc: usize,
+                    rows: usize,
+                    ld: usize,
+                    flip: bool,
+                    dst: *mut u8,
+                ) -> bool {
+                    // SAFETY: the caller's; the level's features.
+                    unsafe {
+                        panel_rows4(a, cs, kc, rows, ld, dst);
+                        if flip {
+                            flip_bytes(dst, kc.div_ceil(4) * ld * 4);
+                        }
+                    }
+                    true
                 }
             }
         };
@@ -963,6 +1450,24 @@ mod x86 {
         unsafe fn reduce(v: __m256i) -> i32 {
             // SAFETY: AVX2.
             unsafe { hsum256(v) }
+        }
+        #[inline(always)]
+        unsafe fn pack_panel(
+            b: *const u8,
+            rs: isize,
+            cs: isize,
+            kc: usize,
+            cols: usize,
+            nr: usize,
+            u: bool,
+            dst: *mut u8,
+        ) -> bool {
+            if cs != 1 {
+                return false;
+            }
+            // SAFETY: the caller's; AVX2 (SSE4.1).
+            unsafe { panel_rows2w(b, rs, kc, cols, nr, u, dst) };
+            true
         }
     }
 
