@@ -8,6 +8,8 @@
 #   DIR/lib/libbatch_dot.so                 -> libbatch_dot.so.<ABI>  (what -lbatch_dot finds)
 #   DIR/lib/libbatch_dot.a                  the static library
 #   DIR/include/batch_dot.h                 the C header
+#   DIR/include/batch_dot_dlpack.h          batch_dot_dlpack (DLPack tensors; includes the
+#                                           caller's <dlpack/dlpack.h>, which is not installed)
 #   DIR/include/batch_dot.hpp               the header-only C++17 wrapper (bindings/cpp)
 #   DIR/lib/pkgconfig/batch_dot.pc          pkg-config file (relocatable: uses ${pcfiledir})
 #   DIR/lib/cmake/batch_dot/batch_dotConfig.cmake, batch_dotConfigVersion.cmake
@@ -117,6 +119,7 @@ ln -sfn "$real" "$lib/libbatch_dot.so.$abi"
 ln -sfn "libbatch_dot.so.$abi" "$lib/libbatch_dot.so"
 install -m 0644 "$rel/libbatch_dot.a" "$lib/libbatch_dot.a"
 install -m 0644 "$ROOT/include/batch_dot.h" "$dest/include/batch_dot.h"
+install -m 0644 "$ROOT/include/batch_dot_dlpack.h" "$dest/include/batch_dot_dlpack.h"
 install -m 0644 "$ROOT/bindings/cpp/batch_dot.hpp" "$dest/include/batch_dot.hpp"
 
 # pkg-config: ${pcfiledir} is the directory holding the .pc file (pkg-config
@@ -128,6 +131,8 @@ libdir=\${prefix}/$libdir_name
 includedir=\${prefix}/include
 abi_version=$abi
 native_static_libs=$native_libs
+# Headers: batch_dot.h, and batch_dot_dlpack.h for DLPack tensors, which
+# includes <dlpack/dlpack.h> from the program's own include path.
 
 Name: batch_dot
 Description: Keras-exact batch_dot for float and double tensors of any strides (C ABI)
@@ -154,6 +159,9 @@ cat >"$lib/cmake/batch_dot/batch_dotConfig.cmake" <<EOF
 #   target_link_libraries(app PRIVATE batch_dot::batch_dot)         # shared
 #   target_link_libraries(app PRIVATE batch_dot::batch_dot_static)  # static
 #
+# Headers: batch_dot.h; batch_dot_dlpack.h (batch_dot_dlpack on DLPack
+# tensors) includes <dlpack/dlpack.h>, which the program provides.
+#
 # Relocatable: every path is computed from this file's own location, so the
 # installed prefix can be moved or copied elsewhere.
 cmake_minimum_required(VERSION 3.5...3.31)
@@ -167,11 +175,14 @@ set(batch_dot_VERSION_PATCH $patch)
 set(batch_dot_ABI_VERSION $abi)
 set(batch_dot_INCLUDE_DIR "\${_batch_dot_prefix}/include")
 set(batch_dot_INCLUDE_DIRS "\${batch_dot_INCLUDE_DIR}")
+# The DLPack header (it needs the program's <dlpack/dlpack.h>).
+set(batch_dot_DLPACK_HEADER "\${_batch_dot_prefix}/include/batch_dot_dlpack.h")
 # What a program linking libbatch_dot.a also needs (from rustc's native-static-libs).
 set(batch_dot_STATIC_LINK_LIBRARIES "$cmake_libs")
 
 foreach(_batch_dot_file
     "\${_batch_dot_prefix}/include/batch_dot.h"
+    "\${_batch_dot_prefix}/include/batch_dot_dlpack.h"
     "\${_batch_dot_prefix}/include/batch_dot.hpp"
     "\${_batch_dot_prefix}/$libdir_name/$real"
     "\${_batch_dot_prefix}/$libdir_name/libbatch_dot.a")

@@ -489,6 +489,73 @@ pub enum Error {
         out: i32,
     },
 
+    // batch_dot_dlpack (src/dlpack.rs): DLPack's own checks, statuses
+    // NULL_POINTER, UNSUPPORTED_DTYPE and INVALID_ARGUMENT.
+    /// A `DLTensor` pointer of `batch_dot_dlpack` is NULL.
+    #[error("{name} is NULL: a DLTensor is required.")]
+    NullTensor {
+        /// The tensor.
+        name: &'static str,
+    },
+    /// A DLPack dtype that maps to no dtype code.
+    #[error(
+        "{name}.dtype = {{code={code}, bits={bits}, lanes={lanes}}} is not a DLPack dtype \
+         batch_dot_dlpack takes: {{kDLFloat, 16|32|64, 1}}, {{kDLBfloat, 16, 1}}, \
+         {{kDLInt, 8|32, 1}}, {{kDLUInt, 8, 1}}."
+    )]
+    DlpackDtype {
+        /// The tensor.
+        name: &'static str,
+        /// `dtype.code`.
+        code: u8,
+        /// `dtype.bits`.
+        bits: u8,
+        /// `dtype.lanes`.
+        lanes: u16,
+    },
+    /// A `DLTensor` whose device is not host memory.
+    #[error(
+        "{name}.device.device_type = {device_type}: batch_dot_dlpack reads host memory only \
+         (kDLCPU = 1 or kDLCUDAHost = 3)."
+    )]
+    DlpackDevice {
+        /// The tensor.
+        name: &'static str,
+        /// `device.device_type`.
+        device_type: i32,
+    },
+    /// A `DLTensor` whose `data + byte_offset` is not an address.
+    #[error(
+        "{name}.byte_offset = {byte_offset} with {name}.data = {data:#x}: element \
+         [0, ..., 0] has no address (byte_offset must be at most INT64_MAX and \
+         data + byte_offset at most UINTPTR_MAX)."
+    )]
+    DlpackByteOffset {
+        /// The tensor.
+        name: &'static str,
+        /// `data`, as an address.
+        data: usize,
+        /// `byte_offset`.
+        byte_offset: u64,
+    },
+    /// A `DLTensor` that reaches bytes below address 0 or above the last.
+    #[error(
+        "{name} reaches elements {lo}..={hi} of {size} bytes from {name}.data + \
+         {name}.byte_offset = {base:#x}: outside the address space."
+    )]
+    DlpackAddress {
+        /// The tensor.
+        name: &'static str,
+        /// `data + byte_offset`.
+        base: usize,
+        /// Lowest element offset reached (from element [0, ..., 0]).
+        lo: i64,
+        /// Highest element offset reached.
+        hi: i64,
+        /// Bytes per element.
+        size: usize,
+    },
+
     // BATCH_DOT_STATUS_ALLOCATION
     /// Memory could not be obtained (free text: what was being allocated).
     #[error("{0}")]

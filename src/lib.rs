@@ -18,6 +18,7 @@
 
 mod api;
 mod consts;
+pub mod dlpack;
 mod dtype;
 mod error;
 mod ffi;

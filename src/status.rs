@@ -23,7 +23,8 @@ macro_rules! status_table {
             BATCH_DOT_STATUS_OK = 0;
             /// A required pointer is NULL (a data pointer may be NULL only when its
             /// tensor has no elements).
-            BATCH_DOT_STATUS_NULL_POINTER = 1 => NullArgument, NullShape, NullLayout, NullData;
+            BATCH_DOT_STATUS_NULL_POINTER = 1 =>
+                NullArgument, NullShape, NullLayout, NullData, NullTensor;
             /// An ndim outside 0..BATCH_DOT_MAX_NDIM, an input with ndim < 2, or a result
             /// rank above BATCH_DOT_MAX_NDIM.
             BATCH_DOT_STATUS_INVALID_RANK = 2 => NdimOutOfRange, InputRank, ResultRank;
@@ -55,7 +56,8 @@ macro_rules! status_table {
             /// data pointer is not aligned for its element type.
             BATCH_DOT_STATUS_INVALID_ARGUMENT = 12 =>
                 LayoutFlags, NegativeLen, OptionsSizeBelow, OptionsSizeAbove, OptionsFlags,
-                OptionsUnknown, OptionsScaleShort, IntAlpha, IntBeta, Misaligned;
+                OptionsUnknown, OptionsScaleShort, IntAlpha, IntBeta, Misaligned,
+                DlpackDevice, DlpackByteOffset, DlpackAddress;
             /// Memory could not be obtained.
             BATCH_DOT_STATUS_ALLOCATION = 13 => Allocation;
             /// A bug: a Rust panic was caught at the boundary.
@@ -63,7 +65,7 @@ macro_rules! status_table {
             /// An unknown dtype code, or a combination of x, y and out dtypes that is
             /// not in the table of supported combinations (or not in this build).
             BATCH_DOT_STATUS_UNSUPPORTED_DTYPE = 15 =>
-                UnknownDtype, UnsupportedDtypes, DtypesNotBuilt;
+                UnknownDtype, UnsupportedDtypes, DtypesNotBuilt, DlpackDtype;
         }
     };
 }

@@ -208,3 +208,135 @@ fn rust_struct_layouts_match_the_abi() {
     assert_eq!(offset_of!(batch_dot_options, alpha), 16);
     assert_eq!(offset_of!(batch_dot_options, beta), 24);
 }
+
+/// The DLPack ABI the hand-written `include/batch_dot_dlpack.h` and the Rust
+/// mirrors in `batch_dot::dlpack` assume, checked against `<dlpack/dlpack.h>`
+/// (static assertions) and the prototype against the library's signature.
+const DLPACK_CHECKS: &str = r#"
+#include "batch_dot_dlpack.h"
+#include <stddef.h>
+#ifdef __cplusplus
+#define SA static_assert
+#else
+#define SA _Static_assert
+#endif
+SA(sizeof(void *) != 8 || sizeof(DLTensor) == 48, "DLTensor size");
+SA(offsetof(DLTensor, data) == 0, "data");
+SA(offsetof(DLTensor, device) == sizeof(void *), "device");
+SA(sizeof(DLDevice) == 8 && offsetof(DLDevice, device_id) == 4, "DLDevice");
+SA(sizeof(DLDataType) == 4 && offsetof(DLDataType, bits) == 1 && offsetof(DLDataType, lanes) == 2,
+   "DLDataType");
+SA(offsetof(DLTensor, ndim) == sizeof(void *) + 8, "ndim");
+SA(offsetof(DLTensor, dtype) == sizeof(void *) + 12, "dtype");
+SA(sizeof(void *) != 8 || offsetof(DLTensor, shape) == 24, "shape");
+SA(sizeof(void *) != 8 || offsetof(DLTensor, strides) == 32, "strides");
+SA(sizeof(void *) != 8 || offsetof(DLTensor, byte_offset) == 40, "byte_offset");
+SA(kDLCPU == 1 && kDLCUDA == 2 && kDLCUDAHost == 3, "device types");
+SA(kDLInt == 0 && kDLUInt == 1 && kDLFloat == 2 && kDLBfloat == 4, "type codes");
+int main(void) {
+    int32_t (*f)(const DLTensor *, const DLTensor *, int64_t, int64_t, const DLTensor *,
+                 const batch_dot_options *) = batch_dot_dlpack;
+    (void)f;
+    return 0;
+}
+"#;
+
+/// DLPack's header as its specification gives it (the fields and values the
+/// library reads), for machines without libdlpack-dev; where the real one is
+/// installed (scripts/suites/12-dlpack.sh installs it) the test uses that.
+const DLPACK_STAND_IN: &str = r#"
+#ifndef DLPACK_STAND_IN_H
+#define DLPACK_STAND_IN_H
+#include <stdint.h>
+typedef enum { kDLCPU = 1, kDLCUDA = 2, kDLCUDAHost = 3 } DLDeviceType;
+typedef struct { DLDeviceType device_type; int32_t device_id; } DLDevice;
+typedef enum { kDLInt = 0U, kDLUInt = 1U, kDLFloat = 2U, kDLBfloat = 4U } DLDataTypeCode;
+typedef struct { uint8_t code; uint8_t bits; uint16_t lanes; } DLDataType;
+typedef struct {
+    void *data;
+    DLDevice device;
+    int32_t ndim;
+    DLDataType dtype;
+    int64_t *shape;
+    int64_t *strides;
+    uint64_t byte_offset;
+} DLTensor;
+#endif
+"#;
+
+/// Whether `cc` finds `<dlpack/dlpack.h>` on its own.
+fn system_dlpack(dir: &Path) -> bool {
+    let src = dir.join("probe.c");
+    std::fs::write(
+        &src,
+        "#include <dlpack/dlpack.h>\nint main(void) { return 0; }\n",
+    )
+    .unwrap();
+    Command::new("cc")
+        .args(["-fsyntax-only"])
+        .arg(&src)
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+#[test]
+fn dlpack_header_matches_the_library() {
+    let dir = std::env::temp_dir().join(format!("batch_dot_dlpack_h_{}", std::process::id()));
+    std::fs::create_dir_all(dir.join("dlpack")).unwrap();
+    let mut include = vec![root().join("include")];
+    if !system_dlpack(&dir) {
+        println!("no <dlpack/dlpack.h> on this machine: using the stand-in");
+        std::fs::write(dir.join("dlpack/dlpack.h"), DLPACK_STAND_IN).unwrap();
+        include.push(dir.clone());
+    }
+    for (compiler, std, ext) in [("cc", "-std=c11", "c"), ("c++", "-std=c++17", "cpp")] {
+        let src = dir.join(format!("dlpack_check.{ext}"));
+        std::fs::write(&src, DLPACK_CHECKS).unwrap();
+        let mut cmd = Command::new(compiler);
+        cmd.args([
+            std,
+            "-Wall",
+            "-Wextra",
+            "-Werror",
+            "-pedantic",
+            "-fsyntax-only",
+        ]);
+        for i in &include {
+            cmd.arg("-I").arg(i);
+        }
+        let status = cmd.arg(&src).status().expect("run the compiler");
+        assert!(
+            status.success(),
+            "{compiler} {std} rejected batch_dot_dlpack.h"
+        );
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn rust_dlpack_mirrors_match_the_abi() {
+    use batch_dot::dlpack::{DLDataType, DLDevice, DLTensor};
+    use std::mem::{offset_of, size_of};
+    assert_eq!(size_of::<DLDevice>(), 8);
+    assert_eq!(offset_of!(DLDevice, device_id), 4);
+    assert_eq!(size_of::<DLDataType>(), 4);
+    assert_eq!(offset_of!(DLDataType, bits), 1);
+    assert_eq!(offset_of!(DLDataType, lanes), 2);
+    assert_eq!(size_of::<DLTensor>(), 48);
+    assert_eq!(offset_of!(DLTensor, data), 0);
+    assert_eq!(offset_of!(DLTensor, device), 8);
+    assert_eq!(offset_of!(DLTensor, ndim), 16);
+    assert_eq!(offset_of!(DLTensor, dtype), 20);
+    assert_eq!(offset_of!(DLTensor, shape), 24);
+    assert_eq!(offset_of!(DLTensor, strides), 32);
+    assert_eq!(offset_of!(DLTensor, byte_offset), 40);
+    // The prototype the header declares.
+    let _: unsafe extern "C" fn(
+        *const DLTensor,
+        *const DLTensor,
+        i64,
+        i64,
+        *const DLTensor,
+        *const batch_dot::batch_dot_options,
+    ) -> i32 = batch_dot::dlpack::batch_dot_dlpack;
+}

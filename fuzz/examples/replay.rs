@@ -57,6 +57,7 @@ fn main() {
             "compute_bf16" => lowp::run_lowp(lowp::Half::Bf16, &run::decode_compute(data)),
             "compute_f16" => lowp::run_lowp(lowp::Half::F16, &run::decode_compute(data)),
             "compute_int8" => int8::run_int8(&run::decode_compute(data)),
+            "dlpack" => batch_dot_fuzz::dlpack::run_dlpack(data),
             t => panic!("unknown target {t}"),
         };
         let name = s.map_or("skipped".to_string(), testkit::calls::status_string);

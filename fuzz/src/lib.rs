@@ -23,6 +23,7 @@
 
 #![allow(clippy::too_many_arguments)]
 
+pub mod dlpack;
 pub mod int8;
 pub mod lowp;
 pub mod run;

@@ -26,4 +26,14 @@ for isa in auto avx512vnni avx512 avxvnni avx2 scalar; do
   log "guard_pages: $cases cases, BATCH_DOT_FORCE_ISA=$isa"
   BATCH_DOT_FORCE_ISA=$isa "$bin" "$cases" || fail=1
 done
+
+# batch_dot_dlpack (hardening/guard_dlpack.c): DLTensor structs, shape and
+# strides arrays and data at guard pages; a few seconds per level.
+need_apt libdlpack-dev
+gcc -std=c11 -Wall -Wextra -Werror -O2 -g -I include -I testkit/c -I hardening hardening/guard_dlpack.c \
+  -o "$HWORK/guard_dlpack" -L "$libdir" -Wl,-rpath,"$libdir" -lbatch_dot -pthread -lm
+for isa in auto scalar; do
+  log "guard_dlpack: BATCH_DOT_FORCE_ISA=$isa"
+  BATCH_DOT_FORCE_ISA=$isa "$HWORK/guard_dlpack" "${GUARD_DLPACK_CASES:-20000}" || fail=1
+done
 exit "$fail"

@@ -9,14 +9,16 @@
 #     find_package(batch_dot) and run with ctest, linked once to
 #     batch_dot::batch_dot and once to batch_dot::batch_dot_static;
 #   * the README's examples: examples/c/minimal.c, examples/c/scores_bf16.c,
-#     examples/c/scores_s8.c and examples/cpp/hello.cpp with
+#     examples/c/scores_s8.c, examples/c/dlpack_minimal.c (the installed
+#     batch_dot_dlpack.h with Debian's <dlpack/dlpack.h>) and
+#     examples/cpp/hello.cpp with
 #     pkg-config, and both with CMake (examples/cmake);
 #   * batch_dotConfigVersion.cmake's compatibility policy;
 #   * relocation: the prefix is moved and CMake and pkg-config still find it.
 source "$(dirname "$0")/../lib.sh"
 # (No `cmd | grep -q`: with pipefail, grep -q quitting early can fail the pipeline.)
 cd "$ROOT"
-need_apt cmake pkg-config gcc g++ binutils
+need_apt cmake pkg-config gcc g++ binutils libdlpack-dev
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/batch_dot-install.XXXXXX")
 trap 'rm -rf "$work"' EXIT
@@ -46,7 +48,7 @@ if [ ${#docs[@]} -gt 0 ]; then
       /^```/ { if (inb) { inb = 0; close(f) } else { inb = 1; n++; f = dir "/" tag "." n; printf "" > f }; next }
       inb { print > f }' "$d"
   done
-  for ex in examples/c/minimal.c examples/c/scores_bf16.c examples/c/scores_s8.c examples/cpp/hello.cpp examples/cmake/CMakeLists.txt examples/ndarray_scores.rs; do
+  for ex in examples/c/minimal.c examples/c/scores_bf16.c examples/c/scores_s8.c examples/c/dlpack_minimal.c examples/cpp/hello.cpp examples/cmake/CMakeLists.txt examples/ndarray_scores.rs; do
     found=
     for b in "$blocks"/*; do cmp -s "$ex" "$b" && { found=1; break; }; done
     if [ -z "$found" ]; then
@@ -63,7 +65,7 @@ log "install.sh --prefix $prefix"
 bash scripts/install.sh --prefix "$prefix"
 lib=$prefix/lib
 
-for f in "lib/libbatch_dot.so.$version" lib/libbatch_dot.a include/batch_dot.h \
+for f in "lib/libbatch_dot.so.$version" lib/libbatch_dot.a include/batch_dot.h include/batch_dot_dlpack.h \
          include/batch_dot.hpp lib/pkgconfig/batch_dot.pc \
          lib/cmake/batch_dot/batch_dotConfig.cmake lib/cmake/batch_dot/batch_dotConfigVersion.cmake; do
   [ -f "$prefix/$f" ] && [ ! -L "$prefix/$f" ] || fail "missing file $f"
@@ -76,12 +78,13 @@ soname=$(readelf -d "$lib/libbatch_dot.so.$version" | sed -n 's/.*(SONAME).*\[\(
 [ "$soname" = "libbatch_dot.so.$abi" ] || fail "SONAME is '$soname'"
 log "SONAME: $soname"
 cmp -s include/batch_dot.h "$prefix/include/batch_dot.h" || fail "installed header differs"
+cmp -s include/batch_dot_dlpack.h "$prefix/include/batch_dot_dlpack.h" || fail "installed DLPack header differs"
 cmp -s bindings/cpp/batch_dot.hpp "$prefix/include/batch_dot.hpp" || fail "installed C++ header differs"
 # The release library exports the API and not the test-only hook.
 exports=$(nm -D --defined-only "$lib/libbatch_dot.so.$version" | awk '{ print $NF }')
 for sym in batch_dot_f32 batch_dot_f64 batch_dot_infer_shape batch_dot_layout_init_contiguous \
            batch_dot_options_init batch_dot_last_error_message batch_dot_status_string \
-           batch_dot_version_string batch_dot_version batch_dot_abi_version; do
+           batch_dot_version_string batch_dot_version batch_dot_abi_version batch_dot_dlpack; do
   grep -qx "$sym" <<<"$exports" || fail "libbatch_dot.so does not export $sym"
 done
 ! grep -q testing <<<"$exports" || fail "the installed library exports a testing symbol"
@@ -124,6 +127,12 @@ for isa in scalar avx2 avxvnni avx512 avx512vnni; do  # exact: the same line on 
   [ "$(BATCH_DOT_FORCE_ISA=$isa "$work/scores_s8")" = '32258 -16768 17 127 -256 10' ] ||
     fail "scores_s8 (BATCH_DOT_FORCE_ISA=$isa) printed: $(BATCH_DOT_FORCE_ISA=$isa "$work/scores_s8")"
 done
+
+log "C, pkg-config, shared (examples/c/dlpack_minimal.c, the README's: the installed DLPack header)"
+# shellcheck disable=SC2046
+"$cc" "${cflags[@]}" examples/c/dlpack_minimal.c $(pkg-config --cflags --libs batch_dot) \
+  -Wl,-rpath,"$(pkg-config --variable=libdir batch_dot)" -o "$work/dlpack_minimal"
+[ "$("$work/dlpack_minimal")" = '4 5 10 11' ] || fail "dlpack_minimal printed: $("$work/dlpack_minimal")"
 
 log "C, pkg-config, shared (LD_LIBRARY_PATH)"
 # shellcheck disable=SC2046

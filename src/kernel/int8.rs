@@ -851,7 +851,20 @@ macro_rules! int_level {
                 s: (isize, isize, isize),
             ) {
                 // SAFETY: the contract.
-                unsafe { dots::<$D>(ij, k, count, P { a, b, c }, s) }
+                unsafe { <$D as small::Small>::dots(ij, k, count, P { a, b, c }, s) }
+            }
+            #[target_feature(enable = $feat)]
+            unsafe fn small(
+                ij: IntJob,
+                g: &Geom,
+                count: usize,
+                a: *const u8,
+                b: *const u8,
+                c: *mut i32,
+                s: (isize, isize, isize),
+            ) -> bool {
+                // SAFETY: the contract.
+                unsafe { <$D as small::Small>::small(ij, g, count, P { a, b, c }, s) }
             }
             #[target_feature(enable = $feat)]
             unsafe fn gemv(
@@ -886,6 +899,11 @@ macro_rules! int_level {
 
 #[cfg(target_arch = "x86_64")]
 pub(super) use x86::*;
+
+/// Kernels of runs of tiny products (`IntLevel::small`, K = 16 dots).
+#[cfg(target_arch = "x86_64")]
+#[path = "int8_small.rs"]
+mod small;
 
 #[cfg(target_arch = "x86_64")]
 mod x86 {

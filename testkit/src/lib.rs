@@ -30,6 +30,7 @@
 //! reference. [`elem`] and [`calls`] call the C ABI: that is what is tested.
 
 pub mod calls;
+pub mod dlpack;
 pub mod elem;
 pub mod int8;
 pub mod layouts;
