@@ -7,11 +7,19 @@
 //   auto r = batch_dot::batch_dot(x.data(), xl, y.data(), xl, 1);  // axes=1
 //   // r.shape == {2, 1}, r.data == {17, 53}
 //
+// Element types: float, double, batch_dot::bf16 and batch_dot::f16 (16-bit
+// values with float conversions; std::bfloat16_t and std::float16_t as well
+// where the compiler's <stdfloat> has them, C++23), and int8_t or uint8_t
+// times int8_t into int32_t; 16-bit inputs may also give float sums
+// (batch_dot::batch_dot<float>). With <dlpack/dlpack.h> included first (or
+// BATCH_DOT_WITH_DLPACK defined), compute() also takes DLTensors.
+//
 // Every failed call throws batch_dot::error, whose status() is the library's
 // BATCH_DOT_STATUS_* value and whose what() is the library's message. The
 // wrapper adds no checks of its own beyond what it needs to fill the C
 // structs (a layout of more than BATCH_DOT_MAX_NDIM dimensions, shape and
-// strides of different lengths); everything else is the library's.
+// strides of different lengths) and the element types' combination (a
+// compile-time error); everything else is the library's.
 //
 // Link with the C library as usual: batch_dot::batch_dot (shared) or
 // batch_dot::batch_dot_static in CMake, `pkg-config --libs batch_dot`
@@ -21,6 +29,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <initializer_list>
 #include <stdexcept>
 #include <string>
@@ -28,6 +37,31 @@
 #include <vector>
 
 #include "batch_dot.h"
+
+#if defined(__cplusplus) && __cplusplus > 202002L && defined(__has_include)
+#if __has_include(<stdfloat>)
+#include <stdfloat>
+#define BATCH_DOT_HPP_STDFLOAT 1
+#endif
+#endif
+#ifndef BATCH_DOT_HPP_STDFLOAT
+#define BATCH_DOT_HPP_STDFLOAT 0
+#endif
+
+// The DLTensor overload of compute(): with BATCH_DOT_WITH_DLPACK, or when
+// <dlpack/dlpack.h> came first and include/batch_dot_dlpack.h is installed.
+#if defined(BATCH_DOT_WITH_DLPACK)
+#include "batch_dot_dlpack.h"
+#define BATCH_DOT_HPP_DLPACK 1
+#elif (defined(DLPACK_VERSION) || defined(DLPACK_MAJOR_VERSION)) && defined(__has_include)
+#if __has_include("batch_dot_dlpack.h")
+#include "batch_dot_dlpack.h"
+#define BATCH_DOT_HPP_DLPACK 1
+#endif
+#endif
+#ifndef BATCH_DOT_HPP_DLPACK
+#define BATCH_DOT_HPP_DLPACK 0
+#endif
 
 namespace batch_dot {
 
@@ -78,20 +112,203 @@ inline std::int32_t rank_of(std::size_t n) {
     return n > static_cast<std::size_t>(max_ndim) ? max_ndim + 1 : static_cast<std::int32_t>(n);
 }
 
-inline std::int32_t call(const batch_dot_layout *x, const float *xd, const batch_dot_layout *y,
-                         const float *yd, std::int64_t ax, std::int64_t ay,
-                         const batch_dot_layout *o, float *od, const batch_dot_options *opt) {
-    return batch_dot_f32(x, xd, y, yd, ax, ay, o, od, opt);
+inline std::uint32_t float_bits(float f) noexcept {
+    std::uint32_t u;
+    std::memcpy(&u, &f, sizeof u);
+    return u;
 }
 
-inline std::int32_t call(const batch_dot_layout *x, const double *xd, const batch_dot_layout *y,
-                         const double *yd, std::int64_t ax, std::int64_t ay,
-                         const batch_dot_layout *o, double *od, const batch_dot_options *opt) {
-    return batch_dot_f64(x, xd, y, yd, ax, ay, o, od, opt);
+inline float bits_float(std::uint32_t u) noexcept {
+    float f;
+    std::memcpy(&f, &u, sizeof f);
+    return f;
 }
 
+}  // namespace detail
+
+/// A bfloat16 value: the top 16 bits of a binary32, held as `bits` (the
+/// library's BATCH_DOT_DTYPE_BF16 element; arrays of it are arrays of
+/// uint16_t). Widening to float is exact and implicit; narrowing from float
+/// is explicit and rounds to nearest, ties to even (never truncates):
+/// magnitudes from 0x1.ffp127 up become ±Inf, subnormals are kept, and a
+/// NaN stays a NaN with its sign and top payload bits (quiet bit set).
+struct bf16 {
+    std::uint16_t bits = 0;
+
+    constexpr bf16() noexcept = default;
+    explicit bf16(float v) noexcept {
+        const std::uint32_t u = detail::float_bits(v);
+        if ((u & 0x7fffffffu) > 0x7f800000u) {
+            bits = static_cast<std::uint16_t>((u >> 16) | 0x0040u);
+        } else {
+            bits = static_cast<std::uint16_t>((u + 0x7fffu + ((u >> 16) & 1u)) >> 16);
+        }
+    }
+    /// The value whose bits are `b`.
+    static constexpr bf16 from_bits(std::uint16_t b) noexcept {
+        bf16 r;
+        r.bits = b;
+        return r;
+    }
+    operator float() const noexcept {  // NOLINT: exact, implicit by design
+        return detail::bits_float(static_cast<std::uint32_t>(bits) << 16);
+    }
+};
+
+/// An IEEE binary16 value, held as `bits` (BATCH_DOT_DTYPE_F16; arrays of it
+/// are arrays of uint16_t). Widening to float is exact and implicit;
+/// narrowing from float is explicit and rounds to nearest, ties to even:
+/// magnitudes from 65520 up become ±Inf, results below 2^-14 are subnormal
+/// (not flushed), and a NaN stays a NaN with its sign and top payload bits
+/// (quiet bit set).
+struct f16 {
+    std::uint16_t bits = 0;
+
+    constexpr f16() noexcept = default;
+    explicit f16(float v) noexcept {
+        const std::uint32_t u = detail::float_bits(v);
+        const auto sign = static_cast<std::uint16_t>((u >> 16) & 0x8000u);
+        const std::uint32_t a = u & 0x7fffffffu;
+        std::uint32_t h;
+        if (a > 0x7f800000u) {
+            h = 0x7e00u | ((a >> 13) & 0x03ffu);  // NaN, quiet
+        } else if (a >= 0x477ff000u) {
+            h = 0x7c00u;  // 65520 and up (and Inf): Inf
+        } else if (a >= 0x38800000u) {
+            // Normal: rebias the exponent (127 -> 15), round the 13 dropped
+            // bits; a carry moves into the exponent, as it should.
+            const std::uint32_t r = a - 0x38000000u;
+            h = (r + 0x0fffu + ((r >> 13) & 1u)) >> 13;
+        } else if (a <= 0x33000000u) {
+            h = 0;  // at most 2^-25, half the smallest subnormal: ties to 0
+        } else {
+            // Subnormal: (implicit 1 | mantissa) * 2^(e - 150) in units of 2^-24.
+            const std::uint32_t m = (a & 0x007fffffu) | 0x00800000u;
+            const std::uint32_t shift = 126u - (a >> 23);  // 14..24
+            const std::uint32_t q = m >> shift, rem = m & ((1u << shift) - 1u);
+            const std::uint32_t half = 1u << (shift - 1u);
+            h = q + ((rem > half || (rem == half && (q & 1u))) ? 1u : 0u);
+        }
+        bits = static_cast<std::uint16_t>(sign | h);
+    }
+    /// The value whose bits are `b`.
+    static constexpr f16 from_bits(std::uint16_t b) noexcept {
+        f16 r;
+        r.bits = b;
+        return r;
+    }
+    operator float() const noexcept {  // NOLINT: exact, implicit by design
+        const std::uint32_t sign = static_cast<std::uint32_t>(bits & 0x8000u) << 16;
+        const std::uint32_t e = (bits >> 10) & 0x1fu, m = bits & 0x03ffu;
+        if (e == 0) {
+            const float v = static_cast<float>(m) * 0x1p-24f;  // exact
+            return sign ? -v : v;
+        }
+        if (e == 0x1f) return detail::bits_float(sign | 0x7f800000u | (m << 13));
+        return detail::bits_float(sign | ((e + 112u) << 23) | (m << 13));
+    }
+};
+
+static_assert(sizeof(bf16) == 2 && sizeof(f16) == 2, "bf16 and f16 are 2 bytes");
+static_assert(std::is_trivially_copyable_v<bf16> && std::is_standard_layout_v<bf16>);
+static_assert(std::is_trivially_copyable_v<f16> && std::is_standard_layout_v<f16>);
+
+namespace detail {
+
+/// The BATCH_DOT_DTYPE_* code of an element type, 0 for none.
 template <class T>
-inline constexpr bool is_element = std::is_same_v<T, float> || std::is_same_v<T, double>;
+inline constexpr std::int32_t dtype_of = 0;
+template <>
+inline constexpr std::int32_t dtype_of<float> = BATCH_DOT_DTYPE_F32;
+template <>
+inline constexpr std::int32_t dtype_of<double> = BATCH_DOT_DTYPE_F64;
+template <>
+inline constexpr std::int32_t dtype_of<bf16> = BATCH_DOT_DTYPE_BF16;
+template <>
+inline constexpr std::int32_t dtype_of<f16> = BATCH_DOT_DTYPE_F16;
+template <>
+inline constexpr std::int32_t dtype_of<std::int8_t> = BATCH_DOT_DTYPE_S8;
+template <>
+inline constexpr std::int32_t dtype_of<std::uint8_t> = BATCH_DOT_DTYPE_U8;
+template <>
+inline constexpr std::int32_t dtype_of<std::int32_t> = BATCH_DOT_DTYPE_S32;
+#if BATCH_DOT_HPP_STDFLOAT && defined(__STDCPP_BFLOAT16_T__)
+template <>
+inline constexpr std::int32_t dtype_of<std::bfloat16_t> = BATCH_DOT_DTYPE_BF16;
+#endif
+#if BATCH_DOT_HPP_STDFLOAT && defined(__STDCPP_FLOAT16_T__)
+template <>
+inline constexpr std::int32_t dtype_of<std::float16_t> = BATCH_DOT_DTYPE_F16;
+#endif
+
+/// Whether (x, y, out) is a row of docs/API.md's table of combinations.
+constexpr bool supported(std::int32_t x, std::int32_t y, std::int32_t o) {
+    if (x == 0 || y == 0 || o == 0) return false;
+    const bool lowp = x == BATCH_DOT_DTYPE_BF16 || x == BATCH_DOT_DTYPE_F16;
+    return (x == y && o == x && (lowp || x == BATCH_DOT_DTYPE_F32 || x == BATCH_DOT_DTYPE_F64)) ||
+           (x == y && lowp && o == BATCH_DOT_DTYPE_F32) ||
+           ((x == BATCH_DOT_DTYPE_S8 || x == BATCH_DOT_DTYPE_U8) && y == BATCH_DOT_DTYPE_S8 &&
+            o == BATCH_DOT_DTYPE_S32);
+}
+
+/// Whether T is an element type at all (the inputs' and outputs' together).
+template <class T>
+inline constexpr bool is_element = dtype_of<T> != 0;
+
+/// The result's element type when the caller does not name one: the
+/// inputs' (Keras), int32 for 8-bit integers.
+template <class X, class Y>
+struct default_out {
+    using type = X;
+};
+template <>
+struct default_out<std::int8_t, std::int8_t> {
+    using type = std::int32_t;
+};
+template <>
+struct default_out<std::uint8_t, std::int8_t> {
+    using type = std::int32_t;
+};
+
+template <class O, class X, class Y>
+using out_t = std::conditional_t<std::is_void_v<O>, typename default_out<X, Y>::type, O>;
+
+template <class X, class Y, class O>
+inline constexpr bool is_combination = supported(dtype_of<X>, dtype_of<Y>, dtype_of<O>);
+
+/// The C call for (X, Y, O): the typed function where there is one, else
+/// batch_dot_compute (the same call, bit for bit, docs/API.md).
+template <class X, class Y, class O>
+std::int32_t call(const batch_dot_layout *xl, const X *x, const batch_dot_layout *yl, const Y *y,
+                  std::int64_t ax, std::int64_t ay, const batch_dot_layout *ol, O *o,
+                  const batch_dot_options *opt) {
+    constexpr std::int32_t cx = dtype_of<X>, cy = dtype_of<Y>, co = dtype_of<O>;
+    static_assert(supported(cx, cy, co),
+                  "batch_dot: (x, y, out) element types must be a row of docs/API.md's table: "
+                  "(T, T, T) for float, double, bf16 or f16; (bf16 or f16, same, float); "
+                  "(int8_t or uint8_t, int8_t, int32_t)");
+    if constexpr (std::is_same_v<X, float> && std::is_same_v<Y, float> &&
+                  std::is_same_v<O, float>) {
+        return batch_dot_f32(xl, x, yl, y, ax, ay, ol, o, opt);
+    } else if constexpr (std::is_same_v<X, double> && std::is_same_v<Y, double> &&
+                         std::is_same_v<O, double>) {
+        return batch_dot_f64(xl, x, yl, y, ax, ay, ol, o, opt);
+    } else if constexpr (std::is_same_v<X, std::int8_t> && std::is_same_v<Y, std::int8_t> &&
+                         std::is_same_v<O, std::int32_t>) {
+        return batch_dot_s8(xl, x, yl, y, ax, ay, ol, o, opt);
+    } else if constexpr (cx == cy && cx == co && cx == BATCH_DOT_DTYPE_BF16) {
+        // bf16 and std::bfloat16_t are uint16_t bits to the library.
+        return batch_dot_bf16(xl, reinterpret_cast<const std::uint16_t *>(x), yl,
+                              reinterpret_cast<const std::uint16_t *>(y), ax, ay, ol,
+                              reinterpret_cast<std::uint16_t *>(o), opt);
+    } else if constexpr (cx == cy && cx == co && cx == BATCH_DOT_DTYPE_F16) {
+        return batch_dot_f16(xl, reinterpret_cast<const std::uint16_t *>(x), yl,
+                             reinterpret_cast<const std::uint16_t *>(y), ax, ay, ol,
+                             reinterpret_cast<std::uint16_t *>(o), opt);
+    } else {
+        return batch_dot_compute(cx, xl, x, cy, yl, y, ax, ay, co, ol, o, opt);
+    }
+}
 
 }  // namespace detail
 
@@ -254,17 +471,16 @@ inline std::vector<std::int64_t> infer_shape(const std::vector<std::int64_t> &x_
 /// non-overlapping strides; its shape must be infer_shape's); with
 /// `opts.scale(alpha, beta)`, out = alpha*batch_dot(x, y, axes) + beta*out.
 /// Throws batch_dot::error on failure, in which case nothing was written.
-inline void compute(const float *x, const layout &x_layout, const float *y,
-                    const layout &y_layout, axes ax, float *out, const layout &out_layout,
-                    const options &opts = options()) {
-    detail::check(detail::call(&x_layout.raw(), x, &y_layout.raw(), y, ax.x, ax.y,
-                               &out_layout.raw(), out, &opts.raw()));
-}
-
-/// As the float overload, in double precision.
-inline void compute(const double *x, const layout &x_layout, const double *y,
-                    const layout &y_layout, axes ax, double *out, const layout &out_layout,
-                    const options &opts = options()) {
+///
+/// The element types (X, Y, O) are a row of docs/API.md's table, checked at
+/// compile time: (T, T, T) for float, double, bf16 and f16 (std::bfloat16_t
+/// and std::float16_t too, where <stdfloat> has them), the float32 sums of
+/// 16-bit inputs unrounded (bf16 or f16 inputs, a float out), and the exact
+/// int8 products (int8_t or uint8_t x, int8_t y, int32_t out; with
+/// scale(), alpha must be 1 and beta 0 or 1).
+template <class X, class Y, class O>
+void compute(const X *x, const layout &x_layout, const Y *y, const layout &y_layout, axes ax,
+             O *out, const layout &out_layout, const options &opts = options()) {
     detail::check(detail::call(&x_layout.raw(), x, &y_layout.raw(), y, ax.x, ax.y,
                                &out_layout.raw(), out, &opts.raw()));
 }
@@ -277,32 +493,52 @@ struct tensor {
 };
 
 /// batch_dot(x, y, axes) into a new contiguous tensor of the inferred shape
-/// (zero-filled first, so an `opts.scale(alpha, beta)` adds beta*0).
-template <class T>
-tensor<T> batch_dot(const T *x, const layout &x_layout, const T *y, const layout &y_layout,
-                    axes ax = axes(), const options &opts = options()) {
-    static_assert(detail::is_element<T>, "batch_dot works on float and double");
-    tensor<T> r;
+/// (zero-filled first, so an `opts.scale(alpha, beta)` adds beta*0). The
+/// result has the inputs' element type (int32_t for 8-bit integers) unless
+/// O names another: `batch_dot<float>(bf16 inputs...)` keeps the float32
+/// sums.
+template <class O = void, class X, class Y>
+tensor<detail::out_t<O, X, Y>> batch_dot(const X *x, const layout &x_layout, const Y *y,
+                                         const layout &y_layout, axes ax = axes(),
+                                         const options &opts = options()) {
+    using R = detail::out_t<O, X, Y>;
+    static_assert(detail::is_combination<X, Y, R>,
+                  "batch_dot: no such combination of element types (see compute())");
+    tensor<R> r;
     r.shape = infer_shape(x_layout.shape(), y_layout.shape(), ax);
     const layout out_layout = layout::contiguous(r.shape);
-    r.data.assign(static_cast<std::size_t>(out_layout.len()), T(0));
+    r.data.assign(static_cast<std::size_t>(out_layout.len()), R{});
     compute(x, x_layout, y, y_layout, ax, r.data.data(), out_layout, opts);
     return r;
 }
 
 /// Convenience for contiguous std::vector inputs of the given shapes.
-template <class T>
-tensor<T> batch_dot(const std::vector<T> &x, const std::vector<std::int64_t> &x_shape,
-                    const std::vector<T> &y, const std::vector<std::int64_t> &y_shape,
-                    axes ax = axes(), const options &opts = options()) {
-    static_assert(detail::is_element<T>, "batch_dot works on float and double");
+template <class O = void, class X, class Y>
+tensor<detail::out_t<O, X, Y>> batch_dot(const std::vector<X> &x,
+                                         const std::vector<std::int64_t> &x_shape,
+                                         const std::vector<Y> &y,
+                                         const std::vector<std::int64_t> &y_shape,
+                                         axes ax = axes(), const options &opts = options()) {
     layout xl = layout::contiguous(x_shape);
     layout yl = layout::contiguous(y_shape);
     // The vectors' real sizes bound what the library may read.
     xl.raw().len = static_cast<std::int64_t>(x.size());
     yl.raw().len = static_cast<std::int64_t>(y.size());
-    return batch_dot(x.data(), xl, y.data(), yl, ax, opts);
+    return batch_dot<O>(x.data(), xl, y.data(), yl, ax, opts);
 }
+
+#if BATCH_DOT_HPP_DLPACK
+/// out = batch_dot(x, y, axes) on DLPack tensors (batch_dot_dlpack): each
+/// DLTensor's dtype picks the row of the table, its shape, strides and
+/// byte_offset the layout; host memory only. A DLTensor does not say how
+/// much memory is behind it, so the library takes each tensor's own reach
+/// as what the caller owns (include/batch_dot_dlpack.h). Available when
+/// <dlpack/dlpack.h> was included first, or with BATCH_DOT_WITH_DLPACK.
+inline void compute(const DLTensor &x, const DLTensor &y, axes ax, const DLTensor &out,
+                    const options &opts = options()) {
+    detail::check(batch_dot_dlpack(&x, &y, ax.x, ax.y, &out, &opts.raw()));
+}
+#endif
 
 /// Version of the loaded library, "MAJOR.MINOR.PATCH".
 inline std::string version() { return batch_dot_version_string(); }

@@ -1,5 +1,7 @@
 // Package batchdot is the Go binding of libbatch_dot: Keras's batch_dot for
-// float32 and float64 tensors of any strides.
+// tensors of any strides, in float32, float64, bfloat16 and float16 (BF16,
+// F16: the result in the inputs' type, or float32 with BatchDotToF32), and
+// int8 or uint8 times int8 into exact int32 sums (BatchDotInt8).
 //
 // A tensor is a Go slice plus a Layout (shape, strides in elements, offset of
 // element [0, ..., 0]); the library proves, before it touches memory, that the
@@ -27,6 +29,7 @@ import (
 	"math"
 	"math/bits"
 	"runtime"
+	"strconv"
 	"strings"
 	"unsafe"
 )
@@ -57,6 +60,22 @@ var (
 	_ [32 - unsafe.Sizeof(C.batch_dot_options{})]struct{}
 	_ [C.BATCH_DOT_OPT_SCALE - 1]struct{}
 	_ [1 - C.BATCH_DOT_OPT_SCALE]struct{}
+	_ [C.BATCH_DOT_STATUS_UNSUPPORTED_DTYPE - StatusUnsupportedDtype]struct{}
+	_ [StatusUnsupportedDtype - C.BATCH_DOT_STATUS_UNSUPPORTED_DTYPE]struct{}
+	_ [C.BATCH_DOT_DTYPE_F32 - dtypeF32]struct{}
+	_ [dtypeF32 - C.BATCH_DOT_DTYPE_F32]struct{}
+	_ [C.BATCH_DOT_DTYPE_F64 - dtypeF64]struct{}
+	_ [dtypeF64 - C.BATCH_DOT_DTYPE_F64]struct{}
+	_ [C.BATCH_DOT_DTYPE_F16 - dtypeF16]struct{}
+	_ [dtypeF16 - C.BATCH_DOT_DTYPE_F16]struct{}
+	_ [C.BATCH_DOT_DTYPE_BF16 - dtypeBF16]struct{}
+	_ [dtypeBF16 - C.BATCH_DOT_DTYPE_BF16]struct{}
+	_ [C.BATCH_DOT_DTYPE_S8 - dtypeS8]struct{}
+	_ [dtypeS8 - C.BATCH_DOT_DTYPE_S8]struct{}
+	_ [C.BATCH_DOT_DTYPE_U8 - dtypeU8]struct{}
+	_ [dtypeU8 - C.BATCH_DOT_DTYPE_U8]struct{}
+	_ [C.BATCH_DOT_DTYPE_S32 - dtypeS32]struct{}
+	_ [dtypeS32 - C.BATCH_DOT_DTYPE_S32]struct{}
 )
 
 func init() {
@@ -89,6 +108,7 @@ const (
 	StatusInvalidArgument     Status = 12
 	StatusAllocation          Status = 13
 	StatusInternal            Status = 14
+	StatusUnsupportedDtype    Status = 15
 )
 
 // String is the status's stable name, e.g. "BATCH_DOT_STATUS_BATCH_MISMATCH".
@@ -305,8 +325,163 @@ func (l Layout) inBounds(n int) bool {
 	return lo >= 0 && hi < int64(n)
 }
 
-// Float is the element types the library computes in.
+// Float is float32 or float64.
 type Float interface{ float32 | float64 }
+
+// Elem is the element types whose result has the inputs' own type (Keras):
+// float32, float64, BF16 and F16.
+type Elem interface {
+	float32 | float64 | BF16 | F16
+}
+
+// Half is the 16-bit floating types, BF16 and F16.
+type Half interface {
+	BF16 | F16
+	Float32() float32
+}
+
+// Int8 is the types of an int8 call's x: int8, or uint8 (quantized
+// activations); y is int8 and the result int32.
+type Int8 interface{ int8 | uint8 }
+
+// element is every type a tensor of a call can have.
+type element interface {
+	float32 | float64 | BF16 | F16 | int8 | uint8 | int32
+}
+
+// dtype codes (include/batch_dot.h's BATCH_DOT_DTYPE_*).
+const (
+	dtypeF32  = 1
+	dtypeF64  = 2
+	dtypeF16  = 3
+	dtypeBF16 = 4
+	dtypeS8   = 5
+	dtypeU8   = 6
+	dtypeS32  = 7
+)
+
+func dtypeOf[T element]() C.int32_t {
+	var z T
+	switch any(z).(type) {
+	case float32:
+		return dtypeF32
+	case float64:
+		return dtypeF64
+	case F16:
+		return dtypeF16
+	case BF16:
+		return dtypeBF16
+	case int8:
+		return dtypeS8
+	case uint8:
+		return dtypeU8
+	default: // int32
+		return dtypeS32
+	}
+}
+
+// BF16 is a bfloat16 value held as its bits, the top half of a float32's
+// (the library's BATCH_DOT_DTYPE_BF16 element).
+type BF16 uint16
+
+// BF16FromFloat32 rounds f to the nearest bfloat16, ties to even (never
+// truncating): magnitudes from 0x1.ffp127 up become ±Inf, subnormals are
+// kept, and a NaN stays a NaN with its sign and top payload bits (quiet bit
+// set).
+func BF16FromFloat32(f float32) BF16 {
+	u := math.Float32bits(f)
+	if u&0x7fffffff > 0x7f800000 {
+		return BF16(u>>16 | 0x0040)
+	}
+	return BF16((u + 0x7fff + (u>>16)&1) >> 16)
+}
+
+// Float32 is b's value (exact).
+func (b BF16) Float32() float32 { return math.Float32frombits(uint32(b) << 16) }
+
+// String formats b's value as fmt's %v does a float32.
+func (b BF16) String() string { return strconv.FormatFloat(float64(b.Float32()), 'g', -1, 32) }
+
+// F16 is an IEEE binary16 value held as its bits (BATCH_DOT_DTYPE_F16).
+type F16 uint16
+
+// F16FromFloat32 rounds f to the nearest binary16, ties to even: magnitudes
+// from 65520 up become ±Inf, results below 2^-14 are subnormal (not
+// flushed), and a NaN stays a NaN with its sign and top payload bits (quiet
+// bit set).
+func F16FromFloat32(f float32) F16 {
+	u := math.Float32bits(f)
+	sign := uint16(u>>16) & 0x8000
+	a := u & 0x7fffffff
+	var h uint32
+	switch {
+	case a > 0x7f800000: // NaN, made quiet
+		h = 0x7e00 | (a>>13)&0x03ff
+	case a >= 0x477ff000: // 65520 and up, Inf included
+		h = 0x7c00
+	case a >= 0x38800000: // normal: rebias 127 -> 15, round 13 bits (a carry is right)
+		r := a - 0x38000000
+		h = (r + 0x0fff + (r>>13)&1) >> 13
+	case a <= 0x33000000: // at most 2^-25, half the smallest subnormal: 0
+		h = 0
+	default: // subnormal: (1.mantissa) * 2^(e-150) in units of 2^-24
+		m := a&0x007fffff | 0x00800000
+		shift := 126 - a>>23 // 14..24
+		q, rem, half := m>>shift, m&(1<<shift-1), uint32(1)<<(shift-1)
+		if rem > half || (rem == half && q&1 == 1) {
+			q++
+		}
+		h = q
+	}
+	return F16(sign | uint16(h))
+}
+
+// Float32 is h's value (exact).
+func (h F16) Float32() float32 {
+	sign := uint32(h&0x8000) << 16
+	e, m := uint32(h>>10)&0x1f, uint32(h)&0x03ff
+	switch e {
+	case 0:
+		v := float32(m) * (1.0 / (1 << 24)) // exact
+		if sign != 0 {
+			return -v
+		}
+		return v
+	case 0x1f:
+		return math.Float32frombits(sign | 0x7f800000 | m<<13)
+	}
+	return math.Float32frombits(sign | (e+112)<<23 | m<<13)
+}
+
+// String formats h's value as fmt's %v does a float32.
+func (h F16) String() string { return strconv.FormatFloat(float64(h.Float32()), 'g', -1, 32) }
+
+// ToBF16 rounds each value with BF16FromFloat32.
+func ToBF16(v ...float32) []BF16 {
+	r := make([]BF16, len(v))
+	for i, f := range v {
+		r[i] = BF16FromFloat32(f)
+	}
+	return r
+}
+
+// ToF16 rounds each value with F16FromFloat32.
+func ToF16(v ...float32) []F16 {
+	r := make([]F16, len(v))
+	for i, f := range v {
+		r[i] = F16FromFloat32(f)
+	}
+	return r
+}
+
+// Float32s widens 16-bit values to float32 (exact).
+func Float32s[T Half](v []T) []float32 {
+	r := make([]float32, len(v))
+	for i := range v {
+		r[i] = v[i].Float32()
+	}
+	return r
+}
 
 // Options of a compute call.
 type Options struct {
@@ -339,7 +514,7 @@ func WithScale(alpha, beta float64) Option {
 // OUT_OF_BOUNDS rather than NULL_POINTER.
 var emptyData [1]float64
 
-func dataPtr[T Float](s []T) unsafe.Pointer {
+func dataPtr[T element](s []T) unsafe.Pointer {
 	if len(s) == 0 {
 		return unsafe.Pointer(&emptyData[0])
 	}
@@ -380,7 +555,7 @@ func clampNDim(n int) C.int32_t {
 	return C.int32_t(n)
 }
 
-func compute[T Float](out []T, ol Layout, x []T, xl Layout, y []T, yl Layout, axes Axes, opts []Option) error {
+func compute[O, X, Y element](out []O, ol Layout, x []X, xl Layout, y []Y, yl Layout, axes Axes, opts []Option) error {
 	var o Options
 	for _, f := range opts {
 		f(&o)
@@ -406,17 +581,27 @@ func compute[T Float](out []T, ol Layout, x []T, xl Layout, y []T, yl Layout, ax
 		copts.beta = C.double(o.Beta)
 	}
 	ax, ay := axes.C()
+	cax, cay := C.int64_t(ax), C.int64_t(ay)
 	px, py, po := dataPtr(x), dataPtr(y), dataPtr(out)
+	dx, dy, do := dtypeOf[X](), dtypeOf[Y](), dtypeOf[O]()
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	var st C.int32_t
-	switch any(x).(type) {
-	case []float32:
-		st = C.batch_dot_f32(&cx, (*C.float)(px), &cy, (*C.float)(py), C.int64_t(ax), C.int64_t(ay),
-			&co, (*C.float)(po), &copts)
-	case []float64:
-		st = C.batch_dot_f64(&cx, (*C.double)(px), &cy, (*C.double)(py), C.int64_t(ax), C.int64_t(ay),
-			&co, (*C.double)(po), &copts)
+	// The typed function where there is one; batch_dot_compute (the same
+	// call, bit for bit) for the others.
+	switch {
+	case dx == dtypeF32 && dy == dtypeF32 && do == dtypeF32:
+		st = C.batch_dot_f32(&cx, (*C.float)(px), &cy, (*C.float)(py), cax, cay, &co, (*C.float)(po), &copts)
+	case dx == dtypeF64 && dy == dtypeF64 && do == dtypeF64:
+		st = C.batch_dot_f64(&cx, (*C.double)(px), &cy, (*C.double)(py), cax, cay, &co, (*C.double)(po), &copts)
+	case dx == dtypeBF16 && dy == dtypeBF16 && do == dtypeBF16:
+		st = C.batch_dot_bf16(&cx, (*C.uint16_t)(px), &cy, (*C.uint16_t)(py), cax, cay, &co, (*C.uint16_t)(po), &copts)
+	case dx == dtypeF16 && dy == dtypeF16 && do == dtypeF16:
+		st = C.batch_dot_f16(&cx, (*C.uint16_t)(px), &cy, (*C.uint16_t)(py), cax, cay, &co, (*C.uint16_t)(po), &copts)
+	case dx == dtypeS8 && dy == dtypeS8 && do == dtypeS32:
+		st = C.batch_dot_s8(&cx, (*C.int8_t)(px), &cy, (*C.int8_t)(py), cax, cay, &co, (*C.int32_t)(po), &copts)
+	default:
+		st = C.batch_dot_compute(dx, &cx, px, dy, &cy, py, cax, cay, do, &co, po, &copts)
 	}
 	if st != 0 {
 		return lastError(st)
@@ -424,17 +609,8 @@ func compute[T Float](out []T, ol Layout, x []T, xl Layout, y []T, yl Layout, ax
 	return nil
 }
 
-// BatchDotInto computes out = batch_dot(x, y, axes) into the caller's slice:
-// ol must have exactly the result's shape; its strides are the caller's
-// choice (non-overlapping, not sharing memory with x or y). Only the
-// elements ol reaches are written, and nothing on error.
-func BatchDotInto[T Float](out []T, ol Layout, x []T, xl Layout, y []T, yl Layout, axes Axes, opts ...Option) error {
-	return compute(out, ol, x, xl, y, yl, axes, opts)
-}
-
-// BatchDot returns batch_dot(x, y, axes) as a new row-major slice and its
-// shape.
-func BatchDot[T Float](x []T, xl Layout, y []T, yl Layout, axes Axes, opts ...Option) ([]T, []int64, error) {
+// batchDot allocates the row-major result of the call (O, X, Y).
+func batchDot[O, X, Y element](x []X, xl Layout, y []Y, yl Layout, axes Axes, opts []Option) ([]O, []int64, error) {
 	shape, err := InferShape(xl.Shape, yl.Shape, axes)
 	if err != nil {
 		return nil, nil, err
@@ -443,16 +619,16 @@ func BatchDot[T Float](x []T, xl Layout, y []T, yl Layout, axes Axes, opts ...Op
 	for _, d := range shape {
 		if d < 0 {
 			// DimUnknown in an input layout: the compute call reports it.
-			return nil, nil, compute[T](nil, ol, x, xl, y, yl, axes, opts)
+			return nil, nil, compute[O](nil, ol, x, xl, y, yl, axes, opts)
 		}
 	}
 	if !xl.inBounds(len(x)) || !yl.inBounds(len(y)) {
 		// Do not allocate the result of layouts that lie about their
 		// slices: let the library report the error (with an empty out it
 		// checks x's and y's bounds first, and writes nothing).
-		err := compute[T](nil, ol, x, xl, y, yl, axes, opts)
+		err := compute[O](nil, ol, x, xl, y, yl, axes, opts)
 		if err == nil {
-			return []T{}, shape, nil // the result has no elements
+			return []O{}, shape, nil // the result has no elements
 		}
 		if e, ok := err.(*Error); !ok || e.Status != StatusOutOfBounds || !strings.HasPrefix(e.Message, "out ") {
 			return nil, nil, err
@@ -460,11 +636,52 @@ func BatchDot[T Float](x []T, xl Layout, y []T, yl Layout, axes Axes, opts ...Op
 		// Only the empty out was refused: x and y are fine after all.
 	}
 	n := ol.NumElements()
-	out := make([]T, n)
+	out := make([]O, n)
 	if err := compute(out, ol, x, xl, y, yl, axes, opts); err != nil {
 		return nil, nil, err
 	}
 	return out, shape, nil
+}
+
+// BatchDotInto computes out = batch_dot(x, y, axes) into the caller's slice:
+// ol must have exactly the result's shape; its strides are the caller's
+// choice (non-overlapping, not sharing memory with x or y). Only the
+// elements ol reaches are written, and nothing on error. BF16 and F16
+// results are the float32 sums rounded once, to nearest even.
+func BatchDotInto[T Elem](out []T, ol Layout, x []T, xl Layout, y []T, yl Layout, axes Axes, opts ...Option) error {
+	return compute(out, ol, x, xl, y, yl, axes, opts)
+}
+
+// BatchDot returns batch_dot(x, y, axes) as a new row-major slice and its
+// shape, in the inputs' type.
+func BatchDot[T Elem](x []T, xl Layout, y []T, yl Layout, axes Axes, opts ...Option) ([]T, []int64, error) {
+	return batchDot[T](x, xl, y, yl, axes, opts)
+}
+
+// BatchDotToF32 is BatchDot of 16-bit inputs with a float32 result: the
+// float32 sums, not rounded to 16 bits (attention scores kept for a
+// softmax, say).
+func BatchDotToF32[T Half](x []T, xl Layout, y []T, yl Layout, axes Axes, opts ...Option) ([]float32, []int64, error) {
+	return batchDot[float32](x, xl, y, yl, axes, opts)
+}
+
+// BatchDotToF32Into is BatchDotInto with 16-bit inputs and a float32 out.
+func BatchDotToF32Into[T Half](out []float32, ol Layout, x []T, xl Layout, y []T, yl Layout, axes Axes, opts ...Option) error {
+	return compute(out, ol, x, xl, y, yl, axes, opts)
+}
+
+// BatchDotInt8 is batch_dot of int8 (or uint8) x and int8 y, exact, as
+// int32 sums computed modulo 2^32 (a sum beyond int32 wraps, as TF's integer
+// matmul does). With WithScale, alpha must be 1 and beta 0 or 1 (beta = 1
+// adds to out, modulo 2^32: use BatchDotInt8Into).
+func BatchDotInt8[X Int8](x []X, xl Layout, y []int8, yl Layout, axes Axes, opts ...Option) ([]int32, []int64, error) {
+	return batchDot[int32](x, xl, y, yl, axes, opts)
+}
+
+// BatchDotInt8Into is BatchDotInt8 into the caller's int32 slice (as
+// BatchDotInto).
+func BatchDotInt8Into[X Int8](out []int32, ol Layout, x []X, xl Layout, y []int8, yl Layout, axes Axes, opts ...Option) error {
+	return compute(out, ol, x, xl, y, yl, axes, opts)
 }
 
 // BatchDotF32 is BatchDot for float32.

@@ -33,7 +33,7 @@ func normAxes(n, m int, axes Axes) (int, int) {
 	return a0, a1
 }
 
-func at[T Float](data []T, l Layout, idx []int64) T {
+func at[T any](data []T, l Layout, idx []int64) T {
 	st := l.strides()
 	p := l.Offset
 	for i, v := range idx {
@@ -44,6 +44,19 @@ func at[T Float](data []T, l Layout, idx []int64) T {
 
 // naive returns the row-major result and its shape.
 func naive[T Float](x []T, xl Layout, y []T, yl Layout, axes Axes) ([]T, []int64) {
+	f := func(v T) float64 { return float64(v) }
+	s, shape := naiveSum(x, xl, y, yl, axes, f, f)
+	out := make([]T, len(s))
+	for i, v := range s {
+		out[i] = T(v)
+	}
+	return out, shape
+}
+
+// naiveSum is the definition as a loop in A (float64 or int64), each
+// element converted by cx or cy; it returns the row-major sums and their
+// shape.
+func naiveSum[A int64 | float64, X, Y any](x []X, xl Layout, y []Y, yl Layout, axes Axes, cx func(X) A, cy func(Y) A) ([]A, []int64) {
 	n, m := xl.NDim(), yl.NDim()
 	a0, a1 := normAxes(n, m, axes)
 	shape := []int64{xl.Shape[0]}
@@ -62,7 +75,7 @@ func naive[T Float](x []T, xl Layout, y []T, yl Layout, axes Axes) ([]T, []int64
 		shape = append(shape, 1)
 	}
 	total := Contiguous(shape...).NumElements()
-	out := make([]T, total)
+	out := make([]A, total)
 	K := xl.Shape[a0]
 	idx := make([]int64, len(shape))
 	xi := make([]int64, n)
@@ -88,12 +101,12 @@ func naive[T Float](x []T, xl Layout, y []T, yl Layout, axes Axes) ([]T, []int64
 				k++
 			}
 		}
-		var s float64
+		var s A
 		for t := int64(0); t < K; t++ {
 			xi[a0], yi[a1] = t, t
-			s += float64(at(x, xl, xi)) * float64(at(y, yl, yi))
+			s += cx(at(x, xl, xi)) * cy(at(y, yl, yi))
 		}
-		out[e] = T(s)
+		out[e] = s
 	}
 	return out, shape
 }
@@ -103,6 +116,12 @@ func naive[T Float](x []T, xl Layout, y []T, yl Layout, axes Axes) ([]T, []int64
 // 0) on inputs, with padding before and after. Values are small integers, so
 // every sum is exact. Unreached elements are NaN.
 func randomLayout[T Float](r *rand.Rand, shape []int64, input bool) ([]T, Layout) {
+	return randomLayoutOf(r, shape, input, T(math.NaN()), func(r *rand.Rand) T { return T(r.Intn(9) - 4) })
+}
+
+// randomLayoutOf is randomLayout with the unreached elements set to fill and
+// the reached ones drawn by gen.
+func randomLayoutOf[T any](r *rand.Rand, shape []int64, input bool, fill T, gen func(*rand.Rand) T) ([]T, Layout) {
 	nd := len(shape)
 	perm := r.Perm(nd)
 	strides := make([]int64, nd)
@@ -147,7 +166,7 @@ func randomLayout[T Float](r *rand.Rand, shape []int64, input bool) ([]T, Layout
 	}
 	data := make([]T, n)
 	for i := range data {
-		data[i] = T(math.NaN())
+		data[i] = fill
 	}
 	if !empty {
 		idx := make([]int64, nd)
@@ -161,7 +180,7 @@ func randomLayout[T Float](r *rand.Rand, shape []int64, input bool) ([]T, Layout
 			for i, v := range idx {
 				p += v * strides[i]
 			}
-			data[p] = T(r.Intn(9) - 4)
+			data[p] = gen(r)
 		}
 	}
 	return data, l

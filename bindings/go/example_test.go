@@ -44,3 +44,23 @@ func Example() {
 	// [-1 30]
 	// BATCH_DOT_STATUS_BATCH_MISMATCH Cannot do batch_dot on inputs with different batch sizes. Received inputs with shapes (2, 2) and (1, 4).
 }
+
+// The README's 16-bit and int8 example: bfloat16 inputs give a bfloat16
+// result (Keras: the inputs' type) or, with BatchDotToF32, the float32 sums
+// (F16 and ToF16 work the same way); int8 (or uint8) x and int8 y give exact
+// int32 sums (modulo 2^32).
+func Example_dtypes() {
+	x16 := batchdot.ToBF16(1, 2, 3, 4) // []batchdot.BF16, rounded to nearest even
+	y16 := batchdot.ToBF16(5, 6, 7, 8)
+	h, _, _ := batchdot.BatchDot(x16, batchdot.Contiguous(2, 2), y16, batchdot.Contiguous(2, 2), batchdot.Axis(1))
+	s, _, _ := batchdot.BatchDotToF32(x16, batchdot.Contiguous(2, 2), y16, batchdot.Contiguous(2, 2), batchdot.Axis(1))
+	fmt.Println(h, s) // [17 53] [17 53]: []BF16 and []float32
+
+	a := []int8{1, -2, 3, 4}
+	b := []int8{5, 6, -7, 8}
+	r, _, _ := batchdot.BatchDotInt8(a, batchdot.Contiguous(2, 2), b, batchdot.Contiguous(2, 2), batchdot.Axis(1))
+	fmt.Println(r) // [-7 11]: []int32, exact
+	// Output:
+	// [17 53] [17 53]
+	// [-7 11]
+}

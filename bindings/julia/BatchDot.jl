@@ -1,9 +1,11 @@
 """
     BatchDot
 
-Julia binding of libbatch_dot: Keras's `batch_dot` for `Float32`/`Float64`
-arrays of any strides (column-major arrays, views, `PermutedDimsArray`s,
-reversed ranges), through the library's C ABI with `ccall`.
+Julia binding of libbatch_dot: Keras's `batch_dot` for `Float16`,
+`Float32` and `Float64` arrays and for `Int8` (or `UInt8`) times `Int8`
+into exact `Int32` sums, of any strides (column-major arrays, views,
+`PermutedDimsArray`s, reversed ranges), through the library's C ABI with
+`ccall`.
 
 Dimensions are Julia's: the batch is dimension 1 and `axes` are 1-based
 (`axes=2` contracts the second dimension of both operands; negative axes count
@@ -13,6 +15,8 @@ from 0, as Keras does.
     include("BatchDot.jl"); using .BatchDot
     x = Float64[1 2; 3 4]; y = Float64[5 6; 7 8]
     batch_dot(x, y; axes=2)          # 2×1 Matrix: [17.0; 53.0]
+    batch_dot(Float32, Float16.(x), Float16.(y); axes=2)   # Float32 sums
+    batch_dot(Int8[1 -2; 3 4], Int8[5 6; -7 8]; axes=2)   # 2×1 Matrix{Int32}: [-7; 11]
 
 The library is found through the environment variable `BATCH_DOT_LIBRARY`
 (a path), else as `libbatch_dot` on the system's search path
@@ -44,6 +48,27 @@ const STATUS_ALIASING = Int32(11)
 const STATUS_INVALID_ARGUMENT = Int32(12)
 const STATUS_ALLOCATION = Int32(13)
 const STATUS_INTERNAL = Int32(14)
+const STATUS_UNSUPPORTED_DTYPE = Int32(15)
+
+# dtype codes (BATCH_DOT_DTYPE_*) of batch_dot_compute.
+const DTYPE_F32 = Int32(1)
+const DTYPE_F64 = Int32(2)
+const DTYPE_F16 = Int32(3)
+const DTYPE_S8 = Int32(5)
+const DTYPE_U8 = Int32(6)
+const DTYPE_S32 = Int32(7)
+
+dtype(::Type{Float32}) = DTYPE_F32
+dtype(::Type{Float64}) = DTYPE_F64
+dtype(::Type{Float16}) = DTYPE_F16
+dtype(::Type{Int8}) = DTYPE_S8
+dtype(::Type{UInt8}) = DTYPE_U8
+dtype(::Type{Int32}) = DTYPE_S32
+
+# Element types whose result has their own type (Keras), and the x types of
+# the int8 calls (y is Int8, the result Int32).
+const SameFloat = Union{Float16,Float32,Float64}
+const Int8x = Union{Int8,UInt8}
 
 """
     Layout
@@ -115,6 +140,9 @@ const F_LAST_ERROR = Ref{Ptr{Cvoid}}(C_NULL)
 const F_INFER = Ref{Ptr{Cvoid}}(C_NULL)
 const F_F32 = Ref{Ptr{Cvoid}}(C_NULL)
 const F_F64 = Ref{Ptr{Cvoid}}(C_NULL)
+const F_F16 = Ref{Ptr{Cvoid}}(C_NULL)       # version 0.2 on; C_NULL when missing
+const F_S8 = Ref{Ptr{Cvoid}}(C_NULL)
+const F_COMPUTE = Ref{Ptr{Cvoid}}(C_NULL)
 const F_VERSION_STRING = Ref{Ptr{Cvoid}}(C_NULL)
 
 function __init__()
@@ -127,6 +155,11 @@ function __init__()
     F_INFER[] = Libdl.dlsym(h, :batch_dot_infer_shape)
     F_F32[] = Libdl.dlsym(h, :batch_dot_f32)
     F_F64[] = Libdl.dlsym(h, :batch_dot_f64)
+    # The 0.2 functions: looked up without failing, so that a 0.1 library
+    # still serves Float32/Float64 (need() reports them when called).
+    F_F16[] = something(Libdl.dlsym(h, :batch_dot_f16; throw_error=false), C_NULL)
+    F_S8[] = something(Libdl.dlsym(h, :batch_dot_s8; throw_error=false), C_NULL)
+    F_COMPUTE[] = something(Libdl.dlsym(h, :batch_dot_compute; throw_error=false), C_NULL)
     F_VERSION_STRING[] = Libdl.dlsym(h, :batch_dot_version_string)
     abi = ccall(F_ABI[], UInt32, ())
     abi == ABI_VERSION || error("BatchDot: the loaded libbatch_dot has ABI version $abi, " *
@@ -246,8 +279,45 @@ function infer_shape(x_shape, y_shape; axes=nothing)
     return map(d -> d == DIM_UNKNOWN ? missing : d, r)
 end
 
+function need(f::Ref{Ptr{Cvoid}}, name::Symbol)
+    f[] == C_NULL && error("BatchDot: the loaded libbatch_dot ($(library_version())) has no $name; " *
+                           "Float16 and the Int8 types need version 0.2")
+    return f[]
+end
+
 cfunc(::Type{Float32}) = F_F32[]
 cfunc(::Type{Float64}) = F_F64[]
+cfunc(::Type{Float16}) = need(F_F16, :batch_dot_f16)
+
+# One compute call: the typed C function where there is one (f16, f32, f64,
+# s8), batch_dot_compute with dtype codes for the others (the same call, bit
+# for bit: docs/API.md).
+function compute!(out::StridedArray{O}, x::StridedArray{X}, y::StridedArray{Y},
+                  axes, num_threads::Integer, alpha::Real, beta::Real) where {O,X,Y}
+    ax, ay = c_axes(axes)
+    opts = Ref(Options(num_threads=num_threads, alpha=alpha, beta=beta))
+    GC.@preserve out x y begin
+        xp, xl = layout(x)
+        yp, yl = layout(y)
+        op, ol = layout(out)
+        if X === Y && Y === O && X <: SameFloat
+            st = ccall(cfunc(X), Int32,
+                       (Ref{Layout}, Ptr{X}, Ref{Layout}, Ptr{X}, Int64, Int64, Ref{Layout}, Ptr{X}, Ref{Options}),
+                       xl, xp, yl, yp, ax, ay, ol, op, opts)
+        elseif X === Int8 && Y === Int8 && O === Int32
+            st = ccall(need(F_S8, :batch_dot_s8), Int32,
+                       (Ref{Layout}, Ptr{Int8}, Ref{Layout}, Ptr{Int8}, Int64, Int64, Ref{Layout}, Ptr{Int32}, Ref{Options}),
+                       xl, xp, yl, yp, ax, ay, ol, op, opts)
+        else
+            st = ccall(need(F_COMPUTE, :batch_dot_compute), Int32,
+                       (Int32, Ref{Layout}, Ptr{Cvoid}, Int32, Ref{Layout}, Ptr{Cvoid}, Int64, Int64,
+                        Int32, Ref{Layout}, Ptr{Cvoid}, Ref{Options}),
+                       dtype(X), xl, xp, dtype(Y), yl, yp, ax, ay, dtype(O), ol, op, opts)
+        end
+        check(st)
+    end
+    return out
+end
 
 """
     batch_dot!(out, x, y; axes=nothing, num_threads=0, alpha=1, beta=0)
@@ -255,45 +325,80 @@ cfunc(::Type{Float64}) = F_F64[]
 Writes `alpha * batch_dot(x, y; axes) + beta * out` into `out` (any strides,
 not overlapping `x` or `y`); returns `out`. `beta == 0` never reads `out`
 (NaN there is overwritten); `beta = 1` accumulates into it.
+
+Element types (`out`, `x`, `y`): all three `Float16`, `Float32` or `Float64`
+(a `Float16` out is the `Float32` sum rounded once, to nearest even); a
+`Float32` out of `Float16` inputs (the sums unrounded); an `Int32` out of
+`Int8` or `UInt8` `x` and `Int8` `y` (exact, modulo 2^32; `alpha` must be 1
+and `beta` 0 or 1).
 """
 function batch_dot!(out::StridedArray{T}, x::StridedArray{T}, y::StridedArray{T};
                     axes=nothing, num_threads::Integer=0, alpha::Real=1.0,
-                    beta::Real=0.0) where {T<:Union{Float32,Float64}}
-    ax, ay = c_axes(axes)
-    opts = Ref(Options(num_threads=num_threads, alpha=alpha, beta=beta))
-    GC.@preserve out x y begin
-        xp, xl = layout(x)
-        yp, yl = layout(y)
-        op, ol = layout(out)
-        st = ccall(cfunc(T), Int32,
-                   (Ref{Layout}, Ptr{T}, Ref{Layout}, Ptr{T}, Int64, Int64, Ref{Layout}, Ptr{T}, Ref{Options}),
-                   xl, xp, yl, yp, ax, ay, ol, op, opts)
-        check(st)
-    end
-    return out
+                    beta::Real=0.0) where {T<:SameFloat}
+    return compute!(out, x, y, axes, num_threads, alpha, beta)
 end
+
+function batch_dot!(out::StridedArray{Float32}, x::StridedArray{Float16}, y::StridedArray{Float16};
+                    axes=nothing, num_threads::Integer=0, alpha::Real=1.0, beta::Real=0.0)
+    return compute!(out, x, y, axes, num_threads, alpha, beta)
+end
+
+function batch_dot!(out::StridedArray{Int32}, x::StridedArray{X}, y::StridedArray{Int8};
+                    axes=nothing, num_threads::Integer=0, alpha::Real=1,
+                    beta::Real=0) where {X<:Int8x}
+    return compute!(out, x, y, axes, num_threads, alpha, beta)
+end
+
+function new_out(::Type{O}, x, y, axes) where {O}
+    ax, ay = c_axes(axes)
+    return Array{O}(undef, c_infer(size(x), size(y), ax, ay)...)
+end
+
+strided(x) = x isa StridedArray ? x : Array(x)
 
 """
     batch_dot(x, y; axes=nothing, num_threads=0, alpha=1)
+    batch_dot(Float32, x, y; ...)
 
-Keras's `batch_dot` of two `Float32` or two `Float64` arrays (dimension 1 is
-the batch; `axes` are 1-based), times `alpha` in the same call (attention's
-`1/sqrt(d)`; `beta` needs an existing `out`: `batch_dot!`). Views are passed without copying; other
-`AbstractArray`s are copied into an `Array` first.
+Keras's `batch_dot` of two `Float16`, two `Float32` or two `Float64`
+arrays, in their type, or of an `Int8` or `UInt8` `x` and an `Int8` `y`,
+as exact `Int32` sums (dimension 1 is the batch; `axes` are 1-based), times
+`alpha` in the same call (attention's `1/sqrt(d)`; `beta` needs an existing
+`out`: `batch_dot!`; an `Int32` result takes `alpha = 1` only).
+`batch_dot(Float32, x, y)` of `Float16` arrays keeps the `Float32` sums.
+Views are passed without copying; other `AbstractArray`s are copied into an
+`Array` first.
 """
 function batch_dot(x::StridedArray{T}, y::StridedArray{T};
                    axes=nothing, num_threads::Integer=0,
-                   alpha::Real=1.0) where {T<:Union{Float32,Float64}}
-    ax, ay = c_axes(axes)
-    shape = c_infer(size(x), size(y), ax, ay)
-    out = Array{T}(undef, shape...)
+                   alpha::Real=1.0) where {T<:SameFloat}
+    out = new_out(T, x, y, axes)
     return batch_dot!(out, x, y; axes=axes, num_threads=num_threads, alpha=alpha)
 end
 
-batch_dot(x::AbstractArray{T}, y::AbstractArray{T}; kw...) where {T<:Union{Float32,Float64}} =
-    batch_dot(x isa StridedArray ? x : Array(x), y isa StridedArray ? y : Array(y); kw...)
+function batch_dot(x::StridedArray{X}, y::StridedArray{Int8};
+                   axes=nothing, num_threads::Integer=0, alpha::Real=1) where {X<:Int8x}
+    out = new_out(Int32, x, y, axes)
+    return batch_dot!(out, x, y; axes=axes, num_threads=num_threads, alpha=alpha)
+end
+
+function batch_dot(::Type{Float32}, x::StridedArray{Float16}, y::StridedArray{Float16};
+                   axes=nothing, num_threads::Integer=0, alpha::Real=1.0)
+    out = new_out(Float32, x, y, axes)
+    return batch_dot!(out, x, y; axes=axes, num_threads=num_threads, alpha=alpha)
+end
+
+batch_dot(x::AbstractArray{T}, y::AbstractArray{T}; kw...) where {T<:SameFloat} =
+    batch_dot(strided(x), strided(y); kw...)
+
+batch_dot(x::AbstractArray{X}, y::AbstractArray{Int8}; kw...) where {X<:Int8x} =
+    batch_dot(strided(x), strided(y); kw...)
+
+batch_dot(::Type{Float32}, x::AbstractArray{Float16}, y::AbstractArray{Float16}; kw...) =
+    batch_dot(Float32, strided(x), strided(y); kw...)
 
 batch_dot(x::AbstractArray, y::AbstractArray; kw...) =
-    throw(ArgumentError("batch_dot needs two Float32 or two Float64 arrays; got $(eltype(x)) and $(eltype(y))"))
+    throw(ArgumentError("batch_dot needs two Float16, two Float32 or two Float64 arrays, or an " *
+                        "Int8 or UInt8 x and an Int8 y; got $(eltype(x)) and $(eltype(y))"))
 
 end # module

@@ -7,7 +7,8 @@
 #     (`pkg-config --static`);
 #   * the C++ wrapper's test (bindings/cpp/test) built with CMake's
 #     find_package(batch_dot) and run with ctest, linked once to
-#     batch_dot::batch_dot and once to batch_dot::batch_dot_static;
+#     batch_dot::batch_dot and once to batch_dot::batch_dot_static, once more
+#     in C++23 mode, and its DLTensor overload's test (libdlpack-dev);
 #   * the README's examples: examples/c/minimal.c, examples/c/scores_bf16.c,
 #     examples/c/scores_s8.c, examples/c/dlpack_minimal.c (the installed
 #     batch_dot_dlpack.h with Debian's <dlpack/dlpack.h>) and
@@ -165,10 +166,12 @@ grep -qF 'with y transposed: [[19],[50]]' <<<"$out" || fail "hello_pc printed: $
 grep -qF 'BATCH_DOT_STATUS_BATCH_MISMATCH: Cannot do batch_dot' <<<"$out" || fail "hello_pc printed: $out"
 
 # --- CMake -----------------------------------------------------------------
-# cpp_test BUILD_DIR PREFIX: configure, build and ctest bindings/cpp/test.
+# cpp_test BUILD_DIR PREFIX [EXTRA]: configure, build and ctest bindings/cpp/test;
+# EXTRA=OFF leaves out its C++23 and DLPack tests.
 cpp_test() {
-  local b=$1 p=$2
-  cmake -S bindings/cpp/test -B "$b" -DCMAKE_PREFIX_PATH="$p" -DCMAKE_BUILD_TYPE=Release >"$b.log" 2>&1 ||
+  local b=$1 p=$2 extra=${3:-ON}
+  cmake -S bindings/cpp/test -B "$b" -DCMAKE_PREFIX_PATH="$p" -DCMAKE_BUILD_TYPE=Release \
+    -DBATCH_DOT_TEST_EXTRA="$extra" >"$b.log" 2>&1 ||
     { cat "$b.log" >&2; fail "cmake configure of bindings/cpp/test with prefix $p"; }
   cmake --build "$b" -j "$jobs" >>"$b.log" 2>&1 || { cat "$b.log" >&2; fail "cmake --build $b"; }
   (cd "$b" && ctest --output-on-failure) || fail "ctest in $b"
@@ -176,6 +179,12 @@ cpp_test() {
     fail "test_batch_dot_shared does not need libbatch_dot.so.$abi"
   ! readelf -d "$b/test_batch_dot_static" | grep libbatch_dot >/dev/null ||
     fail "test_batch_dot_static needs libbatch_dot.so"
+  if [ "$extra" = ON ] && [ -f include/batch_dot_dlpack.h ]; then
+    [ -x "$b/test_batch_dot_dlpack" ] || fail "bindings/cpp/test did not build test_batch_dot_dlpack"
+  fi
+  if [ -x "$b/test_batch_dot_cxx23" ]; then
+    log "  C++23: $("$b/test_batch_dot_cxx23" | grep -F 'std::bfloat16_t')"
+  fi
 }
 
 log "C++ wrapper test, CMake find_package, shared and static"
@@ -238,7 +247,7 @@ moved=$work/elsewhere/prefix-moved
 mkdir -p "$(dirname "$moved")"
 mv "$prefix" "$moved"
 log "relocated the prefix to $moved"
-cpp_test "$work/build-cpp-moved" "$moved"
+cpp_test "$work/build-cpp-moved" "$moved" OFF   # the prefix is what is tested here
 readelf -d "$work/build-cpp-moved/test_batch_dot_shared" | grep "$moved/lib" >/dev/null ||
   fail "the relocated build does not use $moved/lib"
 grep -rqF "$prefix" "$moved" && fail "an installed file still names the old prefix $prefix"

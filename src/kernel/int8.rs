@@ -356,7 +356,8 @@ unsafe fn compensation<D: Dp>(panel: *const u8, groups: usize, nr: usize, comp: 
 
 /// The `R × NV·LANES` microkernel: `C[0..rows, 0..cols] (+)=` Σ over
 /// `groups` of A's row groups (`a + i·lda + g·a_gs`, broadcast) times the
-/// panel's, plus `comp` (the compensation, or none). With `BU`, B is the
+/// panel's, plus `comp` (a column's compensation, or none) or `rcomp`
+/// (a row's). With `BU`, B is the
 /// unsigned operand of `dp`, else A is. `acc`: add to C, else store.
 ///
 /// # Safety
@@ -372,6 +373,7 @@ unsafe fn micro<D: Dp, const R: usize, const NV: usize, const BU: bool>(
     a_gs: usize,
     panel: *const u8,
     comp: Option<*const i32>,
+    rcomp: Option<*const i32>,
     c: *mut i32,
     c_rs: isize,
     c_cs: isize,
@@ -383,6 +385,12 @@ unsafe fn micro<D: Dp, const R: usize, const NV: usize, const BU: bool>(
     // SAFETY: the caller's.
     unsafe {
         let mut s = [[D::zero(); NV]; R];
+        if let Some(rp) = rcomp {
+            for (i, si) in s.iter_mut().enumerate() {
+                let v = D::bcast(rp.add(i.min(rows - 1)).cast());
+                *si = [v; NV];
+            }
+        }
         if let Some(cp) = comp {
             for v in 0..NV {
                 let cv = D::load(cp.add(v * D::LANES));
@@ -441,6 +449,45 @@ unsafe fn micro<D: Dp, const R: usize, const NV: usize, const BU: bool>(
     }
 }
 
+/// Every byte of a packed panel xor 0x80 (B's bias).
+///
+/// # Safety
+/// `n` (a multiple of `4·LANES`) bytes at `p`.
+#[inline(always)]
+unsafe fn flip_panel<D: Dp>(p: *mut u8, n: usize) {
+    let step = 4 * D::LANES;
+    let mut i = 0;
+    while i < n {
+        // SAFETY: the caller's.
+        unsafe { D::store(p.add(i).cast(), D::flip(D::load(p.add(i).cast()))) };
+        i += step;
+    }
+}
+
+/// `−128·Σ_t a[i, t]` over `t < kc` (contiguous) for rows `0..rows`.
+///
+/// # Safety
+/// The rows' bytes are readable.
+#[inline(always)]
+unsafe fn row_comp<D: Dp>(a: *const u8, rs: isize, rows: usize, kc: usize, out: &mut [i32; MC]) {
+    let step = D::LANES * D::KG;
+    // SAFETY: the caller's.
+    unsafe {
+        let ones = D::bcast([0x80u8; 4].as_ptr());
+        for (i, o) in out.iter_mut().enumerate().take(rows) {
+            let row = a.wrapping_offset(i as isize * rs);
+            let mut c = D::zero();
+            let mut t = 0;
+            while t < kc {
+                let n = (kc - t).min(step);
+                c = D::dp(c, ones, D::load_k(row.add(t), n, false));
+                t += n;
+            }
+            *o = D::reduce(c).wrapping_neg();
+        }
+    }
+}
+
 /// Rows `r0..r1` of one block's GEMM at level `D` with `R × NV` tiles.
 ///
 /// # Safety
@@ -460,8 +507,18 @@ unsafe fn gemm<D: Dp, const R: usize, const NV: usize>(
     debug_assert!(nr <= 64 && NC.is_multiple_of(nr));
     // The unsigned operand of dp: B when B is u8 (A then is s8), else A
     // (u8, or s8 biased when both are s8: then `comp`).
-    let bu = ij.b_u8;
-    let bias = D::BIAS && !ij.a_u8 && !ij.b_u8;
+    let mut bu = ij.b_u8;
+    let mut bias = D::BIAS && !ij.a_u8 && !ij.b_u8;
+    // S8·S8 with A read in place: B is biased instead (flipped in its
+    // panels, the unsigned operand), and each row of A compensated
+    // (`−128·Σ a` over the block of K): the microkernel then broadcasts A
+    // as the signed operand, which vpdpbusd takes straight from memory.
+    let bias_b = bias && D::KG == 4 && g.a_cs == 1 && g.a_rs >= 0 && g.k.is_multiple_of(4);
+    if bias_b {
+        bias = false;
+        bu = true;
+    }
+    let mut rows_comp = [0i32; MC];
     let kc_max = g.k.min(KC);
     let groups_max = kc_max.div_ceil(D::KG);
     let nc_max = g.n.min(NC).next_multiple_of(nr);
@@ -504,16 +561,23 @@ unsafe fn gemm<D: Dp, const R: usize, const NV: usize>(
                     if bias {
                         compensation::<D>(dst, groups, nr, comp.add(q * nr));
                     }
+                    if bias_b {
+                        flip_panel::<D>(dst, groups * nr * 4);
+                    }
                 }
             }
             let mut ic = r0;
             while ic < r1 {
                 // A packed copy goes one row tile at a time, so that its
                 // loads overlap the products of the tile before it.
-                let mc = (r1 - ic).min(if direct_a || a_panel { MC } else { R });
+                let mc = (r1 - ic).min(if direct_a || bias_b || a_panel { MC } else { R });
                 let asrc =
                     p.a.wrapping_offset(ic as isize * g.a_rs + pc as isize * g.a_cs);
-                let (abase, lda, a_gs) = if direct_a {
+                if bias_b {
+                    // SAFETY: A's rows ic..ic+mc, steps pc..pc+kc.
+                    unsafe { row_comp::<D>(asrc, g.a_rs, mc, kc, &mut rows_comp) };
+                }
+                let (abase, lda, a_gs) = if direct_a || bias_b {
                     (asrc, g.a_rs as usize, 4)
                 } else if a_panel
                     // SAFETY: A's rows ic..ic+mc, steps pc..pc+kc, into
@@ -537,17 +601,18 @@ unsafe fn gemm<D: Dp, const R: usize, const NV: usize>(
                             (ic + i) as isize * g.c_rs + (jc + q * nr) as isize * g.c_cs,
                         );
                         let ap = abase.wrapping_add(i * lda);
+                        let rq = bias_b.then(|| rows_comp[i..].as_ptr());
                         // SAFETY: rows i..i+rows of this A block, the
                         // packed panel, and C's tile, all the block's.
                         unsafe {
                             if bu {
                                 micro::<D, R, NV, true>(
-                                    groups, ap, lda, a_gs, panel, cq, cp, g.c_rs, g.c_cs, rows,
+                                    groups, ap, lda, a_gs, panel, cq, rq, cp, g.c_rs, g.c_cs, rows,
                                     cols, !first,
                                 )
                             } else {
                                 micro::<D, R, NV, false>(
-                                    groups, ap, lda, a_gs, panel, cq, cp, g.c_rs, g.c_cs, rows,
+                                    groups, ap, lda, a_gs, panel, cq, rq, cp, g.c_rs, g.c_cs, rows,
                                     cols, !first,
                                 )
                             }

@@ -1,5 +1,6 @@
 """Python bindings (ctypes) for libbatch_dot: Keras's ``batch_dot`` for NumPy
-float32/float64 arrays of any strides.
+arrays of any strides -- float32, float64, float16, bfloat16 (``ml_dtypes``),
+int8 and uint8 -- and for any object with ``__dlpack__`` (JAX, PyTorch, NumPy).
 
     >>> import numpy as np, batch_dot as bd
     >>> x = np.array([[1., 2.], [3., 4.]]); y = np.array([[5., 6.], [7., 8.]])
@@ -11,14 +12,21 @@ Arrays are passed to the library as they are -- transposed, sliced with a
 step, reversed (negative strides) or broadcast (zero strides) -- without being
 copied: the binding describes each view to the C library by a layout (shape,
 strides in elements, offset and length) anchored at the lowest address the
-view reaches. Only arrays that the C ABI cannot describe at all (a stride that
-is not a multiple of the item size, or a misaligned data pointer) are copied,
-and only when they are inputs.
+view reaches, and calls ``batch_dot_compute`` with each array's dtype code.
+Only arrays that the C ABI cannot describe at all (a stride that is not a
+multiple of the item size, or a misaligned data pointer) are copied, and only
+when they are inputs.
+
+Objects that are not NumPy arrays but have ``__dlpack__`` (a JAX CPU array, a
+PyTorch CPU tensor) are read in place through their DLPack capsule and passed
+to ``batch_dot_dlpack``; see ``batch_dot_dlpack`` for how the capsule is
+handled.
 
 Finding the library, in order: the environment variable ``BATCH_DOT_LIBRARY``
 (a path to the shared library; if set, it must load), then a
-``libbatch_dot.so`` inside or next to this package, then ``target/release`` and
-``target/debug`` of the source tree this package lives in, then
+``libbatch_dot.so`` inside or next to this package (where ``pip install
+./bindings/python`` puts it), then ``target/release`` and ``target/debug`` of
+the source tree this package lives in, then
 ``ctypes.util.find_library("batch_dot")`` (the system's search path).
 """
 
@@ -35,6 +43,7 @@ import numpy as np
 
 __all__ = [
     "batch_dot",
+    "batch_dot_dlpack",
     "infer_shape",
     "array_layout",
     "library_version",
@@ -59,6 +68,7 @@ __all__ = [
     "InvalidArgumentError",
     "AllocationError",
     "InternalError",
+    "UnsupportedDtypeError",
     "MAX_NDIM",
     "AXIS_DEFAULT",
     "DIM_UNKNOWN",
@@ -93,6 +103,16 @@ STATUS_ALIASING = 11
 STATUS_INVALID_ARGUMENT = 12
 STATUS_ALLOCATION = 13
 STATUS_INTERNAL = 14
+STATUS_UNSUPPORTED_DTYPE = 15
+
+# dtype codes (BATCH_DOT_DTYPE_*): ABI, never renumbered.
+DTYPE_F32 = 1
+DTYPE_F64 = 2
+DTYPE_F16 = 3
+DTYPE_BF16 = 4
+DTYPE_S8 = 5
+DTYPE_U8 = 6
+DTYPE_S32 = 7
 
 #: ``batch_dot_options.flags``: out = alpha*(x.y) + beta*out.
 OPT_SCALE = 1
@@ -231,6 +251,13 @@ class InternalError(BatchDotError, RuntimeError):
     status = STATUS_INTERNAL
 
 
+class UnsupportedDtypeError(BatchDotError, TypeError):
+    """A dtype, or a combination of x, y and out dtypes, that the library
+    does not compute (status 15; a TypeError)."""
+
+    status = STATUS_UNSUPPORTED_DTYPE
+
+
 _ERRORS = {
     cls.status: cls
     for cls in (
@@ -248,6 +275,7 @@ _ERRORS = {
         InvalidArgumentError,
         AllocationError,
         InternalError,
+        UnsupportedDtypeError,
     )
 }
 
@@ -356,6 +384,16 @@ class _Lib:
                 ctypes.c_void_p,
                 c_optp,
             )
+        vp, i32, i64 = ctypes.c_void_p, ctypes.c_int32, ctypes.c_int64
+        fn("batch_dot_compute", i32, i32, c_layp, vp, i32, c_layp, vp, i64, i64, i32, c_layp, vp, c_optp)
+        fn("batch_dot_dtype_size", ctypes.c_size_t, i32)
+        fn("batch_dot_dtype_name", ctypes.c_char_p, i32)
+        # batch_dot_dlpack (include/batch_dot_dlpack.h) takes DLTensor
+        # pointers, passed as addresses. None in a library without it.
+        if hasattr(cdll, "batch_dot_dlpack"):
+            fn("batch_dot_dlpack", i32, vp, vp, i64, i64, vp, c_optp)
+        else:
+            self.batch_dot_dlpack = None
 
     def __repr__(self) -> str:
         return f"<batch_dot.lib {self.path!r}>"
@@ -375,7 +413,13 @@ def _open() -> _Lib:
             f"batch_dot: {path} has ABI version {got}, but this binding was written "
             f"for ABI version {ABI_VERSION}"
         )
-    return _Lib(cdll, path)
+    try:
+        return _Lib(cdll, path)
+    except AttributeError as e:
+        raise ImportError(
+            f"batch_dot: {path} lacks a function this binding needs ({e}); it is older "
+            "than the binding: rebuild it with `cargo build --release`"
+        ) from e
 
 
 lib = _open()
@@ -566,7 +610,94 @@ def array_layout(a: np.ndarray) -> Tuple[int, Layout]:
     return base + lo * isz, lay
 
 
-_FUNCS = {np.dtype(np.float32): "batch_dot_f32", np.dtype(np.float64): "batch_dot_f64"}
+# ---------------------------------------------------------------------------
+# dtypes
+# ---------------------------------------------------------------------------
+
+_CODES = {
+    np.dtype(np.float32): DTYPE_F32,
+    np.dtype(np.float64): DTYPE_F64,
+    np.dtype(np.float16): DTYPE_F16,
+    np.dtype(np.int8): DTYPE_S8,
+    np.dtype(np.uint8): DTYPE_U8,
+    np.dtype(np.int32): DTYPE_S32,
+}
+
+#: The output dtype when neither ``out`` nor ``out_dtype`` says: the inputs'
+#: dtype for floats (Keras), int32 for int8/uint8 inputs.
+_DEFAULT_OUT = {
+    DTYPE_F32: DTYPE_F32,
+    DTYPE_F64: DTYPE_F64,
+    DTYPE_F16: DTYPE_F16,
+    DTYPE_BF16: DTYPE_BF16,
+    DTYPE_S8: DTYPE_S32,
+    DTYPE_U8: DTYPE_S32,
+}
+
+_SUPPORTED = "float32, float64, float16, bfloat16 (ml_dtypes), int8 and uint8"
+
+
+def _is_bfloat16(dt: np.dtype) -> bool:
+    # Without importing ml_dtypes: an array of its bfloat16 exists only if
+    # ml_dtypes has been imported already.
+    mod = sys.modules.get("ml_dtypes")
+    return mod is not None and dt == np.dtype(mod.bfloat16)
+
+
+def _bfloat16() -> np.dtype:
+    """``ml_dtypes.bfloat16``, imported now (it is optional)."""
+    try:
+        import ml_dtypes
+    except ImportError as e:
+        raise ImportError(
+            "batch_dot: a bfloat16 result needs the ml_dtypes package (pip install "
+            "ml_dtypes), or pass out_dtype=numpy.float32"
+        ) from e
+    return np.dtype(ml_dtypes.bfloat16)
+
+
+def _code_of(dt: np.dtype) -> int:
+    """The dtype code of a NumPy dtype, 0 if it has none."""
+    code = _CODES.get(dt)
+    if code is not None:
+        return code
+    return DTYPE_BF16 if _is_bfloat16(dt) else 0
+
+
+def _numpy_dtype(code: int) -> np.dtype:
+    if code == DTYPE_BF16:
+        return _bfloat16()
+    for dt, c in _CODES.items():
+        if c == code:
+            return dt
+    raise AssertionError(code)  # pragma: no cover
+
+
+def _out_code(in_code: int, out, out_dtype) -> int:
+    """The output's dtype code: ``out``'s, else ``out_dtype``'s, else the
+    default for the inputs' dtype."""
+    if out_dtype is not None:
+        want = np.dtype(out_dtype)
+        code = _code_of(want)
+        if code == 0:
+            raise UnsupportedDtypeError(
+                f"out_dtype={want} is not a dtype of libbatch_dot (float32, float64, "
+                "float16, bfloat16 or int32)",
+                STATUS_UNSUPPORTED_DTYPE,
+            )
+        if out is not None and isinstance(out, np.ndarray) and out.dtype != want:
+            raise TypeError(f"out has dtype {out.dtype}, but out_dtype={want}")
+        return code
+    if isinstance(out, np.ndarray):
+        code = _code_of(out.dtype)
+        if code == 0:
+            raise UnsupportedDtypeError(
+                f"out has dtype {out.dtype}, not a dtype of libbatch_dot (float32, "
+                "float64, float16, bfloat16 or int32, native byte order)",
+                STATUS_UNSUPPORTED_DTYPE,
+            )
+        return code
+    return _DEFAULT_OUT.get(in_code, DTYPE_F32)
 
 
 def _as_input(v, name: str) -> np.ndarray:
@@ -574,10 +705,11 @@ def _as_input(v, name: str) -> np.ndarray:
         v = np.asarray(v)
         if v.dtype.kind in "biu":
             v = v.astype(np.float64)
-    if v.dtype not in _FUNCS:
-        raise TypeError(
-            f"batch_dot supports float32 and float64 arrays (native byte order); "
-            f"{name} has dtype {v.dtype}"
+    if _code_of(v.dtype) in (0, DTYPE_S32):
+        raise UnsupportedDtypeError(
+            f"batch_dot supports {_SUPPORTED} arrays (native byte order); "
+            f"{name} has dtype {v.dtype}",
+            STATUS_UNSUPPORTED_DTYPE,
         )
     if not _describable(v):
         # Strides the C ABI cannot express (not a multiple of the item size)
@@ -586,60 +718,7 @@ def _as_input(v, name: str) -> np.ndarray:
     return v
 
 
-def batch_dot(
-    x,
-    y,
-    axes=None,
-    out: Optional[np.ndarray] = None,
-    num_threads: int = 0,
-    *,
-    alpha: float = 1.0,
-    beta: float = 0.0,
-) -> np.ndarray:
-    """Keras's ``batch_dot(x, y, axes)`` (docs/SEMANTICS.md) of two float32 or two
-    float64 arrays of any strides; with ``alpha``/``beta``,
-    ``alpha * batch_dot(x, y, axes) + beta * out`` in the same call.
-
-    ``axes``: None, an int ``a`` (= ``(a, a)``), or a pair ``(a0, a1)``;
-    negative axes count from the end of each operand. ``out``: an array of
-    the result's shape and the inputs' dtype (any non-overlapping strides,
-    not overlapping the inputs) to write into; it is returned. Otherwise a
-    new C-contiguous array is returned. ``num_threads``: 0 = the library's
-    default (1, or BATCH_DOT_NUM_THREADS), n = at most n threads.
-
-    ``alpha``, ``beta`` (keyword only): the library's scale flag
-    (docs/API.md, "Scale, accumulate, strided layouts"), applied as each
-    tile is stored, with no extra pass over ``out``. ``beta == 0`` never
-    reads ``out`` (NaN there is overwritten); ``beta != 0`` accumulates into
-    the given ``out`` and needs one (ValueError otherwise). ``alpha=1,
-    beta=0`` is the plain call.
-
-    Raises TypeError for unsupported or mixed dtypes, and BatchDotError
-    subclasses (ValueErrors for shape and axes errors) carrying ``.status``,
-    ``.status_name`` and the library's message."""
-    x = _as_input(x, "x")
-    y = _as_input(y, "y")
-    if x.dtype != y.dtype:
-        raise TypeError(
-            f"batch_dot needs x and y of the same dtype; got {x.dtype} and {y.dtype}"
-        )
-    func_name = _FUNCS[x.dtype]
-    alpha, beta = float(alpha), float(beta)
-    if beta != 0.0 and out is None:
-        raise ValueError(f"beta={beta} accumulates into out: pass out= (an existing array)")
-    ax, ay = _axes_for(x.shape, y.shape, axes)
-    if out is None:
-        shape = _infer(x.shape, y.shape, ax, ay)
-        out = np.empty(shape, dtype=x.dtype)
-    else:
-        if not isinstance(out, np.ndarray):
-            raise TypeError(f"out must be a numpy.ndarray, not {type(out).__name__}")
-        if out.dtype != x.dtype:
-            raise TypeError(f"out has dtype {out.dtype}, but the inputs are {x.dtype}")
-        if not out.flags.writeable:
-            raise ValueError("out is read-only")
-        if x.ndim > MAX_NDIM or y.ndim > MAX_NDIM:
-            _infer(x.shape, y.shape, ax, ay)  # raises InvalidRankError
+def _options(num_threads, alpha: float, beta: float) -> Options:
     opts = Options()
     lib.batch_dot_options_init(ctypes.byref(opts))
     nt = operator.index(num_threads)
@@ -650,6 +729,80 @@ def batch_dot(
         opts.flags = OPT_SCALE
         opts.alpha = alpha
         opts.beta = beta
+    return opts
+
+
+def _has_dlpack(v) -> bool:
+    return not isinstance(v, np.ndarray) and hasattr(type(v), "__dlpack__")
+
+
+def batch_dot(
+    x,
+    y,
+    axes=None,
+    out=None,
+    num_threads: int = 0,
+    *,
+    alpha: float = 1.0,
+    beta: float = 0.0,
+    out_dtype=None,
+):
+    """Keras's ``batch_dot(x, y, axes)`` (docs/SEMANTICS.md) of two arrays of
+    any strides; with ``alpha``/``beta``, ``alpha * batch_dot(x, y, axes) +
+    beta * out`` in the same call.
+
+    dtypes (docs/API.md, "Element types"): float32, float64, float16 and
+    ``ml_dtypes.bfloat16`` inputs give a result of the inputs' dtype (16-bit
+    ones: the float32 sum rounded once), or a float32 result with
+    ``out_dtype=numpy.float32`` (the float32 sum itself); int8 x int8 and
+    uint8 x int8 (uint8 only as x) give an exact int32 result (wrapping
+    modulo 2**32). x and y otherwise have the same dtype.
+
+    ``axes``: None, an int ``a`` (= ``(a, a)``), or a pair ``(a0, a1)``;
+    negative axes count from the end of each operand. ``out``: an array of
+    the result's shape and dtype (any non-overlapping strides, not
+    overlapping the inputs) to write into; it is returned. Otherwise a new
+    C-contiguous array is returned. ``num_threads``: 0 = the library's
+    default (1, or BATCH_DOT_NUM_THREADS), n = at most n threads.
+
+    ``alpha``, ``beta`` (keyword only): the library's scale flag
+    (docs/API.md, "Scale, accumulate, strided layouts"), applied as each
+    tile is stored, with no extra pass over ``out``. ``beta == 0`` never
+    reads ``out`` (NaN there is overwritten); ``beta != 0`` accumulates into
+    the given ``out`` and needs one (ValueError otherwise). ``alpha=1,
+    beta=0`` is the plain call. An int32 result takes alpha 1 and beta 0 or 1
+    only (the library's InvalidArgumentError otherwise).
+
+    x, y or out may be any object with ``__dlpack__`` (a JAX or PyTorch CPU
+    array): the call then goes through ``batch_dot_dlpack`` (NumPy arrays
+    among the operands are described directly), and returns ``out`` or a new
+    NumPy array.
+
+    Raises UnsupportedDtypeError (a TypeError, status 15) for dtypes or
+    combinations the library does not compute, and BatchDotError subclasses
+    (ValueErrors for shape and axes errors) carrying ``.status``,
+    ``.status_name`` and the library's message."""
+    if _has_dlpack(x) or _has_dlpack(y) or (out is not None and _has_dlpack(out)):
+        return _dlpack_call(x, y, axes, out, num_threads, alpha, beta, out_dtype, direct=True)
+    x = _as_input(x, "x")
+    y = _as_input(y, "y")
+    xc, yc = _code_of(x.dtype), _code_of(y.dtype)
+    alpha, beta = float(alpha), float(beta)
+    if beta != 0.0 and out is None:
+        raise ValueError(f"beta={beta} accumulates into out: pass out= (an existing array)")
+    if out is not None:
+        if not isinstance(out, np.ndarray):
+            raise TypeError(f"out must be a numpy.ndarray, not {type(out).__name__}")
+        if not out.flags.writeable:
+            raise ValueError("out is read-only")
+    oc = _out_code(xc, out, out_dtype)
+    ax, ay = _axes_for(x.shape, y.shape, axes)
+    if out is None:
+        shape = _infer(x.shape, y.shape, ax, ay)
+        out = np.empty(shape, dtype=_numpy_dtype(oc))
+    elif x.ndim > MAX_NDIM or y.ndim > MAX_NDIM:
+        _infer(x.shape, y.shape, ax, ay)  # raises InvalidRankError
+    opts = _options(num_threads, alpha, beta)
     xp, xl = array_layout(x)
     yp, yl = array_layout(y)
     if out.ndim > MAX_NDIM:
@@ -659,18 +812,316 @@ def batch_dot(
             f"has shape {shape}."
         )
     op, ol = array_layout(out)
-    func = getattr(lib, func_name)
     _check(
-        func(
+        lib.batch_dot_compute(
+            xc,
             ctypes.byref(xl),
             xp,
+            yc,
             ctypes.byref(yl),
             yp,
             ax,
             ay,
+            oc,
             ctypes.byref(ol),
             op,
             ctypes.byref(opts),
         )
     )
     return out
+
+
+# ---------------------------------------------------------------------------
+# DLPack
+# ---------------------------------------------------------------------------
+
+
+class DLDevice(ctypes.Structure):
+    _fields_ = [("device_type", ctypes.c_int32), ("device_id", ctypes.c_int32)]
+
+
+class DLDataType(ctypes.Structure):
+    _fields_ = [("code", ctypes.c_uint8), ("bits", ctypes.c_uint8), ("lanes", ctypes.c_uint16)]
+
+
+class DLTensor(ctypes.Structure):
+    """DLPack's ``DLTensor`` (dlpack.h, 48 bytes on 64-bit targets)."""
+
+    _fields_ = [
+        ("data", ctypes.c_void_p),
+        ("device", DLDevice),
+        ("ndim", ctypes.c_int32),
+        ("dtype", DLDataType),
+        ("shape", ctypes.POINTER(ctypes.c_int64)),
+        ("strides", ctypes.POINTER(ctypes.c_int64)),
+        ("byte_offset", ctypes.c_uint64),
+    ]
+
+
+class DLManagedTensor(ctypes.Structure):
+    """What a capsule named "dltensor" points to (DLPack before 1.0)."""
+
+    _fields_ = [
+        ("dl_tensor", DLTensor),
+        ("manager_ctx", ctypes.c_void_p),
+        ("deleter", ctypes.c_void_p),
+    ]
+
+
+class DLPackVersion(ctypes.Structure):
+    _fields_ = [("major", ctypes.c_uint32), ("minor", ctypes.c_uint32)]
+
+
+class DLManagedTensorVersioned(ctypes.Structure):
+    """What a capsule named "dltensor_versioned" points to (DLPack 1.x)."""
+
+    _fields_ = [
+        ("version", DLPackVersion),
+        ("manager_ctx", ctypes.c_void_p),
+        ("deleter", ctypes.c_void_p),
+        ("flags", ctypes.c_uint64),
+        ("dl_tensor", DLTensor),
+    ]
+
+
+kDLCPU = 1
+kDLCUDAHost = 3
+# DLDataTypeCode
+kDLInt, kDLUInt, kDLFloat, kDLBfloat, kDLComplex, kDLBool = 0, 1, 2, 4, 5, 6
+DLPACK_FLAG_BITMASK_READ_ONLY = 1 << 0
+DLPACK_FLAG_BITMASK_IS_COPIED = 1 << 1
+#: The newest DLPack this binding reads (passed as ``max_version``).
+DLPACK_MAX_VERSION = (1, 1)
+
+_DL_TO_NUMPY = {
+    (kDLFloat, 32): np.dtype(np.float32),
+    (kDLFloat, 64): np.dtype(np.float64),
+    (kDLFloat, 16): np.dtype(np.float16),
+    (kDLInt, 8): np.dtype(np.int8),
+    (kDLUInt, 8): np.dtype(np.uint8),
+    (kDLInt, 32): np.dtype(np.int32),
+}
+
+_capsule_get_name = ctypes.pythonapi.PyCapsule_GetName
+_capsule_get_name.restype = ctypes.c_char_p
+_capsule_get_name.argtypes = [ctypes.py_object]
+_capsule_get_pointer = ctypes.pythonapi.PyCapsule_GetPointer
+_capsule_get_pointer.restype = ctypes.c_void_p
+_capsule_get_pointer.argtypes = [ctypes.py_object, ctypes.c_char_p]
+
+
+class _Operand:
+    """One tensor of a DLPack call: the address of its DLTensor, and what
+    must stay alive while the library reads it (the capsule, which owns the
+    DLManagedTensor and is deleted by its producer's destructor, the
+    producer itself, or the arrays a directly described tensor points to)."""
+
+    __slots__ = ("addr", "tensor", "keep")
+
+    def __init__(self, addr: int, tensor: DLTensor, keep):
+        self.addr = addr
+        self.tensor = tensor
+        self.keep = keep
+
+    @property
+    def shape(self) -> Tuple[int, ...]:
+        t = self.tensor
+        if not 0 <= t.ndim <= 64 or (t.ndim and not t.shape):
+            return ()
+        return tuple(t.shape[: t.ndim])
+
+
+def _dl_dtype(dt: np.dtype) -> Tuple[int, int]:
+    if _is_bfloat16(dt):
+        return kDLBfloat, 16
+    kind = {"f": kDLFloat, "i": kDLInt, "u": kDLUInt, "c": kDLComplex, "b": kDLBool}.get(dt.kind)
+    if kind is None or not dt.isnative:
+        raise UnsupportedDtypeError(
+            f"an array of dtype {dt} has no DLPack dtype", STATUS_UNSUPPORTED_DTYPE
+        )
+    return kind, dt.itemsize * 8
+
+
+def _ndarray_operand(a: np.ndarray, name: str, is_out: bool) -> _Operand:
+    """A DLTensor describing the NumPy array ``a`` in place (what its own
+    ``__dlpack__`` would export, but also for read-only and bfloat16
+    arrays)."""
+    if a.ndim > MAX_NDIM:
+        raise InvalidRankError(f"{name} has ndim {a.ndim} > {MAX_NDIM}")
+    code, bits = _dl_dtype(a.dtype)
+    if not _describable(a):
+        if is_out:
+            raise InvalidArgumentError(
+                f"{name}: strides {a.strides} are not multiples of the item size "
+                f"{a.itemsize}, or the data is misaligned",
+                STATUS_INVALID_ARGUMENT,
+            )
+        a = np.ascontiguousarray(a)
+    shape = (ctypes.c_int64 * max(a.ndim, 1))(*a.shape)
+    strides = (ctypes.c_int64 * max(a.ndim, 1))(
+        *(s // a.itemsize if d > 1 else 0 for d, s in zip(a.shape, a.strides))
+    )
+    t = DLTensor()
+    t.data = a.ctypes.data
+    t.device.device_type = kDLCPU
+    t.device.device_id = 0
+    t.ndim = a.ndim
+    t.dtype.code, t.dtype.bits, t.dtype.lanes = code, bits, 1
+    t.shape = ctypes.cast(shape, ctypes.POINTER(ctypes.c_int64))
+    t.strides = ctypes.cast(strides, ctypes.POINTER(ctypes.c_int64))
+    t.byte_offset = 0
+    return _Operand(ctypes.addressof(t), t, (a, shape, strides))
+
+
+def _call_dlpack(obj, name: str):
+    """``obj.__dlpack__()`` as the DLPack Python specification says: on the
+    CPU ``stream=None``; ``max_version`` says that this consumer reads
+    versioned capsules; producers older than the 2023.12 specification do
+    not take it (TypeError), and the oldest take no keyword at all."""
+    f = obj.__dlpack__
+    attempts = (
+        dict(stream=None, max_version=DLPACK_MAX_VERSION),
+        dict(stream=None),
+        dict(),
+    )
+    for i, kwargs in enumerate(attempts):
+        try:
+            return f(**kwargs)
+        except TypeError:
+            if i == len(attempts) - 1:
+                raise
+    raise AssertionError  # pragma: no cover
+
+
+def _capsule_operand(obj, name: str, is_out: bool) -> _Operand:
+    """The DLTensor in ``obj``'s DLPack capsule, read in place.
+
+    Ownership: the capsule is not consumed (not renamed "used_dltensor"). It
+    stays alive, with ``obj``, until the call returns; dropping it then runs
+    the producer's capsule destructor, which calls the DLManagedTensor's
+    deleter. The library only reads the tensor during the call."""
+    cap = _call_dlpack(obj, name)
+    if type(cap).__name__ != "PyCapsule":
+        raise TypeError(f"{name}.__dlpack__() returned {type(cap).__name__}, not a PyCapsule")
+    cname = _capsule_get_name(cap)
+    if cname == b"dltensor_versioned":
+        ptr = _capsule_get_pointer(cap, cname)
+        m = DLManagedTensorVersioned.from_address(ptr)
+        if m.version.major != 1:
+            raise BufferError(
+                f"{name}.__dlpack__() returned DLPack {m.version.major}.{m.version.minor}; "
+                "this binding reads DLPack 1.x"
+            )
+        if is_out and m.flags & DLPACK_FLAG_BITMASK_READ_ONLY:
+            raise ValueError(f"{name} is read-only (its DLPack capsule says so)")
+        if is_out and m.flags & DLPACK_FLAG_BITMASK_IS_COPIED:
+            raise ValueError(f"{name}: its producer exported a copy, so writes would be lost")
+        addr = ptr + DLManagedTensorVersioned.dl_tensor.offset
+    elif cname == b"dltensor":
+        addr = _capsule_get_pointer(cap, cname)
+    else:
+        raise BufferError(
+            f"{name}.__dlpack__() returned a capsule named {cname!r} "
+            "(not 'dltensor' or 'dltensor_versioned': already consumed?)"
+        )
+    return _Operand(addr, DLTensor.from_address(addr), (cap, obj))
+
+
+def _operand(v, name: str, is_out: bool, direct: bool) -> _Operand:
+    if isinstance(v, np.ndarray) and (direct or not hasattr(v, "__dlpack__")):
+        if is_out and not v.flags.writeable:
+            raise ValueError(f"{name} is read-only")
+        return _ndarray_operand(v, name, is_out)
+    if hasattr(type(v), "__dlpack__"):
+        try:
+            return _capsule_operand(v, name, is_out)
+        except BufferError:
+            if not isinstance(v, np.ndarray):
+                raise
+            # NumPy exports no bfloat16 (nor, before 2.1, read-only arrays):
+            # such an array is described directly, which is the same DLTensor.
+            if is_out and not v.flags.writeable:
+                raise ValueError(f"{name} is read-only") from None
+            return _ndarray_operand(v, name, is_out)
+    if is_out:
+        raise TypeError(f"{name} must be a numpy.ndarray or have __dlpack__, not {type(v).__name__}")
+    return _ndarray_operand(_as_input(v, name), name, False)
+
+
+def _dlpack_call(x, y, axes, out, num_threads, alpha, beta, out_dtype, direct):
+    if lib.batch_dot_dlpack is None:
+        raise NotImplementedError(
+            f"batch_dot: {lib.path} has no batch_dot_dlpack (a library older than the binding)"
+        )
+    alpha, beta = float(alpha), float(beta)
+    if beta != 0.0 and out is None:
+        raise ValueError(f"beta={beta} accumulates into out: pass out= (an existing array)")
+    xo = _operand(x, "x", False, direct)
+    yo = _operand(y, "y", False, direct)
+    ax, ay = _axes_for(xo.shape, yo.shape, axes)
+    if out is None:
+        shape = _infer(xo.shape, yo.shape, ax, ay)
+        dt = xo.tensor.dtype
+        in_code = {
+            (kDLFloat, 32): DTYPE_F32,
+            (kDLFloat, 64): DTYPE_F64,
+            (kDLFloat, 16): DTYPE_F16,
+            (kDLBfloat, 16): DTYPE_BF16,
+            (kDLInt, 8): DTYPE_S8,
+            (kDLUInt, 8): DTYPE_U8,
+        }.get((dt.code, dt.bits), 0) if dt.lanes == 1 else 0
+        # An x dtype the library does not take still gets an output (float32),
+        # so that the library itself reports it (UNSUPPORTED_DTYPE).
+        out = np.empty(shape, dtype=_numpy_dtype(_out_code(in_code, None, out_dtype)))
+        oo = _ndarray_operand(out, "out", True)
+    else:
+        if out_dtype is not None:
+            _out_code(0, out, out_dtype)  # out_dtype must be out's dtype
+        oo = _operand(out, "out", True, direct)
+        if out_dtype is not None and not isinstance(out, np.ndarray):
+            want = np.dtype(out_dtype)
+            got = _DL_TO_NUMPY.get((oo.tensor.dtype.code, oo.tensor.dtype.bits))
+            if want != got and not (_is_bfloat16(want) and oo.tensor.dtype.code == kDLBfloat):
+                raise TypeError(f"out has DLPack dtype {_dl_name(oo.tensor.dtype)}, but out_dtype={want}")
+    opts = _options(num_threads, alpha, beta)
+    _check(lib.batch_dot_dlpack(xo.addr, yo.addr, ax, ay, oo.addr, ctypes.byref(opts)))
+    # xo, yo and oo (and the capsules they hold) are alive until here.
+    del xo, yo, oo
+    return out
+
+
+def _dl_name(dt: DLDataType) -> str:
+    return f"(code {dt.code}, bits {dt.bits}, lanes {dt.lanes})"
+
+
+def batch_dot_dlpack(
+    x,
+    y,
+    axes=None,
+    out=None,
+    num_threads: int = 0,
+    *,
+    alpha: float = 1.0,
+    beta: float = 0.0,
+    out_dtype=None,
+):
+    """``batch_dot`` for objects with ``__dlpack__`` (a JAX CPU array, a
+    PyTorch CPU tensor, a NumPy >= 1.22 array), read in place: each operand's
+    ``__dlpack__()`` capsule gives a DLTensor, and the library's
+    ``batch_dot_dlpack`` maps it to a layout and dtype (devices kDLCPU and
+    kDLCUDAHost; docs/API.md, "DLPack").
+
+    Every operand goes through its own ``__dlpack__`` (``stream=None`` and
+    ``max_version``, retried without them for producers that do not take
+    them; both "dltensor" and "dltensor_versioned" capsules are read).
+    Capsules are not consumed: each is kept alive, with its producer, for
+    the call and then released, so that the producer's own capsule
+    destructor calls the deleter; the binding never renames a capsule nor
+    calls a deleter itself. Objects without ``__dlpack__`` (lists, say) are
+    read as NumPy arrays.
+
+    The result is ``out`` (any writable object with ``__dlpack__``, or a
+    NumPy array) or a new NumPy array: of the inputs' dtype, int32 for int8
+    and uint8 inputs, or ``out_dtype``. Arguments, alpha/beta and errors are
+    those of ``batch_dot``."""
+    return _dlpack_call(x, y, axes, out, num_threads, alpha, beta, out_dtype, direct=False)

@@ -1,6 +1,10 @@
 """Tests of the Python binding against np.einsum, the seed page's examples,
-errors, the out= argument and the no-copy guarantee. Run with
+errors, the out= argument and the no-copy guarantee (float32 and float64;
+the other dtypes and DLPack are in test_dtypes.py and test_dlpack.py). Run
+from a checkout with
 BATCH_DOT_LIBRARY=target/release/libbatch_dot.so python3 -m pytest bindings/python/tests
+or, against an installed package (pip install ./bindings/python), with
+BATCH_DOT_TEST_INSTALLED=1 from outside the source tree.
 """
 
 import ctypes
@@ -16,7 +20,9 @@ import numpy as np
 import pytest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.dirname(HERE))
+INSTALLED = os.environ.get("BATCH_DOT_TEST_INSTALLED") == "1"
+if not INSTALLED:
+    sys.path.insert(0, os.path.dirname(HERE))
 
 import batch_dot as bd  # noqa: E402
 
@@ -281,8 +287,9 @@ def test_out_errors():
         bd.batch_dot(x, y, out=np.empty((2, 5, 3)))
     assert e.value.status == bd.STATUS_OUTPUT_SHAPE
     assert e.value.status_name == "BATCH_DOT_STATUS_OUTPUT_SHAPE"
-    with pytest.raises(TypeError):
+    with pytest.raises(bd.UnsupportedDtypeError) as e:  # float64 inputs, float32 out
         bd.batch_dot(x, y, out=np.empty((2, 3, 5), np.float32))
+    assert e.value.status == 15
     with pytest.raises(ValueError, match="read-only"):
         bd.batch_dot(x, y, out=np.broadcast_to(np.empty((1, 3, 5)), (2, 3, 5)))
     # a writable out with a zero stride: not non-overlapping by construction
@@ -304,19 +311,25 @@ def test_out_errors():
 
 
 class Recorder:
-    """Stands in for lib.batch_dot_f32/f64: records what was passed, then
+    """Stands in for lib.batch_dot_compute: records what was passed, then
     calls the real function."""
 
     def __init__(self, real):
         self.real = real
         self.calls = []
 
-    def __call__(self, xl, xp, yl, yp, ax, ay, ol, op, opts):
+    def __call__(self, xc, xl, xp, yc, yl, yp, ax, ay, oc, ol, op, opts):
         lay = lambda ref: ctypes.cast(ref, ctypes.POINTER(bd.Layout)).contents  # noqa: E731
         self.calls.append(
-            dict(x=(xp, _copy_layout(lay(xl))), y=(yp, _copy_layout(lay(yl))), out=(op, _copy_layout(lay(ol))), axes=(ax, ay))
+            dict(
+                x=(xp, _copy_layout(lay(xl))),
+                y=(yp, _copy_layout(lay(yl))),
+                out=(op, _copy_layout(lay(ol))),
+                axes=(ax, ay),
+                dtypes=(xc, yc, oc),
+            )
         )
-        return self.real(xl, xp, yl, yp, ax, ay, ol, op, opts)
+        return self.real(xc, xl, xp, yc, yl, yp, ax, ay, oc, ol, op, opts)
 
 
 def _copy_layout(l):
@@ -352,13 +365,14 @@ def test_views_are_not_copied(monkeypatch, dtype, kind):
     else:
         x, y = np.broadcast_to(base_x[:1, :, :1], (2, 6, 3)), base_y[:, ::-2, :6].transpose(0, 2, 1)  # (2,6,3) (2,6,4)
         axes = (1, 1)
-    name = "batch_dot_f32" if dtype == np.float32 else "batch_dot_f64"
-    rec = Recorder(getattr(bd.lib, name))
-    monkeypatch.setattr(bd.lib, name, rec)
+    rec = Recorder(bd.lib.batch_dot_compute)
+    monkeypatch.setattr(bd.lib, "batch_dot_compute", rec)
     r = bd.batch_dot(x, y, axes)
     np.testing.assert_array_equal(r, reference(x, y, axes))
     assert len(rec.calls) == 1
     call = rec.calls[0]
+    code = bd.DTYPE_F32 if dtype == np.float32 else bd.DTYPE_F64
+    assert call["dtypes"] == (code, code, code)
     for v, base, (ptr, lay) in ((x, base_x, call["x"]), (y, base_y, call["y"])):
         addrs = element_addresses(v)
         isz = v.itemsize
@@ -455,12 +469,16 @@ def test_errors(xs, ys, axes, exc, status, message, dtype):
 
 def test_type_errors():
     f32, f64 = np.ones((2, 3), np.float32), np.ones((2, 3), np.float64)
-    with pytest.raises(TypeError, match="same dtype"):
+    # mixed dtypes: the library's UNSUPPORTED_DTYPE (a TypeError)
+    with pytest.raises(bd.UnsupportedDtypeError) as e:
         bd.batch_dot(f32, f64, 1)
-    with pytest.raises(TypeError):
-        bd.batch_dot(np.ones((2, 3), np.int64), np.ones((2, 3), np.int64), 1)
-    with pytest.raises(TypeError):
-        bd.batch_dot(np.ones((2, 3), np.float16), np.ones((2, 3), np.float16), 1)
+    assert isinstance(e.value, TypeError) and e.value.status == 15
+    assert e.value.message.startswith("the combination (x float32, y float64, out float32) is not supported")
+    # dtypes with no code: the binding says so, with the same class and status
+    for dt in (np.int64, np.int16, np.complex64, ">f4", np.int32):
+        with pytest.raises(bd.UnsupportedDtypeError) as e:
+            bd.batch_dot(np.ones((2, 3), dt), np.ones((2, 3), dt), 1)
+        assert e.value.status == bd.STATUS_UNSUPPORTED_DTYPE and "x has dtype" in e.value.message
     with pytest.raises(TypeError):
         bd.batch_dot(f64, f64, 1.0)
     with pytest.raises(TypeError):
@@ -475,10 +493,13 @@ def test_error_hierarchy_and_status_names():
     assert issubclass(bd.InternalError, RuntimeError)
     assert issubclass(bd.AllocationError, MemoryError)
     assert issubclass(bd.BatchDotOverflowError, OverflowError)
-    names = [bd.status_string(s) for s in range(15)]
+    assert issubclass(bd.UnsupportedDtypeError, TypeError)
+    names = [bd.status_string(s) for s in range(16)]
     assert names[0] == "BATCH_DOT_STATUS_OK"
     assert names[5] == "BATCH_DOT_STATUS_BATCH_MISMATCH"
     assert names[14] == "BATCH_DOT_STATUS_INTERNAL"
+    assert names[15] == "BATCH_DOT_STATUS_UNSUPPORTED_DTYPE"
+    assert sorted(bd._ERRORS) == list(range(1, 16))
     assert bd.status_string(99) == "BATCH_DOT_STATUS_UNKNOWN"
     for s, cls in bd._ERRORS.items():
         assert cls.status == s
@@ -545,7 +566,8 @@ def test_low_level_lib():
 
 def _run_import(env_lib, tmp_path):
     code = "import batch_dot, sys; print(batch_dot.lib.path)"
-    env = dict(os.environ, BATCH_DOT_LIBRARY=env_lib, PYTHONPATH=os.path.dirname(HERE))
+    # the batch_dot under test: the source tree's, or the installed one
+    env = dict(os.environ, BATCH_DOT_LIBRARY=env_lib, PYTHONPATH=os.path.dirname(os.path.dirname(bd.__file__)))
     return subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, cwd=tmp_path)
 
 
@@ -572,6 +594,17 @@ def test_library_found_through_env():
     env = os.environ.get("BATCH_DOT_LIBRARY")
     if env:
         assert os.path.samefile(bd.lib.path, env)
+
+
+@pytest.mark.skipif(not INSTALLED, reason="tests an installed package (BATCH_DOT_TEST_INSTALLED=1)")
+def test_installed_package_ships_the_library():
+    # pip install ./bindings/python put libbatch_dot.so inside the package,
+    # and the package (not a source tree, not BATCH_DOT_LIBRARY) loaded it.
+    pkg = os.path.dirname(os.path.abspath(bd.__file__))
+    assert "BATCH_DOT_LIBRARY" not in os.environ
+    assert os.path.dirname(os.path.abspath(bd.lib.path)) == pkg
+    assert not os.path.exists(os.path.join(pkg, "..", "..", "Cargo.toml"))
+    assert bd.lib.batch_dot_dlpack is not None
 
 
 # ---------------------------------------------------------------------------
@@ -633,14 +666,14 @@ def test_alpha_without_out_and_attention_scores(dtype):
 def test_alpha_beta_flag_and_errors(monkeypatch):
     # alpha=1, beta=0 is the plain call (no flag); anything else sets it.
     seen = []
-    real = bd.lib.batch_dot_f64
+    real = bd.lib.batch_dot_compute
 
-    def spy(xl, xp, yl, yp, ax, ay, ol, op, opts):
+    def spy(xc, xl, xp, yc, yl, yp, ax, ay, oc, ol, op, opts):
         o = opts._obj
         seen.append((o.struct_size, o.flags, o.alpha, o.beta))
-        return real(xl, xp, yl, yp, ax, ay, ol, op, opts)
+        return real(xc, xl, xp, yc, yl, yp, ax, ay, oc, ol, op, opts)
 
-    monkeypatch.setattr(bd.lib, "batch_dot_f64", spy)
+    monkeypatch.setattr(bd.lib, "batch_dot_compute", spy)
     x = np.ones((2, 3))
     out = np.full((2, 1), 5.0)
     bd.batch_dot(x, x, axes=1)
