@@ -2139,7 +2139,8 @@ static int32_t call_compute(const int32_t dt[3], const batch_dot_layout *x, cons
 /* docs/API.md, "Element types (version 0.2)": the codes, their sizes and
  * names (which leave the message alone), every combination of codes 0..8
  * (UNSUPPORTED_DTYPE but for the rows this release runs, nothing written;
- * the 16-bit rows have their own area, bf16_f16),
+ * the 16-bit rows have their own area, bf16_f16, and the integer rows
+ * theirs, int8),
  * check 1b's place in the order, and batch_dot_compute with (F32, F32, F32)
  * and (F64, F64, F64) equal to batch_dot_f32/_f64 bit for bit (status,
  * message, output bytes) on random strided calls. */
@@ -2210,7 +2211,7 @@ static void test_dtypes(void)
     }
     /* The messages name the argument and the values. */
     {
-        const int32_t bad[3] = {1, 9, 1}, mixed[3] = {4, 3, 1}, later[3] = {5, 6, 7};
+        const int32_t bad[3] = {1, 9, 1}, mixed[3] = {4, 3, 1}, ints[3] = {5, 6, 7};
         batch_dot_layout x = lay_c(2, S(2, 3)), o = lay_c(2, S(2, 1));
         float xd[6] = {0}, od[2];
         CHECK_STATUS(call_compute(bad, &x, xd, &x, xd, 1, 1, &o, od, NULL),
@@ -2222,16 +2223,18 @@ static void test_dtypes(void)
         last_msg(msg, sizeof msg);
         CHECKF(strstr(msg, "(x bfloat16, y float16, out float32) is not supported;") != NULL,
                "\"%s\"", msg);
-        CHECK_STATUS(call_compute(later, &x, xd, &x, xd, 1, 1, &o, od, NULL),
+        CHECK_STATUS(call_compute(ints, &x, xd, &x, xd, 1, 1, &o, od, NULL),
                      BATCH_DOT_STATUS_UNSUPPORTED_DTYPE);
         last_msg(msg, sizeof msg);
-        CHECKF(strstr(msg, "(x int8, y uint8, out int32) is not supported;") != NULL, "\"%s\"", msg);
+        CHECKF(strstr(msg, "(x int8, y uint8, out int32) is not supported;") != NULL &&
+                   strstr(msg, "(uint8, int8, int32)") != NULL,
+               "\"%s\"", msg);
     }
 
     /* Check 1b's place: a NULL layout wins over a bad dtype, a bad dtype
      * wins over everything from check 2 on. */
     {
-        const int32_t bad[3] = {0, 1, 1}, s8[3] = {5, 6, 7};
+        const int32_t bad[3] = {0, 1, 1}, s8[3] = {5, 5, 5}, s8s8[3] = {5, 5, 7};
         batch_dot_layout x = lay_c(3, S(2, 3, 4)), y = lay_c(3, S(2, 4, 5)), o = lay_c(3, S(2, 3, 5));
         batch_dot_layout xf = x, yr = lay_c(1, S(2)), on = o;
         batch_dot_options opt;
@@ -2248,6 +2251,13 @@ static void test_dtypes(void)
         CHECK_STATUS(call_compute(s8, &x, xd, &yr, yd, 2, 1, &o, od, NULL), BATCH_DOT_STATUS_UNSUPPORTED_DTYPE);
         CHECK_STATUS(call_compute(s8, &x, xd, &y, yd, 0, 1, &on, od, NULL), BATCH_DOT_STATUS_UNSUPPORTED_DTYPE);
         CHECK_STATUS(call_compute(s8, &x, NULL, &y, yd, 2, 1, &o, od + 1, NULL), BATCH_DOT_STATUS_UNSUPPORTED_DTYPE);
+        /* An integer row passes 1b: the rest of the order is the typed call's. */
+        CHECK_STATUS(call_compute(s8s8, &x, xd, &y, yd, 2, 1, &o, od, &opt), BATCH_DOT_STATUS_INVALID_ARGUMENT);
+        CHECK_STATUS(call_compute(s8s8, &x, xd, &yr, yd, 2, 1, &o, od, NULL), BATCH_DOT_STATUS_INVALID_RANK);
+        CHECK_STATUS(call_compute(s8s8, &x, xd, &y, yd, 2, 1, &on, od, NULL), BATCH_DOT_STATUS_OUTPUT_SHAPE);
+        CHECK_STATUS(call_compute(s8s8, &x, NULL, &y, yd, 2, 1, &o, od + 1, NULL), BATCH_DOT_STATUS_NULL_POINTER);
+        CHECK_STATUS(call_compute(s8s8, &x, xd, &y, yd, 2, 1, &o, (char *)od + 2, NULL),
+                     BATCH_DOT_STATUS_INVALID_ARGUMENT);
         CHECK_STATUS(call_compute(f32s, &xf, xd, &y, yd, 2, 1, &o, od, NULL), BATCH_DOT_STATUS_INVALID_ARGUMENT);
         CHECK_STATUS(call_compute(f32s, &x, xd, &y, yd, 2, 1, &o, od, &opt), BATCH_DOT_STATUS_INVALID_ARGUMENT);
         CHECK_STATUS(call_compute(f32s, &x, xd, &y, yd, 2, 1, &on, od, NULL), BATCH_DOT_STATUS_OUTPUT_SHAPE);
@@ -2903,6 +2913,572 @@ static void test_bf16_f16(void)
 }
 
 /* ------------------------------------------------------------------------ */
+/* int8: batch_dot_s8 and batch_dot_compute's integer rows                  */
+/* ------------------------------------------------------------------------ */
+
+/* The integer rows: 0 is (S8, S8, S32), 1 is (U8, S8, S32). */
+static const tk_dtype int8_x[2] = {TK_S8, TK_U8};
+static const char *const int8_name[2] = {"s8*s8", "u8*s8"};
+
+/* Row `row` through batch_dot_s8 (typed, row 0 only) or batch_dot_compute. */
+static int32_t call_int8(int row, int typed, const batch_dot_layout *x, const void *xd,
+                         const batch_dot_layout *y, const void *yd, int64_t ax, int64_t ay,
+                         const batch_dot_layout *o, void *od, const batch_dot_options *opt)
+{
+    const int32_t dt[3] = {row ? BATCH_DOT_DTYPE_U8 : BATCH_DOT_DTYPE_S8, BATCH_DOT_DTYPE_S8,
+                           BATCH_DOT_DTYPE_S32};
+    int32_t s;
+    if (typed && row == 0) {
+        s = batch_dot_s8(x, (const int8_t *)xd, y, (const int8_t *)yd, ax, ay, o, (int32_t *)od, opt);
+        note_status(s);
+        return s;
+    }
+    return call_compute(dt, x, xd, y, yd, ax, ay, o, od, opt);
+}
+
+/* The test kit's integer reference on values worked out by hand (it is the
+ * reference of everything below, so it is checked first). */
+static void int8_testkit_values(void)
+{
+    const int8_t xs[4] = {-128, 127, 1, -1}, ys[4] = {-128, -128, 5, 7};
+    const uint8_t xu[4] = {255, 128, 0, 1};
+    batch_dot_layout l = lay_c(2, S(1, 4)), o = lay_c(2, S(1, 1));
+    int32_t v;
+    int64_t e;
+    CHECK(tk_wrap32(0) == 0 && tk_wrap32(-1) == -1 && tk_wrap32(INT32_MAX) == INT32_MAX);
+    CHECK(tk_wrap32((int64_t)INT32_MAX + 1) == INT32_MIN && tk_wrap32((int64_t)INT32_MIN - 1) == INT32_MAX);
+    CHECK(tk_wrap32((int64_t)1 << 32) == 0 && tk_wrap32(-((int64_t)1 << 32) - 5) == -5);
+    CHECK(tk_wrap32((int64_t)16384 * 131072) == INT32_MIN);
+    CHECK(tk_wrap32((int64_t)-32640 * 65794) == 2147451136);
+    tk_naive_i32(TK_S8, &l, xs, TK_S8, &l, ys, 1, 1, &o, &v, &e, NULL);
+    CHECKF(v == 126 && e == 126, "%d", (int)v);
+    tk_naive_i32(TK_U8, &l, xu, TK_S8, &l, ys, 1, 1, &o, &v, &e, NULL);
+    CHECKF(v == -255 * 128 - 128 * 128 + 0 + 7 && e == v, "%d", (int)v);
+    CHECK(tk_int_scale_ok(1, 0) && tk_int_scale_ok(1, -0.0) && tk_int_scale_ok(1, 1));
+    CHECK(!tk_int_scale_ok(2, 0) && !tk_int_scale_ok(NAN, 0) && !tk_int_scale_ok(1, NAN) &&
+          !tk_int_scale_ok(1, 0.5) && !tk_int_scale_ok(0, 1));
+    CHECK(tk_dtypes_run(5, 5, 7) && tk_dtypes_run(6, 5, 7) && !tk_dtypes_run(5, 6, 7) &&
+          !tk_dtypes_run(6, 6, 7) && !tk_dtypes_run(5, 5, 5) && !tk_dtypes_run(5, 5, 1));
+}
+
+/* x (b, k) . y (b, k), axes 1, every x byte xb and y byte yb (as the row
+ * reads them), through batch_dot_compute with 1 and 2 threads and, row 0,
+ * batch_dot_s8: they must agree bit for bit; every output must be
+ * wrap(k * x * y) (computed here in int64) and the reference's. Returns
+ * the status; res[0] is the first output. */
+static int32_t int8_const_dot(int row, int64_t b, int64_t k, int xv, int yv, int32_t *res)
+{
+    batch_dot_layout x = lay_c(2, S(b, k)), o = lay_c(2, S(b, 1));
+    size_t n = (size_t)(b * k > 0 ? b * k : 1);
+    unsigned char *xd = tk_xmalloc(n), *yd = tk_xmalloc(n);
+    int32_t *od = tk_xmalloc((size_t)b * 4), *od2 = tk_xmalloc((size_t)b * 4);
+    int32_t *want = tk_xmalloc((size_t)b * 4);
+    batch_dot_options opt;
+    int64_t i;
+    int32_t st, st2;
+    int ok = 1;
+    for (i = 0; i < b * k; i++) {
+        tk_set(int8_x[row], xd, i, xv);
+        tk_set(TK_S8, yd, i, yv);
+    }
+    tk_fill_sentinel(TK_S32, od, b);
+    tk_fill_sentinel(TK_S32, od2, b);
+    batch_dot_options_init(&opt);
+    opt.num_threads = 1;
+    st = call_int8(row, 0, &x, xd, &x, yd, 1, 1, &o, od, &opt);
+    opt.num_threads = 2;
+    st2 = call_int8(row, 1, &x, xd, &x, yd, 1, 1, &o, od2, &opt);
+    CHECKF(st2 == st && memcmp(od, od2, (size_t)b * 4) == 0, "%s K %" PRId64 ": %s, %s",
+           int8_name[row], k, batch_dot_status_string(st), batch_dot_status_string(st2));
+    if (st == BATCH_DOT_STATUS_OK) {
+        tk_naive_i32(int8_x[row], &x, xd, TK_S8, &x, yd, 1, 1, &o, want, NULL, NULL);
+        for (i = 0; i < b; i++) {
+            ok &= od[i] == want[i] && od[i] == tk_wrap32(k * (int64_t)xv * yv);
+        }
+        CHECKF(ok, "%s %d*%d K %" PRId64 ": got %" PRId32 ", want %" PRId32, int8_name[row], xv, yv, k,
+               od[0], tk_wrap32(k * (int64_t)xv * yv));
+    }
+    *res = od[0];
+    free(xd);
+    free(yd);
+    free(od);
+    free(od2);
+    free(want);
+    return st;
+}
+
+/* Values worked out by hand: a 16-bit saturating pair sum (vpmaddubsw) or
+ * accumulator, or an abs/sign trick that breaks on -128, gives other
+ * numbers for -128*-128 (S8*S8) and 255*127, 255*-128 (U8*S8) over long
+ * K; sums past int32 wrap modulo 2^32 (never saturate); K = 0 gives 0. */
+static void int8_values(void)
+{
+    static const struct {
+        int row, x, y;
+        int64_t k;
+        int32_t want;
+    } rows[] = {
+        {0, -128, -128, 4096, 67108864},
+        {0, -128, 127, 4095, -66568320},
+        {0, 127, 127, 31, 499999},
+        {0, -128, -128, 131071, 2147467264},
+        {0, -128, -128, 131072, INT32_MIN},
+        {0, -128, -128, 131073, -2147467264},
+        {1, 255, 127, 4096, 132648960},
+        {1, 255, -128, 4096, -133693440},
+        {1, 128, -128, 33, -540672},
+        {1, 255, -128, 65793, -2147483520},
+        {1, 255, -128, 65794, 2147451136},
+        {1, 255, 127, 66312, -2147453176},
+    };
+    size_t i;
+    int row;
+    int32_t r;
+    for (i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        CHECK_STATUS(int8_const_dot(rows[i].row, rows[i].k > 100000 ? 1 : 3, rows[i].k, rows[i].x,
+                                    rows[i].y, &r),
+                     BATCH_DOT_STATUS_OK);
+        CHECKF(r == rows[i].want, "%s %d*%d K %" PRId64 ": %" PRId32 ", want %" PRId32,
+               int8_name[rows[i].row], rows[i].x, rows[i].y, rows[i].k, r, rows[i].want);
+    }
+    for (row = 0; row < 2; row++) {
+        /* K = 0: 0 over the sentinel. */
+        batch_dot_layout x = lay_c(2, S(3, 0)), o = lay_c(2, S(3, 1));
+        int32_t od[3];
+        tk_fill_sentinel(TK_S32, od, 3);
+        CHECK_STATUS(call_int8(row, 1, &x, NULL, &x, NULL, 1, 1, &o, od, NULL), BATCH_DOT_STATUS_OK);
+        CHECKF(od[0] == 0 && od[1] == 0 && od[2] == 0, "%s", int8_name[row]);
+    }
+    /* A GEMM (tails in M, N and K) of extremes: every output K*x*y. */
+    for (row = 0; row < 2; row++) {
+        batch_dot_layout x = lay_c(3, S(1, 9, 1000)), y = lay_c(3, S(1, 1000, 7));
+        batch_dot_layout o = lay_c(3, S(1, 9, 7));
+        unsigned char *xd = tk_xmalloc(9000), *yd = tk_xmalloc(7000);
+        int32_t od[63];
+        int xv = row ? 255 : -128, yv = row ? 127 : -128, ok = 1, j;
+        for (j = 0; j < 9000; j++) tk_set(int8_x[row], xd, j, xv);
+        for (j = 0; j < 7000; j++) tk_set(TK_S8, yd, j, yv);
+        CHECK_STATUS(call_int8(row, 0, &x, xd, &y, yd, 2, 1, &o, od, NULL), BATCH_DOT_STATUS_OK);
+        for (j = 0; j < 63; j++) ok &= od[j] == 1000 * xv * yv;
+        CHECKF(ok, "%s GEMM: %" PRId32 ", want %d", int8_name[row], od[0], 1000 * xv * yv);
+        free(xd);
+        free(yd);
+    }
+}
+
+/* Scale on an int32 output: alpha = 1 with beta = 0 (either sign: out
+ * not read, whatever it holds) or 1 (out + x.y modulo 2^32, out near
+ * INT32_MAX and INT32_MIN); every other pair, NaN included, is
+ * INVALID_ARGUMENT with nothing written and docs/API.md's message naming
+ * the value; without the flag alpha and beta are not read. */
+static void int8_scale(void)
+{
+    static const double ok_pairs[][2] = {{1, 0}, {1, -0.0}, {1, 1}};
+    static const struct {
+        double alpha, beta;
+        const char *msg;
+    } bad[] = {
+        {2, 0, "options->alpha = 2: an int32 output takes alpha = 1 only."},
+        {0.5, 1, "options->alpha = 0.5: an int32 output takes alpha = 1 only."},
+        {0, 0, "options->alpha = 0: an int32 output takes alpha = 1 only."},
+        {-1, 1, "options->alpha = -1: an int32 output takes alpha = 1 only."},
+        {NAN, 0, "options->alpha = NaN: an int32 output takes alpha = 1 only."},
+        {1, 0.5, "options->beta = 0.5: an int32 output takes beta = 0 or 1 only."},
+        {1, -1, "options->beta = -1: an int32 output takes beta = 0 or 1 only."},
+        {1, 2, "options->beta = 2: an int32 output takes beta = 0 or 1 only."},
+        {1, NAN, "options->beta = NaN: an int32 output takes beta = 0 or 1 only."},
+        {1, INFINITY, "options->beta = inf: an int32 output takes beta = 0 or 1 only."},
+    };
+    const int64_t xs[3] = {3, 5, 70}, ys[3] = {3, 70, 6};
+    int row;
+    size_t p;
+    char msg[512];
+    for (row = 0; row < 2; row++) {
+        batch_dot_layout x = lay_c(3, xs), y = lay_c(3, ys), o = lay_c(3, S(3, 5, 6));
+        unsigned char xd[1050], yd[1260];
+        int32_t plain[90], before[90], od[90], od2[90], want[90];
+        int64_t i;
+        for (i = 0; i < x.len; i++) tk_set(int8_x[row], xd, i, row ? tk_rng_range(&rng, 0, 255) : tk_rng_range(&rng, -128, 127));
+        for (i = 0; i < y.len; i++) tk_set(TK_S8, yd, i, tk_rng_range(&rng, -128, 127));
+        tk_naive_i32(int8_x[row], &x, xd, TK_S8, &y, yd, 2, 1, &o, want, NULL, NULL);
+        CHECK_STATUS(call_int8(row, 1, &x, xd, &y, yd, 2, 1, &o, plain, NULL), BATCH_DOT_STATUS_OK);
+        CHECK(memcmp(plain, want, sizeof plain) == 0);
+        for (p = 0; p < sizeof ok_pairs / sizeof ok_pairs[0]; p++) {
+            double beta = ok_pairs[p][1];
+            batch_dot_options opt;
+            int ok = 1;
+            batch_dot_options_init(&opt);
+            opt.flags = BATCH_DOT_OPT_SCALE;
+            opt.alpha = 1;
+            opt.beta = beta;
+            for (i = 0; i < 90; i++) {
+                before[i] = i % 3 == 0 ? INT32_MAX - (int32_t)i : i % 3 == 1 ? INT32_MIN + (int32_t)i
+                                                                           : (int32_t)tk_rng_next(&rng);
+            }
+            memcpy(od, before, sizeof od);
+            memcpy(od2, before, sizeof od2);
+            opt.num_threads = 1;
+            CHECK_STATUS(call_int8(row, 1, &x, xd, &y, yd, 2, 1, &o, od, &opt), BATCH_DOT_STATUS_OK);
+            opt.num_threads = 2;
+            CHECK_STATUS(call_int8(row, 0, &x, xd, &y, yd, 2, 1, &o, od2, &opt), BATCH_DOT_STATUS_OK);
+            for (i = 0; i < 90; i++) {
+                int64_t w = beta == 0 ? (int64_t)want[i] : (int64_t)before[i] + want[i];
+                ok &= od[i] == tk_wrap32(w);
+            }
+            CHECKF(ok, "%s beta %g", int8_name[row], beta);
+            CHECKF(memcmp(od, od2, sizeof od) == 0, "%s beta %g: 2 threads differ", int8_name[row], beta);
+            if (beta == 0) {
+                CHECK(memcmp(od, plain, sizeof od) == 0);
+            }
+        }
+        for (p = 0; p < sizeof bad / sizeof bad[0]; p++) {
+            batch_dot_options opt;
+            int typed;
+            batch_dot_options_init(&opt);
+            opt.flags = BATCH_DOT_OPT_SCALE;
+            opt.alpha = bad[p].alpha;
+            opt.beta = bad[p].beta;
+            for (typed = 0; typed < 2; typed++) {
+                const int32_t dt[3] = {tk_dtype_code(int8_x[row]), 5, 7};
+                const batch_dot_layout *const l[3] = {&x, &y, &o};
+                const void *const ptr[3] = {xd, yd, od};
+                tk_fill_sentinel(TK_S32, od, 90);
+                CHECK(tk_expect_dtyped(dt, l, 2, 1, &opt, ptr) == BATCH_DOT_STATUS_INVALID_ARGUMENT);
+                CHECK_STATUS(call_int8(row, typed, &x, xd, &y, yd, 2, 1, &o, od, &opt),
+                             BATCH_DOT_STATUS_INVALID_ARGUMENT);
+                last_msg(msg, sizeof msg);
+                CHECKF(strcmp(msg, bad[p].msg) == 0, "%s: \"%s\", want \"%s\"", int8_name[row], msg,
+                       bad[p].msg);
+                CHECKF(tk_first_touched(TK_S32, od, 90, NULL) < 0, "%s: written on error", int8_name[row]);
+            }
+            /* Without the flag they are not read. */
+            opt.flags = 0;
+            CHECK_STATUS(call_int8(row, 1, &x, xd, &y, yd, 2, 1, &o, od, &opt), BATCH_DOT_STATUS_OK);
+            CHECK(memcmp(od, plain, sizeof od) == 0);
+        }
+        /* Check 2 comes before check 5 (a batch axis) and 9 (a misaligned
+         * out): the refusal wins. */
+        {
+            batch_dot_options opt;
+            batch_dot_options_init(&opt);
+            opt.flags = BATCH_DOT_OPT_SCALE;
+            opt.beta = 3;
+            CHECK_STATUS(call_int8(row, 1, &x, xd, &y, yd, 0, 1, &o, (char *)od + 1, &opt),
+                         BATCH_DOT_STATUS_INVALID_ARGUMENT);
+            last_msg(msg, sizeof msg);
+            CHECKF(strstr(msg, "options->beta = 3") != NULL, "\"%s\"", msg);
+        }
+    }
+}
+
+/* A status case on a byte arena: x (2,3,4) at byte xo, y (2,4,5) at byte
+ * yo, out (2,3,5) at byte oo, for integer row `row`; the expected status
+ * as written must be the oracle's; batch_dot_compute (and batch_dot_s8 for
+ * row 0) must return it, and on error leave every byte of the arena as it
+ * was, with a message. */
+static void expect8_at(const char *file, int line, const char *what, int row,
+                       const batch_dot_layout *x, size_t xo, const batch_dot_layout *y, size_t yo,
+                       const batch_dot_layout *o, size_t oo, int32_t want)
+{
+    const int32_t dt[3] = {row ? 6 : 5, 5, 7};
+    const batch_dot_layout *const l[3] = {x, y, o};
+    const void *const p[3] = {arena16 + xo, arena16 + yo, arena16 + oo};
+    int32_t oracle = tk_expect_dtyped(dt, l, 2, 1, NULL, p), st;
+    int typed;
+    size_t i;
+    char msg[512];
+    if (oracle != want) {
+        fail_at(file, line, "%s %s: the case expects %s, the oracle %s", what, int8_name[row],
+                batch_dot_status_string(want), batch_dot_status_string(oracle));
+        return;
+    }
+    for (typed = 0; typed < 2; typed++) {
+        if (typed && row != 0) {
+            continue;
+        }
+        for (i = 0; i < ARENA16; i++) {
+            arena16[i] = (unsigned char)(0x3Cu + i * 7u);
+        }
+        memcpy(arena16_copy, arena16, ARENA16);
+        st = call_int8(row, typed, x, arena16 + xo, y, arena16 + yo, 2, 1, o, arena16 + oo, NULL);
+        last_msg(msg, sizeof msg);
+        if (st != want) {
+            fail_at(file, line, "%s %s%s: expected %s, got %s (\"%s\")", what, int8_name[row],
+                    typed ? " typed" : "", batch_dot_status_string(want), batch_dot_status_string(st), msg);
+            continue;
+        }
+        if (st != BATCH_DOT_STATUS_OK && (memcmp(arena16, arena16_copy, ARENA16) != 0 || msg[0] == '\0')) {
+            fail_at(file, line, "%s %s%s: %s, but the arena changed or no message", what, int8_name[row],
+                    typed ? " typed" : "", batch_dot_status_string(st));
+            continue;
+        }
+        n_pass++;
+    }
+}
+
+#define EXPECT8(what, xo, yo, oo, want) \
+    expect8_at(__FILE__, __LINE__, (what), row, &x, (xo), &y, (yo), &o, (oo), (want))
+
+static void int8_statuses(void)
+{
+    static const int32_t unsupported[][3] = {{5, 5, 5}, {6, 6, 7}, {5, 6, 7}, {5, 5, 1}, {6, 5, 1},
+                                             {6, 6, 6}, {7, 7, 7}, {5, 5, 2}, {6, 5, 6}, {1, 1, 7},
+                                             {4, 4, 7}, {5, 5, 3}};
+    batch_dot_layout x = lay_c(3, S(2, 3, 4)), y = lay_c(3, S(2, 4, 5)), o = lay_c(3, S(2, 3, 5));
+    size_t r;
+    int row;
+    /* x: bytes [0, 24); y: [256, 296); out at 512: 120 bytes. */
+    for (row = 0; row < 2; row++) {
+        EXPECT8("base", 0, 256, 512, BATCH_DOT_STATUS_OK);
+        /* Alignment: 1 byte for int8 and uint8, 4 for the int32 out. */
+        EXPECT8("x and y at odd addresses", 1, 257, 512, BATCH_DOT_STATUS_OK);
+        EXPECT8("x and y at 3 mod 4", 3, 259, 512, BATCH_DOT_STATUS_OK);
+        EXPECT8("out at 1 mod 4", 0, 256, 513, BATCH_DOT_STATUS_INVALID_ARGUMENT);
+        EXPECT8("out at 2 mod 4", 0, 256, 514, BATCH_DOT_STATUS_INVALID_ARGUMENT);
+        EXPECT8("out at 3 mod 4", 0, 256, 515, BATCH_DOT_STATUS_INVALID_ARGUMENT);
+        EXPECT8("out at 4 mod 8", 0, 256, 516, BATCH_DOT_STATUS_OK);
+        /* Aliasing by bytes: out right after x's 24 bytes, or its first
+         * element on x's last bytes; right before y, or its last element on
+         * y's first byte. */
+        EXPECT8("out right after x", 0, 256, 24, BATCH_DOT_STATUS_OK);
+        EXPECT8("out on x's last bytes", 0, 256, 20, BATCH_DOT_STATUS_ALIASING);
+        EXPECT8("out right before y", 0, 256, 136, BATCH_DOT_STATUS_OK);
+        EXPECT8("out's last element on y's first byte", 0, 256, 140, BATCH_DOT_STATUS_ALIASING);
+        EXPECT8("x right after out", 632, 256, 512, BATCH_DOT_STATUS_OK);
+        EXPECT8("x on out's last byte", 631, 256, 512, BATCH_DOT_STATUS_ALIASING);
+        /* Check 9 before 11: a misaligned out on x. */
+        EXPECT8("out misaligned and on x", 0, 256, 22, BATCH_DOT_STATUS_INVALID_ARGUMENT);
+        EXPECT8("x and y the same bytes", 0, 0, 512, BATCH_DOT_STATUS_OK);
+        /* Byte overflow with each tensor's own size: a reach of 2^62
+         * elements fits at 1 byte (then out of bounds), not at 4. */
+        {
+            batch_dot_layout x2 = x, o2 = o;
+            x2.strides[0] = (int64_t)1 << 62;
+            o2.strides[0] = (int64_t)1 << 61;
+            expect8_at(__FILE__, __LINE__, "x reach 2^62 bytes", row, &x2, 0, &y, 256, &o, 512,
+                       BATCH_DOT_STATUS_OUT_OF_BOUNDS);
+            expect8_at(__FILE__, __LINE__, "out reach 2^61 int32", row, &x, 0, &y, 256, &o2, 512,
+                       BATCH_DOT_STATUS_OVERFLOW);
+        }
+        {
+            batch_dot_layout x2 = x;
+            x2.len = 23;
+            expect8_at(__FILE__, __LINE__, "x.len one short", row, &x2, 0, &y, 256, &o, 512,
+                       BATCH_DOT_STATUS_OUT_OF_BOUNDS);
+        }
+    }
+    for (r = 0; r < sizeof unsupported / sizeof unsupported[0]; r++) {
+        EXPECT16("unsupported integer combination", unsupported[r], 0, 256, 512,
+                 BATCH_DOT_STATUS_UNSUPPORTED_DTYPE);
+    }
+    /* batch_dot_s8: NULL pointers and broken layouts as the f32 call. */
+    {
+        int8_t xd[24] = {0}, yd[40] = {0};
+        int32_t od[30];
+        batch_dot_layout xf = x;
+        xf.flags = 1;
+        CHECK_STATUS(call_int8(0, 1, NULL, xd, &y, yd, 2, 1, &o, od, NULL), BATCH_DOT_STATUS_NULL_POINTER);
+        CHECK_STATUS(call_int8(0, 1, &x, xd, &y, yd, 2, 1, NULL, od, NULL), BATCH_DOT_STATUS_NULL_POINTER);
+        CHECK_STATUS(call_int8(0, 1, &x, NULL, &y, yd, 2, 1, &o, od, NULL), BATCH_DOT_STATUS_NULL_POINTER);
+        CHECK_STATUS(call_int8(0, 1, &x, xd, &y, NULL, 2, 1, &o, od, NULL), BATCH_DOT_STATUS_NULL_POINTER);
+        CHECK_STATUS(call_int8(0, 1, &x, xd, &y, yd, 2, 1, &o, NULL, NULL), BATCH_DOT_STATUS_NULL_POINTER);
+        CHECK_STATUS(call_int8(0, 1, &xf, xd, &y, yd, 2, 1, &o, od, NULL), BATCH_DOT_STATUS_INVALID_ARGUMENT);
+        CHECK_STATUS(call_int8(0, 1, &x, xd, &y, yd, 0, 1, &o, od, NULL), BATCH_DOT_STATUS_BATCH_AXIS);
+        CHECK_STATUS(call_int8(0, 1, &x, xd, &y, yd, 2, 1, &o, (int32_t *)(void *)xd, NULL),
+                     BATCH_DOT_STATUS_ALIASING);
+    }
+}
+
+/* A random value of an integer input: any byte, or (extremes) only
+ * -128, -127, 127 for int8 and 255, 254, 128 for uint8. */
+static int int8_rnd(tk_dtype t, int extremes)
+{
+    static const int s8[3] = {-128, -127, 127}, u8[3] = {255, 254, 128};
+    if (extremes) {
+        return t == TK_U8 ? u8[tk_rng_next(&rng) % 3] : s8[tk_rng_next(&rng) % 3];
+    }
+    return t == TK_U8 ? (int)tk_rng_range(&rng, 0, 255) : (int)tk_rng_range(&rng, -128, 127);
+}
+
+/* One random call of row `row`: the status against the test kit's oracle
+ * (each tensor's own size; the int32 alpha/beta rule), batch_dot_s8 and
+ * batch_dot_compute agreeing bit for bit (row 0), nothing written on error
+ * (a message instead), on success every reached output the int64
+ * reference modulo 2^32 (scaled: beta = 1 adds the old value modulo 2^32),
+ * nothing else written, inputs unchanged, num_threads 1 and 2 bitwise
+ * equal. `large`: a product big enough for several threads. */
+static void int8_random_case(int iter, int row, int large)
+{
+    static const double pairs[][2] = {{1, 0}, {1, 1}, {1, -0.0}, {1, 1}, {2, 0}, {1, 0.5}};
+    tk_shapes sh;
+    batch_dot_layout x, y, o;
+    batch_dot_options opt;
+    size_t xb, yb, ob;
+    unsigned char *xd, *yd, *xc, *yc, *reached = NULL;
+    int32_t *o1, *o2, *o3, *before, *ref = NULL;
+    int32_t want, s1, s2, s3;
+    int64_t k, total, e, *where = NULL;
+    int scaled, extremes, broken, ok = 1;
+    double beta = 0;
+    char msg1[512], msg2[512];
+    const char *what = "";
+    tk_dtype tx = int8_x[row];
+    if (large) {
+        tk_gen_large(&rng, &sh);
+    } else {
+        tk_gen_shapes(&rng, &sh, 2, 4);
+    }
+    x = tk_arrange(&rng, sh.n, sh.x, 1);
+    y = tk_arrange(&rng, sh.m, sh.y, 1);
+    o = tk_arrange(&rng, sh.on, sh.o, 0);
+    broken = large ? 99 : (int)tk_rng_range(&rng, 0, 11);
+    switch (broken) { /* now and then a broken call */
+    case 0: o.len = o.len > 0 ? o.len - 1 : 0; break;
+    case 1: x.ndim = 1; break;
+    case 2: o.shape[0] += 1; break;
+    case 3: y.offset -= 1; break;
+    default: break;
+    }
+    scaled = tk_rng_chance(&rng, 35);
+    extremes = tk_rng_chance(&rng, 30);
+    batch_dot_options_init(&opt);
+    opt.num_threads = 1;
+    if (scaled) {
+        size_t p = tk_rng_next(&rng) % (sizeof pairs / sizeof pairs[0]);
+        opt.flags = BATCH_DOT_OPT_SCALE;
+        opt.alpha = pairs[p][0];
+        opt.beta = beta = pairs[p][1];
+    }
+    xb = (size_t)(x.len > 0 ? x.len : 1);
+    yb = (size_t)(y.len > 0 ? y.len : 1);
+    ob = (size_t)(o.len > 0 ? o.len : 1);
+    xd = tk_xmalloc(xb);
+    yd = tk_xmalloc(yb);
+    o1 = tk_xmalloc(ob * 4);
+    o2 = tk_xmalloc(ob * 4);
+    o3 = tk_xmalloc(ob * 4);
+    before = tk_xmalloc(ob * 4);
+    for (k = 0; k < (int64_t)xb; k++) tk_set(tx, xd, k, int8_rnd(tx, extremes));
+    for (k = 0; k < (int64_t)yb; k++) tk_set(TK_S8, yd, k, int8_rnd(TK_S8, extremes));
+    xc = tk_xdup(xd, xb);
+    yc = tk_xdup(yd, yb);
+    tk_fill_sentinel(TK_S32, before, (int64_t)ob);
+    {
+        const int32_t dt[3] = {tk_dtype_code(tx), 5, 7};
+        const batch_dot_layout *const l[3] = {&x, &y, &o};
+        const void *const p[3] = {xd, yd, o1};
+        want = tk_expect_dtyped(dt, l, sh.ax, sh.ay, &opt, p);
+    }
+    total = want == BATCH_DOT_STATUS_OK ? tk_count(&o) : 0;
+    if (total > 0) {
+        ref = tk_xmalloc((size_t)total * 4);
+        where = tk_xmalloc((size_t)total * sizeof(int64_t));
+        reached = tk_xmalloc((size_t)o.len);
+        memset(reached, 0, (size_t)o.len);
+        tk_naive_i32(tx, &x, xd, TK_S8, &y, yd, sh.a0, sh.a1, &o, ref, NULL, where);
+        for (e = 0; e < total; e++) { /* out is read when beta = 1 */
+            before[where[e]] = tk_rng_chance(&rng, 50) ? INT32_MAX - (int32_t)tk_rng_range(&rng, 0, 99)
+                                                       : (int32_t)tk_rng_next(&rng);
+        }
+    }
+    memcpy(o1, before, ob * 4);
+    memcpy(o2, before, ob * 4);
+    memcpy(o3, before, ob * 4);
+    s1 = call_int8(row, 0, &x, xd, &y, yd, sh.ax, sh.ay, &o, o1, &opt);
+    last_msg(msg1, sizeof msg1);
+    if (s1 != want) {
+        ok = 0;
+        what = "status differs from the oracle's";
+    }
+    if (ok && row == 0) {
+        s2 = call_int8(row, 1, &x, xd, &y, yd, sh.ax, sh.ay, &o, o2, &opt);
+        last_msg(msg2, sizeof msg2);
+        if (s2 != s1 || strcmp(msg1, msg2) != 0 || memcmp(o1, o2, ob * 4) != 0) {
+            ok = 0;
+            what = "batch_dot_s8 and batch_dot_compute differ";
+        }
+    }
+    if (ok && s1 != BATCH_DOT_STATUS_OK && (memcmp(o1, before, ob * 4) != 0 || msg1[0] == '\0')) {
+        ok = 0;
+        what = "out written on error, or no message";
+    }
+    if (ok && s1 == BATCH_DOT_STATUS_OK) {
+        opt.num_threads = 2;
+        s3 = call_int8(row, 0, &x, xd, &y, yd, sh.ax, sh.ay, &o, o3, &opt);
+        if (s3 != BATCH_DOT_STATUS_OK || memcmp(o1, o3, ob * 4) != 0) {
+            ok = 0;
+            what = "num_threads 2 differs from 1";
+        }
+        if (msg1[0] != '\0') {
+            ok = 0;
+            what = "a message after success";
+        }
+        for (e = 0; ok == 1 && e < total; e++) {
+            int32_t w = scaled && beta == 1 ? tk_wrap32((int64_t)before[where[e]] + ref[e]) : ref[e];
+            reached[where[e]] = 1;
+            if (o1[where[e]] != w) {
+                fail_at(__FILE__, __LINE__,
+                        "%s case %d: out element %" PRId64 " is %" PRId32 ", want %" PRId32
+                        " (reference %" PRId32 ", beta %g, before %" PRId32 ")",
+                        int8_name[row], iter, e, o1[where[e]], w, ref[e], scaled ? beta : 0.0,
+                        before[where[e]]);
+                ok = -1;
+            }
+        }
+        if (ok == 1 && total > 0 && tk_first_touched(TK_S32, o1, o.len, reached) >= 0) {
+            ok = 0;
+            what = "an element the out layout does not reach was written";
+        }
+    }
+    if (ok == 1 && (memcmp(xc, xd, xb) != 0 || memcmp(yc, yd, yb) != 0)) {
+        ok = 0;
+        what = "an input was written";
+    }
+    if (ok == 0) {
+        fail_at(__FILE__, __LINE__, "%s case %d (broken %d, scaled %d): %s; status %s, oracle %s (\"%s\")",
+                int8_name[row], iter, broken, scaled, what, batch_dot_status_string(s1),
+                batch_dot_status_string(want), msg1);
+    } else if (ok == 1) {
+        n_pass++;
+    }
+    free(ref);
+    free(where);
+    free(reached);
+    free(xd);
+    free(yd);
+    free(xc);
+    free(yc);
+    free(o1);
+    free(o2);
+    free(o3);
+    free(before);
+}
+
+/* docs/API.md, "Element types (version 0.2)": the integer rows, int8 *
+ * int8 and uint8 * int8 into int32: the test kit's integer reference,
+ * hand-worked values (saturation never, wrap modulo 2^32), the int32
+ * alpha/beta rule, statuses (4-byte out alignment, 1-byte inputs, aliasing
+ * by bytes), then random layouts of both rows. */
+static void test_int8(void)
+{
+    int iter, row;
+    int8_testkit_values();
+    int8_values();
+    int8_scale();
+    int8_statuses();
+    for (iter = 0; iter < 200; iter++) {
+        for (row = 0; row < 2; row++) {
+            int8_random_case(iter, row, 0);
+        }
+    }
+    for (iter = 0; iter < 3; iter++) { /* big enough for several threads */
+        for (row = 0; row < 2; row++) {
+            int8_random_case(1000 + iter, row, 1);
+        }
+    }
+}
+
+/* ------------------------------------------------------------------------ */
 /* Entry points                                                              */
 /* ------------------------------------------------------------------------ */
 
@@ -2949,6 +3525,7 @@ static const struct {
     {"panic", test_panic},
     {"dtypes", test_dtypes},
     {"bf16_f16", test_bf16_f16},
+    {"int8", test_int8},
     /* Last: it checks what the others produced. */
     {"status_coverage", test_status_coverage},
 };

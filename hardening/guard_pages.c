@@ -6,19 +6,23 @@
  * valid and invalid layouts (ranks 2-5, permuted, padded, zero and negative
  * strides, offsets, strides that step just outside, offsets one too low or
  * high, lens one too short, huge strides, aliasing outputs) go through
- * batch_dot_f32/_f64, batch_dot_bf16/_f16 and batch_dot_compute with the
- * 16-bit rows (bfloat16 or float16 inputs, a 16-bit or an f32 output) with
- * 0-4 threads, some of them scaled (alpha, beta: beta != 0 reads out).
- * Before them, every regime of the 16-bit paths (row dots, mat-vec, vec-mat,
- * the fixed small kernels, small products, GEMMs with tails in M, N and K,
- * K = 0) runs on packed buffers that end exactly at the upper guard page
- * and start right after the lower one, on 1 and 2 threads, plain and
- * scaled. batch_dot_layout_init_strided reads its arrays at
+ * batch_dot_f32/_f64, batch_dot_bf16/_f16, batch_dot_s8 and batch_dot_compute
+ * with the 16-bit rows (bfloat16 or float16 inputs, a 16-bit or an f32
+ * output) and the integer rows (int8 or uint8 times int8 into int32) with
+ * 0-4 threads, some of them scaled (alpha, beta: beta != 0 reads out; for
+ * an int32 output alpha 1 and beta 0 or 1, beta 1 adding modulo 2^32).
+ * Before them, every regime of the 16-bit and integer paths (row dots,
+ * mat-vec, vec-mat, the fixed small kernels, small products, GEMMs with
+ * tails in M, N and K, K = 0; for 1-byte elements the last byte of a
+ * buffer is the one a wide load past the end would take) runs on packed
+ * buffers that end exactly at the upper guard page and start right after
+ * the lower one, on 1 and 2 threads, plain and scaled. batch_dot_layout_init_strided reads its arrays at
  * a guard page for every ndim. Any touch outside the buffers, or any
  * write to an input, kills the process with SIGSEGV: the test fails loudly,
  * naming the case. Statuses are compared with the test kit's status oracle
  * and valid results exactly with its naive reference (testkit/c/testkit.h;
- * the data are small integers, so every order of summation is exact).
+ * the data are small integers, so every order of summation is exact; the
+ * integer rows against its int64 reference modulo 2^32, on any bytes).
  *
  * Usage: guard_pages [CASES [SEED]]   (default 20000 cases, bounded to 120 s)
  *        guard_pages seed CASE_SEED  (reruns the one case a failure names)
@@ -44,15 +48,39 @@ static int64_t cur_ax, cur_ay;
 static void dump(const char *name, const batch_dot_layout *l);
 static long status_hist[16];
 
-/* The element types of a call: inputs, output, and whether it goes through
-   the typed function (batch_dot_f32, _f64, _bf16, _f16) or
+/* The element types of a call: x, y, output, and whether it goes through
+   the typed function (batch_dot_f32, _f64, _bf16, _f16, _s8) or
    batch_dot_compute. */
-enum { K_F32, K_F64, K_BF16, K_BF16_F32, K_F16, K_F16_F32, K_COUNT };
-static const tk_dtype kind_in[K_COUNT] = {TK_F32, TK_F64, TK_BF16, TK_BF16, TK_F16, TK_F16};
-static const tk_dtype kind_out[K_COUNT] = {TK_F32, TK_F64, TK_BF16, TK_F32, TK_F16, TK_F32};
+enum { K_F32, K_F64, K_BF16, K_BF16_F32, K_F16, K_F16_F32, K_S8, K_U8S8, K_COUNT };
+static const tk_dtype kind_in[K_COUNT] = {TK_F32, TK_F64, TK_BF16, TK_BF16, TK_F16, TK_F16, TK_S8, TK_U8};
+static const tk_dtype kind_y[K_COUNT] = {TK_F32, TK_F64, TK_BF16, TK_BF16, TK_F16, TK_F16, TK_S8, TK_S8};
+static const tk_dtype kind_out[K_COUNT] = {TK_F32, TK_F64, TK_BF16, TK_F32, TK_F16, TK_F32, TK_S32, TK_S32};
 static const char *kind_name(int k) {
-    static const char *const names[K_COUNT] = {"f32", "f64", "bf16", "bf16->f32", "f16", "f16->f32"};
+    static const char *const names[K_COUNT] = {"f32", "f64", "bf16", "bf16->f32", "f16", "f16->f32",
+                                               "s8->s32", "u8*s8->s32"};
     return k >= 0 && k < K_COUNT ? names[k] : "?";
+}
+
+/* An input value: a small integer (-4..4) for the floating types, any
+   value of the type for the integer ones (extremes half the time). */
+static double in_value(tk_rng *r, tk_dtype t) {
+    static const int s8x[3] = {-128, -127, 127}, u8x[3] = {255, 254, 128};
+    if (t == TK_S8) return tk_rng_chance(r, 50) ? s8x[tk_rng_next(r) % 3] : (double)tk_rng_range(r, -128, 127);
+    if (t == TK_U8) return tk_rng_chance(r, 50) ? u8x[tk_rng_next(r) % 3] : (double)tk_rng_range(r, 0, 255);
+    return (double)tk_rng_range(r, -4, 4);
+}
+
+/* The reference of an integer call: want[e] (as doubles, exact) is out's
+   logical element e modulo 2^32, plus before[e] modulo 2^32 when before
+   is not NULL (beta = 1); where[e] its offset. */
+static void int_reference(int kind, const batch_dot_layout *L, const void *const *P, int a0, int a1,
+                          const double *before, double *want, int64_t *where) {
+    int64_t total = tk_count(&L[2]);
+    int32_t *v = tk_xmalloc(sizeof(int32_t) * (size_t)(total > 0 ? total : 1));
+    tk_naive_i32(kind_in[kind], &L[0], P[0], kind_y[kind], &L[1], P[1], a0, a1, &L[2], v, NULL, where);
+    for (int64_t e = 0; e < total; e++)
+        want[e] = before ? (double)tk_wrap32((int64_t)before[e] + v[e]) : (double)v[e];
+    free(v);
 }
 
 /* The call of kind k (typed: the typed function when there is one). */
@@ -65,11 +93,12 @@ static int call_kind(int k, int typed, const batch_dot_layout *x, const void *xd
         case K_F64: return batch_dot_f64(x, xd, y, yd, ax, ay, o, od, op);
         case K_BF16: return batch_dot_bf16(x, xd, y, yd, ax, ay, o, od, op);
         case K_F16: return batch_dot_f16(x, xd, y, yd, ax, ay, o, od, op);
+        case K_S8: return batch_dot_s8(x, xd, y, yd, ax, ay, o, od, op);
         default: break;
         }
     }
-    int32_t ci = tk_dtype_code(kind_in[k]), co = tk_dtype_code(kind_out[k]);
-    return batch_dot_compute(ci, x, xd, ci, y, yd, ax, ay, co, o, od, op);
+    int32_t ci = tk_dtype_code(kind_in[k]), cy = tk_dtype_code(kind_y[k]), co = tk_dtype_code(kind_out[k]);
+    return batch_dot_compute(ci, x, xd, cy, y, yd, ax, ay, co, o, od, op);
 }
 
 static void on_fault(int sig, siginfo_t *si, void *ctx) {
@@ -208,7 +237,7 @@ static int run_case(uint64_t seed, long *skipped) {
     if (null_ptr >= 0) P[null_ptr] = NULL;
     /* The options, drawn below, are always valid: the oracle gets NULL.
        Each tensor's element size is its own dtype's. */
-    const int32_t codes[3] = {tk_dtype_code(ti), tk_dtype_code(ti), tk_dtype_code(to)};
+    const int32_t codes[3] = {tk_dtype_code(ti), tk_dtype_code(kind_y[kind]), tk_dtype_code(to)};
     int want = tk_expect_dtyped(codes, LP, s.ax, s.ay, NULL, P);
     if (out_is_x && want == BATCH_DOT_STATUS_OK) {
         /* Disjoint after all: the call would write into (read-only) x. */
@@ -223,11 +252,12 @@ static int run_case(uint64_t seed, long *skipped) {
                 ++*skipped;
                 return 1;
             }
-    /* Data: small integers in the inputs (then read-only), a NaN sentinel
-       in out. */
+    /* Data: small integers in the floating inputs, any values in the
+       integer ones (then read-only), the sentinel in out. */
     for (int i = 0; i < 2; i++) {
         int64_t len = (int64_t)B[i].n;
-        for (int64_t e = 0; e < len; e++) tk_set(ti, B[i].data, e, (double)tk_rng_range(&r, -4, 4));
+        tk_dtype t = i == 0 ? ti : kind_y[kind];
+        for (int64_t e = 0; e < len; e++) tk_set(t, B[i].data, e, in_value(&r, t));
         gro(&B[i]);
     }
     int64_t olen = (int64_t)B[2].n;
@@ -241,10 +271,13 @@ static int run_case(uint64_t seed, long *skipped) {
        and small integers in out, so the result stays exact. beta = 0 leaves
        out's NaN sentinels in place: reading them would show in the result. */
     double alpha = 1, beta = 0;
+    int ints = tk_is_int(to);
     if (op && tk_rng_chance(&r, 40)) {
         static const double alphas[] = {1, 0.5, -2, 0.25, 0}, betas[] = {0, 1, -1, 0.5};
-        alpha = alphas[tk_rng_next(&r) % 5];
-        beta = betas[tk_rng_next(&r) % 4];
+        /* An int32 output takes alpha 1, beta 0 or 1 (the others are the
+           harness's and the Rust tests'): out + x.y modulo 2^32. */
+        alpha = ints ? 1 : alphas[tk_rng_next(&r) % 5];
+        beta = ints ? (double)(tk_rng_next(&r) % 2) : betas[tk_rng_next(&r) % 4];
         opt.flags = BATCH_DOT_OPT_SCALE;
         opt.alpha = alpha;
         opt.beta = beta;
@@ -255,10 +288,12 @@ static int run_case(uint64_t seed, long *skipped) {
         /* The positions out reaches, from the reference's walk, get values. */
         double *tmp = tk_xmalloc(sizeof(double) * (size_t)total_out);
         int64_t *where = tk_xmalloc(sizeof(int64_t) * (size_t)total_out);
-        tk_naive(ti, &L[0], P[0], &L[1], P[1], s.a0, s.a1, &L[2], tmp, NULL, where);
+        if (ints) int_reference(kind, L, P, s.a0, s.a1, NULL, tmp, where);
+        else tk_naive(ti, &L[0], P[0], &L[1], P[1], s.a0, s.a1, &L[2], tmp, NULL, where);
         before = tk_xmalloc(sizeof(double) * (size_t)total_out);
         for (int64_t e = 0; e < total_out; e++) {
-            before[e] = (double)tk_rng_range(&r, -8, 8);
+            /* int32: near INT32_MAX, so that adding wraps. */
+            before[e] = ints ? (double)(INT32_MAX - tk_rng_range(&r, 0, 1 << 20)) : (double)tk_rng_range(&r, -8, 8);
             tk_set(to, B[2].data, where[e], before[e]);
         }
         free(tmp);
@@ -288,12 +323,13 @@ static int run_case(uint64_t seed, long *skipped) {
         if (got == BATCH_DOT_STATUS_OK && total > 0) {
             double *wantv = tk_xmalloc(sizeof(double) * (size_t)total);
             int64_t *where = tk_xmalloc(sizeof(int64_t) * (size_t)total);
-            tk_naive(ti, &L[0], P[0], &L[1], P[1], s.a0, s.a1, &L[2], wantv, NULL, where);
+            if (ints) int_reference(kind, L, P, s.a0, s.a1, before, wantv, where);
+            else tk_naive(ti, &L[0], P[0], &L[1], P[1], s.a0, s.a1, &L[2], wantv, NULL, where);
             for (int64_t e = 0; e < total && ok; e++) {
                 double g = tk_get(to, P[2], where[e]);
                 hit[where[e]] = 1;
                 /* beta = 0: no term at all (adding +0 would turn a -0 into +0). */
-                wantv[e] = before ? alpha * wantv[e] + beta * before[e] : alpha * wantv[e];
+                if (!ints) wantv[e] = before ? alpha * wantv[e] + beta * before[e] : alpha * wantv[e];
                 if (!tk_exact(to, g, wantv[e])) {
                     ok = 0;
                     snprintf(why, sizeof why, "out element %lld (offset %lld) = %g, naive loop %g",
@@ -326,12 +362,14 @@ static int run_case(uint64_t seed, long *skipped) {
     return ok;
 }
 
-/* Every regime of the 16-bit paths on packed buffers that end exactly at
-   the upper guard page (or start right after the lower one), inputs
-   read-only: bfloat16 and float16 inputs, a 16-bit or an f32 output, the
-   typed call and batch_dot_compute, 1 and 2 threads, plain and scaled
-   (beta != 0 reads out). Values exactly against the naive reference (small
-   integers), nothing written past the reached elements (all of them here).
+/* Every regime of the 16-bit and integer paths on packed buffers that end
+   exactly at the upper guard page (or start right after the lower one),
+   inputs read-only: bfloat16 and float16 inputs with a 16-bit or an f32
+   output, int8 or uint8 times int8 into int32, the typed call and
+   batch_dot_compute, 1 and 2 threads, plain and scaled (beta != 0 reads
+   out). Values exactly against the naive reference (small integers; the
+   integer rows any bytes, against the int64 reference modulo 2^32),
+   nothing written past the reached elements (all of them here).
    Returns the number of failed calls; *calls counts them all. */
 static int regime_checks(long *calls) {
     static const struct {
@@ -349,6 +387,14 @@ static int regime_checks(long *calls) {
         {3, 3, {2, 67, 150}, {2, 150, 45}, 2, 1, "GEMM, tails in M and N, K past 128"},
         {3, 3, {1, 33, 17}, {1, 17, 31}, 2, 1, "GEMM, odd tails"},
         {3, 3, {2, 3, 0}, {2, 0, 5}, 2, 1, "K = 0"},
+        /* Contractions of 1-byte elements ending at the guard page: K
+           around the 4-, 16-, 32- and 64-byte loads. */
+        {2, 2, {3, 16}, {3, 16}, 1, 1, "row dots, K 16"},
+        {2, 2, {5, 65}, {5, 65}, 1, 1, "row dots, K 65"},
+        {2, 2, {2, 1027}, {2, 1027}, 1, 1, "row dots, K 1027"},
+        {3, 2, {2, 7, 63}, {2, 63}, 2, 1, "mat-vec, K 63"},
+        {3, 3, {1, 9, 131}, {1, 131, 5}, 2, 1, "GEMM, K 131"},
+        {3, 3, {1, 17, 33}, {1, 7, 33}, 2, 2, "GEMM, y transposed, K 33"},
     };
     int failed = 0;
     for (size_t sc = 0; sc < sizeof shapes / sizeof shapes[0]; sc++) {
@@ -367,34 +413,43 @@ static int regime_checks(long *calls) {
         int64_t total = tk_count(&L[2]);
         for (int kind = K_BF16; kind < K_COUNT; kind++) {
             tk_dtype ti = kind_in[kind], to = kind_out[kind];
+            int ints = tk_is_int(to);
             for (int v = 0; v < 16; v++) {
                 int upper = v & 1, threads = 1 + ((v >> 1) & 1), scaled = (v >> 2) & 1, typed = (v >> 3) & 1;
-                if (typed && to != ti) continue;
+                if (typed && to != ti && kind != K_S8) continue;
                 tk_rng r = {(uint64_t)(sc * 100 + (size_t)kind * 16 + (size_t)v)};
                 gbuf B[3];
                 for (int i = 0; i < 3; i++) {
-                    B[i] = galloc((size_t)L[i].len, tk_esize(i < 2 ? ti : to), upper);
+                    tk_dtype t = i == 0 ? ti : i == 1 ? kind_y[kind] : to;
+                    B[i] = galloc((size_t)L[i].len, tk_esize(t), upper);
                     if (i < 2) {
-                        for (int64_t e = 0; e < L[i].len; e++) tk_set(ti, B[i].data, e, (double)tk_rng_range(&r, -4, 4));
+                        for (int64_t e = 0; e < L[i].len; e++) tk_set(t, B[i].data, e, in_value(&r, t));
                         gro(&B[i]);
                     }
                 }
                 double *want = tk_xmalloc(sizeof(double) * (size_t)(total > 0 ? total : 1));
                 int64_t *where = tk_xmalloc(sizeof(int64_t) * (size_t)(total > 0 ? total : 1));
-                tk_naive(ti, &L[0], B[0].data, &L[1], B[1].data, a0, a1, &L[2], want, NULL, where);
+                double *bef = tk_xmalloc(sizeof(double) * (size_t)(total > 0 ? total : 1));
+                const void *const P[3] = {B[0].data, B[1].data, B[2].data};
+                if (ints) int_reference(kind, L, P, a0, a1, NULL, want, where);
+                else tk_naive(ti, &L[0], B[0].data, &L[1], B[1].data, a0, a1, &L[2], want, NULL, where);
                 batch_dot_options opt;
                 batch_dot_options_init(&opt);
                 opt.num_threads = (uint32_t)threads;
-                if (scaled) {
+                if (scaled) { /* int32: out + x.y modulo 2^32 */
                     opt.flags = BATCH_DOT_OPT_SCALE;
-                    opt.alpha = -0.5;
-                    opt.beta = 2;
+                    opt.alpha = ints ? 1 : -0.5;
+                    opt.beta = ints ? 1 : 2;
                 }
                 for (int64_t e = 0; e < total; e++) {
-                    double b = (double)tk_rng_range(&r, -8, 8);
-                    tk_set(to, B[2].data, where[e], b);
-                    if (scaled) want[e] = -0.5 * want[e] + 2 * b;
+                    /* int32: near INT32_MIN or INT32_MAX, so that sums wrap. */
+                    bef[e] = !ints                   ? (double)tk_rng_range(&r, -8, 8)
+                             : tk_rng_chance(&r, 50) ? (double)(INT32_MIN + tk_rng_range(&r, 0, 1 << 20))
+                                                     : (double)(INT32_MAX - tk_rng_range(&r, 0, 1 << 20));
+                    tk_set(to, B[2].data, where[e], bef[e]);
+                    if (scaled && !ints) want[e] = -0.5 * want[e] + 2 * bef[e];
                 }
+                if (scaled && ints) int_reference(kind, L, P, a0, a1, bef, want, where);
                 for (int i = 0; i < 3; i++) {
                     cur_l[i] = L[i];
                     cur_p[i] = B[i].data;
@@ -424,6 +479,7 @@ static int regime_checks(long *calls) {
                     failed++;
                 }
                 ++*calls;
+                free(bef);
                 free(want);
                 free(where);
                 for (int i = 0; i < 3; i++) gfree(&B[i]);

@@ -1,7 +1,8 @@
 /*
  * Concurrency test (issue 4): 8 threads call batch_dot_f32/_f64,
- * batch_dot_bf16/_f16, batch_dot_compute (the 16-bit rows: bfloat16 or
- * float16 inputs, a 16-bit or an f32 output) and batch_dot_infer_shape at
+ * batch_dot_bf16/_f16, batch_dot_s8, batch_dot_compute (the 16-bit rows:
+ * bfloat16 or float16 inputs, a 16-bit or an f32 output; the integer rows:
+ * int8 or uint8 times int8 into int32) and batch_dot_infer_shape at
  * the same time on a shared set of valid and
  * invalid cases (inputs shared between threads, each thread writing its own
  * output buffer), with num_threads 0-4, some scaled (alpha, beta), for a
@@ -25,12 +26,13 @@
 #define NTHREADS 8
 #define NCASES 160
 
-/* The element types of a compute case: inputs, output, and whether the
-   call is the typed function (batch_dot_f32, _f64, _bf16, _f16) or
+/* The element types of a compute case: x, y, output, and whether the
+   call is the typed function (batch_dot_f32, _f64, _bf16, _f16, _s8) or
    batch_dot_compute. */
-enum { K_F32, K_F64, K_BF16, K_BF16_F32, K_F16, K_F16_F32, K_COUNT };
-static const tk_dtype kind_in[K_COUNT] = {TK_F32, TK_F64, TK_BF16, TK_BF16, TK_F16, TK_F16};
-static const tk_dtype kind_out[K_COUNT] = {TK_F32, TK_F64, TK_BF16, TK_F32, TK_F16, TK_F32};
+enum { K_F32, K_F64, K_BF16, K_BF16_F32, K_F16, K_F16_F32, K_S8, K_U8S8, K_COUNT };
+static const tk_dtype kind_in[K_COUNT] = {TK_F32, TK_F64, TK_BF16, TK_BF16, TK_F16, TK_F16, TK_S8, TK_U8};
+static const tk_dtype kind_y[K_COUNT] = {TK_F32, TK_F64, TK_BF16, TK_BF16, TK_F16, TK_F16, TK_S8, TK_S8};
+static const tk_dtype kind_out[K_COUNT] = {TK_F32, TK_F64, TK_BF16, TK_F32, TK_F16, TK_F32, TK_S32, TK_S32};
 
 typedef struct {
     int dk, typed;  /* element types (K_*), typed call or batch_dot_compute */
@@ -82,11 +84,13 @@ static int call(const case_t *c, void *out, uint32_t threads, int32_t *ondim, in
         case K_F64: return batch_dot_f64(&c->l[0], c->x, &c->l[1], c->y, c->ax, c->ay, &c->l[2], out, &o);
         case K_BF16: return batch_dot_bf16(&c->l[0], c->x, &c->l[1], c->y, c->ax, c->ay, &c->l[2], out, &o);
         case K_F16: return batch_dot_f16(&c->l[0], c->x, &c->l[1], c->y, c->ax, c->ay, &c->l[2], out, &o);
+        case K_S8: return batch_dot_s8(&c->l[0], c->x, &c->l[1], c->y, c->ax, c->ay, &c->l[2], out, &o);
         default: break;
         }
     }
-    int32_t ci = tk_dtype_code(kind_in[c->dk]), co = tk_dtype_code(kind_out[c->dk]);
-    return batch_dot_compute(ci, &c->l[0], c->x, ci, &c->l[1], c->y, c->ax, c->ay, co, &c->l[2], out, &o);
+    int32_t ci = tk_dtype_code(kind_in[c->dk]), cy = tk_dtype_code(kind_y[c->dk]);
+    int32_t co = tk_dtype_code(kind_out[c->dk]);
+    return batch_dot_compute(ci, &c->l[0], c->x, cy, &c->l[1], c->y, c->ax, c->ay, co, &c->l[2], out, &o);
 }
 
 static void make_case(case_t *c, tk_rng *r) {
@@ -95,7 +99,7 @@ static void make_case(case_t *c, tk_rng *r) {
     if (tk_rng_chance(r, 10)) tk_gen_large(r, &s);
     else tk_gen_shapes(r, &s, 2, 4);
     c->dk = (int)(tk_rng_next(r) % K_COUNT);
-    c->typed = kind_in[c->dk] == kind_out[c->dk] && tk_rng_chance(r, 50);
+    c->typed = (kind_in[c->dk] == kind_out[c->dk] || c->dk == K_S8) && tk_rng_chance(r, 50);
     c->kind = tk_rng_chance(r, 15);
     c->l[0] = tk_arrange(r, s.n, s.x, 1);
     c->l[1] = tk_arrange(r, s.m, s.y, 1);
@@ -105,9 +109,12 @@ static void make_case(case_t *c, tk_rng *r) {
     c->num_threads = (uint32_t)tk_rng_range(r, 0, 4);
     if (tk_rng_chance(r, 30)) {
         static const double alphas[] = {0.5, -3, 0.1}, betas[] = {0, 1, -0.5};
+        /* An int32 output: alpha 1, beta 0 or 1 (out + x.y modulo 2^32),
+           now and then a refused pair (INVALID_ARGUMENT with its message). */
+        int ints = tk_is_int(kind_out[c->dk]);
         c->scaled = 1;
-        c->alpha = alphas[tk_rng_next(r) % 3];
-        c->beta = betas[tk_rng_next(r) % 3];
+        c->alpha = ints ? (tk_rng_chance(r, 15) ? 2 : 1) : alphas[tk_rng_next(r) % 3];
+        c->beta = ints ? (double)(tk_rng_next(r) % 2) : betas[tk_rng_next(r) % 3];
     }
     /* Invalid ones, of many kinds (each gets its own message). */
     if (tk_rng_chance(r, 40)) {
@@ -123,12 +130,17 @@ static void make_case(case_t *c, tk_rng *r) {
         case 7: c->l[t].strides[0] = INT64_MAX; c->l[t].shape[0] += 2; c->l[(t + 1) % 3].shape[0] += 2; break;
         }
     }
-    tk_dtype ti = kind_in[c->dk];
-    size_t isize = tk_esize(ti), osize = tk_esize(kind_out[c->dk]);
+    size_t osize = tk_esize(kind_out[c->dk]);
     for (int i = 0; i < 2; i++) {
+        tk_dtype ti = i == 0 ? kind_in[c->dk] : kind_y[c->dk];
         int64_t len = c->l[i].len < 0 ? 0 : c->l[i].len > 100000 ? 0 : c->l[i].len;
-        void *p = tk_xmalloc((size_t)len * isize + 1);
-        for (int64_t e = 0; e < len; e++) tk_set(ti, p, e, (double)tk_rng_range(r, -8, 8) * 0.25);
+        void *p = tk_xmalloc((size_t)len * tk_esize(ti) + 1);
+        for (int64_t e = 0; e < len; e++) {
+            double v = ti == TK_S8   ? (double)tk_rng_range(r, -128, 127)
+                       : ti == TK_U8 ? (double)tk_rng_range(r, 0, 255)
+                                     : (double)tk_rng_range(r, -8, 8) * 0.25;
+            tk_set(ti, p, e, v);
+        }
         if (i == 0) c->x = p; else c->y = p;
     }
     c->olen = c->l[2].len < 0 ? 0 : c->l[2].len > 100000 ? 0 : (size_t)c->l[2].len;
@@ -155,9 +167,14 @@ static int oracle_agrees(const case_t *c) {
     batch_dot_options o;
     batch_dot_options_init(&o);
     o.num_threads = 1;
+    if (c->scaled) {
+        o.flags = BATCH_DOT_OPT_SCALE;
+        o.alpha = c->alpha;
+        o.beta = c->beta;
+    }
     const batch_dot_layout *const l[3] = {&c->l[0], &c->l[1], &c->l[2]};
     const void *const p[3] = {c->x, c->y, c->out};
-    const int32_t codes[3] = {tk_dtype_code(kind_in[c->dk]), tk_dtype_code(kind_in[c->dk]),
+    const int32_t codes[3] = {tk_dtype_code(kind_in[c->dk]), tk_dtype_code(kind_y[c->dk]),
                               tk_dtype_code(kind_out[c->dk])};
     return tk_expect_dtyped(codes, l, c->ax, c->ay, &o, p) == c->status;
 }

@@ -209,6 +209,7 @@ mod c_harness {
         panic,
         dtypes,
         bf16_f16,
+        int8,
         status_coverage,
     );
 

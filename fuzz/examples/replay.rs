@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use batch_dot_fuzz::{lowp, run};
+use batch_dot_fuzz::{int8, lowp, run};
 
 fn inputs(paths: &[String]) -> Vec<Vec<u8>> {
     let mut v = Vec::new();
@@ -56,6 +56,7 @@ fn main() {
             "compute_f64" => run::run_compute::<f64>(&run::decode_compute(data)),
             "compute_bf16" => lowp::run_lowp(lowp::Half::Bf16, &run::decode_compute(data)),
             "compute_f16" => lowp::run_lowp(lowp::Half::F16, &run::decode_compute(data)),
+            "compute_int8" => int8::run_int8(&run::decode_compute(data)),
             "dlpack" => batch_dot_fuzz::dlpack::run_dlpack(data),
             t => panic!("unknown target {t}"),
         };

@@ -15,11 +15,16 @@
 //! and their own runner, [`lowp`], with a reference of their own (the
 //! 16-bit formats, an exact sum, rounding to nearest even, written there).
 //!
+//! The integer target (`compute_int8`) uses the same decoder too and its
+//! runner, [`int8`], whose reference is an exact sum in i64 reduced modulo
+//! 2^32, written there.
+//!
 //! Every failed expectation panics, which libFuzzer reports as a crash.
 
 #![allow(clippy::too_many_arguments)]
 
 pub mod dlpack;
+pub mod int8;
 pub mod lowp;
 pub mod run;
 

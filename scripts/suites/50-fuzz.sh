@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Fuzzing (issue 4): the cargo-fuzz targets in fuzz/ (infer_shape,
-# compute_f32, compute_f64, compute_bf16, compute_f16), built with
-# AddressSanitizer, overflow checks and debug assertions, each run for a
-# bounded time (FUZZ_SECONDS, default 45) from the committed seed corpus
-# fuzz/corpus/<target>/ (read-only here: new inputs go to
-# target/fuzz/corpus/). The default keeps the suite's time what it was with
-# three targets at 60 s plus under 2 minutes: 5 x 45 s = 225 s against
-# 3 x 60 s = 180 s, plus the build of two more binaries. A crash, a panic, a broken check or an
-# ASan report fails the suite; the input is kept in target/fuzz/artifacts/.
+# compute_f32, compute_f64, compute_bf16, compute_f16, compute_int8,
+# dlpack), built with AddressSanitizer, overflow checks and debug
+# assertions, each run for a bounded time (FUZZ_SECONDS, default 32) from
+# the committed seed corpus fuzz/corpus/<target>/ (read-only here: new
+# inputs go to target/fuzz/corpus/). The default keeps the fuzzing time no
+# larger than with five targets at 45 s (225 s): 7 x 32 s = 224 s, plus the
+# build of two more binaries. A crash, a panic, a broken check or an ASan
+# report fails the suite; the input is kept in target/fuzz/artifacts/.
 source "$(dirname "$0")/../lib.sh"
 source "$ROOT/hardening/lib.sh"
 cd "$ROOT"
@@ -17,14 +17,14 @@ if ! cargo fuzz --version >/dev/null 2>&1; then
   cargo install --locked cargo-fuzz >&2
 fi
 
-secs=${FUZZ_SECONDS:-45}
+secs=${FUZZ_SECONDS:-32}
 work="$ROOT/target/fuzz"
 cd "$ROOT/fuzz"
 log "cargo +nightly fuzz build"
 cargo +nightly fuzz build >&2
 bindir="$ROOT/fuzz/target/$(host_triple)/release"
 fail=0
-for t in infer_shape compute_f32 compute_f64 compute_bf16 compute_f16 dlpack; do
+for t in infer_shape compute_f32 compute_f64 compute_bf16 compute_f16 compute_int8 dlpack; do
   mkdir -p "$work/corpus/$t" "$work/artifacts/$t"
   log "fuzzing $t for $secs s"
   # The binaries cargo fuzz built (what `cargo fuzz run` would start).

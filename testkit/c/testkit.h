@@ -3,8 +3,9 @@
  * harness (c_tests/harness.c) and the hardening programs (hardening/).
  * What a right result and a right status are is stated here once for C:
  *
- *   elements      tk_dtype (f32, f64, bf16, f16), tk_esize, tk_get, tk_set,
- *                 tk_bits; the 16-bit formats restated exactly:
+ *   elements      tk_dtype (f32, f64, bf16, f16, s8, u8, s32), tk_esize,
+ *                 tk_get, tk_set, tk_bits, tk_geti; the 16-bit formats
+ *                 restated exactly:
  *                 tk_bf16_to_f32, tk_f16_to_f32, tk_round_bf16,
  *                 tk_round_f16 (to nearest even), tk_round_to
  *   PRNG          tk_rng (SplitMix64): tk_rng_next, _range, _chance, _real
@@ -15,7 +16,9 @@
  *                 with the sum of |x*y|; compensated for 16-bit inputs),
  *                 tk_exact and tk_within_bound (the error bound of
  *                 docs/SEMANTICS.md §6), tk_lowp_ok and tk_lowp_scaled_ok
- *                 (docs/API.md's bound for the 16-bit paths)
+ *                 (docs/API.md's bound for the 16-bit paths), tk_naive_i32
+ *                 and tk_wrap32 (the integer rows: an exact int64 sum
+ *                 reduced modulo 2^32), tk_int_scale_ok (their alpha/beta)
  *   status oracle tk_axes, tk_result_shape, tk_expect_infer,
  *                 tk_expect_compute, tk_expect_dtyped (batch_dot_compute:
  *                 check 1b too, with tk_dtype_code_size, tk_dtype_code_name,
@@ -50,7 +53,7 @@ __extension__ typedef __int128 tk_i128;
 /* The element types under test. The 16-bit ones are stored as uint16_t bits
  * (docs/API.md, "Element types (version 0.2)"): bfloat16 is the top half of
  * a binary32, float16 is IEEE binary16. */
-typedef enum { TK_F32 = 0, TK_F64 = 1, TK_BF16 = 2, TK_F16 = 3 } tk_dtype;
+typedef enum { TK_F32 = 0, TK_F64 = 1, TK_BF16 = 2, TK_F16 = 3, TK_S8 = 4, TK_U8 = 5, TK_S32 = 6 } tk_dtype;
 
 static inline const char *tk_dtype_name(tk_dtype t)
 {
@@ -58,26 +61,41 @@ static inline const char *tk_dtype_name(tk_dtype t)
     case TK_F64: return "f64";
     case TK_BF16: return "bf16";
     case TK_F16: return "f16";
+    case TK_S8: return "s8";
+    case TK_U8: return "u8";
+    case TK_S32: return "s32";
     default: return "f32";
     }
 }
 
 static inline size_t tk_esize(tk_dtype t)
 {
-    return t == TK_F64 ? sizeof(double) : t == TK_F32 ? sizeof(float) : sizeof(uint16_t);
+    switch (t) {
+    case TK_F64: return sizeof(double);
+    case TK_BF16: case TK_F16: return sizeof(uint16_t);
+    case TK_S8: case TK_U8: return 1;
+    default: return 4; /* f32, s32 */
+    }
 }
+
+/* Whether t is one of the integer types (int8, uint8, int32). */
+static inline int tk_is_int(tk_dtype t) { return t == TK_S8 || t == TK_U8 || t == TK_S32; }
 
 /* Whether t is one of the 16-bit floating types. */
 static inline int tk_is_16(tk_dtype t) { return t == TK_BF16 || t == TK_F16; }
 
 /* The dtype code of docs/API.md, "Element types" (1 float32, 2 float64,
- * 3 float16, 4 bfloat16), restated, not taken from the header. */
+ * 3 float16, 4 bfloat16, 5 int8, 6 uint8, 7 int32), restated, not taken
+ * from the header. */
 static inline int32_t tk_dtype_code(tk_dtype t)
 {
     switch (t) {
     case TK_F64: return 2;
     case TK_F16: return 3;
     case TK_BF16: return 4;
+    case TK_S8: return 5;
+    case TK_U8: return 6;
+    case TK_S32: return 7;
     default: return 1;
     }
 }
@@ -197,7 +215,27 @@ static inline double tk_round_to(tk_dtype t, double v)
     case TK_F64: return v;
     case TK_BF16: return tk_round_bf16_value(v);
     case TK_F16: return tk_round_f16_value(v);
+    case TK_S8: case TK_U8: case TK_S32: return v; /* integers are exact */
     default: return (double)(float)v;
+    }
+}
+
+/* Element i of a buffer of an integer type t, as an int64 (exact). */
+static inline int64_t tk_geti(tk_dtype t, const void *p, int64_t i)
+{
+    int8_t s8;
+    uint8_t u8;
+    int32_t s32;
+    switch (t) {
+    case TK_S8:
+        memcpy(&s8, (const unsigned char *)p + i, 1);
+        return s8;
+    case TK_U8:
+        memcpy(&u8, (const unsigned char *)p + i, 1);
+        return u8;
+    default:
+        memcpy(&s32, (const unsigned char *)p + (size_t)i * 4, 4);
+        return s32;
     }
 }
 
@@ -205,6 +243,9 @@ static inline double tk_round_to(tk_dtype t, double v)
 static inline double tk_get(tk_dtype t, const void *p, int64_t i)
 {
     uint16_t h;
+    if (tk_is_int(t)) {
+        return (double)tk_geti(t, p, i);
+    }
     switch (t) {
     case TK_F64: return ((const double *)p)[i];
     case TK_BF16:
@@ -217,11 +258,27 @@ static inline double tk_get(tk_dtype t, const void *p, int64_t i)
     }
 }
 
-/* Stores v (rounded to t, to nearest even) as element i. */
+/* Stores v (rounded to t, to nearest even) as element i; for an integer
+ * type v must be one of its values. */
 static inline void tk_set(tk_dtype t, void *p, int64_t i, double v)
 {
     uint16_t h;
+    int8_t s8;
+    uint8_t u8;
+    int32_t s32;
     switch (t) {
+    case TK_S8:
+        s8 = (int8_t)v;
+        memcpy((unsigned char *)p + i, &s8, 1);
+        return;
+    case TK_U8:
+        u8 = (uint8_t)v;
+        memcpy((unsigned char *)p + i, &u8, 1);
+        return;
+    case TK_S32:
+        s32 = (int32_t)v;
+        memcpy((unsigned char *)p + (size_t)i * 4, &s32, 4);
+        return;
     case TK_F64: ((double *)p)[i] = v; return;
     case TK_BF16:
         h = tk_round_bf16(v);
@@ -242,7 +299,9 @@ static inline uint64_t tk_bits(tk_dtype t, const void *p, int64_t i)
     uint64_t b = 0;
     uint16_t h;
     uint32_t w;
-    if (n == 2) {
+    if (n == 1) {
+        b = ((const unsigned char *)p)[i];
+    } else if (n == 2) {
         memcpy(&h, (const unsigned char *)p + (size_t)i * 2, 2);
         b = h;
     } else if (n == 4) {
@@ -682,6 +741,82 @@ static inline void tk_naive(tk_dtype t, const batch_dot_layout *x, const void *x
     } while (tk_next_index(o->ndim, o->shape, idx));
 }
 
+/* ---- the integer rows (docs/API.md, "Element types (version 0.2)") ------ */
+
+/* v modulo 2^32 as an int32 (two's complement), written out: the
+ * representative in [0, 2^32), then shifted to [-2^31, 2^31). */
+static inline int32_t tk_wrap32(int64_t v)
+{
+    int64_t m = v % ((int64_t)1 << 32);
+    if (m < 0) {
+        m += (int64_t)1 << 32;
+    }
+    if (m >= (int64_t)1 << 31) {
+        m -= (int64_t)1 << 32;
+    }
+    return (int32_t)m;
+}
+
+/* The exact sum of out's logical element oidx for x of integer type tx and
+ * y of type ty (int64: |x*y| <= 2^15, K < 2^48). */
+static inline int64_t tk_naive_i64_at(tk_dtype tx, const batch_dot_layout *x, const void *xd,
+                                      tk_dtype ty, const batch_dot_layout *y, const void *yd,
+                                      int a0, int a1, const int64_t *oidx)
+{
+    int64_t xi[BATCH_DOT_MAX_NDIM], yi[BATCH_DOT_MAX_NDIM], k, s = 0;
+    int d, j = 1;
+    xi[0] = yi[0] = oidx[0];
+    for (d = 1; d < x->ndim; d++) {
+        if (d != a0) {
+            xi[d] = oidx[j++];
+        }
+    }
+    for (d = 1; d < y->ndim; d++) {
+        if (d != a1) {
+            yi[d] = oidx[j++];
+        }
+    }
+    for (k = 0; k < x->shape[a0]; k++) {
+        xi[a0] = k;
+        yi[a1] = k;
+        s += tk_geti(tx, xd, tk_elem_pos(x, xi)) * tk_geti(ty, yd, tk_elem_pos(y, yi));
+    }
+    return s;
+}
+
+/* Every output of an integer call (x of tx, y of ty: (S8, S8) or (U8, S8)),
+ * in row-major order of out's logical index e: value[e] the exact sum
+ * modulo 2^32 (tk_wrap32), exact[e] the sum itself (when not NULL),
+ * where[e] its element offset in out's layout `o` (when not NULL). */
+static inline void tk_naive_i32(tk_dtype tx, const batch_dot_layout *x, const void *xd,
+                                tk_dtype ty, const batch_dot_layout *y, const void *yd, int a0,
+                                int a1, const batch_dot_layout *o, int32_t *value, int64_t *exact,
+                                int64_t *where)
+{
+    int64_t idx[BATCH_DOT_MAX_NDIM] = {0}, e = 0, s;
+    if (tk_count(o) <= 0) {
+        return;
+    }
+    do {
+        s = tk_naive_i64_at(tx, x, xd, ty, y, yd, a0, a1, idx);
+        value[e] = tk_wrap32(s);
+        if (exact) {
+            exact[e] = s;
+        }
+        if (where) {
+            where[e] = tk_elem_pos(o, idx);
+        }
+        e++;
+    } while (tk_next_index(o->ndim, o->shape, idx));
+}
+
+/* docs/API.md: with BATCH_DOT_OPT_SCALE an int32 output takes alpha = 1
+ * and beta = 0 (either sign) or 1 only; NaN is neither. */
+static inline int tk_int_scale_ok(double alpha, double beta)
+{
+    return alpha == 1.0 && (beta == 0.0 || beta == 1.0);
+}
+
 /* The comparison for sums that are exact (small integer data): got equals
  * the reference rounded to t, a zero has the reference's sign (+0.0), and
  * NaN matches NaN. */
@@ -928,14 +1063,14 @@ static inline const char *tk_dtype_code_name(int32_t code)
 }
 
 /* docs/API.md, "Element types": whether this release runs the combination
- * (x, y, out) of batch_dot_compute: (F32, F32, F32), (F64, F64, F64) and the
+ * (x, y, out) of batch_dot_compute: (F32, F32, F32), (F64, F64, F64), the
  * 16-bit rows (BF16, BF16, BF16), (BF16, BF16, F32), (F16, F16, F16),
- * (F16, F16, F32); the integer rows are not in this release
- * (UNSUPPORTED_DTYPE, like the combinations outside the table). */
+ * (F16, F16, F32) and the integer rows (S8, S8, S32), (U8, S8, S32): the
+ * whole table. Anything else is UNSUPPORTED_DTYPE. */
 static inline int tk_dtypes_run(int32_t x, int32_t y, int32_t out)
 {
-    if ((x == 5 || x == 6) && y == 5) {
-        return out == 7; /* S8.S8 and U8.S8 -> S32 */
+    if ((x == 5 || x == 6) && y == 5 && out == 7) {
+        return 1;
     }
     if (x != y) {
         return 0;
@@ -976,6 +1111,12 @@ static inline int32_t tk_expect_sized(const batch_dot_layout *const l[3], int64_
         }
     }
     if (opt != NULL && !tk_options_valid(opt)) {
+        return BATCH_DOT_STATUS_INVALID_ARGUMENT;
+    }
+    /* 2, last: an int32 output's alpha and beta, read only with the flag
+     * (a valid struct with the flag has struct_size >= 32). */
+    if (dt != NULL && dt[2] == 7 && opt != NULL && (opt->flags & BATCH_DOT_OPT_SCALE) != 0 &&
+        !tk_int_scale_ok(opt->alpha, opt->beta)) {
         return BATCH_DOT_STATUS_INVALID_ARGUMENT;
     }
     for (i = 0; i < 3; i++) { /* 3 */
@@ -1059,7 +1200,9 @@ static inline int32_t tk_expect_compute(const batch_dot_layout *const l[3], int6
 }
 
 /* The status batch_dot_compute must return (docs/API.md, checks 1, 1b, 2-11)
- * for the dtype codes dt[3]; each tensor's element size is its dtype's. */
+ * for the dtype codes dt[3]; each tensor's element size is its dtype's; an
+ * int32 output takes only alpha = 1, beta = 0 or 1 (check 2). batch_dot_s8
+ * is the row {5, 5, 7}. */
 static inline int32_t tk_expect_dtyped(const int32_t dt[3], const batch_dot_layout *const l[3],
                                        int64_t ax, int64_t ay, const batch_dot_options *opt,
                                        const void *const p[3])
@@ -1098,6 +1241,10 @@ static inline void *tk_xdup(const void *src, size_t n)
 #define TK_SENTINEL_F64 UINT64_C(0x7ff8a5a5a5a5a5a5)
 #define TK_SENTINEL_BF16 UINT16_C(0x7fe5)
 #define TK_SENTINEL_F16 UINT16_C(0x7e5a)
+/* An int32 output's "not written" marker (a valid result too: a check that
+ * relies on it knows that no reached output holds it). Inputs need none. */
+#define TK_SENTINEL_S32 UINT32_C(0x5a5aa5a5)
+#define TK_SENTINEL_I8 UINT8_C(0x80)
 
 /* The sentinel of type t, widened. */
 static inline uint64_t tk_sentinel_bits(tk_dtype t)
@@ -1106,6 +1253,8 @@ static inline uint64_t tk_sentinel_bits(tk_dtype t)
     case TK_F64: return TK_SENTINEL_F64;
     case TK_BF16: return TK_SENTINEL_BF16;
     case TK_F16: return TK_SENTINEL_F16;
+    case TK_S32: return TK_SENTINEL_S32;
+    case TK_S8: case TK_U8: return TK_SENTINEL_I8;
     default: return TK_SENTINEL_F32;
     }
 }
@@ -1114,10 +1263,14 @@ static inline uint64_t tk_sentinel_bits(tk_dtype t)
 static inline void tk_fill_sentinel(tk_dtype t, void *buf, int64_t n)
 {
     const uint64_t s64 = TK_SENTINEL_F64;
-    const uint32_t s32 = TK_SENTINEL_F32;
+    const uint32_t s32 = (uint32_t)tk_sentinel_bits(t);
     const uint16_t s16 = (uint16_t)tk_sentinel_bits(t);
+    const uint8_t s8 = (uint8_t)tk_sentinel_bits(t);
     size_t es = tk_esize(t);
-    const void *s = es == 8 ? (const void *)&s64 : es == 4 ? (const void *)&s32 : (const void *)&s16;
+    const void *s = es == 8   ? (const void *)&s64
+                    : es == 4 ? (const void *)&s32
+                    : es == 2 ? (const void *)&s16
+                              : (const void *)&s8;
     int64_t i;
     for (i = 0; i < n; i++) {
         memcpy((unsigned char *)buf + (size_t)i * es, s, es);

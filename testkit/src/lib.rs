@@ -13,6 +13,9 @@
 //!   putting logical tensors into buffers through a layout and back;
 //! - [`elem`]: the element types under test (f32, f64) with their C entry
 //!   points, bit patterns and the "not written" sentinel;
+//! - [`int8`]: the integer rows (int8 · int8 and uint8 · int8 into
+//!   int32): the exact reference (i64, then modulo 2^32), bit-for-bit
+//!   checks, the int32 alpha/beta rule, random and extreme inputs;
 //! - [`lowp`]: bfloat16 and float16, converted and rounded independently of
 //!   the library, the reference on 16-bit inputs and the checks of f32 and
 //!   16-bit outputs (docs/API.md, "Element types (version 0.2)");
@@ -20,7 +23,7 @@
 //!   the layout generator draws from;
 //! - [`calls`]: small safe wrappers of C-ABI calls the tests make often.
 //!
-//! Independence: nothing in [`reference`](mod@reference), [`oracle`], [`lowp`] or [`layouts`] calls
+//! Independence: nothing in [`reference`](mod@reference), [`oracle`], [`lowp`], [`int8`] or [`layouts`] calls
 //! the library. They use only its C types (`batch_dot_layout`) and constants;
 //! the axes, result shape and statuses are computed here from the contract,
 //! so a bug in the library's checks or kernels cannot hide in its own
@@ -29,6 +32,7 @@
 pub mod calls;
 pub mod dlpack;
 pub mod elem;
+pub mod int8;
 pub mod layouts;
 pub mod lowp;
 pub mod oracle;

@@ -108,8 +108,23 @@ pub const DTYPES_TABLE: [(i32, i32, i32); 8] = [
     (6, 5, 7),
 ];
 
-/// The rows of [`DTYPES_TABLE`] that this release runs: all of them.
+/// The rows of [`DTYPES_TABLE`] that this release runs, in the table's
+/// order: f32, f64, the floating 16-bit rows (bfloat16 and float16 inputs,
+/// out of their own type or f32) and the integer rows (int8 · int8 and
+/// uint8 · int8 into int32): the whole table. Any other combination is
+/// `UNSUPPORTED_DTYPE`.
 pub const DTYPES_RUN: [(i32, i32, i32); 8] = DTYPES_TABLE;
+
+/// docs/API.md's dtype code of int32, the integer rows' output.
+pub const DTYPE_S32: i32 = 7;
+
+/// docs/API.md, "Scale, accumulate, strided layouts": whether `(alpha,
+/// beta)` may scale an int32 output: alpha exactly 1, beta 0 (either
+/// sign) or 1 (NaN is neither). Restated here, not taken from the
+/// library or from [`crate::int8`].
+pub fn int_scale_allowed(alpha: f64, beta: f64) -> bool {
+    alpha == 1.0 && (beta == 0.0 || beta == 1.0)
+}
 
 /// The value of a status name of [`STATUSES`] (`None` if unknown).
 pub fn status_value(name: &str) -> Option<i32> {
@@ -382,9 +397,24 @@ pub fn compute(
     checks(layouts, ax, ay, opts, ptrs, None, [size; 3])
 }
 
+/// The status of `batch_dot_s8` (docs/API.md: int8 inputs of 1 byte, an
+/// int32 output of 4, aligned to their sizes; the int32 rule for alpha and
+/// beta at check 2): the (S8, S8, S32) row of [`compute_dtyped`], which
+/// check 1b passes.
+pub fn compute_s8(
+    layouts: [Option<&batch_dot_layout>; 3],
+    ax: i64,
+    ay: i64,
+    opts: Option<&Opts>,
+    ptrs: [usize; 3],
+) -> ComputeVerdict {
+    compute_dtyped([5, 5, DTYPE_S32], layouts, ax, ay, opts, ptrs)
+}
+
 /// The status of `batch_dot_compute` with the dtype codes `dtypes` (x, y,
 /// out) by docs/API.md's check order, step 1b included; each tensor's
-/// element size (and alignment) is its own dtype's.
+/// element size (and alignment) is its own dtype's; an int32 output takes
+/// only alpha = 1 and beta = 0 or 1 with `BATCH_DOT_OPT_SCALE` (check 2).
 pub fn compute_dtyped(
     dtypes: [i32; 3],
     layouts: [Option<&batch_dot_layout>; 3],
@@ -431,6 +461,13 @@ fn checks(
     // 2.
     if all.iter().any(|l| l.flags != 0 || l.len < 0) || opts.is_some_and(|o| !o.valid()) {
         return fail(v, st::INVALID_ARGUMENT);
+    }
+    // 2, last: an int32 output's alpha and beta (only read with the flag).
+    let int_out = dtypes.is_some_and(|d| d[2] == DTYPE_S32);
+    if let (true, Some((alpha, beta))) = (int_out, opts.and_then(Opts::scale)) {
+        if !int_scale_allowed(alpha, beta) {
+            return fail(v, st::INVALID_ARGUMENT);
+        }
     }
     // 3.
     if all.iter().any(|l| !(0..=MAX_NDIM as i32).contains(&l.ndim)) || x.ndim < 2 || y.ndim < 2 {
@@ -671,12 +708,16 @@ mod tests {
             [3, 3, 1],
             [1, 1, 1],
             [2, 2, 2],
+            [5, 5, 7],
+            [6, 5, 7],
         ] {
             assert_eq!(v(dt, apart), st::OK, "{dt:?}");
         }
         for dt in [
-            [5, 5, 7],
-            [6, 5, 7],
+            [5, 5, 5],
+            [6, 6, 7],
+            [5, 6, 7],
+            [5, 5, 1],
             [4, 3, 1],
             [3, 4, 3],
             [4, 4, 3],
@@ -713,6 +754,96 @@ mod tests {
         assert_eq!(w([4, 4, 1], &x, &far_o), st::OVERFLOW);
         // Every run row is in the table.
         assert!(DTYPES_RUN.iter().all(|r| DTYPES_TABLE.contains(r)));
+    }
+
+    /// The integer rows: 1-byte inputs (any address), a 4-byte int32 out
+    /// (aligned to 4), aliasing by bytes with those sizes, byte overflow
+    /// with each size, and the int32 rule for alpha and beta at check 2
+    /// (only with the flag; before check 3 on).
+    #[test]
+    fn integer_rows_use_each_tensors_size_and_the_int32_scale_rule() {
+        let x = layout(&[2, 3], &[3, 1], 0, 6); // 6 bytes of int8
+        let o = layout(&[2, 1], &[1, 1], 0, 2); // 8 bytes of int32
+        let apart = [0x1000, 0x1000, 0x2000];
+        let v = |dt: [i32; 3], ptrs: [usize; 3], opts: Option<&Opts>| {
+            compute_dtyped(dt, [Some(&x), Some(&x), Some(&o)], 1, 1, opts, ptrs).status
+        };
+        for dt in [[5, 5, 7], [6, 5, 7]] {
+            assert_eq!(v(dt, apart, None), st::OK);
+            // Inputs at any byte; out at 4-byte multiples only.
+            assert_eq!(v(dt, [0x1001, 0x1003, 0x2000], None), st::OK);
+            for off in [1, 2, 3] {
+                assert_eq!(
+                    v(dt, [0x1000, 0x1000, 0x2000 + off], None),
+                    st::INVALID_ARGUMENT
+                );
+            }
+            // x's bytes 0x1000..=0x1005: out's 8 bytes at 0x0ff8 are apart,
+            // at 0x0ffc they cover 0x1000..=0x1003 (2 bytes, as if out
+            // were int8, would be apart); right after x's last byte, apart.
+            assert_eq!(v(dt, [0x1000, 0x3000, 0x0ff8], None), st::OK);
+            assert_eq!(v(dt, [0x1000, 0x3000, 0x0ffc], None), st::ALIASING);
+            assert_eq!(v(dt, [0x1000, 0x3000, 0x1004], None), st::ALIASING);
+            assert_eq!(v(dt, [0x1002, 0x3000, 0x1008], None), st::OK);
+            // Misaligned and overlapping: check 9 first.
+            assert_eq!(v(dt, [0x1000, 0x3000, 0x1001], None), st::INVALID_ARGUMENT);
+            // alpha and beta: the flag and the rule.
+            let ab = |a: f64, b: f64, flags: u32| {
+                let t: Vec<u8> = [a, b].iter().flat_map(|v| v.to_ne_bytes()).collect();
+                opts(32, flags, &t)
+            };
+            for (a, b) in [(1.0, 0.0), (1.0, -0.0), (1.0, 1.0)] {
+                assert_eq!(v(dt, apart, Some(&ab(a, b, OPT_SCALE))), st::OK, "{a} {b}");
+            }
+            for (a, b) in [
+                (2.0, 0.0),
+                (1.0, 0.5),
+                (f64::NAN, 0.0),
+                (1.0, f64::NAN),
+                (0.0, 1.0),
+            ] {
+                let op = ab(a, b, OPT_SCALE);
+                assert_eq!(v(dt, apart, Some(&op)), st::INVALID_ARGUMENT, "{a} {b}");
+                // Without the flag they are not read.
+                assert_eq!(v(dt, apart, Some(&ab(a, b, 0))), st::OK, "{a} {b}");
+                // Check 2: before a bad axis (5) and a misaligned out (9).
+                let l = [Some(&x), Some(&x), Some(&o)];
+                let bad = [0x1000, 0x1000, 0x2001];
+                assert_eq!(
+                    compute_dtyped(dt, l, 0, 7, Some(&op), bad).status,
+                    st::INVALID_ARGUMENT
+                );
+                assert_eq!(
+                    compute_dtyped(dt, l, 0, 7, None, bad).status,
+                    st::BATCH_AXIS
+                );
+            }
+            // A float row takes any alpha and beta.
+            assert_eq!(v([1, 1, 1], apart, Some(&ab(2.0, 0.5, OPT_SCALE))), st::OK);
+            assert_eq!(
+                v([4, 4, 1], apart, Some(&ab(f64::NAN, 3.0, OPT_SCALE))),
+                st::OK
+            );
+        }
+        // batch_dot_s8 is the (S8, S8, S32) row.
+        let l = [Some(&x), Some(&x), Some(&o)];
+        assert_eq!(
+            compute_s8(l, 1, 1, None, [0x1001, 0x1001, 0x2004]).status,
+            st::OK
+        );
+        assert_eq!(
+            compute_s8(l, 1, 1, None, [0x1001, 0x1001, 0x2006]).status,
+            st::INVALID_ARGUMENT
+        );
+        // Byte overflow: out's last element at 2^61 fits at 1 byte, not 4.
+        let far = layout(&[2, 3], &[1 << 61, 1], 0, 6);
+        let far_o = layout(&[2, 1], &[1 << 61, 1], 0, 2);
+        let w = |xl: &batch_dot_layout, ol: &batch_dot_layout| {
+            compute_dtyped([5, 5, 7], [Some(xl), Some(&x), Some(ol)], 1, 1, None, apart).status
+        };
+        assert_eq!(w(&far, &o), st::OUT_OF_BOUNDS);
+        assert_eq!(w(&x, &far_o), st::OVERFLOW);
+        assert_eq!(DTYPES_RUN, DTYPES_TABLE);
     }
 
     /// Options bytes: struct_size, flags, and the bytes from 16 on.
