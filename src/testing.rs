@@ -236,9 +236,9 @@ pub fn compute_dtyped_at<X: Copy, O: Copy>(
             };
             compute_opts_at(isa, x, xs, y, ys, axis_x, axis_y, out, os, options)
         }
-        (BATCH_DOT_DTYPE_S8 | BATCH_DOT_DTYPE_U8, _) => int_at(
+        (BATCH_DOT_DTYPE_S8 | BATCH_DOT_DTYPE_U8, _) => converted_at(
             isa,
-            xd == BATCH_DOT_DTYPE_U8,
+            Conv::Int(xd == BATCH_DOT_DTYPE_U8),
             x,
             x_data,
             y,
@@ -262,67 +262,39 @@ pub fn compute_dtyped_at<X: Copy, O: Copy>(
                     OutTy::Same
                 },
             };
-            wide_at(
-                isa, w, x, x_data, y, y_data, axis_x, axis_y, out, out_data, options,
+            converted_at(
+                isa,
+                Conv::Wide(w),
+                x,
+                x_data,
+                y,
+                y_data,
+                axis_x,
+                axis_y,
+                out,
+                out_data,
+                options,
             )
         }
     }
 }
 
-/// `compute_dtyped_at`'s 16-bit rows: the checks with each tensor's own
-/// element size, then the kernels of `isa`.
-#[allow(clippy::too_many_arguments)]
-fn wide_at<X: Copy, O: Copy>(
-    isa: Isa,
-    w: kernel::Wide,
-    x: &batch_dot_layout,
-    x_data: &[X],
-    y: &batch_dot_layout,
-    y_data: &[X],
-    axis_x: i64,
-    axis_y: i64,
-    out: &batch_dot_layout,
-    out_data: &mut [O],
-    options: &batch_dot_options,
-) -> Result<()> {
-    let (sx, so) = (size_of::<X>(), size_of::<O>());
-    let run = prepare_slices(
-        [
-            (x, x_data.as_ptr() as usize, x_data.len(), sx),
-            (y, y_data.as_ptr() as usize, y_data.len(), sx),
-            (out, out_data.as_ptr() as usize, out_data.len(), so),
-        ],
-        axis_x,
-        axis_y,
-        options,
-        false,
-    )?;
-    let Some((plan, threads, opts)) = run else {
-        return Ok(());
-    };
-    // SAFETY: as in `compute_opts_at`: every reached element lies in its
-    // slice, and out is a unique borrow.
-    unsafe {
-        kernel::run_wide_at(
-            &plan,
-            threads,
-            isa,
-            opts.scale(),
-            w,
-            x_data.as_ptr().cast(),
-            y_data.as_ptr().cast(),
-            out_data.as_mut_ptr().cast(),
-        )
-    }
+/// What a row of `compute_dtyped_at` other than f32/f64 computes in.
+#[derive(Clone, Copy)]
+enum Conv {
+    /// 16-bit floating inputs.
+    Wide(kernel::Wide),
+    /// int8 inputs: x uint8 (`true`) or int8; out int32.
+    Int(bool),
 }
 
-/// `compute_dtyped_at`'s int8 rows: the checks with each tensor's own
-/// element size (and the int32 output's rule on alpha and beta), then the
-/// kernels of `isa`.
+/// `compute_dtyped_at`'s 16-bit and int8 rows: the checks with each
+/// tensor's own element size (and, for an int32 output, the rule on
+/// alpha and beta), then the kernels of `isa`.
 #[allow(clippy::too_many_arguments)]
-fn int_at<X: Copy, O: Copy>(
+fn converted_at<X: Copy, O: Copy>(
     isa: Isa,
-    x_u8: bool,
+    conv: Conv,
     x: &batch_dot_layout,
     x_data: &[X],
     y: &batch_dot_layout,
@@ -343,24 +315,40 @@ fn int_at<X: Copy, O: Copy>(
         axis_x,
         axis_y,
         options,
-        true,
+        matches!(conv, Conv::Int(_)),
     )?;
     let Some((plan, threads, opts)) = run else {
         return Ok(());
     };
-    let acc = opts.scale().is_some_and(|(_, beta)| beta != 0.0);
+    let (xp, yp) = (x_data.as_ptr().cast(), y_data.as_ptr().cast());
     // SAFETY: as in `compute_opts_at`: every reached element lies in its
     // slice, and out is a unique borrow.
     unsafe {
-        kernel::run_int_at(
-            &plan,
-            threads,
-            isa,
-            x_u8,
-            acc,
-            x_data.as_ptr().cast(),
-            y_data.as_ptr().cast(),
-            out_data.as_mut_ptr().cast(),
-        )
+        match conv {
+            Conv::Wide(w) => kernel::run_wide_at(
+                &plan,
+                threads,
+                isa,
+                opts.scale(),
+                w,
+                xp,
+                yp,
+                out_data.as_mut_ptr().cast(),
+            ),
+            Conv::Int(x_u8) => {
+                // Check 2 admitted only alpha = 1 and beta = 0 or 1.
+                let acc = opts.scale().is_some_and(|(_, beta)| beta != 0.0);
+                kernel::run_int_at(
+                    &plan,
+                    threads,
+                    isa,
+                    x_u8,
+                    acc,
+                    xp.cast(),
+                    yp.cast(),
+                    out_data.as_mut_ptr().cast(),
+                )
+            }
+        }
     }
 }

@@ -150,14 +150,20 @@ pub(super) trait Dp {
     #[allow(clippy::too_many_arguments)]
     #[inline(always)]
     unsafe fn pack_a_panel(
-        _a: *const u8,
-        _cs: isize,
-        _kc: usize,
-        _rows: usize,
-        _ld: usize,
-        _flip: bool,
-        _dst: *mut u8,
+        a: *const u8,
+        cs: isize,
+        kc: usize,
+        rows: usize,
+        ld: usize,
+        flip: bool,
+        dst: *mut u8,
     ) -> bool {
+        #[cfg(target_arch = "x86_64")]
+        if Self::VNNI_PACK.is_some() {
+            // SAFETY: the caller's; a VNNI level has SSE2.
+            return unsafe { x86::vnni_a_panel(a, cs, kc, rows, ld, flip, dst) };
+        }
+        let _ = (a, cs, kc, rows, ld, flip, dst);
         false
     }
     /// Whether `load_k2` is vector code.
@@ -174,20 +180,30 @@ pub(super) trait Dp {
         // SAFETY: 64 readable bytes.
         unsafe { Self::load_k(t.as_ptr(), n, u) }
     }
+    /// The VNNI levels' vector packing (`Some(wide)`: 16×16 transposes
+    /// for a B with contiguous K at AVX-512), or none.
+    const VNNI_PACK: Option<bool> = None;
     /// `pack_b_panel` by vector code where the level has it for these
     /// strides (`rs` or `cs` = 1); false: nothing done.
     #[allow(clippy::too_many_arguments)]
     #[inline(always)]
     unsafe fn pack_panel(
-        _b: *const u8,
-        _rs: isize,
-        _cs: isize,
-        _kc: usize,
-        _cols: usize,
-        _nr: usize,
+        b: *const u8,
+        rs: isize,
+        cs: isize,
+        kc: usize,
+        cols: usize,
+        nr: usize,
         _u: bool,
-        _dst: *mut u8,
+        dst: *mut u8,
     ) -> bool {
+        #[cfg(target_arch = "x86_64")]
+        if let Some(wide) = Self::VNNI_PACK {
+            // SAFETY: the caller's; a VNNI level has SSE2 (and avx512f
+            // with `wide`).
+            return unsafe { x86::vnni_panel(b, rs, cs, kc, cols, nr, dst, wide) };
+        }
+        let _ = (b, rs, cs, kc, cols, nr, dst);
         false
     }
 }
@@ -1202,6 +1218,100 @@ mod x86 {
         }
     }
 
+    /// `Dp::pack_panel` of the VNNI levels: rows of B interleaved when
+    /// they are contiguous, else columns copied as words (by 16×16
+    /// transposes with `wide`, AVX-512).
+    ///
+    /// # Safety
+    /// As `pack_b_panel`; SSE2, and avx512f with `wide`.
+    #[allow(clippy::too_many_arguments)]
+    #[inline(always)]
+    pub(super) unsafe fn vnni_panel(
+        b: *const u8,
+        rs: isize,
+        cs: isize,
+        kc: usize,
+        cols: usize,
+        nr: usize,
+        dst: *mut u8,
+        wide: bool,
+    ) -> bool {
+        // SAFETY: the caller's.
+        unsafe {
+            if cs == 1 {
+                panel_rows4(b, rs, kc, cols, nr, dst);
+            } else if rs == 1 && wide {
+                panel_cols16(b, cs, kc, cols, nr, dst);
+            } else if rs == 1 {
+                panel_cols_words(b, cs, kc, cols, nr, dst, 0, 0);
+            } else {
+                return false;
+            }
+        }
+        true
+    }
+
+    /// `Dp::pack_a_panel` of the VNNI levels.
+    ///
+    /// # Safety
+    /// As `Dp::pack_a_panel`; SSE2.
+    #[inline(always)]
+    pub(super) unsafe fn vnni_a_panel(
+        a: *const u8,
+        cs: isize,
+        kc: usize,
+        rows: usize,
+        ld: usize,
+        flip: bool,
+        dst: *mut u8,
+    ) -> bool {
+        // SAFETY: the caller's.
+        unsafe {
+            panel_rows4(a, cs, kc, rows, ld, dst);
+            if flip {
+                flip_bytes(dst, kc.div_ceil(4) * ld * 4);
+            }
+        }
+        true
+    }
+
+    /// The methods of `Dp` that are one intrinsic each (the vector type,
+    /// then zero, unaligned load and store, broadcast, add, subtract).
+    macro_rules! dp_basics {
+        ($V:ty, $zero:ident, $load:ident, $store:ident, $set1:ident, $add:ident, $sub:ident) => {
+            #[inline(always)]
+            unsafe fn zero() -> $V {
+                // SAFETY: the level's features.
+                unsafe { $zero() }
+            }
+            #[inline(always)]
+            unsafe fn load(p: *const i32) -> $V {
+                // SAFETY: the caller's.
+                unsafe { $load(p.cast()) }
+            }
+            #[inline(always)]
+            unsafe fn store(p: *mut i32, v: $V) {
+                // SAFETY: the caller's.
+                unsafe { $store(p.cast(), v) }
+            }
+            #[inline(always)]
+            unsafe fn bcast(p: *const u8) -> $V {
+                // SAFETY: the caller's: 4 readable bytes.
+                unsafe { $set1(core::ptr::read_unaligned(p.cast::<i32>())) }
+            }
+            #[inline(always)]
+            unsafe fn add(a: $V, b: $V) -> $V {
+                // SAFETY: the level's features.
+                unsafe { $add(a, b) }
+            }
+            #[inline(always)]
+            unsafe fn sub(a: $V, b: $V) -> $V {
+                // SAFETY: the level's features.
+                unsafe { $sub(a, b) }
+            }
+        };
+    }
+
     /// 512-bit `vpdpbusd` (AVX512_VNNI + AVX512BW).
     pub(crate) struct Vnni512;
 
@@ -1210,40 +1320,19 @@ mod x86 {
         const LANES: usize = 16;
         const KG: usize = 4;
         const BIAS: bool = true;
-        #[inline(always)]
-        unsafe fn zero() -> __m512i {
-            // SAFETY: the level's features.
-            unsafe { _mm512_setzero_si512() }
-        }
-        #[inline(always)]
-        unsafe fn load(p: *const i32) -> __m512i {
-            // SAFETY: the caller's.
-            unsafe { _mm512_loadu_si512(p.cast()) }
-        }
-        #[inline(always)]
-        unsafe fn store(p: *mut i32, v: __m512i) {
-            // SAFETY: the caller's.
-            unsafe { _mm512_storeu_si512(p.cast(), v) }
-        }
-        #[inline(always)]
-        unsafe fn bcast(p: *const u8) -> __m512i {
-            // SAFETY: the caller's: 4 readable bytes.
-            unsafe { _mm512_set1_epi32(core::ptr::read_unaligned(p.cast::<i32>())) }
-        }
+        dp_basics!(
+            __m512i,
+            _mm512_setzero_si512,
+            _mm512_loadu_si512,
+            _mm512_storeu_si512,
+            _mm512_set1_epi32,
+            _mm512_add_epi32,
+            _mm512_sub_epi32
+        );
         #[inline(always)]
         unsafe fn dp(acc: __m512i, u: __m512i, s: __m512i) -> __m512i {
             // SAFETY: the level's features.
             unsafe { _mm512_dpbusd_epi32(acc, u, s) }
-        }
-        #[inline(always)]
-        unsafe fn add(a: __m512i, b: __m512i) -> __m512i {
-            // SAFETY: the level's features.
-            unsafe { _mm512_add_epi32(a, b) }
-        }
-        #[inline(always)]
-        unsafe fn sub(a: __m512i, b: __m512i) -> __m512i {
-            // SAFETY: the level's features.
-            unsafe { _mm512_sub_epi32(a, b) }
         }
         #[inline(always)]
         unsafe fn flip(v: __m512i) -> __m512i {
@@ -1292,48 +1381,22 @@ mod x86 {
                 _mm512_inserti64x4::<1>(_mm512_castsi256_si512(lo), hi)
             }
         }
-        #[inline(always)]
-        unsafe fn pack_panel(
-            b: *const u8,
-            rs: isize,
-            cs: isize,
-            kc: usize,
-            cols: usize,
-            nr: usize,
-            _u: bool,
-            dst: *mut u8,
-        ) -> bool {
-            // SAFETY: the caller's; the level's features.
-            unsafe {
-                if cs == 1 {
-                    panel_rows4(b, rs, kc, cols, nr, dst);
-                } else if rs == 1 {
-                    panel_cols16(b, cs, kc, cols, nr, dst);
-                } else {
-                    return false;
-                }
-            }
-            true
-        }
-        #[inline(always)]
-        unsafe fn pack_a_panel(
-            a: *const u8,
-            cs: isize,
-            kc: usize,
-            rows: usize,
-            ld: usize,
-            flip: bool,
-            dst: *mut u8,
-        ) -> bool {
-            // SAFETY: the caller's; the level's features.
-            unsafe {
-                panel_rows4(a, cs, kc, rows, ld, dst);
-                if flip {
-                    flip_bytes(dst, kc.div_ceil(4) * ld * 4);
-                }
-            }
-            true
-        }
+        const VNNI_PACK: Option<bool> = Some(true);
+    }
+
+    /// `dp_basics!` of the 256-bit levels.
+    macro_rules! dp_basics_256 {
+        () => {
+            dp_basics!(
+                __m256i,
+                _mm256_setzero_si256,
+                _mm256_loadu_si256,
+                _mm256_storeu_si256,
+                _mm256_set1_epi32,
+                _mm256_add_epi32,
+                _mm256_sub_epi32
+            );
+        };
     }
 
     /// 256-bit `vpdpbusd`: `$intr` is the VEX (AVX-VNNI) or the EVEX
@@ -1346,40 +1409,11 @@ mod x86 {
                 const LANES: usize = 8;
                 const KG: usize = 4;
                 const BIAS: bool = true;
-                #[inline(always)]
-                unsafe fn zero() -> __m256i {
-                    // SAFETY: the level's features.
-                    unsafe { _mm256_setzero_si256() }
-                }
-                #[inline(always)]
-                unsafe fn load(p: *const i32) -> __m256i {
-                    // SAFETY: the caller's.
-                    unsafe { _mm256_loadu_si256(p.cast()) }
-                }
-                #[inline(always)]
-                unsafe fn store(p: *mut i32, v: __m256i) {
-                    // SAFETY: the caller's.
-                    unsafe { _mm256_storeu_si256(p.cast(), v) }
-                }
-                #[inline(always)]
-                unsafe fn bcast(p: *const u8) -> __m256i {
-                    // SAFETY: the caller's: 4 readable bytes.
-                    unsafe { _mm256_set1_epi32(core::ptr::read_unaligned(p.cast::<i32>())) }
-                }
+                dp_basics_256!();
                 #[inline(always)]
                 unsafe fn dp(acc: __m256i, u: __m256i, s: __m256i) -> __m256i {
                     // SAFETY: the level's features.
                     unsafe { $intr(acc, u, s) }
-                }
-                #[inline(always)]
-                unsafe fn add(a: __m256i, b: __m256i) -> __m256i {
-                    // SAFETY: the level's features.
-                    unsafe { _mm256_add_epi32(a, b) }
-                }
-                #[inline(always)]
-                unsafe fn sub(a: __m256i, b: __m256i) -> __m256i {
-                    // SAFETY: the level's features.
-                    unsafe { _mm256_sub_epi32(a, b) }
                 }
                 #[inline(always)]
                 unsafe fn flip(v: __m256i) -> __m256i {
@@ -1403,48 +1437,7 @@ mod x86 {
                     // SAFETY: the level's features.
                     unsafe { hsum256(v) }
                 }
-                #[inline(always)]
-                unsafe fn pack_panel(
-                    b: *const u8,
-                    rs: isize,
-                    cs: isize,
-                    kc: usize,
-                    cols: usize,
-                    nr: usize,
-                    _u: bool,
-                    dst: *mut u8,
-                ) -> bool {
-                    // SAFETY: the caller's; the level's features.
-                    unsafe {
-                        if cs == 1 {
-                            panel_rows4(b, rs, kc, cols, nr, dst);
-                        } else if rs == 1 {
-                            panel_cols_words(b, cs, kc, cols, nr, dst, 0, 0);
-                        } else {
-                            return false;
-                        }
-                    }
-                    true
-                }
-                #[inline(always)]
-                unsafe fn pack_a_panel(
-                    a: *const u8,
-                    cs: isize,
-                    kc: usize,
-                    rows: usize,
-                    ld: usize,
-                    flip: bool,
-                    dst: *mut u8,
-                ) -> bool {
-                    // SAFETY: the caller's; the level's features.
-                    unsafe {
-                        panel_rows4(a, cs, kc, rows, ld, dst);
-                        if flip {
-                            flip_bytes(dst, kc.div_ceil(4) * ld * 4);
-                        }
-                    }
-                    true
-                }
+                const VNNI_PACK: Option<bool> = Some(false);
             }
         };
     }
@@ -1472,41 +1465,12 @@ mod x86 {
         const LANES: usize = 8;
         const KG: usize = 2;
         const BIAS: bool = false;
-        #[inline(always)]
-        unsafe fn zero() -> __m256i {
-            // SAFETY: AVX2.
-            unsafe { _mm256_setzero_si256() }
-        }
-        #[inline(always)]
-        unsafe fn load(p: *const i32) -> __m256i {
-            // SAFETY: the caller's.
-            unsafe { _mm256_loadu_si256(p.cast()) }
-        }
-        #[inline(always)]
-        unsafe fn store(p: *mut i32, v: __m256i) {
-            // SAFETY: the caller's.
-            unsafe { _mm256_storeu_si256(p.cast(), v) }
-        }
-        #[inline(always)]
-        unsafe fn bcast(p: *const u8) -> __m256i {
-            // SAFETY: the caller's: 4 readable bytes.
-            unsafe { _mm256_set1_epi32(core::ptr::read_unaligned(p.cast::<i32>())) }
-        }
+        dp_basics_256!();
         #[inline(always)]
         unsafe fn dp(acc: __m256i, u: __m256i, s: __m256i) -> __m256i {
             // SAFETY: AVX2. Each pair sums two products of at most
             // 255·128 in magnitude: no overflow of the 32-bit lane.
             unsafe { _mm256_add_epi32(acc, _mm256_madd_epi16(u, s)) }
-        }
-        #[inline(always)]
-        unsafe fn add(a: __m256i, b: __m256i) -> __m256i {
-            // SAFETY: AVX2.
-            unsafe { _mm256_add_epi32(a, b) }
-        }
-        #[inline(always)]
-        unsafe fn sub(a: __m256i, b: __m256i) -> __m256i {
-            // SAFETY: AVX2.
-            unsafe { _mm256_sub_epi32(a, b) }
         }
         #[inline(always)]
         unsafe fn flip(v: __m256i) -> __m256i {
