@@ -1,13 +1,15 @@
 /*
  * c_tests/harness.c: the C test harness of libbatch_dot.
  *
- * Calls every function of include/batch_dot.h from C and checks every status
- * the library can return, docs/API.md's check order, that nothing is written
- * on error (canary values), last-error semantics, options, layouts, shape
- * inference, and results against the test kit's naive reference. Expected
- * statuses are written out case by case, and each one is also checked
- * against the test kit's status oracle (testkit/c/testkit.h), which the
- * hardening programs use on random layouts.
+ * Calls every function of include/batch_dot.h (and batch_dot_dlpack, of
+ * include/batch_dot_dlpack.h) from C and checks every status the library
+ * can return, docs/API.md's check order, that nothing is written on error
+ * (canary values), last-error semantics, options, layouts, shape inference,
+ * and results against the test kit's naive reference. Expected statuses are
+ * written out case by case, and each one is also checked against the test
+ * kit's status oracle (testkit/c/testkit.h), which the hardening programs
+ * use on random layouts; the dlpack area's, which the oracle does not take
+ * (it reads layouts, not DLTensors), are docs/API.md's alone.
  *
  * The checks are grouped in areas (the table `areas` at the end), each run
  * by batch_dot_c_harness_run_area(name). Built two ways:
@@ -21,12 +23,18 @@
  *     which runs every area in order (or the areas named on its command
  *     line).
  *
+ * <dlpack/dlpack.h> is the system's (libdlpack-dev) where the compiler finds
+ * it; both builds put c_tests/dlpack_standin/ (DLPack's ABI, the fields the
+ * library reads) after the system directories (-idirafter) for machines
+ * without it.
+ *
  * Prints one line per failed check (file:line), SKIP lines for what cannot
  * run in this build, one line per area and a final `N passed, N failed`.
  */
 #define _POSIX_C_SOURCE 200809L
 
 #include "batch_dot.h"
+#include "batch_dot_dlpack.h"
 #include "testkit.h"
 
 #include <inttypes.h>
@@ -3479,6 +3487,952 @@ static void test_int8(void)
 }
 
 /* ------------------------------------------------------------------------ */
+/* DLPack: batch_dot_dlpack (include/batch_dot_dlpack.h)                     */
+/* ------------------------------------------------------------------------ */
+
+/* What a C engine holds: DLTensor structs (<dlpack/dlpack.h>, the system's
+ * or c_tests/dlpack_standin/), handed to batch_dot_dlpack as they are. The
+ * expected statuses below are literals from docs/API.md, section "DLPack"
+ * (its check order), not the oracle's; the expected values are the
+ * harness's own loops over the tensors' shapes, strides and byte offsets. */
+
+/* DLPack's ABI as include/batch_dot_dlpack.h reads it. */
+_Static_assert(sizeof(void *) != 8 || sizeof(DLTensor) == 48, "DLTensor is 48 bytes");
+_Static_assert(offsetof(DLTensor, data) == 0, "DLTensor.data");
+_Static_assert(offsetof(DLTensor, device) == sizeof(void *), "DLTensor.device");
+_Static_assert(sizeof(DLDataType) == 4, "DLDataType");
+_Static_assert(sizeof(void *) != 8 || offsetof(DLTensor, byte_offset) == 40, "byte_offset");
+
+/* docs/API.md's DLPack dtype table, by the test kit's type. */
+static DLDataType dl_dtype(tk_dtype t)
+{
+    DLDataType d;
+    d.lanes = 1;
+    switch (t) {
+    case TK_F64: d.code = (uint8_t)kDLFloat; d.bits = 64; break;
+    case TK_F16: d.code = (uint8_t)kDLFloat; d.bits = 16; break;
+    case TK_BF16: d.code = (uint8_t)kDLBfloat; d.bits = 16; break;
+    case TK_S8: d.code = (uint8_t)kDLInt; d.bits = 8; break;
+    case TK_U8: d.code = (uint8_t)kDLUInt; d.bits = 8; break;
+    case TK_S32: d.code = (uint8_t)kDLInt; d.bits = 32; break;
+    default: d.code = (uint8_t)kDLFloat; d.bits = 32; break;
+    }
+    return d;
+}
+
+/* A tensor in host memory (kDLCPU, device 0), byte_offset 0. */
+static DLTensor dl_make(void *data, tk_dtype t, int32_t nd, int64_t *shape, int64_t *strides)
+{
+    DLTensor d;
+    memset(&d, 0, sizeof d);
+    d.data = data;
+    d.device.device_type = kDLCPU;
+    d.device.device_id = 0;
+    d.ndim = nd;
+    d.dtype = dl_dtype(t);
+    d.shape = shape;
+    d.strides = strides;
+    d.byte_offset = 0;
+    return d;
+}
+
+static int32_t call_dlpack(const DLTensor *x, const DLTensor *y, int64_t ax, int64_t ay,
+                           const DLTensor *o, const batch_dot_options *opt)
+{
+    int32_t s = batch_dot_dlpack(x, y, ax, ay, o, opt);
+    note_status(s);
+    return s;
+}
+
+/* The rows of docs/API.md's dtype table: x, y, out. */
+static const struct {
+    tk_dtype x, y, o;
+} dl_rows[8] = {
+    {TK_F32, TK_F32, TK_F32},    /* 0 */
+    {TK_F64, TK_F64, TK_F64},    /* 1 */
+    {TK_F16, TK_F16, TK_F16},    /* 2 */
+    {TK_F16, TK_F16, TK_F32},    /* 3 */
+    {TK_BF16, TK_BF16, TK_BF16}, /* 4 */
+    {TK_BF16, TK_BF16, TK_F32},  /* 5 */
+    {TK_S8, TK_S8, TK_S32},      /* 6 */
+    {TK_U8, TK_S8, TK_S32},      /* 7 */
+};
+
+/* How a tensor's elements lie: compact with strides NULL, the same strides
+ * given, a transposed view (column-major strides), or a padded view with
+ * every stride above the compact one and axis 1 reversed. */
+enum { DL_NULL, DL_EXPLICIT, DL_TRANSPOSED, DL_STRIDED, DL_KINDS };
+static const char *const dl_kind_name[DL_KINDS] = {"strides NULL", "explicit strides",
+                                                   "transposed", "padded, axis 1 reversed"};
+/* Where element [0, ..., 0] is: data pointing at it; data at the buffer's
+ * start and a nonzero byte_offset; data one byte past the start (misaligned
+ * for any element wider than a byte) and a byte_offset that realigns it. */
+enum { DL_AT_DATA, DL_BYTE_OFFSET, DL_REALIGNED, DL_PLACES };
+
+typedef struct {
+    tk_dtype t;
+    int nd;
+    int64_t shape[4], strides[4];
+    int64_t base, n;    /* element index of [0, ..., 0] in buf; elements of buf */
+    unsigned char *buf; /* the span the tensor reaches (3 more before it, unless DL_AT_DATA) */
+    DLTensor dl;
+} dl_arg;
+
+static void dl_arg_init(dl_arg *a, tk_dtype t, int nd, const int64_t *shape, int kind, int place)
+{
+    size_t es = tk_esize(t);
+    int64_t lo = 0, hi = 0, s, front = place == DL_AT_DATA ? 0 : 3;
+    int i;
+    memset(a, 0, sizeof *a);
+    a->t = t;
+    a->nd = nd;
+    memcpy(a->shape, shape, (size_t)nd * sizeof *shape);
+    if (kind == DL_TRANSPOSED) {
+        for (i = 0, s = 1; i < nd; i++) {
+            a->strides[i] = s;
+            s *= shape[i];
+        }
+    } else {
+        int pad = kind == DL_STRIDED;
+        for (i = nd - 1, s = pad ? 2 : 1; i >= 0; i--) {
+            a->strides[i] = s;
+            s = s * shape[i] + (pad ? 3 : 0);
+        }
+        if (pad) {
+            a->strides[1] = -a->strides[1];
+        }
+    }
+    for (i = 0; i < nd; i++) {
+        int64_t span = (shape[i] - 1) * a->strides[i];
+        if (shape[i] > 1) {
+            if (span < 0) {
+                lo += span;
+            } else {
+                hi += span;
+            }
+        }
+    }
+    a->n = hi - lo + 1 + front;
+    a->base = front - lo;
+    a->buf = tk_xmalloc((size_t)a->n * es);
+    a->dl = dl_make(a->buf + (size_t)a->base * es, t, nd, a->shape,
+                    kind == DL_NULL ? NULL : a->strides);
+    if (place == DL_BYTE_OFFSET) {
+        a->dl.data = a->buf;
+        a->dl.byte_offset = (uint64_t)a->base * es;
+    } else if (place == DL_REALIGNED) {
+        a->dl.data = a->buf + 1;
+        a->dl.byte_offset = (uint64_t)a->base * es - 1;
+    }
+}
+
+/* Element index in buf of the logical index idx. */
+static int64_t dl_pos(const dl_arg *a, const int64_t *idx)
+{
+    int64_t p = a->base;
+    int i;
+    for (i = 0; i < a->nd; i++) {
+        p += idx[i] * a->strides[i];
+    }
+    return p;
+}
+
+/* A value for an input: +-k/8 for k in 1..32 in the floating types (every
+ * product and every partial sum of up to 6 of them is exact in f32, so the
+ * library's result is the exact sum rounded once to out's type), any value
+ * of int8 or uint8. */
+static double dl_value(tk_dtype t)
+{
+    if (t == TK_S8) {
+        return (double)tk_rng_range(&rng, -128, 127);
+    }
+    if (t == TK_U8) {
+        return (double)tk_rng_range(&rng, 0, 255);
+    }
+    return (double)tk_rng_range(&rng, 1, 32) / 8.0 * (tk_rng_chance(&rng, 50) ? -1.0 : 1.0);
+}
+
+/* One call of row `row` on x (n dims, xs) and y (m dims, ys) with axes
+ * (ax, ay), the tensors laid out as kinds[] and placed as places[] (x, y,
+ * out), on device `device` (kDLCPU or kDLCUDAHost); scaled: alpha 0.5 and
+ * beta 1 (floating out) or alpha 1 and beta 1 (int32 out). Checks the
+ * status (OK), no message, every reached out element against the
+ * reference (bit for bit), every other out element untouched, the inputs
+ * unchanged. */
+static void dl_values_at(const char *file, int line, int row, int n, const int64_t *xs, int m,
+                         const int64_t *ys, int64_t ax, int64_t ay, const int kinds[3],
+                         const int places[3], int device, int scaled)
+{
+    const tk_dtype tx = dl_rows[row].x, ty = dl_rows[row].y, to = dl_rows[row].o;
+    dl_arg x, y, o;
+    int64_t os[4], oi[4], xi[4], yi[4], e, k, kk;
+    int a0, a1, on = 0, i, p, q, done, bad = 0;
+    unsigned char *xc, *yc, *before, *reached;
+    _Alignas(8) unsigned char want[8];
+    batch_dot_options opt;
+    int32_t st;
+    char msg[512];
+    /* Keras's axes (docs/SEMANTICS.md §2), and the result's shape (§1, §4). */
+    if (ax == BATCH_DOT_AXIS_DEFAULT) {
+        a0 = n - 1;
+        a1 = m == 2 ? 1 : m - 2;
+    } else {
+        a0 = (int)(ax < 0 ? ax + n : ax);
+        a1 = (int)(ay < 0 ? ay + m : ay);
+    }
+    for (i = 0; i < n; i++) {
+        if (i != a0) {
+            os[on++] = xs[i];
+        }
+    }
+    for (i = 1; i < m; i++) {
+        if (i != a1) {
+            os[on++] = ys[i];
+        }
+    }
+    if (n == 2 && m == 2) {
+        os[on++] = 1;
+    }
+    kk = xs[a0];
+    dl_arg_init(&x, tx, n, xs, kinds[0], places[0]);
+    dl_arg_init(&y, ty, m, ys, kinds[1], places[1]);
+    dl_arg_init(&o, to, on, os, kinds[2], places[2]);
+    for (e = 0; e < x.n; e++) tk_set(tx, x.buf, e, dl_value(tx));
+    for (e = 0; e < y.n; e++) tk_set(ty, y.buf, e, dl_value(ty));
+    tk_fill_sentinel(to, o.buf, o.n);
+    x.dl.device.device_type = (DLDeviceType)device;
+    y.dl.device.device_type = (DLDeviceType)device;
+    o.dl.device.device_type = (DLDeviceType)device;
+    batch_dot_options_init(&opt);
+    if (scaled) {
+        opt.flags = BATCH_DOT_OPT_SCALE;
+        opt.alpha = tk_is_int(to) ? 1.0 : 0.5;
+        opt.beta = 1.0;
+    }
+    xc = tk_xdup(x.buf, (size_t)x.n * tk_esize(tx));
+    yc = tk_xdup(y.buf, (size_t)y.n * tk_esize(ty));
+    reached = tk_xmalloc((size_t)o.n);
+    memset(reached, 0, (size_t)o.n);
+    /* Scaled: out is read where it is reached, so give it values there. */
+    memset(oi, 0, sizeof oi);
+    for (done = 0; scaled && !done;) {
+        tk_set(to, o.buf, dl_pos(&o, oi), tk_is_int(to) ? (double)tk_rng_range(&rng, -1000, 1000)
+                                                        : dl_value(TK_F32) * 4);
+        done = !tk_next_index(on, os, oi);
+    }
+    before = tk_xdup(o.buf, (size_t)o.n * tk_esize(to));
+    st = call_dlpack(&x.dl, &y.dl, ax, ay, &o.dl, scaled ? &opt : NULL);
+    last_msg(msg, sizeof msg);
+    if (st != BATCH_DOT_STATUS_OK || msg[0] != '\0') {
+        fail_at(file, line, "%s*%s->%s, %s/%s/%s, places %d/%d/%d: status %s (\"%s\")",
+                tk_dtype_name(tx), tk_dtype_name(ty), tk_dtype_name(to), dl_kind_name[kinds[0]],
+                dl_kind_name[kinds[1]], dl_kind_name[kinds[2]], places[0], places[1], places[2],
+                batch_dot_status_string(st), msg);
+        bad = 1;
+    }
+    /* The reference: each out element from its own loop over the
+     * contraction, in int64 (exact) or double (exact for these values). */
+    memset(oi, 0, sizeof oi);
+    for (done = 0; !bad && !done; done = !tk_next_index(on, os, oi)) {
+        double fsum = 0, got, ref;
+        int64_t isum = 0, opos = dl_pos(&o, oi);
+        for (k = 0; k < kk; k++) {
+            for (i = 0, p = 0; i < n; i++) {
+                xi[i] = i == a0 ? k : oi[p++];
+            }
+            yi[0] = oi[0];
+            for (i = 1, q = n - 1; i < m; i++) {
+                yi[i] = i == a1 ? k : oi[q++];
+            }
+            if (tk_is_int(tx)) {
+                isum += tk_geti(tx, x.buf, dl_pos(&x, xi)) * tk_geti(ty, y.buf, dl_pos(&y, yi));
+            } else {
+                fsum += tk_get(tx, x.buf, dl_pos(&x, xi)) * tk_get(ty, y.buf, dl_pos(&y, yi));
+            }
+        }
+        if (tk_is_int(to)) {
+            isum += scaled ? tk_geti(to, before, opos) : 0;
+            tk_set(to, want, 0, (double)tk_wrap32(isum));
+            ref = (double)tk_wrap32(isum);
+        } else {
+            ref = scaled ? 0.5 * fsum + tk_get(to, before, opos) : fsum;
+            tk_set(to, want, 0, ref); /* rounded once, to nearest even */
+        }
+        reached[opos] = 1;
+        if (tk_bits(to, o.buf, opos) != tk_bits(to, want, 0)) {
+            got = tk_get(to, o.buf, opos);
+            fail_at(file, line,
+                    "%s*%s->%s, %s/%s/%s, places %d/%d/%d%s: out element %" PRId64
+                    " is %.17g, expected %.17g (exact %.17g)",
+                    tk_dtype_name(tx), tk_dtype_name(ty), tk_dtype_name(to),
+                    dl_kind_name[kinds[0]], dl_kind_name[kinds[1]], dl_kind_name[kinds[2]],
+                    places[0], places[1], places[2], scaled ? ", scaled" : "", opos, got,
+                    tk_get(to, want, 0), ref);
+            bad = 1;
+        }
+    }
+    if (!bad && tk_first_touched(to, o.buf, o.n, reached) >= 0) {
+        fail_at(file, line, "%s*%s->%s: out element %" PRId64 ", not reached, was written",
+                tk_dtype_name(tx), tk_dtype_name(ty), tk_dtype_name(to),
+                tk_first_touched(to, o.buf, o.n, reached));
+        bad = 1;
+    }
+    if (!bad && (memcmp(xc, x.buf, (size_t)x.n * tk_esize(tx)) != 0 ||
+                 memcmp(yc, y.buf, (size_t)y.n * tk_esize(ty)) != 0)) {
+        fail_at(file, line, "%s*%s->%s: an input was written", tk_dtype_name(tx),
+                tk_dtype_name(ty), tk_dtype_name(to));
+        bad = 1;
+    }
+    if (!bad) {
+        n_pass++;
+    }
+    free(x.buf);
+    free(y.buf);
+    free(o.buf);
+    free(xc);
+    free(yc);
+    free(before);
+    free(reached);
+}
+
+/* Every row of the dtype table on ndim 2 and 3, default, explicit and
+ * negative axes, each tensor in every layout kind and place in turn, on
+ * kDLCPU and kDLCUDAHost; then scaled calls. */
+static void dlpack_values(void)
+{
+    static const struct {
+        int n;
+        int64_t xs[3];
+        int m;
+        int64_t ys[3];
+        int64_t ax, ay;
+    } sh[] = {
+        {2, {2, 3}, 2, {2, 3}, D, D},          /* (B, 1): docs/SEMANTICS.md §4 */
+        {2, {3, 6}, 2, {3, 6}, 1, 1},
+        {3, {3, 4, 5}, 3, {3, 5, 2}, D, D},    /* matmul-like */
+        {3, {3, 4, 5}, 3, {3, 5, 2}, -1, -2},
+        {3, {3, 4, 5}, 3, {3, 2, 5}, 2, 2},
+        {3, {2, 5, 3}, 3, {2, 5, 4}, 1, 1},
+        {2, {2, 4}, 3, {2, 4, 3}, D, D},
+        {3, {2, 3, 4}, 2, {2, 4}, D, D},
+    };
+    size_t s;
+    int row, v;
+    for (s = 0; s < sizeof sh / sizeof sh[0]; s++) {
+        for (row = 0; row < 8; row++) {
+            for (v = 0; v < 4; v++) {
+                const int kinds[3] = {v, (v + 1) % DL_KINDS, (v + 2) % DL_KINDS};
+                const int places[3] = {v % DL_PLACES, (v + 1) % DL_PLACES, (v + 2) % DL_PLACES};
+                dl_values_at(__FILE__, __LINE__, row, sh[s].n, sh[s].xs, sh[s].m, sh[s].ys,
+                             sh[s].ax, sh[s].ay, kinds, places, v == 3 ? kDLCUDAHost : kDLCPU,
+                             0);
+            }
+        }
+    }
+    for (row = 0; row < 8; row++) {
+        if (dl_rows[row].o == TK_F32 || dl_rows[row].o == TK_S32) {
+            const int kinds[3] = {DL_STRIDED, DL_TRANSPOSED, DL_STRIDED};
+            const int places[3] = {DL_BYTE_OFFSET, DL_AT_DATA, DL_REALIGNED};
+            dl_values_at(__FILE__, __LINE__, row, 3, sh[2].xs, 3, sh[2].ys, D, D, kinds, places,
+                         kDLCPU, 1);
+        }
+    }
+}
+
+/* Calls whose values need no loop: K = 0 with NULL data (nothing reached,
+ * so nothing checked; out all +0 / 0), and a stride of INT64_MIN on an
+ * extent of 1 (ignored, as in a layout). */
+static void dlpack_edge_values(void)
+{
+    int row;
+    for (row = 0; row < 8; row++) {
+        const tk_dtype tx = dl_rows[row].x, ty = dl_rows[row].y, to = dl_rows[row].o;
+        int64_t xs[3] = {2, 3, 0}, ys[3] = {2, 0, 4}, os[3] = {2, 3, 4};
+        _Alignas(8) unsigned char od[24 * 8];
+        DLTensor x = dl_make(NULL, tx, 3, xs, NULL), y = dl_make(NULL, ty, 3, ys, NULL);
+        DLTensor o = dl_make(od, to, 3, os, NULL);
+        int64_t e, wrong = -1;
+        x.byte_offset = 64;
+        tk_fill_sentinel(to, od, 24);
+        CHECK_STATUS(call_dlpack(&x, &y, D, D, &o, NULL), BATCH_DOT_STATUS_OK);
+        for (e = 0; e < 24; e++) {
+            if (tk_bits(to, od, e) != 0 && wrong < 0) {
+                wrong = e;
+            }
+        }
+        CHECKF(wrong < 0, "%s->%s, K = 0: out element %" PRId64 " is not +0", tk_dtype_name(tx),
+               tk_dtype_name(to), wrong);
+    }
+    {
+        float xd[8], yd[24], od[6];
+        int64_t xs[3] = {2, 1, 4}, xst[3] = {4, INT64_MIN, 1}, ys[3] = {2, 4, 3};
+        int64_t os[3] = {2, 1, 3}, ost[3] = {3, INT64_MIN, 1};
+        DLTensor x = dl_make(xd, TK_F32, 3, xs, xst), y = dl_make(yd, TK_F32, 3, ys, NULL);
+        DLTensor o = dl_make(od, TK_F32, 3, os, ost);
+        int b, j, t, wrong = -1;
+        for (t = 0; t < 8; t++) xd[t] = (float)(t - 3);
+        for (t = 0; t < 24; t++) yd[t] = (float)(t % 7 - 2);
+        CHECK_STATUS(call_dlpack(&x, &y, D, D, &o, NULL), BATCH_DOT_STATUS_OK);
+        for (b = 0; b < 2; b++) {
+            for (j = 0; j < 3; j++) {
+                float ref = 0;
+                for (t = 0; t < 4; t++) {
+                    ref += xd[b * 4 + t] * yd[b * 12 + t * 3 + j];
+                }
+                if (od[b * 3 + j] != ref && wrong < 0) {
+                    wrong = b * 3 + j;
+                }
+            }
+        }
+        CHECKF(wrong < 0, "strides INT64_MIN on extents of 1: out element %d differs", wrong);
+    }
+}
+
+/* The error cases: x (2, 3, 4), y (2, 4, 5), out (2, 3, 5), compact
+ * (strides NULL) in one arena, x at byte 0, y at 1024, out at 2048, default
+ * axes, each case one change (or two, for the order) from that valid call. */
+#define DL_ARENA 4096
+enum { DL_XO = 0, DL_YO = 1024, DL_OO = 2048 };
+static _Alignas(64) unsigned char dl_arena[DL_ARENA], dl_arena_copy[DL_ARENA];
+
+typedef struct {
+    DLTensor x, y, o;
+    int64_t xs[4], ys[4], os[4], xst[4], yst[4], ost[4];
+    const DLTensor *px, *py, *po;
+    int64_t ax, ay;
+    batch_dot_options opt;
+    const batch_dot_options *popt;
+} dl_call;
+
+static void dl_base(dl_call *c, int row)
+{
+    const tk_dtype tx = dl_rows[row].x, ty = dl_rows[row].y, to = dl_rows[row].o;
+    static const int64_t xs[3] = {2, 3, 4}, ys[3] = {2, 4, 5}, os[3] = {2, 3, 5};
+    static const int64_t xst[3] = {12, 4, 1}, yst[3] = {20, 5, 1}, ost[3] = {15, 5, 1};
+    memset(c, 0, sizeof *c);
+    memcpy(c->xs, xs, sizeof xs);
+    memcpy(c->ys, ys, sizeof ys);
+    memcpy(c->os, os, sizeof os);
+    memcpy(c->xst, xst, sizeof xst);
+    memcpy(c->yst, yst, sizeof yst);
+    memcpy(c->ost, ost, sizeof ost);
+    c->x = dl_make(dl_arena + DL_XO, tx, 3, c->xs, NULL);
+    c->y = dl_make(dl_arena + DL_YO, ty, 3, c->ys, NULL);
+    c->o = dl_make(dl_arena + DL_OO, to, 3, c->os, NULL);
+    c->px = &c->x;
+    c->py = &c->y;
+    c->po = &c->o;
+    c->ax = c->ay = BATCH_DOT_AXIS_DEFAULT;
+    batch_dot_options_init(&c->opt);
+    c->popt = NULL;
+}
+
+/* How the message is checked: equal, starts with, or contains. */
+enum { MSG_EQ, MSG_STARTS, MSG_HAS };
+
+/* Runs the case: the status must be `want`; on error nothing in the arena
+ * written (out holds its type's sentinel, x and y a pattern) and the
+ * message as `how` and `text` say; on success no message. */
+static void dl_expect_at(const char *file, int line, const char *what, dl_call *c, int32_t want,
+                         int how, const char *text)
+{
+    char msg[1024];
+    int32_t st;
+    int ok;
+    size_t i;
+    tk_dtype to = TK_F32;
+    int row;
+    for (row = 0; row < 8; row++) { /* out's type, for its sentinel */
+        DLDataType d = dl_dtype(dl_rows[row].o);
+        if (c->po != NULL && c->o.dtype.code == d.code && c->o.dtype.bits == d.bits) {
+            to = dl_rows[row].o;
+        }
+    }
+    for (i = 0; i < DL_ARENA; i++) {
+        dl_arena[i] = (unsigned char)(0x3Cu + i * 7u);
+    }
+    tk_fill_sentinel(to, dl_arena + DL_OO, (int64_t)((DL_ARENA - DL_OO) / tk_esize(to)));
+    memcpy(dl_arena_copy, dl_arena, DL_ARENA);
+    st = call_dlpack(c->px, c->py, c->ax, c->ay, c->po, c->popt);
+    last_msg(msg, sizeof msg);
+    if (st != want) {
+        fail_at(file, line, "%s: expected %s, got %s (\"%s\")", what,
+                batch_dot_status_string(want), batch_dot_status_string(st), msg);
+        return;
+    }
+    if (want == BATCH_DOT_STATUS_OK) {
+        CHECKF(msg[0] == '\0', "%s: a message after success: \"%s\"", what, msg);
+        return;
+    }
+    if (memcmp(dl_arena, dl_arena_copy, DL_ARENA) != 0) {
+        fail_at(file, line, "%s: %s, but memory was written", what, batch_dot_status_string(st));
+        return;
+    }
+    switch (how) {
+    case MSG_EQ: ok = strcmp(msg, text) == 0; break;
+    case MSG_STARTS: ok = strncmp(msg, text, strlen(text)) == 0; break;
+    default: ok = strstr(msg, text) != NULL; break;
+    }
+    if (!ok) {
+        fail_at(file, line, "%s: the message \"%s\" %s \"%s\"", what, msg,
+                how == MSG_EQ ? "is not" : how == MSG_STARTS ? "does not start with" : "lacks",
+                text);
+        return;
+    }
+    n_pass++;
+}
+
+#define DLX(what, want, how, text) \
+    dl_expect_at(__FILE__, __LINE__, (what), &c, BATCH_DOT_STATUS_##want, (how), (text))
+
+/* A DLPack dtype from its fields. */
+static DLDataType dl_dt(int code, int bits, int lanes)
+{
+    DLDataType d;
+    d.code = (uint8_t)code;
+    d.bits = (uint8_t)bits;
+    d.lanes = (uint16_t)lanes;
+    return d;
+}
+
+static void dlpack_statuses(void)
+{
+    static const int bad_dtypes[][2] = {{2, 8},  {2, 128}, {2, 0},  {4, 32}, {4, 8},  {0, 16},
+                                        {0, 64}, {0, 1},   {1, 16}, {1, 32}, {1, 64}, {3, 64},
+                                        {5, 64}, {5, 128}, {6, 8},  {7, 8},  {255, 32}};
+    static const int combos[][3] = {{0, 1, 0}, {1, 1, 0}, {0, 0, 2}, {4, 2, 0}, {2, 4, 0},
+                                    {4, 4, 2}, {4, 5, 6}, {5, 5, 6}, {4, 4, 4}, {6, 6, 6},
+                                    {0, 0, 6}, {4, 4, 0}, {1, 1, 6}, {2, 2, 3}};
+    static const char *const dl_names[7] = {"float32", "float64", "bfloat16", "float16",
+                                            "int8",    "uint8",   "int32"};
+    static const int other_devices[] = {0, 2, 4, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 1000};
+    dl_call c;
+    char text[512];
+    size_t i;
+    int row;
+
+    dl_base(&c, 0);
+    DLX("the base call", OK, MSG_EQ, "");
+
+    /* 1. NULL tensors (x, y, out), then NULL shapes with ndim > 0. */
+    dl_base(&c, 0);
+    c.px = NULL;
+    DLX("x NULL", NULL_POINTER, MSG_EQ, "x is NULL: a DLTensor is required.");
+    dl_base(&c, 0);
+    c.py = NULL;
+    DLX("y NULL", NULL_POINTER, MSG_EQ, "y is NULL: a DLTensor is required.");
+    dl_base(&c, 0);
+    c.po = NULL;
+    DLX("out NULL", NULL_POINTER, MSG_EQ, "out is NULL: a DLTensor is required.");
+    dl_base(&c, 0);
+    c.px = c.py = c.po = NULL;
+    DLX("all NULL", NULL_POINTER, MSG_EQ, "x is NULL: a DLTensor is required.");
+    dl_base(&c, 0);
+    c.x.shape = NULL;
+    DLX("x.shape NULL", NULL_POINTER, MSG_EQ, "x.shape is NULL, but ndim = 3.");
+    dl_base(&c, 0);
+    c.y.shape = NULL;
+    DLX("y.shape NULL", NULL_POINTER, MSG_EQ, "y.shape is NULL, but ndim = 3.");
+    dl_base(&c, 0);
+    c.o.shape = NULL;
+    DLX("out.shape NULL", NULL_POINTER, MSG_EQ, "out.shape is NULL, but ndim = 3.");
+    dl_base(&c, 0);
+    c.x.shape = NULL;
+    c.po = NULL;
+    DLX("order: NULL tensors before NULL shapes", NULL_POINTER, MSG_EQ,
+        "out is NULL: a DLTensor is required.");
+    dl_base(&c, 0);
+    c.y.shape = NULL;
+    c.x.dtype.lanes = 2;
+    DLX("order: a NULL shape (1) before a dtype (1b)", NULL_POINTER, MSG_EQ,
+        "y.shape is NULL, but ndim = 3.");
+    dl_base(&c, 0);
+    c.o.shape = NULL;
+    c.x.device.device_type = kDLCUDA;
+    DLX("order: a NULL shape (1) before a device (2)", NULL_POINTER, MSG_EQ,
+        "out.shape is NULL, but ndim = 3.");
+    dl_base(&c, 0);
+    c.x.shape = NULL;
+    c.x.ndim = 0;
+    DLX("x.shape NULL with ndim 0 is not read", INVALID_RANK, MSG_EQ,
+        "Cannot do batch_dot on inputs with rank < 2. Received inputs with shapes () and "
+        "(2, 4, 5).");
+    dl_base(&c, 0);
+    c.y.shape = NULL;
+    c.y.ndim = -4;
+    DLX("y.shape NULL with ndim -4 is not read", INVALID_RANK, MSG_EQ,
+        "y.ndim = -4 is outside 0..16 (BATCH_DOT_MAX_NDIM).");
+
+    /* 1b. Each tensor's DLPack dtype, then the combination. */
+    dl_base(&c, 0);
+    c.x.dtype = dl_dt(kDLFloat, 16, 4);
+    DLX("x lanes 4", UNSUPPORTED_DTYPE, MSG_STARTS,
+        "x.dtype = {code=2, bits=16, lanes=4} is not a DLPack dtype batch_dot_dlpack takes: ");
+    dl_base(&c, 0);
+    c.y.dtype.lanes = 0;
+    DLX("y lanes 0", UNSUPPORTED_DTYPE, MSG_STARTS,
+        "y.dtype = {code=2, bits=32, lanes=0} is not a DLPack dtype batch_dot_dlpack takes: ");
+    dl_base(&c, 6);
+    c.o.dtype.lanes = 2;
+    DLX("int32 out lanes 2", UNSUPPORTED_DTYPE, MSG_STARTS,
+        "out.dtype = {code=0, bits=32, lanes=2} is not a DLPack dtype batch_dot_dlpack takes: ");
+    for (i = 0; i < sizeof bad_dtypes / sizeof bad_dtypes[0]; i++) {
+        dl_base(&c, 0);
+        c.o.dtype = dl_dt(bad_dtypes[i][0], bad_dtypes[i][1], 1);
+        snprintf(text, sizeof text,
+                 "out.dtype = {code=%d, bits=%d, lanes=1} is not a DLPack dtype batch_dot_dlpack "
+                 "takes: ",
+                 bad_dtypes[i][0], bad_dtypes[i][1]);
+        DLX("not a DLPack dtype batch_dot_dlpack takes", UNSUPPORTED_DTYPE, MSG_STARTS, text);
+    }
+    dl_base(&c, 0);
+    c.x.dtype = dl_dt(kDLInt, 16, 1);
+    c.y.dtype = dl_dt(kDLFloat, 32, 2);
+    DLX("order: x's dtype before y's", UNSUPPORTED_DTYPE, MSG_STARTS,
+        "x.dtype = {code=0, bits=16, lanes=1}");
+    dl_base(&c, 0);
+    c.x.dtype = dl_dt(kDLFloat, 64, 1);
+    c.o.dtype = dl_dt(kDLFloat, 32, 2);
+    DLX("order: every dtype before the combination", UNSUPPORTED_DTYPE, MSG_STARTS,
+        "out.dtype = {code=2, bits=32, lanes=2}");
+    for (i = 0; i < sizeof combos / sizeof combos[0]; i++) {
+        const tk_dtype t[3] = {(tk_dtype)combos[i][0], (tk_dtype)combos[i][1],
+                               (tk_dtype)combos[i][2]};
+        dl_base(&c, 0);
+        c.x.dtype = dl_dtype(t[0]);
+        c.y.dtype = dl_dtype(t[1]);
+        c.o.dtype = dl_dtype(t[2]);
+        snprintf(text, sizeof text, "the combination (x %s, y %s, out %s) is not supported; supported: ",
+                 dl_names[t[0]], dl_names[t[1]], dl_names[t[2]]);
+        DLX("a combination not in the table", UNSUPPORTED_DTYPE, MSG_STARTS, text);
+    }
+    dl_base(&c, 0);
+    c.o.dtype = dl_dtype(TK_S32);
+    c.x.device.device_type = kDLCUDA;
+    c.x.ndim = 17;
+    DLX("order: the combination (1b) before a device (2) and ndim (3)", UNSUPPORTED_DTYPE,
+        MSG_STARTS, "the combination (x float32, y float32, out int32) is not supported");
+
+    /* 2. Devices, byte offsets, addresses; tensor by tensor, before the
+     * options. */
+    dl_base(&c, 0);
+    c.y.device.device_type = kDLCUDA;
+    DLX("y on kDLCUDA", INVALID_ARGUMENT, MSG_EQ,
+        "y.device.device_type = 2: batch_dot_dlpack reads host memory only (kDLCPU = 1 or "
+        "kDLCUDAHost = 3).");
+    for (i = 0; i < sizeof other_devices / sizeof other_devices[0]; i++) {
+        dl_base(&c, 0);
+        c.o.device.device_type = (DLDeviceType)other_devices[i];
+        snprintf(text, sizeof text,
+                 "out.device.device_type = %d: batch_dot_dlpack reads host memory only (kDLCPU = "
+                 "1 or kDLCUDAHost = 3).",
+                 other_devices[i]);
+        DLX("out on a device that is not host memory", INVALID_ARGUMENT, MSG_EQ, text);
+    }
+    dl_base(&c, 0);
+    c.x.device.device_type = kDLCUDAHost;
+    c.y.device.device_type = kDLCUDAHost;
+    c.o.device.device_type = kDLCUDAHost;
+    DLX("kDLCUDAHost is read in place", OK, MSG_EQ, "");
+    dl_base(&c, 0);
+    c.x.device.device_id = 7;
+    c.o.device.device_id = -1;
+    DLX("device_id is not read", OK, MSG_EQ, "");
+    dl_base(&c, 0);
+    c.y.device.device_type = kDLCUDA;
+    c.o.device.device_type = kDLCUDA;
+    DLX("order: y's device before out's", INVALID_ARGUMENT, MSG_STARTS,
+        "y.device.device_type = 2:");
+    dl_base(&c, 0);
+    c.o.device.device_type = kDLCUDA;
+    c.x.ndim = 17;
+    c.ys[1] = -1;
+    DLX("order: a device (2) before ndim (3) and extents (4)", INVALID_ARGUMENT, MSG_STARTS,
+        "out.device.device_type = 2:");
+    dl_base(&c, 0);
+    c.o.device.device_type = kDLCUDA;
+    c.opt.struct_size = 8;
+    c.popt = &c.opt;
+    DLX("order: a device before the options", INVALID_ARGUMENT, MSG_STARTS,
+        "out.device.device_type = 2:");
+    dl_base(&c, 0);
+    c.opt.struct_size = 8;
+    c.popt = &c.opt;
+    DLX("options->struct_size 8", INVALID_ARGUMENT, MSG_STARTS,
+        "options->struct_size = 8 is below 16");
+    dl_base(&c, 6);
+    c.opt.flags = BATCH_DOT_OPT_SCALE;
+    c.opt.alpha = 0.5;
+    c.popt = &c.opt;
+    DLX("int32 out with alpha 0.5", INVALID_ARGUMENT, MSG_EQ,
+        "options->alpha = 0.5: an int32 output takes alpha = 1 only.");
+    dl_base(&c, 0);
+    c.x.byte_offset = UINT64_MAX;
+    c.x.ndim = 17;
+    snprintf(text, sizeof text, "x.byte_offset = 18446744073709551615 with x.data = %#" PRIxPTR
+             ": element [0, ..., 0] has no address", (uintptr_t)(dl_arena + DL_XO));
+    DLX("x.byte_offset UINT64_MAX (before ndim)", INVALID_ARGUMENT, MSG_STARTS, text);
+    dl_base(&c, 0);
+    c.y.byte_offset = (uint64_t)1 << 63;
+    c.ys[0] = 3;
+    snprintf(text, sizeof text, "y.byte_offset = 9223372036854775808 with y.data = %#" PRIxPTR
+             ": element [0, ..., 0] has no address", (uintptr_t)(dl_arena + DL_YO));
+    DLX("y.byte_offset 2^63 (before the batch)", INVALID_ARGUMENT, MSG_STARTS, text);
+    if (sizeof(void *) == 8) {
+        /* A reach 2^62 bytes below element [0, 0, 0]: below address 0 on
+         * any 64-bit address space (user addresses are below 2^57). */
+        dl_base(&c, 0);
+        c.xst[0] = -((int64_t)1 << 60);
+        c.x.strides = c.xst;
+        c.ys[0] = 3;
+        snprintf(text, sizeof text,
+                 "x reaches elements -1152921504606846976..=11 of 4 bytes from x.data + "
+                 "x.byte_offset = %#" PRIxPTR ": outside the address space.",
+                 (uintptr_t)(dl_arena + DL_XO));
+        DLX("x reaching below address 0 (before the batch)", INVALID_ARGUMENT, MSG_EQ, text);
+    } else {
+        skip("dlpack: the address-space case needs 64-bit pointers");
+    }
+
+    /* 3. ndim; the arrays of such a tensor are not read (shape has 3). */
+    dl_base(&c, 0);
+    c.x.ndim = 17;
+    DLX("x.ndim 17", INVALID_RANK, MSG_EQ, "x.ndim = 17 is outside 0..16 (BATCH_DOT_MAX_NDIM).");
+    dl_base(&c, 0);
+    c.y.ndim = -1;
+    DLX("y.ndim -1", INVALID_RANK, MSG_EQ, "y.ndim = -1 is outside 0..16 (BATCH_DOT_MAX_NDIM).");
+    dl_base(&c, 0);
+    c.o.ndim = INT32_MAX;
+    DLX("out.ndim INT32_MAX", INVALID_RANK, MSG_EQ,
+        "out.ndim = 2147483647 is outside 0..16 (BATCH_DOT_MAX_NDIM).");
+    dl_base(&c, 0);
+    c.x.ndim = 1;
+    DLX("x.ndim 1", INVALID_RANK, MSG_EQ,
+        "Cannot do batch_dot on inputs with rank < 2. Received inputs with shapes (2,) and "
+        "(2, 4, 5).");
+    dl_base(&c, 0);
+    c.o.ndim = 17;
+    c.xs[1] = -3;
+    DLX("order: ndim (3) before extents (4)", INVALID_RANK, MSG_EQ,
+        "out.ndim = 17 is outside 0..16 (BATCH_DOT_MAX_NDIM).");
+
+    /* 4. Negative extents. */
+    dl_base(&c, 0);
+    c.xs[1] = -3;
+    DLX("x.shape[1] -3", INVALID_SHAPE, MSG_EQ,
+        "x.shape[1] = -3 in x.shape = (2, -3, 4): extents must be >= 0.");
+    dl_base(&c, 0);
+    c.os[2] = -5;
+    c.o.strides = c.ost;
+    DLX("out.shape[2] -5, strides given", INVALID_SHAPE, MSG_EQ,
+        "out.shape[2] = -5 in out.shape = (2, 3, -5): extents must be >= 0.");
+    dl_base(&c, 0);
+    c.ys[2] = INT64_MIN;
+    c.xs[0] = 5;
+    DLX("order: extents (4) before the batch (5)", INVALID_SHAPE, MSG_EQ,
+        "y.shape[2] = -9223372036854775808 in y.shape = (2, 4, -9223372036854775808): extents "
+        "must be >= 0.");
+
+    /* 5-7. Batch, axes, contraction, out's shape. */
+    dl_base(&c, 0);
+    c.ys[0] = 3;
+    DLX("batch 2 and 3", BATCH_MISMATCH, MSG_EQ,
+        "Cannot do batch_dot on inputs with different batch sizes. Received inputs with shapes "
+        "(2, 3, 4) and (3, 4, 5).");
+    dl_base(&c, 0);
+    c.xs[0] = 3;
+    c.x.byte_offset = 2;
+    c.y.data = NULL;
+    c.xst[0] = (int64_t)1 << 62;
+    c.x.strides = c.xst;
+    DLX("order: the batch (5) before overflow (8), NULL data and alignment (9)", BATCH_MISMATCH,
+        MSG_STARTS, "Cannot do batch_dot on inputs with different batch sizes.");
+    dl_base(&c, 0);
+    c.ys[1] = 5;
+    DLX("contraction 4 and 5", CONTRACTION_MISMATCH, MSG_EQ,
+        "Cannot do batch_dot on inputs with shapes (2, 3, 4) and (2, 5, 5) with axes=[2, 1]. "
+        "x.shape[2] != y.shape[1] (4 != 5).");
+    dl_base(&c, 0);
+    c.ax = 0;
+    c.ay = 1;
+    DLX("axis_x 0", BATCH_AXIS, MSG_STARTS, "Cannot perform batch_dot over axis 0");
+    dl_base(&c, 0);
+    c.ay = 1;
+    DLX("a lone default axis", INVALID_AXES, MSG_STARTS,
+        "Invalid axes: axis_x = BATCH_DOT_AXIS_DEFAULT and axis_y = 1.");
+    dl_base(&c, 0);
+    c.ax = 3;
+    c.ay = 1;
+    DLX("axis_x 3 on rank 3", INVALID_AXES, MSG_STARTS,
+        "Invalid axes for inputs with shapes (2, 3, 4) and (2, 4, 5): axis_x = 3 is out of range");
+    dl_base(&c, 0);
+    c.ax = 2;
+    c.ay = 1;
+    DLX("explicit axes (2, 1)", OK, MSG_EQ, "");
+    dl_base(&c, 0);
+    c.ax = -1;
+    c.ay = -2;
+    DLX("explicit axes (-1, -2)", OK, MSG_EQ, "");
+    dl_base(&c, 0);
+    c.os[2] = 6;
+    DLX("out (2, 3, 6)", OUTPUT_SHAPE, MSG_EQ,
+        "out has shape (2, 3, 6) (ndim 3), but batch_dot of inputs with shapes (2, 3, 4) and "
+        "(2, 4, 5) with axes=[2, 1] has shape (2, 3, 5) (ndim 3).");
+    dl_base(&c, 0);
+    c.o.ndim = 2;
+    DLX("out of rank 2", OUTPUT_SHAPE, MSG_STARTS, "out has shape (2, 3) (ndim 2), but ");
+
+    /* 8. Overflow: strides whose reach does not fit in int64 bytes. */
+    dl_base(&c, 0);
+    c.xst[0] = (int64_t)1 << 62;
+    c.x.strides = c.xst;
+    DLX("x.strides[0] 2^62 (f32)", OVERFLOW, MSG_STARTS, "x reaches element offsets 0..=");
+    dl_base(&c, 0);
+    c.xst[0] = -((int64_t)1 << 62);
+    c.x.strides = c.xst;
+    DLX("x.strides[0] -2^62 (f32)", OVERFLOW, MSG_STARTS,
+        "x reaches element offsets 0..=4611686018427387915 (offset 4611686018427387904, ");
+    dl_base(&c, 0);
+    c.yst[2] = INT64_MIN;
+    c.y.strides = c.yst;
+    DLX("y.strides[2] INT64_MIN", OVERFLOW, MSG_STARTS, "y reaches element offsets ");
+    dl_base(&c, 0);
+    c.ost[1] = (int64_t)1 << 61;
+    c.o.strides = c.ost;
+    DLX("out.strides[1] 2^61 (f32: 2^63 bytes)", OVERFLOW, MSG_STARTS,
+        "out reaches element offsets 0..=");
+    dl_base(&c, 1);
+    c.yst[0] = (int64_t)1 << 60;
+    c.y.strides = c.yst;
+    DLX("y.strides[0] 2^60 (f64: 2^63 bytes)", OVERFLOW, MSG_STARTS,
+        "y reaches element offsets 0..=");
+    dl_base(&c, 0);
+    c.xs[1] = (int64_t)1 << 62;
+    c.os[1] = (int64_t)1 << 62;
+    DLX("x with 2^65 elements", OVERFLOW, MSG_EQ,
+        "The number of elements of x, shape (2, 4611686018427387904, 4), does not fit in int64.");
+    dl_base(&c, 0);
+    c.yst[0] = (int64_t)1 << 62;
+    c.y.strides = c.yst;
+    c.x.data = NULL;
+    c.o.byte_offset = 1;
+    DLX("order: overflow (8) before NULL data and alignment (9)", OVERFLOW, MSG_STARTS,
+        "y reaches element offsets ");
+
+    /* 9. NULL data of a tensor with elements; byte_offset breaking the
+     * alignment (the address named is the lowest element's). */
+    dl_base(&c, 0);
+    c.y.data = NULL;
+    DLX("y.data NULL", NULL_POINTER, MSG_EQ,
+        "y_data is NULL, but y has shape (2, 4, 5) (40 elements).");
+    dl_base(&c, 0);
+    c.x.data = NULL;
+    c.x.byte_offset = 64;
+    DLX("x.data NULL, byte_offset 64", NULL_POINTER, MSG_EQ,
+        "x_data is NULL, but x has shape (2, 3, 4) (24 elements).");
+    for (row = 0; row < 8; row++) {
+        const tk_dtype to = dl_rows[row].o, tx = dl_rows[row].x;
+        int64_t xsz = (int64_t)tk_esize(tx);
+        dl_base(&c, row);
+        c.o.byte_offset = 2;
+        snprintf(text, sizeof text, "out_data = %#" PRIxPTR " is not aligned to %d bytes.",
+                 (uintptr_t)(dl_arena + DL_OO + 2), (int)tk_esize(to));
+        if (tk_esize(to) > 2) {
+            DLX("out.byte_offset 2", INVALID_ARGUMENT, MSG_EQ, text);
+        } else {
+            DLX("out.byte_offset 2, 2-byte out", OK, MSG_EQ, "");
+        }
+        /* x reversed along axis 1: element [0, 0, 0] at byte_offset
+         * 8 sizes + 1 byte, the lowest one 1 byte past data. */
+        dl_base(&c, row);
+        c.xst[1] = -4;
+        c.x.strides = c.xst;
+        c.x.byte_offset = (uint64_t)(8 * xsz + 1);
+        snprintf(text, sizeof text, "x_data = %#" PRIxPTR " is not aligned to %d bytes.",
+                 (uintptr_t)(dl_arena + DL_XO + 1), (int)xsz);
+        if (xsz > 1) {
+            DLX("x reversed, byte_offset one byte past an element", INVALID_ARGUMENT, MSG_EQ,
+                text);
+        } else {
+            DLX("x reversed, byte_offset odd, 1-byte x", OK, MSG_EQ, "");
+        }
+    }
+    dl_base(&c, 0);
+    c.x.data = dl_arena + DL_XO + 3;
+    c.x.byte_offset = 1;
+    DLX("data misaligned, byte_offset realigning it", OK, MSG_EQ, "");
+    dl_base(&c, 0);
+    c.x.byte_offset = 2;
+    c.y.data = NULL;
+    snprintf(text, sizeof text, "x_data = %#" PRIxPTR " is not aligned to 4 bytes.",
+             (uintptr_t)(dl_arena + DL_XO + 2));
+    DLX("order: x misaligned before y NULL (tensor by tensor)", INVALID_ARGUMENT, MSG_EQ, text);
+    dl_base(&c, 0);
+    c.x.data = NULL;
+    c.y.byte_offset = 2;
+    DLX("order: x NULL before y misaligned", NULL_POINTER, MSG_STARTS, "x_data is NULL");
+    dl_base(&c, 0);
+    c.o.byte_offset = 2;
+    c.o.data = dl_arena + DL_XO;
+    snprintf(text, sizeof text, "out_data = %#" PRIxPTR " is not aligned to 4 bytes.",
+             (uintptr_t)(dl_arena + DL_XO + 2));
+    DLX("order: alignment (9) before aliasing (11)", INVALID_ARGUMENT, MSG_EQ, text);
+
+    /* 11. Aliasing: out writing an element twice, or sharing bytes with x
+     * or y (byte ranges of the reached elements). */
+    dl_base(&c, 0);
+    c.o.data = dl_arena + DL_XO;
+    snprintf(text, sizeof text,
+             "out's memory (bytes %#" PRIxPTR "..=%#" PRIxPTR ") overlaps x's (bytes %#" PRIxPTR
+             "..=%#" PRIxPTR "): out must not share memory with an input.",
+             (uintptr_t)(dl_arena + DL_XO), (uintptr_t)(dl_arena + DL_XO + 119),
+             (uintptr_t)(dl_arena + DL_XO), (uintptr_t)(dl_arena + DL_XO + 95));
+    DLX("out on x", ALIASING, MSG_EQ, text);
+    dl_base(&c, 0);
+    c.o.data = dl_arena;
+    c.o.byte_offset = DL_YO - 100;
+    snprintf(text, sizeof text,
+             "out's memory (bytes %#" PRIxPTR "..=%#" PRIxPTR ") overlaps y's (bytes %#" PRIxPTR
+             "..=%#" PRIxPTR "): out must not share memory with an input.",
+             (uintptr_t)(dl_arena + DL_YO - 100), (uintptr_t)(dl_arena + DL_YO + 19),
+             (uintptr_t)(dl_arena + DL_YO), (uintptr_t)(dl_arena + DL_YO + 159));
+    DLX("out's last elements on y's first, through byte_offset", ALIASING, MSG_EQ, text);
+    dl_base(&c, 0);
+    c.o.data = dl_arena;
+    c.o.byte_offset = 96;
+    DLX("out right after x", OK, MSG_EQ, "");
+    dl_base(&c, 0);
+    c.y.data = dl_arena + DL_XO;
+    DLX("x and y on the same bytes", OK, MSG_EQ, "");
+    dl_base(&c, 0);
+    c.ost[1] = 0;
+    c.o.strides = c.ost;
+    DLX("out stride 0 on an extent of 3", ALIASING, MSG_EQ,
+        "out with shape (2, 3, 5) and strides (15, 0, 1) can write an element twice: it is not "
+        "non-overlapping by construction.");
+    dl_base(&c, 6);
+    c.o.data = dl_arena + DL_YO + 36;
+    DLX("int32 out on int8 y's last 4 bytes", ALIASING, MSG_STARTS, "out's memory (bytes ");
+    dl_base(&c, 6);
+    c.o.data = dl_arena + DL_YO + 40;
+    DLX("int32 out right after int8 y", OK, MSG_EQ, "");
+}
+
+/* docs/API.md, "DLPack (version 0.2)": batch_dot_dlpack as a C engine
+ * calls it. Every row of the dtype table on compact tensors (strides NULL
+ * and given), transposed and padded, reversed views, byte offsets, data
+ * pointers realigned by byte_offset, kDLCUDAHost, ndim 2 and 3, default
+ * and explicit axes, scaled, against the harness's own loops (exact); then
+ * every DLPack status of the check order with its message, the expected
+ * status written out from docs/API.md, nothing written on error. */
+static void test_dlpack(void)
+{
+    dlpack_values();
+    dlpack_edge_values();
+    dlpack_statuses();
+}
+
+/* ------------------------------------------------------------------------ */
 /* Entry points                                                              */
 /* ------------------------------------------------------------------------ */
 
@@ -3526,6 +4480,7 @@ static const struct {
     {"dtypes", test_dtypes},
     {"bf16_f16", test_bf16_f16},
     {"int8", test_int8},
+    {"dlpack", test_dlpack},
     /* Last: it checks what the others produced. */
     {"status_coverage", test_status_coverage},
 };

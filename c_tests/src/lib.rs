@@ -210,6 +210,7 @@ mod c_harness {
         dtypes,
         bf16_f16,
         int8,
+        dlpack,
         status_coverage,
     );
 

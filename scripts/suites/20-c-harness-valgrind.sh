@@ -4,7 +4,9 @@
 # valgrind's memcheck: any memcheck error (invalid read or write, use of
 # uninitialised memory, a definite or possible leak) or any failed check
 # fails the suite. The release library has no `testing` feature, so the
-# harness skips its panic test (and says so).
+# harness skips its panic test (and says so). <dlpack/dlpack.h> is the
+# system's where installed, else c_tests/dlpack_standin/ (-idirafter: searched
+# after the system directories).
 source "$(dirname "$0")/../lib.sh"
 cd "$ROOT"
 need_apt gcc libc6-dev valgrind
@@ -15,7 +17,7 @@ link_lib "$lib/libbatch_dot.so" "$work/lib" >/dev/null
 
 bin="$work/harness-valgrind"
 gcc -std=c11 -Wall -Wextra -Werror -pedantic -DBATCH_DOT_HARNESS_MAIN -g -O1 \
-  -I include -I testkit/c c_tests/harness.c -o "$bin" \
+  -I include -I testkit/c -idirafter c_tests/dlpack_standin c_tests/harness.c -o "$bin" \
   -L "$work/lib" -Wl,-rpath,"$work/lib" -lbatch_dot -pthread -lm
 
 # One known false positive: the library's worker threads (started by the
