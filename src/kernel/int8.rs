@@ -451,11 +451,15 @@ unsafe fn micro<D: Dp, const R: usize, const NV: usize, const BU: bool>(
                 }
             }
         } else {
+            // Constant indices into `s` (all R rows spilled), so that the
+            // accumulators stay registers on the fast path above.
             let mut t = [[0i32; 64]; R];
-            for i in 0..rows {
+            for i in 0..R {
                 for v in 0..NV {
                     D::store(t[i].as_mut_ptr().add(v * D::LANES), s[i][v]);
                 }
+            }
+            for i in 0..rows {
                 let ci = c.offset(i as isize * c_rs);
                 for j in 0..cols {
                     put(ci.offset(j as isize * c_cs), t[i][j], acc);
