@@ -697,6 +697,91 @@ fn sums_past_int32_wrap() {
     }
 }
 
+/// An out of at least 2 MiB, its rows 64-byte aligned (the GEMM then
+/// writes whole tiles with streaming stores: docs/DESIGN.md, "The int8
+/// path"), and the same call with out 16 bytes off that alignment: every
+/// element the reference's, the row padding untouched, 1 and 2 threads
+/// bitwise equal; beta = 1 adds to out on the same layouts.
+#[test]
+fn large_aligned_out() {
+    let mut rng = SplitMix64::new(seed_of("large_aligned_out"));
+    // (2, 256, 68)·(2, 68, 1030): 527,360 int32, rows of 1040 (a multiple
+    // of 16), the last panel of 64 columns partial.
+    let (b, m, k, n, ld) = (2i64, 256i64, 68i64, 1030i64, 1040i64);
+    let len = b * m * ld + 32;
+    for row in Row::ALL {
+        let un = row.x_unsigned();
+        let x = packed_tensor(&[b, m, k], &mut rng, |r| int8::value(Values::Random, un, r));
+        let y = packed_tensor(&[b, k, n], &mut rng, |r| {
+            int8::value(Values::Random, false, r)
+        });
+        for skew in [0usize, 16] {
+            // The buffer is allocated first, so that the offset aligns it.
+            let mut od = vec![SENTINEL; len as usize];
+            let at = od.as_ptr() as usize;
+            let off = ((64 - at % 64) % 64 + skew) / 4;
+            let out = lay(&[b, m, n], &[m * ld, ld, 1], off as i64, len);
+            let c = Case {
+                x: x.clone(),
+                y: y.clone(),
+                out,
+                ax: 2,
+                ay: 1,
+            };
+            let r = c.reference(row);
+            let reached = storage_positions(&c.out);
+            for isa in levels() {
+                for beta in [None, Some(1.0)] {
+                    let what = format!("{} {isa:?} skew {skew} beta {beta:?}", row.name());
+                    let before: Vec<i32> = (0..len)
+                        .map(|i| {
+                            if beta.is_some() {
+                                (i as i32).wrapping_mul(40503)
+                            } else {
+                                SENTINEL
+                            }
+                        })
+                        .collect();
+                    let mut runs = vec![];
+                    for threads in [1, 2] {
+                        od.copy_from_slice(&before);
+                        let o = options(threads, beta.map(|bt| (1.0, bt)));
+                        compute_dtyped_at::<u8, i32>(
+                            isa,
+                            row.codes(),
+                            &c.x.layout,
+                            &c.x.buf,
+                            &c.y.layout,
+                            &c.y.buf,
+                            c.ax,
+                            c.ay,
+                            &c.out,
+                            &mut od,
+                            &o,
+                        )
+                        .unwrap_or_else(|e| panic!("{what}: {e}"));
+                        runs.push(od.clone());
+                    }
+                    assert!(runs[0] == runs[1], "{what}: 2 threads differ");
+                    for (i, &p) in reached.iter().enumerate() {
+                        let got = runs[0][p];
+                        let res = match beta {
+                            None => int8::check(&r, i, got),
+                            Some(bt) => int8::check_scaled(&r, i, bt, before[p], got),
+                        };
+                        if let Err(e) = res {
+                            panic!("{what}: out {e}");
+                        }
+                    }
+                    for p in unreached_positions(&c.out, od.len()) {
+                        assert_eq!(runs[0][p], before[p], "{what}: out[{p}] written");
+                    }
+                }
+            }
+        }
+    }
+}
+
 // ---------------------------------------------------------------------------
 // Scale
 // ---------------------------------------------------------------------------

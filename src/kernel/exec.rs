@@ -274,10 +274,12 @@ pub unsafe fn run_int_at(
     y: *const u8,
     out: *mut i32,
 ) -> Result<()> {
+    let outs = plan.blocks().saturating_mul(plan.m).saturating_mul(plan.n);
     let ij = IntJob {
         a_u8: x_u8,
         b_u8: false,
         acc,
+        stream: outs >= super::int8::STREAM_BYTES / 4,
     };
     // SAFETY: forwarded contract; the f32 pointers only carry the
     // addresses (`int8.rs` reads and writes them as the int types).
@@ -332,7 +334,7 @@ unsafe fn run_job<T: Element>(
             IntJob {
                 a_u8: i.b_u8,
                 b_u8: i.a_u8,
-                acc: i.acc,
+                ..i
             }
         } else {
             i

@@ -36,7 +36,13 @@ pub struct IntJob {
     pub b_u8: bool,
     /// `beta = 1`: out += the product (modulo 2³²); else out = it.
     pub acc: bool,
+    /// The call's whole out exceeds the caches worth keeping it in: the
+    /// GEMM writes whole aligned tiles with streaming stores.
+    pub stream: bool,
 }
+
+/// The bytes of a call's out from which the GEMM streams its stores.
+pub(super) const STREAM_BYTES: usize = 1 << 21;
 
 /// K steps per block of the GEMM (a multiple of 4).
 const KC: usize = 512;
@@ -143,6 +149,18 @@ pub(super) trait Dp {
     unsafe fn load_k(p: *const u8, n: usize, u: bool) -> Self::V;
     /// The sum of the lanes (modulo 2³²).
     unsafe fn reduce(v: Self::V) -> i32;
+    /// Whether `stream` bypasses the caches (else it is `store`).
+    const STREAM: bool = false;
+    /// `store` to a `4·LANES`-byte aligned `p`, bypassing the caches
+    /// where the level can; `fence` then orders it before what follows.
+    #[inline(always)]
+    unsafe fn stream(p: *mut i32, v: Self::V) {
+        // SAFETY: the caller's.
+        unsafe { Self::store(p, v) }
+    }
+    /// Orders the `stream` stores before every later store and load.
+    #[inline(always)]
+    unsafe fn fence() {}
     /// Packs A's rows `0..rows` (contiguous: row stride 1), steps `0..kc`
     /// (stride `cs`) as a panel `[group][ld][4 bytes]`, biased with
     /// `flip`, where the level has vector code for it; false: nothing
@@ -396,6 +414,7 @@ unsafe fn micro<D: Dp, const R: usize, const NV: usize, const BU: bool>(
     rows: usize,
     cols: usize,
     acc: bool,
+    nt: bool,
 ) {
     let nr = NV * D::LANES;
     // SAFETY: the caller's.
@@ -438,16 +457,25 @@ unsafe fn micro<D: Dp, const R: usize, const NV: usize, const BU: bool>(
             bp = bp.add(nr * 4);
         }
         if rows == R && cols == nr && c_cs == 1 {
-            for i in 0..R {
-                let ci = c.offset(i as isize * c_rs);
-                for v in 0..NV {
-                    let p = ci.add(v * D::LANES);
-                    let r = if acc {
-                        D::add(D::load(p), s[i][v])
-                    } else {
-                        s[i][v]
-                    };
-                    D::store(p, r);
+            if nt && !acc && (c as usize).is_multiple_of(4 * D::LANES) {
+                for i in 0..R {
+                    let ci = c.offset(i as isize * c_rs);
+                    for v in 0..NV {
+                        D::stream(ci.add(v * D::LANES), s[i][v]);
+                    }
+                }
+            } else {
+                for i in 0..R {
+                    let ci = c.offset(i as isize * c_rs);
+                    for v in 0..NV {
+                        let p = ci.add(v * D::LANES);
+                        let r = if acc {
+                            D::add(D::load(p), s[i][v])
+                        } else {
+                            s[i][v]
+                        };
+                        D::store(p, r);
+                    }
                 }
             }
         } else {
@@ -552,6 +580,11 @@ unsafe fn gemm<D: Dp, const R: usize, const NV: usize>(
     // A whose rows are contiguous along m (a transposed x): packed as a
     // panel of MC rows, group by group (`[group][MC][4 bytes]`).
     let a_panel = g.a_rs == 1 && g.a_cs != 1;
+    // A large out is written with streaming stores on its first write
+    // (rows 64-byte aligned): each line then goes to memory once, without
+    // being read for ownership first.
+    let nt =
+        D::STREAM && ij.stream && g.c_cs == 1 && g.c_rs.unsigned_abs().is_multiple_of(D::LANES);
     let mut jc = 0;
     while jc < g.n {
         let nc = (g.n - jc).min(NC);
@@ -628,12 +661,12 @@ unsafe fn gemm<D: Dp, const R: usize, const NV: usize>(
                             if bu {
                                 micro::<D, R, NV, true>(
                                     groups, ap, lda, a_gs, panel, cq, rq, cp, g.c_rs, g.c_cs, rows,
-                                    cols, !first,
+                                    cols, !first, nt,
                                 )
                             } else {
                                 micro::<D, R, NV, false>(
                                     groups, ap, lda, a_gs, panel, cq, rq, cp, g.c_rs, g.c_cs, rows,
-                                    cols, !first,
+                                    cols, !first, nt,
                                 )
                             }
                         }
@@ -645,6 +678,10 @@ unsafe fn gemm<D: Dp, const R: usize, const NV: usize>(
             pc += kc;
         }
         jc += nc;
+    }
+    if nt {
+        // SAFETY: the level's features.
+        unsafe { D::fence() };
     }
 }
 
@@ -1337,6 +1374,17 @@ mod x86 {
         unsafe fn dp(acc: __m512i, u: __m512i, s: __m512i) -> __m512i {
             // SAFETY: the level's features.
             unsafe { _mm512_dpbusd_epi32(acc, u, s) }
+        }
+        const STREAM: bool = true;
+        #[inline(always)]
+        unsafe fn stream(p: *mut i32, v: __m512i) {
+            // SAFETY: the caller's: 64 writable bytes, 64-byte aligned.
+            unsafe { _mm512_stream_si512(p.cast(), v) }
+        }
+        #[inline(always)]
+        unsafe fn fence() {
+            // SAFETY: SSE.
+            unsafe { _mm_sfence() }
         }
         #[inline(always)]
         unsafe fn flip(v: __m512i) -> __m512i {

@@ -491,7 +491,12 @@ mod tests {
         let mut v = vec![];
         for (a_u8, b_u8) in [(false, false), (true, false), (false, true)] {
             for acc in [false, true] {
-                v.push(IntJob { a_u8, b_u8, acc });
+                v.push(IntJob {
+                    a_u8,
+                    b_u8,
+                    acc,
+                    stream: false,
+                });
             }
         }
         v
@@ -623,6 +628,7 @@ mod tests {
             a_u8: false,
             b_u8: false,
             acc: false,
+            stream: false,
         };
         let mut shapes = vec![];
         for side in [4, 8] {
@@ -750,6 +756,7 @@ mod tests {
             a_u8: false,
             b_u8: false,
             acc: true,
+            stream: false,
         };
         // SAFETY: 32 rows of 16 bytes and 32 outputs; the CPU has the level.
         unsafe { dots_at(ij, 16, 32, p, (16, 16, 1)) };
