@@ -60,14 +60,16 @@ The int8 rows (`--dtype u8s8`, `--dtype s8`, `--dtype int8` = both):
 
     python3 bench/bench_batch_dot.py --dtype int8 --threads 1 --samples 5
     python3 bench/bench_batch_dot.py --dtype int8 --threads 2 --samples 5 --no-mkl
+    python3 bench/bench_batch_dot.py --dtype int8 --threads 1 --samples 5 --clock cpu --no-mkl  # + oneDNN
     python3 bench/bench_batch_dot.py --dtype int8 --smoke        # results only
 
 The same cases on random bytes: x's bytes read as uint8 (U8·S8, uniform in
 [0, 255]) or as int8 (S8·S8, [-128, 127]), y's as int8; both rows use the
 same bytes and buffers. Before any timing, every output (ours at N threads
 and at 1 thread, our f32's, MKL's) is checked bit for bit against the exact
-sum mod 2^32 (int8_reference). In the same child process, interleaved
-rounds time:
+sum mod 2^32 (int8_reference); oneDNN's too (below), whose wrong result
+would be reported in the check column and left untimed. In the same child
+process, interleaved rounds time:
   - ours: U8·S8 through batch_dot_compute(U8, S8, S32), S8·S8 through
     batch_dot_s8 (int32 out);
   - our f32: batch_dot_f32 on the first row's values (exact in f32), same
@@ -80,6 +82,19 @@ rounds time:
     and B as int8 (the name is the column-major view), and computes
     C = alpha·(A + ao)(B + bo) + beta·C + oc exactly in int32 here: it is
     called with ao = bo = 0, a fixed oc = 0, alpha 1, beta 0, A = x, B = y;
+  - oneDNN (optional, `--no-onednn`): its matmul primitive, u8 x · s8 y →
+    s32 and f32 → f32 (on our f32's values), built by the C shim
+    bench/onednn_bench.c (compiled here with cc, no oneDNN headers needed)
+    on the case's own sizes and strides, so the strided cases g1-g3 run too
+    (with whatever implementation oneDNN picks for those strides: a note
+    line per case names it, e.g. brg:avx512_core_vnni, gemm:jit, ref:any).
+    Each primitive is created once; a timed call is one execute + stream
+    wait. Columns "× oneDNN u8s8" (time(oneDNN u8s8) / time(our U8·S8))
+    and "oneDNN u8s8 × its f32" (time(oneDNN f32) / time(oneDNN u8s8)), on
+    the U8·S8 rows. When libdnnl.so.3 can be loaded (`pip install
+    onednn-cpu-gomp`: oneDNN with GNU OpenMP, its thread count set from
+    --threads; or BATCH_DOT_ONEDNN=path) and `cc` builds the shim; else a
+    note and no column;
   - at N > 1 threads, our calls at 1 thread too: the column 2T/1T.
 "S8·S8 ÷ U8·S8" is S8·S8's speed over U8·S8's; "others" is the share of
 the machine's CPU that other processes used while the case was timed
@@ -118,6 +133,8 @@ def parse_args(argv):
     p.add_argument("--slow-budget", type=float, default=3.0,
                    help="about this many seconds of NumPy float16 timing per case")
     p.add_argument("--no-mkl", action="store_true", help="leave out MKL's column of the bf16/f16 and int8 rows")
+    p.add_argument("--no-onednn", action="store_true",
+                   help="leave out oneDNN's columns (u8s8 and f32 matmul) of the int8 rows")
     p.add_argument("--scaling", action="store_true",
                    help="bf16/f16 rows: at N > 1 threads, also time our call at 1 thread in the same rounds "
                    "(2T/1T from one process; the int8 rows always do)")
@@ -792,6 +809,136 @@ class Mkl:
         return call
 
 
+class OneDnn:
+    """oneDNN's matmul primitive (libdnnl.so.3, e.g. from `pip install
+    onednn-cpu-gomp`, or BATCH_DOT_ONEDNN=path) through the C shim
+    bench/onednn_bench.c, built here with cc: u8·s8 → s32 and f32 → f32 on a
+    case's own sizes and strides (oneDNN's memory descriptors take strides,
+    so the strided cases run too). A primitive is created once per case and
+    data type; a timed call is one execute + stream wait.
+    `OneDnn.load(threads)` returns (OneDnn or None, note)."""
+
+    @staticmethod
+    def load(threads):
+        import ctypes
+        import ctypes.util
+        import site
+        import subprocess
+        import tempfile
+        cands = [os.environ.get("BATCH_DOT_ONEDNN", "")]
+        for base in (sys.prefix, site.getuserbase(), sys.base_prefix):
+            for name in ("libdnnl.so.3", "libdnnl.so"):
+                cands.append(os.path.join(base, "lib", name))
+        cands.append(ctypes.util.find_library("dnnl") or "")
+        lib = None
+        for c in cands:
+            if c and (os.path.isfile(c) or "/" not in c):
+                try:
+                    # RTLD_GLOBAL: the shim's dnnl_* symbols resolve against it.
+                    lib = ctypes.CDLL(c, mode=ctypes.RTLD_GLOBAL)
+                    path = c
+                    break
+                except OSError:
+                    continue
+        if lib is None:
+            return None, ("oneDNN: libdnnl not found (pip install onednn-cpu-gomp, or BATCH_DOT_ONEDNN=path): "
+                          "column left out")
+        if not hasattr(lib, "dnnl_matmul_primitive_desc_create"):
+            return None, f"oneDNN: {path} has no dnnl_matmul_primitive_desc_create (not oneDNN 3.x): column left out"
+        tmp = tempfile.mkdtemp(prefix="batch_dot_onednn_")
+        try:
+            so = os.path.join(tmp, "onednn_bench.so")
+            r = subprocess.run(["cc", "-O2", "-shared", "-fPIC", "-o", so, os.path.join(HERE, "onednn_bench.c")],
+                               capture_output=True, text=True)
+            if r.returncode != 0:
+                return None, (f"oneDNN: cc failed to build bench/onednn_bench.c: {r.stderr.strip()[:200]}: "
+                              "column left out")
+            shim = ctypes.CDLL(so)
+        except OSError as e:
+            return None, f"oneDNN: no C compiler for bench/onednn_bench.c ({e}): column left out"
+        finally:
+            for f in os.listdir(tmp):
+                os.unlink(os.path.join(tmp, f))
+            os.rmdir(tmp)
+        # The OpenMP runtime libdnnl was built with (GNU's here): OMP_NUM_THREADS
+        # is set before the child starts; set it again through the runtime.
+        nthr = "?"
+        for omp in ("libgomp.so.1", "libiomp5.so"):
+            try:
+                o = ctypes.CDLL(omp)
+                o.omp_set_num_threads.argtypes = [ctypes.c_int]
+                o.omp_set_num_threads(threads)
+                nthr = str(o.omp_get_max_threads())
+                break
+            except (OSError, AttributeError):
+                continue
+        buf = ctypes.create_string_buffer(512)
+        shim.bench_onednn_init.argtypes = [ctypes.c_char_p, ctypes.c_size_t]
+        if shim.bench_onednn_init(buf, 512) != 0:
+            return None, f"oneDNN: {buf.value.decode()}: column left out"
+        p, L = ctypes.c_void_p, ctypes.POINTER(ctypes.c_int64)
+        shim.bench_onednn_create.argtypes = [ctypes.c_int, L, L, L, L, p, p, p, ctypes.c_char_p, ctypes.c_size_t]
+        shim.bench_onednn_create.restype = p
+        shim.bench_onednn_exec.argtypes = [p]
+        shim.bench_onednn_exec.restype = ctypes.c_int
+        shim.bench_onednn_destroy.argtypes = [p]
+        d = OneDnn()
+        d.ctypes, d.shim, d.lib, d.path = ctypes, shim, lib, path
+        return d, f"oneDNN: {path}, {buf.value.decode()}, OpenMP threads {nthr}"
+
+    @staticmethod
+    def form(x, y, ax, ay, out):
+        """(dims (batch, M, N, K), src strides (batch, M, K), weights strides
+        (batch, K, N), dst strides (batch, M, N)) in elements, of a case as
+        a batched matmul out[b] = x[b] · w[b], or None. A dimension of extent
+        1 gets the stride a dense tensor would have."""
+        def st(a):
+            return [s // a.itemsize for s in a.strides]
+        sx, sy, so = st(x), st(y), st(out)
+        key = (x.ndim, y.ndim, ax, ay)
+        if key == (3, 3, 2, 2):  # x @ y^T
+            b, m, k = x.shape
+            n = y.shape[1]
+            return (b, m, n, k), sx, [sy[0], sy[2], sy[1]], so
+        if key == (3, 3, 2, 1):  # x @ y
+            b, m, k = x.shape
+            n = y.shape[2]
+            return (b, m, n, k), sx, sy, so
+        if key == (2, 2, 1, 1):  # row-wise dot: (b, 1, K) · (b, K, 1)
+            b, k = x.shape
+            return (b, 1, 1, k), [sx[0], k * sx[1], sx[1]], [sy[0], sy[1], 1], [so[0], 1, 1]
+        if key == (3, 2, 2, 1):  # (b, M, K) · (b, K, 1)
+            b, m, k = x.shape
+            return (b, m, 1, k), sx, [sy[0], sy[1], 1], [so[0], so[1], 1]
+        return None
+
+    def caller(self, kind, x, y, ax, ay, out):
+        """The case through oneDNN into `out` (int32 for kind "u8s8", x
+        uint8 and y int8; float32 for "f32"), as (function of no arguments,
+        implementation name), or (None, why not)."""
+        ctypes = self.ctypes
+        f = self.form(x, y, ax, ay, out)
+        if f is None:
+            return None, "no matmul form of this case"
+        dims, ss, ws, ds = f
+        arr = [(ctypes.c_int64 * 3)(*v) for v in (dims[:3], ss, ws, ds)]
+        dims_a = (ctypes.c_int64 * 4)(*dims)
+        buf = ctypes.create_string_buffer(512)
+        h = self.shim.bench_onednn_create(0 if kind == "u8s8" else 1, dims_a, arr[1], arr[2], arr[3],
+                                          x.ctypes.data, y.ctypes.data, out.ctypes.data, buf, 512)
+        info = buf.value.decode()
+        if not h:
+            return None, info
+        exe = self.shim.bench_onednn_exec
+
+        def call():
+            st = exe(h)
+            if st != 0:
+                raise RuntimeError(f"oneDNN execute failed: status {st}")
+        call.keep = (x, y, out, arr, dims_a)
+        return call, info
+
+
 def cpu_snapshot():
     """(machine busy, machine total, this process's CPU) in seconds, from
     /proc/stat and getrusage (all threads of this process: the library's
@@ -1142,6 +1289,10 @@ def child_int8(args, threads, np, lib):
     if "u8s8" in rows and not args.no_mkl:
         mkl, note = Mkl.load(threads, kinds=("u8s8",))
         print(f"# {threads}T: {note}")
+    dnnl = None
+    if "u8s8" in rows and not args.no_onednn:
+        dnnl, note = OneDnn.load(threads)
+        print(f"# {threads}T: {note}", flush=True)
     rng = np.random.default_rng(12345)
     ok = True
     for spec in suite(args.smoke):
@@ -1184,6 +1335,45 @@ def child_int8(args, threads, np, lib):
                 mkl_slow = CLOCK() - t0 > 0.25
                 mkl_ok, errm = check_int8(np, outm, want["u8s8"])
                 mkl_note = "MKL " + errm
+        # oneDNN's matmul (U8·S8 rows): u8·s8 → s32 checked bit for bit, f32
+        # on our f32's values and strides checked as our f32 is; a primitive
+        # that oneDNN does not create, or that gives a wrong result, is
+        # reported and not timed.
+        dnnl_calls, dnnl_notes, dnnl_impl, dnnl_checks = {}, [], {}, []
+        if dnnl is not None and "u8s8" in rows:
+            outd = np.full(shape, -1, np.int32)
+            outdf = np.full(shape, np.nan, np.float32)
+            for name, kind, xa, ya, o in (("dnnl", "u8s8", xu, y, outd), ("dnnl_f32", "f32", x32, y32, outdf)):
+                label = "oneDNN " + ("u8s8" if kind == "u8s8" else "f32")
+                call, info = dnnl.caller(kind, xa, ya, ax, ay, o)
+                if call is None:
+                    dnnl_notes.append(f"{label}: {info}: not timed")
+                    continue
+                dnnl_impl[kind] = info
+                try:
+                    t0 = CLOCK()
+                    call()
+                    slow = CLOCK() - t0 > 0.25
+                except RuntimeError as e:
+                    dnnl_notes.append(f"{label}: {e}: not timed")
+                    continue
+                if kind == "u8s8":
+                    good, err = check_int8(np, o, want["u8s8"])
+                elif exact32:
+                    good, err = check_int8(np, (o.astype(np.int64) & 0xFFFFFFFF).astype(np.uint32),
+                                           want[rows[0]])
+                else:
+                    x64, y64 = x32.astype(np.float64), y32.astype(np.float64)
+                    bound = 2.0 * (k + 1) * 2.0 ** -24 * fn(np.abs(x64), np.abs(y64))
+                    good = bool(np.all(np.abs(o.astype(np.float64) - fn(x64, y64)) <= bound))
+                    err = "within the f32 bound" if good else "outside the f32 bound"
+                if good:
+                    dnnl_calls[name] = (call, slow)
+                    dnnl_checks.append(f"{label} {err}")
+                else:
+                    dnnl_notes.append(f"{label} WRONG: {err}: not timed")
+            print(f"# {threads}T: oneDNN {cid}: " + "; ".join(
+                [f"{kd} {im}" for kd, im in dnnl_impl.items()] + dnnl_notes), flush=True)
         calls, calls1, results = {}, {}, {}
         for r in rows:
             out = np.full(shape, -1, np.int32)  # every element must be written
@@ -1192,7 +1382,8 @@ def child_int8(args, threads, np, lib):
                 calls1[r] = lib.caller(xval[r], y, ax, ay, out, 1, dtypes=INT8_CODES[r])
             row = {"id": cid, "int8": True, "row": r, "dtype": r, "threads": threads, "flops": d["ops"],
                    "bytes": d["bytes"], "unit": d["unit"], "ours": None, "ours_best": None, "f32": None,
-                   "x_f32": None, "x_u8s8": None, "mkl": None, "x_mkl": None, "x_1t": None, "d_f32_ns": None}
+                   "x_f32": None, "x_u8s8": None, "mkl": None, "x_mkl": None, "x_1t": None, "d_f32_ns": None,
+                   "dnnl": None, "x_dnnl": None, "dnnl_f32": None, "dnnl_x_f32": None}
             try:
                 calls[r]()
                 good, err = check_int8(np, out, want[r])
@@ -1204,6 +1395,11 @@ def child_int8(args, threads, np, lib):
             except CallError as e:
                 good, err = False, str(e)
             extra = common + ([mkl_note] if mkl_note and r == "u8s8" else [])
+            extra += dnnl_checks + dnnl_notes if r == "u8s8" else []
+            if r == "u8s8" and dnnl_notes:
+                row["dnnl_err"] = "; ".join(dnnl_notes)
+            if r == "u8s8" and dnnl_impl:
+                row["dnnl_impl"] = dnnl_impl
             row["ok"] = good and good32 and (mkl_ok or r != "u8s8")
             row["err"] = "; ".join([err] + extra)
             ok &= row["ok"]
@@ -1215,6 +1411,9 @@ def child_int8(args, threads, np, lib):
                 cands.append({"name": "f32c", "f": call32c, "spins": False, "slow": False})
             if mkl_call is not None:
                 cands.append({"name": "mkl", "f": mkl_call, "spins": True, "slow": mkl_slow})
+            for name, (call, slow) in dnnl_calls.items():
+                # GNU OpenMP's threads spin for a while after a parallel region.
+                cands.append({"name": name, "f": call, "spins": True, "slow": slow})
             for r in calls1:
                 cands.append({"name": r + "@1", "f": calls1[r], "spins": False, "slow": False})
             snap = cpu_snapshot()
@@ -1228,6 +1427,15 @@ def child_int8(args, threads, np, lib):
                     row["x_u8s8"] = ratio_to_ours("u8s8", times, rounds, ref="s8s8")
                 if r == "u8s8" and mkl_call is not None:
                     row.update(mkl=median(times["mkl"]), x_mkl=ratio_to_ours("mkl", times, rounds, ref=r))
+                if r == "u8s8" and "dnnl" in dnnl_calls:
+                    row.update(dnnl=median(times["dnnl"]), x_dnnl=ratio_to_ours("dnnl", times, rounds, ref=r))
+                if r == "u8s8" and "dnnl_f32" in dnnl_calls:
+                    # oneDNN f32 beside our U8·S8 and our f32.
+                    row.update(dnnl_f32=median(times["dnnl_f32"]),
+                               x_dnnl_f32=ratio_to_ours("dnnl_f32", times, rounds, ref=r),
+                               f32_x_dnnl_f32=ratio_to_ours("dnnl_f32", times, rounds, ref="f32"))
+                    if "dnnl" in dnnl_calls:
+                        row["dnnl_x_f32"] = ratio_to_ours("dnnl_f32", times, rounds, ref="dnnl")
                 if r in calls1:
                     row["x_1t"] = ratio_to_ours(r + "@1", times, rounds, ref=r)
                 if cid == "o":
@@ -1272,6 +1480,8 @@ def print_int8_table(results, args):
         for row in results[t]:
             if row_kind(row) == "int8":
                 by_key.setdefault((row["id"], row["row"]), {})[t] = row
+    dnnl = any(row.get("dnnl") is not None or row.get("dnnl_f32") is not None for per in by_key.values()
+               for row in per.values())
     print()
     print(f"# batch_dot int8 — {time.strftime('%Y-%m-%d %H:%M')} — {cpu_name()}, {os.cpu_count()} CPUs")
     if args.smoke:
@@ -1284,6 +1494,11 @@ def print_int8_table(results, args):
         print("# S8·S8 ÷ U8·S8: S8·S8's speed ÷ U8·S8's (time(U8·S8) / time(S8·S8)); MKL: cblas_gemm_s8u8s32 "
               "row-major (A = x read as uint8, B = y as int8, ao = bo = 0, oc = 0, alpha 1, beta 0) looped over "
               "the batch in C, contiguous cases, U8·S8 rows")
+        if dnnl:
+            print("# oneDNN: its matmul primitive (bench/onednn_bench.c) on the case's own sizes and strides, "
+                  "u8 x · s8 y → s32 and f32 → f32 on our f32's values, created once, timed execute + stream "
+                  "wait; × oneDNN u8s8 = time(oneDNN u8s8) / time(our U8·S8); oneDNN u8s8 × its f32 = "
+                  "time(oneDNN f32) / time(oneDNN u8s8); U8·S8 rows")
         print("# 2T/1T: time(our call at 1 thread) / time(at N threads), interleaved in the N-thread process; "
               "Gop/s counts 2·M·N·K; GB/s counts 1-byte x and y and the 4-byte out; others: the share of the "
               "machine's CPU other processes used while the case was timed (/proc/stat; high = noisy figures)")
@@ -1292,7 +1507,8 @@ def print_int8_table(results, args):
               "(S8·S8: batch_dot_s8 - batch_dot_f32, U8·S8: both through batch_dot_compute; Python adds "
               "noise: bench/overhead.c is the reference); 2 threads: 2T/1T ≥ 1.8 on a, a2, b, c, d2, e, f")
     hdr = ("| case | row | threads | ours | rate | our f32 | × our f32 | S8·S8 ÷ U8·S8 | MKL s8u8s32 | × MKL "
-           "| 2T/1T | others | targets | check |")
+           + ("| oneDNN u8s8 | × oneDNN u8s8 | oneDNN f32 | oneDNN u8s8 × its f32 " if dnnl else "")
+           + "| 2T/1T | others | targets | check |")
     print(hdr)
     print("|" + "---|" * (hdr.count("|") - 1))
     met, missed = 0, []
@@ -1317,9 +1533,15 @@ def print_int8_table(results, args):
                     missed.append(f"{cid} {INT8_NAME[r]} {t}T {label}")
             best = f" ({fmt_t(row['ours_best'])})" if row.get("ours_best") else ""
             check = ("ok (" + row["err"] + ")" if args.smoke else "ok") if row["ok"] else "FAIL " + row["err"]
+            if row.get("dnnl_err"):
+                check += f" ({row['dnnl_err']})"
+            dcols = ""
+            if dnnl:
+                dcols = (f"| {fmt_t(row.get('dnnl'))} | {x(row.get('x_dnnl'))} | {fmt_t(row.get('dnnl_f32'))} "
+                         f"| {x(row.get('dnnl_x_f32'))} ")
             print(f"| {cid} | {INT8_NAME[r]} | {t} | {fmt_t(ours)}{best} | {rate(row, ours)} | {fmt_t(row['f32'])} "
                   f"| {x(row.get('x_f32'))} | {x(row.get('x_u8s8'))} | {fmt_t(row.get('mkl'))} "
-                  f"| {x(row.get('x_mkl'))} | {x(row.get('x_1t'))} | {pct(row.get('others'))} "
+                  f"| {x(row.get('x_mkl'))} {dcols}| {x(row.get('x_1t'))} | {pct(row.get('others'))} "
                   f"| {', '.join(tg) or '-'} | {check} |")
     if met or missed:
         print(f"# targets met: {met}; missed: {len(missed)}" + (" — " + "; ".join(missed) if missed else ""))
