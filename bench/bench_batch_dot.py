@@ -1224,6 +1224,22 @@ TARGET_2T = 1.8
 TARGET_2T_CASES = ("a", "a2", "b", "c", "d2", "e", "f")
 
 
+def aligned_full(np, shape, dtype, fill):
+    """An array of `shape` filled with `fill`, its data 64-byte aligned (as
+    an engine allocates its tensors; NumPy's own alignment varies from call
+    to call, and the int8 GEMM streams a large out only when its rows are
+    aligned)."""
+    n = 1
+    for d in shape:
+        n *= d
+    item = np.dtype(dtype).itemsize
+    buf = np.empty(n * item + 64, np.uint8)
+    off = (-buf.ctypes.data) % 64
+    a = buf[off:off + n * item].view(dtype).reshape(shape)
+    a.fill(fill)
+    return a
+
+
 def int8_reference(np, fn, x, y, k):
     """The exact x·y modulo 2^32, as uint32 (the bits of the int32 output).
     The products of 8-bit integers are exact in float64, and so is every
@@ -1309,7 +1325,7 @@ def child_int8(args, threads, np, lib):
         # exact too while every partial sum stays below 2^24.
         x32, y32 = d["views"](lambda b: b.view(xval[rows[0]].dtype).astype(np.float32),
                               lambda b: b.view(np.int8).astype(np.float32))
-        out32 = np.empty(shape, np.float32)
+        out32 = aligned_full(np, shape, np.float32, 0)
         call32 = lib.caller(x32, y32, ax, ay, out32, threads)
         call32()
         exact32 = k * 255 * 128 < 2 ** 24
@@ -1320,12 +1336,12 @@ def child_int8(args, threads, np, lib):
         # only batch_dot_compute takes), so that both sides have its arguments.
         call32c = None
         if cid == "o" and "u8s8" in rows:
-            out32c = np.empty(shape, np.float32)
+            out32c = aligned_full(np, shape, np.float32, 0)
             call32c = lib.caller(x32, y32, ax, ay, out32c, threads, dtypes=(1, 1, 1))
         # MKL (U8·S8 only: it has no S8·S8 GEMM), checked when it runs.
         mkl_call, mkl_ok, mkl_note = None, True, None
         if mkl is not None and "u8s8" in rows:
-            outm = np.full(shape, -1, np.int32)
+            outm = aligned_full(np, shape, np.int32, -1)
             mkl_call = mkl.caller("u8s8", xu, y, ax, ay, outm)
             if mkl_call is not None:
                 t0 = CLOCK()
@@ -1341,8 +1357,8 @@ def child_int8(args, threads, np, lib):
         # reported and not timed.
         dnnl_calls, dnnl_notes, dnnl_impl, dnnl_checks = {}, [], {}, []
         if dnnl is not None and "u8s8" in rows:
-            outd = np.full(shape, -1, np.int32)
-            outdf = np.full(shape, np.nan, np.float32)
+            outd = aligned_full(np, shape, np.int32, -1)
+            outdf = aligned_full(np, shape, np.float32, np.nan)
             for name, kind, xa, ya, o in (("dnnl", "u8s8", xu, y, outd), ("dnnl_f32", "f32", x32, y32, outdf)):
                 label = "oneDNN " + ("u8s8" if kind == "u8s8" else "f32")
                 call, info = dnnl.caller(kind, xa, ya, ax, ay, o)
@@ -1376,7 +1392,7 @@ def child_int8(args, threads, np, lib):
                 [f"{kd} {im}" for kd, im in dnnl_impl.items()] + dnnl_notes), flush=True)
         calls, calls1, results = {}, {}, {}
         for r in rows:
-            out = np.full(shape, -1, np.int32)  # every element must be written
+            out = aligned_full(np, shape, np.int32, -1)  # every element must be written
             calls[r] = lib.caller(xval[r], y, ax, ay, out, threads, dtypes=INT8_CODES[r])
             if threads > 1:
                 calls1[r] = lib.caller(xval[r], y, ax, ay, out, 1, dtypes=INT8_CODES[r])

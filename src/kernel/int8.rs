@@ -478,6 +478,22 @@ unsafe fn micro<D: Dp, const R: usize, const NV: usize, const BU: bool>(
                     }
                 }
             }
+        } else if cols == nr && c_cs == 1 {
+            // Fewer rows, whole vectors: the same stores, row by row.
+            for i in 0..R {
+                if i < rows {
+                    let ci = c.offset(i as isize * c_rs);
+                    for v in 0..NV {
+                        let p = ci.add(v * D::LANES);
+                        let r = if acc {
+                            D::add(D::load(p), s[i][v])
+                        } else {
+                            s[i][v]
+                        };
+                        D::store(p, r);
+                    }
+                }
+            }
         } else {
             // Constant indices into `s` (all R rows spilled), so that the
             // accumulators stay registers on the fast path above.
@@ -655,19 +671,33 @@ unsafe fn gemm<D: Dp, const R: usize, const NV: usize>(
                         );
                         let ap = abase.wrapping_add(i * lda);
                         let rq = bias_b.then(|| rows_comp[i..].as_ptr());
+                        // A last tile of fewer rows runs a tile of 4 or 2
+                        // rows where that covers it (R = 6).
+                        let tr = if R == 6 && rows <= 2 {
+                            2
+                        } else if R == 6 && rows <= 4 {
+                            4
+                        } else {
+                            R
+                        };
+                        macro_rules! tile {
+                            ($r:expr, $bu:expr) => {
+                                micro::<D, { $r }, NV, { $bu }>(
+                                    groups, ap, lda, a_gs, panel, cq, rq, cp, g.c_rs, g.c_cs, rows,
+                                    cols, !first, nt,
+                                )
+                            };
+                        }
                         // SAFETY: rows i..i+rows of this A block, the
                         // packed panel, and C's tile, all the block's.
                         unsafe {
-                            if bu {
-                                micro::<D, R, NV, true>(
-                                    groups, ap, lda, a_gs, panel, cq, rq, cp, g.c_rs, g.c_cs, rows,
-                                    cols, !first, nt,
-                                )
-                            } else {
-                                micro::<D, R, NV, false>(
-                                    groups, ap, lda, a_gs, panel, cq, rq, cp, g.c_rs, g.c_cs, rows,
-                                    cols, !first, nt,
-                                )
+                            match (tr, bu) {
+                                (2, true) => tile!(2, true),
+                                (2, false) => tile!(2, false),
+                                (4, true) => tile!(4, true),
+                                (4, false) => tile!(4, false),
+                                (_, true) => tile!(R, true),
+                                (_, false) => tile!(R, false),
                             }
                         }
                         i += rows;
