@@ -161,6 +161,12 @@ pub(super) trait Dp {
     /// Orders the `stream` stores before every later store and load.
     #[inline(always)]
     unsafe fn fence() {}
+    /// The sums of the lanes of 16 vectors, in the lanes of one vector
+    /// (`LANES` = 16), where the level has a reduction tree for them.
+    #[inline(always)]
+    unsafe fn sums16(_v: &[Self::V; 16]) -> Option<Self::V> {
+        None
+    }
     /// Packs A's rows `0..rows` (contiguous: row stride 1), steps `0..kc`
     /// (stride `cs`) as a panel `[group][ld][4 bytes]`, biased with
     /// `flip`, where the level has vector code for it; false: nothing
@@ -538,7 +544,24 @@ unsafe fn row_comp<D: Dp>(a: *const u8, rs: isize, rows: usize, kc: usize, out: 
     // SAFETY: the caller's.
     unsafe {
         let ones = D::bcast([0x80u8; 4].as_ptr());
-        for (i, o) in out.iter_mut().enumerate().take(rows) {
+        // 16 rows at a time, their lanes summed by one tree.
+        let mut i0 = 0;
+        while D::LANES == 16 && i0 + 16 <= rows {
+            let mut c = [D::zero(); 16];
+            let mut t = 0;
+            while t < kc {
+                let n = (kc - t).min(step);
+                for (r, cr) in c.iter_mut().enumerate() {
+                    let row = a.wrapping_offset((i0 + r) as isize * rs);
+                    *cr = D::dp(*cr, ones, D::load_k(row.add(t), n, false));
+                }
+                t += n;
+            }
+            let Some(v) = D::sums16(&c) else { break };
+            D::store(out.as_mut_ptr().add(i0), D::sub(D::zero(), v));
+            i0 += 16;
+        }
+        for (i, o) in out.iter_mut().enumerate().take(rows).skip(i0) {
             let row = a.wrapping_offset(i as isize * rs);
             let mut c = D::zero();
             let mut t = 0;
@@ -1415,6 +1438,38 @@ mod x86 {
         unsafe fn fence() {
             // SAFETY: SSE.
             unsafe { _mm_sfence() }
+        }
+        #[inline(always)]
+        unsafe fn sums16(v: &[__m512i; 16]) -> Option<__m512i> {
+            // SAFETY: the level's features.
+            unsafe {
+                // Pairs of vectors: each 128-bit lane holds the two halves'
+                // sums of both, then of four vectors (one per 32 bits).
+                let mut p = [_mm512_setzero_si512(); 8];
+                for (j, pj) in p.iter_mut().enumerate() {
+                    let (a, b) = (v[2 * j], v[2 * j + 1]);
+                    *pj =
+                        _mm512_add_epi32(_mm512_unpacklo_epi32(a, b), _mm512_unpackhi_epi32(a, b));
+                }
+                let mut q = [_mm512_setzero_si512(); 4];
+                for (j, qj) in q.iter_mut().enumerate() {
+                    let (a, b) = (p[2 * j], p[2 * j + 1]);
+                    *qj =
+                        _mm512_add_epi32(_mm512_unpacklo_epi64(a, b), _mm512_unpackhi_epi64(a, b));
+                }
+                // q[j]'s 128-bit lanes hold vectors 4j..4j+4's partial
+                // sums: add the four lanes, in vector order.
+                macro_rules! h {
+                    ($a:expr, $b:expr) => {{
+                        let (a, b) = ($a, $b);
+                        _mm512_add_epi32(
+                            _mm512_shuffle_i32x4::<0b10_00_10_00>(a, b),
+                            _mm512_shuffle_i32x4::<0b11_01_11_01>(a, b),
+                        )
+                    }};
+                }
+                Some(h!(h!(q[0], q[1]), h!(q[2], q[3])))
+            }
         }
         #[inline(always)]
         unsafe fn flip(v: __m512i) -> __m512i {
