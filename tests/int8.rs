@@ -37,7 +37,7 @@ use std::ptr;
 
 use batch_dot::testing::{compute_dtyped_at, Isa};
 use batch_dot::*;
-use testkit::calls::{last_error, with_threads};
+use testkit::calls::{last_error, random_call, with_threads};
 use testkit::int8::{self, Exact, Row, Values, SENTINEL};
 use testkit::layouts::{arranged_layout, gather, lay, storage_positions, unreached_positions};
 use testkit::layouts::{Arrangement, Tensor};
@@ -805,7 +805,7 @@ fn int32_scale_rule() {
         let want_msg = refusal_message(alpha, beta);
         let opts = options(1, Some((alpha, beta)));
         // The oracle agrees (from its own restatement of the rule).
-        let o = opts_of(&opts);
+        let o = Opts::of(&opts);
         for row in Row::ALL {
             let before = c.blank();
             let mut od = before.clone();
@@ -896,52 +896,13 @@ fn int32_scale_rule() {
 // The C ABI
 // ---------------------------------------------------------------------------
 
-/// The oracle's view of an options struct.
-fn opts_of(o: &batch_dot_options) -> Opts {
-    assert_eq!(std::mem::size_of::<batch_dot_options>(), 32);
-    // SAFETY: a plain-value struct of 32 bytes without padding on 64-bit
-    // targets (asserted), read as its bytes.
-    let bytes = unsafe {
-        std::slice::from_raw_parts(o as *const batch_dot_options as *const u8, 32).to_vec()
-    };
-    Opts { bytes }
-}
-
-/// Random shapes and axes: ranks 2..=4, small extents, usually (not
-/// always) a valid call.
-fn random_call(rng: &mut SplitMix64) -> (Vec<i64>, Vec<i64>, i64, i64) {
-    let ext = |r: &mut SplitMix64| if r.chance(0.08) { 0 } else { r.range_i64(1, 5) };
-    let n = rng.range_i64(2, 4) as usize;
-    let m = rng.range_i64(2, 4) as usize;
-    let mut xs: Vec<i64> = (0..n).map(|_| ext(rng)).collect();
-    let mut ys: Vec<i64> = (0..m).map(|_| ext(rng)).collect();
-    if !rng.chance(0.05) {
-        ys[0] = xs[0];
-    }
-    let (ax, ay) = match rng.below(4) {
-        0 => (D, D),
-        1 => (-1, -1),
-        _ => (
-            rng.range_i64(1, n as i64 - 1),
-            rng.range_i64(1, m as i64 - 1),
-        ),
-    };
-    if !rng.chance(0.05) {
-        if let Ok((a0, a1)) = oracle::normalise_axes(n, m, ax, ay) {
-            xs[a0] = rng.range_i64(0, 40);
-            ys[a1] = xs[a0];
-        }
-    }
-    (xs, ys, ax, ay)
-}
-
 /// One random call of `batch_dot_s8` and of `batch_dot_compute` with (S8,
 /// S8, S32): the same status, message and output bits; the status is the
 /// oracle's; nothing is written on error; a result is the reference's.
 /// Also (U8, S8, S32) on the same bytes, checked the same way. Returns the
 /// status of the typed call.
 fn typed_and_compute(rng: &mut SplitMix64) -> i32 {
-    let (xs, ys, ax, ay) = random_call(rng);
+    let (xs, ys, ax, ay) = random_call(rng, 5, 40);
     let vals = if rng.chance(0.3) {
         Values::Extreme
     } else {
@@ -968,7 +929,7 @@ fn typed_and_compute(rng: &mut SplitMix64) -> i32 {
             rng.pick(&[(1.0, 0.0), (1.0, 1.0), (1.0, -0.0), (0.5, 0.0), (1.0, 2.0)]);
     }
     let popts: *const batch_dot_options = if rng.chance(0.7) { &opts } else { ptr::null() };
-    let o = (!popts.is_null()).then(|| opts_of(&opts));
+    let o = (!popts.is_null()).then(|| Opts::of(&opts));
     let scale = o.as_ref().and_then(Opts::scale);
     // Out's reached elements hold values (read when beta = 1), the rest
     // the sentinel.

@@ -28,7 +28,7 @@ use std::ptr;
 
 use batch_dot::testing::{compute_dtyped_at, Isa};
 use batch_dot::*;
-use testkit::calls::{last_error, with_threads};
+use testkit::calls::{last_error, random_call, with_threads};
 use testkit::layouts::{arranged_layout, lay, storage_positions, unreached_positions};
 use testkit::layouts::{Arrangement, Tensor};
 use testkit::lowp::{self, Format, OutElem, BF16, F16, F32};
@@ -1031,52 +1031,13 @@ type Typed16 = unsafe extern "C" fn(
     *const batch_dot_options,
 ) -> i32;
 
-/// Random shapes and axes: ranks 2..=4, small extents, usually (not
-/// always) a valid call.
-fn random_call(rng: &mut SplitMix64) -> (Vec<i64>, Vec<i64>, i64, i64) {
-    let ext = |r: &mut SplitMix64| if r.chance(0.08) { 0 } else { r.range_i64(1, 5) };
-    let n = rng.range_i64(2, 4) as usize;
-    let m = rng.range_i64(2, 4) as usize;
-    let mut xs: Vec<i64> = (0..n).map(|_| ext(rng)).collect();
-    let mut ys: Vec<i64> = (0..m).map(|_| ext(rng)).collect();
-    if !rng.chance(0.05) {
-        ys[0] = xs[0];
-    }
-    let (ax, ay) = match rng.below(4) {
-        0 => (D, D),
-        1 => (-1, -1),
-        _ => (
-            rng.range_i64(1, n as i64 - 1),
-            rng.range_i64(1, m as i64 - 1),
-        ),
-    };
-    if !rng.chance(0.05) {
-        if let Ok((a0, a1)) = oracle::normalise_axes(n, m, ax, ay) {
-            xs[a0] = rng.range_i64(0, 20);
-            ys[a1] = xs[a0];
-        }
-    }
-    (xs, ys, ax, ay)
-}
-
-/// The oracle's view of an options struct.
-fn opts_of(o: &batch_dot_options) -> Opts {
-    assert_eq!(std::mem::size_of::<batch_dot_options>(), 32);
-    // SAFETY: a plain-value struct of 32 bytes without padding on 64-bit
-    // targets (asserted), read as its bytes.
-    let bytes = unsafe {
-        std::slice::from_raw_parts(o as *const batch_dot_options as *const u8, 32).to_vec()
-    };
-    Opts { bytes }
-}
-
 /// One random call of `typed` (inputs and output of `fmt`) and of
 /// `batch_dot_compute` with (fmt, fmt, fmt) and (fmt, fmt, F32): the typed
 /// call and its compute row give the same status, message and output
 /// bits; every status is the oracle's; nothing is written on error; a
 /// result is right (`lowp::check`). Returns the status.
 fn typed_and_compute(rng: &mut SplitMix64, fmt: Format, typed: Typed16) -> i32 {
-    let (xs, ys, ax, ay) = random_call(rng);
+    let (xs, ys, ax, ay) = random_call(rng, 5, 20);
     let vals = if rng.chance(0.2) {
         Values::Specials
     } else {
@@ -1147,7 +1108,7 @@ fn typed_and_compute(rng: &mut SplitMix64, fmt: Format, typed: Typed16) -> i32 {
     let what = format!("{} {xs:?}·{ys:?} axes ({ax}, {ay}) out {ol:?}", fmt.name);
     assert_eq!((s1, &m1), (s2, &m2), "{what}: status and message");
     assert_eq!(o1, o2, "{what}: output bits");
-    let o = (!popts.is_null()).then(|| opts_of(&opts));
+    let o = (!popts.is_null()).then(|| Opts::of(&opts));
     let ls = [Some(&x.layout), Some(&y.layout), Some(&ol)];
     let addr = |p: *const u8| p as usize;
     let v16 = oracle::compute_dtyped(

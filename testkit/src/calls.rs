@@ -1,15 +1,18 @@
 //! Safe wrappers of the C-ABI calls the tests, fuzz targets and benchmark
 //! make often: shape inference on slices, options asking for a thread
-//! count, the last error message and a status's name. These call the
-//! library (they are what is tested); nothing here decides whether a result
-//! is correct.
+//! count, the last error message and a status's name, and the random
+//! shapes and axes of a call. These call the library (they are what is
+//! tested); nothing here decides whether a result is correct.
 
 use std::ffi::CStr;
 
 use batch_dot::{
     batch_dot_infer_shape, batch_dot_last_error_message, batch_dot_options, batch_dot_options_init,
-    batch_dot_status_string, BATCH_DOT_MAX_NDIM,
+    batch_dot_status_string, BATCH_DOT_AXIS_DEFAULT, BATCH_DOT_MAX_NDIM,
 };
+
+use crate::oracle;
+use crate::rng::SplitMix64;
 
 /// `batch_dot_infer_shape` on the shapes `xs` and `ys` (their lengths are
 /// the ranks), writing to `ndim` and `shape`; returns the status.
@@ -69,4 +72,44 @@ pub fn status_string(s: i32) -> String {
     unsafe { CStr::from_ptr(batch_dot_status_string(s)) }
         .to_string_lossy()
         .into_owned()
+}
+
+/// Random shapes and axes of a call: ranks 2..=4, extents in
+/// 1..=`max_extent` (0 one time in 12.5), every axes form; the batch
+/// extents usually match and so, when the axes are valid, do the
+/// contracted ones, then in 0..=`max_k`. Usually (not always) a valid call.
+pub fn random_call(
+    rng: &mut SplitMix64,
+    max_extent: i64,
+    max_k: i64,
+) -> (Vec<i64>, Vec<i64>, i64, i64) {
+    let ext = |r: &mut SplitMix64| {
+        if r.chance(0.08) {
+            0
+        } else {
+            r.range_i64(1, max_extent)
+        }
+    };
+    let n = rng.range_i64(2, 4) as usize;
+    let m = rng.range_i64(2, 4) as usize;
+    let mut xs: Vec<i64> = (0..n).map(|_| ext(rng)).collect();
+    let mut ys: Vec<i64> = (0..m).map(|_| ext(rng)).collect();
+    if !rng.chance(0.05) {
+        ys[0] = xs[0];
+    }
+    let (ax, ay) = match rng.below(4) {
+        0 => (BATCH_DOT_AXIS_DEFAULT, BATCH_DOT_AXIS_DEFAULT),
+        1 => (-1, -1),
+        _ => (
+            rng.range_i64(1, n as i64 - 1),
+            rng.range_i64(1, m as i64 - 1),
+        ),
+    };
+    if !rng.chance(0.05) {
+        if let Ok((a0, a1)) = oracle::normalise_axes(n, m, ax, ay) {
+            xs[a0] = rng.range_i64(0, max_k);
+            ys[a1] = xs[a0];
+        }
+    }
+    (xs, ys, ax, ay)
 }
