@@ -37,11 +37,12 @@ use std::ptr;
 
 use batch_dot::testing::{compute_dtyped_at, Isa};
 use batch_dot::*;
-use testkit::calls::{last_error, random_call, with_threads};
+use testkit::calls::{bytes, last_error, options, random_call, status_at, with_threads};
 use testkit::int8::{self, Exact, Row, Values, SENTINEL};
 use testkit::layouts::{arranged_layout, gather, lay, storage_positions, unreached_positions};
 use testkit::layouts::{Arrangement, Tensor};
 use testkit::oracle::{self, st, Opts};
+use testkit::rng::seed_of;
 use testkit::SplitMix64;
 
 const D: i64 = BATCH_DOT_AXIS_DEFAULT;
@@ -102,18 +103,6 @@ impl Case {
     fn blank(&self) -> Vec<i32> {
         vec![SENTINEL; (self.out.len as usize).max(1)]
     }
-}
-
-/// Options with `threads` threads and, when `scale` is given,
-/// `BATCH_DOT_OPT_SCALE` with that (alpha, beta).
-fn options(threads: u32, scale: Option<(f64, f64)>) -> batch_dot_options {
-    let mut o = with_threads(threads);
-    if let Some((alpha, beta)) = scale {
-        o.flags = BATCH_DOT_OPT_SCALE;
-        o.alpha = alpha;
-        o.beta = beta;
-    }
-    o
 }
 
 /// One call of `compute_dtyped_at` with the row's codes on an out buffer
@@ -356,13 +345,6 @@ fn regime_test(which: &str, seed: u64, n: usize, vals: Values) {
             run_all(&c, row, &format!("{which} #{case} {vals:?}"));
         }
     }
-}
-
-/// A test's seed, from its name (FNV-1a).
-fn seed_of(name: &str) -> u64 {
-    name.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
-        (h ^ b as u64).wrapping_mul(0x0100_0000_01b3)
-    })
 }
 
 macro_rules! regimes {
@@ -1038,59 +1020,6 @@ fn compute_is_batch_dot_s8_bit_for_bit() {
         }
     }
     assert!(ok > 300 && err > 100, "{ok} valid, {err} errors");
-}
-
-/// Byte buffers for the status tests: 8-aligned, filled with 0xa5.
-fn bytes(n: usize) -> Vec<u64> {
-    vec![0xa5a5_a5a5_a5a5_a5a5; n.div_ceil(8)]
-}
-
-/// `batch_dot_compute` with dtypes `dt` on x (2, 3, 4) · y (2, 4, 5) at
-/// byte offsets `offs` into their own buffers: the status (checked
-/// against the oracle), the message, whether out's bytes are unchanged.
-fn status_at(dt: [i32; 3], offs: [usize; 3]) -> (i32, String, bool) {
-    let (xl, yl, ol) = (
-        lay(&[2, 3, 4], &[12, 4, 1], 0, 24),
-        lay(&[2, 4, 5], &[20, 5, 1], 0, 40),
-        lay(&[2, 3, 5], &[15, 5, 1], 0, 30),
-    );
-    let xb = bytes(24 * 8 + 8);
-    let yb = bytes(40 * 8 + 8);
-    let mut ob = bytes(30 * 8 + 8);
-    let before = ob.clone();
-    let at = |b: *const u64, off: usize| (b as *const u8).wrapping_add(off);
-    let (xp, yp) = (at(xb.as_ptr(), offs[0]), at(yb.as_ptr(), offs[1]));
-    let op = (ob.as_mut_ptr() as *mut u8).wrapping_add(offs[2]);
-    // SAFETY: each buffer holds its layout's elements at up to 8 bytes
-    // each from the offset (at most 8) on; misaligned pointers are refused
-    // before any data is read.
-    let s = unsafe {
-        batch_dot_compute(
-            dt[0],
-            &xl,
-            xp.cast(),
-            dt[1],
-            &yl,
-            yp.cast(),
-            2,
-            1,
-            dt[2],
-            &ol,
-            op.cast(),
-            ptr::null(),
-        )
-    };
-    let msg = last_error();
-    let v = oracle::compute_dtyped(
-        dt,
-        [Some(&xl), Some(&yl), Some(&ol)],
-        2,
-        1,
-        None,
-        [xp as usize, yp as usize, op as usize],
-    );
-    assert_eq!(s, v.status, "{dt:?} at {offs:?}: the oracle ({msg})");
-    (s, msg, ob == before)
 }
 
 /// The other integer combinations stay UNSUPPORTED_DTYPE; 1-byte inputs

@@ -1,16 +1,21 @@
 //! Safe wrappers of the C-ABI calls the tests, fuzz targets and benchmark
 //! make often: shape inference on slices, options asking for a thread
-//! count, the last error message and a status's name, and the random
-//! shapes and axes of a call. These call the library (they are what is
-//! tested); nothing here decides whether a result is correct.
+//! count (and a scale), the last error message and a status's name, the
+//! random shapes and axes of a call, and the status of a fixed
+//! `batch_dot_compute` call at chosen byte offsets (checked against the
+//! oracle). These call the library (they are what is tested); nothing here
+//! decides whether a result is correct.
 
 use std::ffi::CStr;
+use std::ptr;
 
 use batch_dot::{
-    batch_dot_infer_shape, batch_dot_last_error_message, batch_dot_options, batch_dot_options_init,
-    batch_dot_status_string, BATCH_DOT_AXIS_DEFAULT, BATCH_DOT_MAX_NDIM,
+    batch_dot_compute, batch_dot_infer_shape, batch_dot_last_error_message, batch_dot_options,
+    batch_dot_options_init, batch_dot_status_string, BATCH_DOT_AXIS_DEFAULT, BATCH_DOT_MAX_NDIM,
+    BATCH_DOT_OPT_SCALE,
 };
 
+use crate::layouts::lay;
 use crate::oracle;
 use crate::rng::SplitMix64;
 
@@ -50,6 +55,18 @@ pub fn with_threads(n: u32) -> batch_dot_options {
         o.assume_init()
     };
     o.num_threads = n;
+    o
+}
+
+/// Options with `threads` threads and, when `scale` is given,
+/// `BATCH_DOT_OPT_SCALE` with that (alpha, beta).
+pub fn options(threads: u32, scale: Option<(f64, f64)>) -> batch_dot_options {
+    let mut o = with_threads(threads);
+    if let Some((alpha, beta)) = scale {
+        o.flags = BATCH_DOT_OPT_SCALE;
+        o.alpha = alpha;
+        o.beta = beta;
+    }
     o
 }
 
@@ -112,4 +129,58 @@ pub fn random_call(
         }
     }
     (xs, ys, ax, ay)
+}
+
+/// Byte buffers for the status tests: 8-aligned, filled with 0xa5.
+pub fn bytes(n: usize) -> Vec<u64> {
+    vec![0xa5a5_a5a5_a5a5_a5a5; n.div_ceil(8)]
+}
+
+/// `batch_dot_compute` with dtypes `dt` on x (2, 3, 4) · y (2, 4, 5) at
+/// byte offsets `offs` into their own buffers ([`bytes`]): the status
+/// (checked against the oracle), the message, whether out's bytes are
+/// unchanged.
+pub fn status_at(dt: [i32; 3], offs: [usize; 3]) -> (i32, String, bool) {
+    let (xl, yl, ol) = (
+        lay(&[2, 3, 4], &[12, 4, 1], 0, 24),
+        lay(&[2, 4, 5], &[20, 5, 1], 0, 40),
+        lay(&[2, 3, 5], &[15, 5, 1], 0, 30),
+    );
+    let xb = bytes(24 * 8 + 8);
+    let yb = bytes(40 * 8 + 8);
+    let mut ob = bytes(30 * 8 + 8);
+    let before = ob.clone();
+    let at = |b: *const u64, off: usize| (b as *const u8).wrapping_add(off);
+    let (xp, yp) = (at(xb.as_ptr(), offs[0]), at(yb.as_ptr(), offs[1]));
+    let op = (ob.as_mut_ptr() as *mut u8).wrapping_add(offs[2]);
+    // SAFETY: each buffer holds its layout's elements at up to 8 bytes
+    // each from the offset (at most 8) on; misaligned pointers are refused
+    // before any data is read.
+    let s = unsafe {
+        batch_dot_compute(
+            dt[0],
+            &xl,
+            xp.cast(),
+            dt[1],
+            &yl,
+            yp.cast(),
+            2,
+            1,
+            dt[2],
+            &ol,
+            op.cast(),
+            ptr::null(),
+        )
+    };
+    let msg = last_error();
+    let v = oracle::compute_dtyped(
+        dt,
+        [Some(&xl), Some(&yl), Some(&ol)],
+        2,
+        1,
+        None,
+        [xp as usize, yp as usize, op as usize],
+    );
+    assert_eq!(s, v.status, "{dt:?} at {offs:?}: the oracle ({msg})");
+    (s, msg, ob == before)
 }
