@@ -217,19 +217,31 @@ pub(crate) unsafe fn compute<T: Element>(
     }
 }
 
-/// The body of the calls with 16-bit floating inputs (`batch_dot_bf16`,
-/// `batch_dot_f16`, and those rows of `batch_dot_compute`).
+/// The element types of a call whose inputs are converted before they are
+/// multiplied: what `compute_converted` needs to know of them.
+#[derive(Clone, Copy)]
+pub(crate) enum Converted {
+    /// 16-bit floating x and y (`uint16_t` bits of `w.half`), out of
+    /// `w.out` (`batch_dot_bf16`, `batch_dot_f16`, and those rows of
+    /// `batch_dot_compute`).
+    Wide(kernel::Wide),
+    /// int8 y, x uint8 when `x_u8` else int8, int32 out (`batch_dot_s8`
+    /// and the integer rows of `batch_dot_compute`).
+    Int8 { x_u8: bool },
+}
+
+/// The body of the calls with converted inputs: those of `kind`.
 ///
 /// # Safety
-/// As `batch_dot_bf16`, with x and y of `w.half` and out of `w.out`.
+/// As `batch_dot_f32`, with x, y and out of the element types of `kind`.
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
-pub(crate) unsafe fn compute_wide(
-    w: kernel::Wide,
+pub(crate) unsafe fn compute_converted(
+    kind: Converted,
     x: *const batch_dot_layout,
-    x_data: *const u16,
+    x_data: *const u8,
     y: *const batch_dot_layout,
-    y_data: *const u16,
+    y_data: *const u8,
     axis_x: i64,
     axis_y: i64,
     out: *const batch_dot_layout,
@@ -241,9 +253,15 @@ pub(crate) unsafe fn compute_wide(
         y: y_data as usize,
         out: out_data as usize,
     };
-    let out_size = match w.out {
-        kernel::OutTy::Same => 2,
-        kernel::OutTy::F32 => 4,
+    let (elem_size, int_out) = match kind {
+        Converted::Wide(w) => {
+            let out_size = match w.out {
+                kernel::OutTy::Same => 2,
+                kernel::OutTy::F32 => 4,
+            };
+            ([2, 2, out_size], false)
+        }
+        Converted::Int8 { .. } => ([1, 1, 4], true),
     };
     // SAFETY: as in `compute`, with each tensor's own element size.
     unsafe {
@@ -255,74 +273,33 @@ pub(crate) unsafe fn compute_wide(
             axis_y,
             options,
             addrs,
-            [2, 2, out_size],
-            false,
-            |plan, threads, scale| {
-                kernel::run_wide_at(
+            elem_size,
+            int_out,
+            |plan, threads, scale| match kind {
+                Converted::Wide(w) => kernel::run_wide_at(
                     plan,
                     threads,
                     kernel::isa::active(),
                     scale,
                     w,
-                    x_data,
-                    y_data,
+                    x_data.cast(),
+                    y_data.cast(),
                     out_data,
-                )
-            },
-        )
-    }
-}
-
-/// The body of the calls with int8 inputs (`batch_dot_s8` and the integer
-/// rows of `batch_dot_compute`): x holds uint8 when `x_u8`, else int8; y
-/// int8; out int32.
-///
-/// # Safety
-/// As `batch_dot_s8`, with x of that type.
-#[inline(always)]
-#[allow(clippy::too_many_arguments)]
-pub(crate) unsafe fn compute_int(
-    x_u8: bool,
-    x: *const batch_dot_layout,
-    x_data: *const u8,
-    y: *const batch_dot_layout,
-    y_data: *const u8,
-    axis_x: i64,
-    axis_y: i64,
-    out: *const batch_dot_layout,
-    out_data: *mut i32,
-    options: *const batch_dot_options,
-) -> Result<()> {
-    let addrs = Addrs {
-        x: x_data as usize,
-        y: y_data as usize,
-        out: out_data as usize,
-    };
-    // SAFETY: as in `compute`, with each tensor's own element size.
-    unsafe {
-        checked(
-            x,
-            y,
-            out,
-            axis_x,
-            axis_y,
-            options,
-            addrs,
-            [1, 1, 4],
-            true,
-            |plan, threads, scale| {
-                // Check 2 admitted only alpha = 1 and beta = 0 or 1.
-                let acc = scale.is_some_and(|(_, beta)| beta != 0.0);
-                kernel::run_int_at(
-                    plan,
-                    threads,
-                    kernel::isa::active(),
-                    x_u8,
-                    acc,
-                    x_data,
-                    y_data,
-                    out_data,
-                )
+                ),
+                Converted::Int8 { x_u8 } => {
+                    // Check 2 admitted only alpha = 1 and beta = 0 or 1.
+                    let acc = scale.is_some_and(|(_, beta)| beta != 0.0);
+                    kernel::run_int_at(
+                        plan,
+                        threads,
+                        kernel::isa::active(),
+                        x_u8,
+                        acc,
+                        x_data,
+                        y_data,
+                        out_data.cast(),
+                    )
+                }
             },
         )
     }
@@ -476,14 +453,14 @@ pub unsafe extern "C" fn batch_dot_bf16(
         half: kernel::Half::Bf16,
         out: kernel::OutTy::Same,
     };
-    // SAFETY: the caller's contract is compute_wide's.
+    // SAFETY: the caller's contract is compute_converted's with `w`.
     guard(|| unsafe {
-        compute_wide(
-            w,
+        compute_converted(
+            Converted::Wide(w),
             x,
-            x_data,
+            x_data.cast(),
             y,
-            y_data,
+            y_data.cast(),
             axis_x,
             axis_y,
             out,
@@ -516,14 +493,14 @@ pub unsafe extern "C" fn batch_dot_f16(
         half: kernel::Half::F16,
         out: kernel::OutTy::Same,
     };
-    // SAFETY: the caller's contract is compute_wide's.
+    // SAFETY: the caller's contract is compute_converted's with `w`.
     guard(|| unsafe {
-        compute_wide(
-            w,
+        compute_converted(
+            Converted::Wide(w),
             x,
-            x_data,
+            x_data.cast(),
             y,
-            y_data,
+            y_data.cast(),
             axis_x,
             axis_y,
             out,
@@ -557,10 +534,10 @@ pub unsafe extern "C" fn batch_dot_s8(
     out_data: *mut i32,
     options: *const batch_dot_options,
 ) -> i32 {
-    // SAFETY: the caller's contract is compute_int's.
+    // SAFETY: the caller's contract is compute_converted's with int8.
     guard(|| unsafe {
-        compute_int(
-            false,
+        compute_converted(
+            Converted::Int8 { x_u8: false },
             x,
             x_data.cast(),
             y,
@@ -568,7 +545,7 @@ pub unsafe extern "C" fn batch_dot_s8(
             axis_x,
             axis_y,
             out,
-            out_data,
+            out_data.cast(),
             options,
         )
     })
@@ -655,10 +632,10 @@ pub unsafe extern "C" fn batch_dot_compute(
         (h @ (BF16 | F16), h2, o) if h2 == h && (o == h || o == F32) => {
             let half = if h == BF16 { Half::Bf16 } else { Half::F16 };
             let w = wide(half, if o == F32 { OutTy::F32 } else { OutTy::Same });
-            // SAFETY: as above, compute_wide's with these dtypes.
+            // SAFETY: as above, compute_converted's with these dtypes.
             unsafe {
-                compute_wide(
-                    w,
+                compute_converted(
+                    Converted::Wide(w),
                     x,
                     x_data.cast(),
                     y,
@@ -672,10 +649,10 @@ pub unsafe extern "C" fn batch_dot_compute(
             }
         }
         (xd @ (S8 | U8), S8, S32) => {
-            // SAFETY: as above, compute_int's with these dtypes.
+            // SAFETY: as above, compute_converted's with these dtypes.
             unsafe {
-                compute_int(
-                    xd == U8,
+                compute_converted(
+                    Converted::Int8 { x_u8: xd == U8 },
                     x,
                     x_data.cast(),
                     y,

@@ -15,13 +15,11 @@ use std::ffi::{c_void, CStr};
 use std::ptr;
 
 use batch_dot::*;
-use testkit::calls::{last_error, with_threads};
+use testkit::calls::{last_error, random_call, with_threads};
 use testkit::elem::{all_sentinel, bits, sentinel_buffer};
 use testkit::layouts::{arranged_layout, contiguous_layout, tensor, Arrangement};
 use testkit::oracle::{self, dtype_name, dtype_size, st, Opts};
 use testkit::{SplitMix64, TestElem};
-
-const D: i64 = BATCH_DOT_AXIS_DEFAULT;
 
 /// The dtype code of a test element type.
 fn code_of<T: TestElem>() -> i32 {
@@ -53,39 +51,11 @@ unsafe fn compute(
     unsafe { batch_dot_compute(dt[0], x, xd, dt[1], y, yd, ax, ay, dt[2], o, od, opts) }
 }
 
-/// Random shapes and axes: ranks 2..=4, small extents, the batch and the
-/// contraction usually matching, every axes form.
-fn random_call(rng: &mut SplitMix64) -> (Vec<i64>, Vec<i64>, i64, i64) {
-    let ext = |r: &mut SplitMix64| if r.chance(0.08) { 0 } else { r.range_i64(1, 4) };
-    let n = rng.range_i64(2, 4) as usize;
-    let m = rng.range_i64(2, 4) as usize;
-    let mut xs: Vec<i64> = (0..n).map(|_| ext(rng)).collect();
-    let mut ys: Vec<i64> = (0..m).map(|_| ext(rng)).collect();
-    if !rng.chance(0.05) {
-        ys[0] = xs[0];
-    }
-    let (ax, ay) = match rng.below(4) {
-        0 => (D, D),
-        1 => (-1, -1),
-        _ => (
-            rng.range_i64(1, n as i64 - 1),
-            rng.range_i64(1, m as i64 - 1),
-        ),
-    };
-    if !rng.chance(0.05) {
-        if let Ok((a0, a1)) = oracle::normalise_axes(n, m, ax, ay) {
-            xs[a0] = rng.range_i64(0, 5);
-            ys[a1] = xs[a0];
-        }
-    }
-    (xs, ys, ax, ay)
-}
-
 /// One random call through `batch_dot_f32`/`_f64` and through
 /// `batch_dot_compute` with T's code: the same status and message, the
 /// same output bytes, the status the oracle predicts. Returns the status.
 fn same_as_typed<T: TestElem>(rng: &mut SplitMix64) -> i32 {
-    let (xs, ys, ax, ay) = random_call(rng);
+    let (xs, ys, ax, ay) = random_call(rng, 4, 5);
     let value = |r: &mut SplitMix64| T::from_f64(r.unit_f64() * 4.0 - 2.0);
     let x = tensor(&xs, Arrangement::random(rng, true), rng, value);
     let y = tensor(&ys, Arrangement::random(rng, true), rng, value);
@@ -142,7 +112,7 @@ fn same_as_typed<T: TestElem>(rng: &mut SplitMix64) -> i32 {
         y.buf.as_ptr() as usize,
         o2.as_ptr() as usize,
     ];
-    let o = (!popts.is_null()).then(|| opts_of(&opts));
+    let o = (!popts.is_null()).then(|| Opts::of(&opts));
     let v = oracle::compute_dtyped(
         [code; 3],
         [Some(&x.layout), Some(&y.layout), Some(&ol)],
@@ -156,17 +126,6 @@ fn same_as_typed<T: TestElem>(rng: &mut SplitMix64) -> i32 {
         assert!(all_sentinel(&o2), "{what}: written on error");
     }
     s2
-}
-
-/// The oracle's view of an options struct.
-fn opts_of(o: &batch_dot_options) -> Opts {
-    // SAFETY: a plain-value struct without padding on 64-bit targets (the
-    // size is asserted), read as its bytes.
-    assert_eq!(std::mem::size_of::<batch_dot_options>(), 32);
-    let bytes = unsafe {
-        std::slice::from_raw_parts(o as *const batch_dot_options as *const u8, 32).to_vec()
-    };
-    Opts { bytes }
 }
 
 #[test]
@@ -415,7 +374,7 @@ fn check_order_around_1b() {
             [l(xl), l(yl), l(ol)],
             2,
             1,
-            (!opts.is_null()).then(|| opts_of(&bad_opts)).as_ref(),
+            (!opts.is_null()).then(|| Opts::of(&bad_opts)).as_ref(),
             [xp as usize, y as usize, o as usize],
         );
         assert_eq!(v.status, want, "case {i}: the oracle");

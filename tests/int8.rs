@@ -37,11 +37,12 @@ use std::ptr;
 
 use batch_dot::testing::{compute_dtyped_at, Isa};
 use batch_dot::*;
-use testkit::calls::{last_error, with_threads};
+use testkit::calls::{bytes, last_error, options, random_call, status_at, with_threads};
 use testkit::int8::{self, Exact, Row, Values, SENTINEL};
 use testkit::layouts::{arranged_layout, gather, lay, storage_positions, unreached_positions};
 use testkit::layouts::{Arrangement, Tensor};
 use testkit::oracle::{self, st, Opts};
+use testkit::rng::seed_of;
 use testkit::SplitMix64;
 
 const D: i64 = BATCH_DOT_AXIS_DEFAULT;
@@ -102,18 +103,6 @@ impl Case {
     fn blank(&self) -> Vec<i32> {
         vec![SENTINEL; (self.out.len as usize).max(1)]
     }
-}
-
-/// Options with `threads` threads and, when `scale` is given,
-/// `BATCH_DOT_OPT_SCALE` with that (alpha, beta).
-fn options(threads: u32, scale: Option<(f64, f64)>) -> batch_dot_options {
-    let mut o = with_threads(threads);
-    if let Some((alpha, beta)) = scale {
-        o.flags = BATCH_DOT_OPT_SCALE;
-        o.alpha = alpha;
-        o.beta = beta;
-    }
-    o
 }
 
 /// One call of `compute_dtyped_at` with the row's codes on an out buffer
@@ -356,13 +345,6 @@ fn regime_test(which: &str, seed: u64, n: usize, vals: Values) {
             run_all(&c, row, &format!("{which} #{case} {vals:?}"));
         }
     }
-}
-
-/// A test's seed, from its name (FNV-1a).
-fn seed_of(name: &str) -> u64 {
-    name.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
-        (h ^ b as u64).wrapping_mul(0x0100_0000_01b3)
-    })
 }
 
 macro_rules! regimes {
@@ -890,7 +872,7 @@ fn int32_scale_rule() {
         let want_msg = refusal_message(alpha, beta);
         let opts = options(1, Some((alpha, beta)));
         // The oracle agrees (from its own restatement of the rule).
-        let o = opts_of(&opts);
+        let o = Opts::of(&opts);
         for row in Row::ALL {
             let before = c.blank();
             let mut od = before.clone();
@@ -981,52 +963,13 @@ fn int32_scale_rule() {
 // The C ABI
 // ---------------------------------------------------------------------------
 
-/// The oracle's view of an options struct.
-fn opts_of(o: &batch_dot_options) -> Opts {
-    assert_eq!(std::mem::size_of::<batch_dot_options>(), 32);
-    // SAFETY: a plain-value struct of 32 bytes without padding on 64-bit
-    // targets (asserted), read as its bytes.
-    let bytes = unsafe {
-        std::slice::from_raw_parts(o as *const batch_dot_options as *const u8, 32).to_vec()
-    };
-    Opts { bytes }
-}
-
-/// Random shapes and axes: ranks 2..=4, small extents, usually (not
-/// always) a valid call.
-fn random_call(rng: &mut SplitMix64) -> (Vec<i64>, Vec<i64>, i64, i64) {
-    let ext = |r: &mut SplitMix64| if r.chance(0.08) { 0 } else { r.range_i64(1, 5) };
-    let n = rng.range_i64(2, 4) as usize;
-    let m = rng.range_i64(2, 4) as usize;
-    let mut xs: Vec<i64> = (0..n).map(|_| ext(rng)).collect();
-    let mut ys: Vec<i64> = (0..m).map(|_| ext(rng)).collect();
-    if !rng.chance(0.05) {
-        ys[0] = xs[0];
-    }
-    let (ax, ay) = match rng.below(4) {
-        0 => (D, D),
-        1 => (-1, -1),
-        _ => (
-            rng.range_i64(1, n as i64 - 1),
-            rng.range_i64(1, m as i64 - 1),
-        ),
-    };
-    if !rng.chance(0.05) {
-        if let Ok((a0, a1)) = oracle::normalise_axes(n, m, ax, ay) {
-            xs[a0] = rng.range_i64(0, 40);
-            ys[a1] = xs[a0];
-        }
-    }
-    (xs, ys, ax, ay)
-}
-
 /// One random call of `batch_dot_s8` and of `batch_dot_compute` with (S8,
 /// S8, S32): the same status, message and output bits; the status is the
 /// oracle's; nothing is written on error; a result is the reference's.
 /// Also (U8, S8, S32) on the same bytes, checked the same way. Returns the
 /// status of the typed call.
 fn typed_and_compute(rng: &mut SplitMix64) -> i32 {
-    let (xs, ys, ax, ay) = random_call(rng);
+    let (xs, ys, ax, ay) = random_call(rng, 5, 40);
     let vals = if rng.chance(0.3) {
         Values::Extreme
     } else {
@@ -1053,7 +996,7 @@ fn typed_and_compute(rng: &mut SplitMix64) -> i32 {
             rng.pick(&[(1.0, 0.0), (1.0, 1.0), (1.0, -0.0), (0.5, 0.0), (1.0, 2.0)]);
     }
     let popts: *const batch_dot_options = if rng.chance(0.7) { &opts } else { ptr::null() };
-    let o = (!popts.is_null()).then(|| opts_of(&opts));
+    let o = (!popts.is_null()).then(|| Opts::of(&opts));
     let scale = o.as_ref().and_then(Opts::scale);
     // Out's reached elements hold values (read when beta = 1), the rest
     // the sentinel.
@@ -1162,59 +1105,6 @@ fn compute_is_batch_dot_s8_bit_for_bit() {
         }
     }
     assert!(ok > 300 && err > 100, "{ok} valid, {err} errors");
-}
-
-/// Byte buffers for the status tests: 8-aligned, filled with 0xa5.
-fn bytes(n: usize) -> Vec<u64> {
-    vec![0xa5a5_a5a5_a5a5_a5a5; n.div_ceil(8)]
-}
-
-/// `batch_dot_compute` with dtypes `dt` on x (2, 3, 4) · y (2, 4, 5) at
-/// byte offsets `offs` into their own buffers: the status (checked
-/// against the oracle), the message, whether out's bytes are unchanged.
-fn status_at(dt: [i32; 3], offs: [usize; 3]) -> (i32, String, bool) {
-    let (xl, yl, ol) = (
-        lay(&[2, 3, 4], &[12, 4, 1], 0, 24),
-        lay(&[2, 4, 5], &[20, 5, 1], 0, 40),
-        lay(&[2, 3, 5], &[15, 5, 1], 0, 30),
-    );
-    let xb = bytes(24 * 8 + 8);
-    let yb = bytes(40 * 8 + 8);
-    let mut ob = bytes(30 * 8 + 8);
-    let before = ob.clone();
-    let at = |b: *const u64, off: usize| (b as *const u8).wrapping_add(off);
-    let (xp, yp) = (at(xb.as_ptr(), offs[0]), at(yb.as_ptr(), offs[1]));
-    let op = (ob.as_mut_ptr() as *mut u8).wrapping_add(offs[2]);
-    // SAFETY: each buffer holds its layout's elements at up to 8 bytes
-    // each from the offset (at most 8) on; misaligned pointers are refused
-    // before any data is read.
-    let s = unsafe {
-        batch_dot_compute(
-            dt[0],
-            &xl,
-            xp.cast(),
-            dt[1],
-            &yl,
-            yp.cast(),
-            2,
-            1,
-            dt[2],
-            &ol,
-            op.cast(),
-            ptr::null(),
-        )
-    };
-    let msg = last_error();
-    let v = oracle::compute_dtyped(
-        dt,
-        [Some(&xl), Some(&yl), Some(&ol)],
-        2,
-        1,
-        None,
-        [xp as usize, yp as usize, op as usize],
-    );
-    assert_eq!(s, v.status, "{dt:?} at {offs:?}: the oracle ({msg})");
-    (s, msg, ob == before)
 }
 
 /// The other integer combinations stay UNSUPPORTED_DTYPE; 1-byte inputs

@@ -24,12 +24,15 @@
 //! nearest even from f64 to bfloat16, float16 and f32 done by hand.
 
 use batch_dot::{batch_dot_layout, batch_dot_options};
-use testkit::calls::{last_error, with_threads};
+use testkit::calls::last_error;
 use testkit::layouts::storage_positions;
 use testkit::oracle::{self, st, Opts};
 use testkit::SplitMix64;
 
-use crate::run::{alloc_len, ComputeCase, Place, CAP, MAX_WORK};
+use crate::run::{
+    alloc_len, check_untouched, next_index, operand_indices, same_with_one_thread, too_much_work,
+    ComputeCase, Place, CAP,
+};
 
 /// dtype codes of docs/API.md, "Element types" (restated).
 pub const F32: i32 = 1;
@@ -574,20 +577,10 @@ pub fn run_lowp(h: Half, c: &ComputeCase) -> Option<i32> {
     let scale = c.opts.as_ref().and_then(Opts::scale);
     let mut out_pos: Vec<usize> = Vec::new();
     if want_status == st::OK {
-        if truncated {
+        if truncated || too_much_work(c) {
             return None;
         }
-        let (x, y, o) = (
-            c.layouts[0].unwrap(),
-            c.layouts[1].unwrap(),
-            c.layouts[2].unwrap(),
-        );
-        let (a0, _) = oracle::normalise_axes(x.ndim as usize, y.ndim as usize, c.ax, c.ay).unwrap();
-        let work = oracle::count(&o.shape[..o.ndim as usize]).unwrap() as i128
-            * (x.shape[a0].max(1) as i128);
-        if work > MAX_WORK {
-            return None;
-        }
+        let o = c.layouts[2].unwrap();
         if reach[2].is_some() {
             out_pos = storage_positions(&o);
             // A scaled call with beta != 0 reads out: give the reached
@@ -679,23 +672,7 @@ pub fn run_lowp(h: Half, c: &ComputeCase) -> Option<i32> {
 
     // No byte changed but those of the reached output elements.
     let (ob, ooff) = at[2].unwrap_or((usize::MAX, 0));
-    let mut written = vec![false; if ob == usize::MAX { 0 } else { bufs[ob].bytes }];
-    if got == st::OK {
-        for &p in &out_pos {
-            for b in 0..osz {
-                written[ooff + osz * p + b] = true;
-            }
-        }
-    }
-    for (b, (buf, snap)) in bufs.iter().zip(&snapshot).enumerate() {
-        for (p, (v, s)) in buf.as_slice().iter().zip(snap).enumerate() {
-            assert!(
-                (b == ob && written[p]) || v == s,
-                "buffer {b} byte {p} changed (status {got}): {}",
-                ctx()
-            );
-        }
-    }
+    check_untouched(&bufs, &snapshot, (ob, ooff), &out_pos, osz, got, ctx);
     // The typed call and batch_dot_compute with (h, h, h) agree, bit for
     // bit (out back as it was before the second call).
     if dtypes.is_none() {
@@ -741,23 +718,7 @@ pub fn run_lowp(h: Half, c: &ComputeCase) -> Option<i32> {
     let mut oidx = vec![0i64; ond];
     for (e, &p) in out_pos.iter().enumerate() {
         // x's and y's indices for out's logical index oidx.
-        let mut xi = vec![0i64; x.ndim as usize];
-        let mut yi = vec![0i64; y.ndim as usize];
-        xi[0] = oidx[0];
-        yi[0] = oidx[0];
-        let mut j = 1;
-        for (d, v) in xi.iter_mut().enumerate().skip(1) {
-            if d != a0 {
-                *v = oidx[j];
-                j += 1;
-            }
-        }
-        for (d, v) in yi.iter_mut().enumerate().skip(1) {
-            if d != a1 {
-                *v = oidx[j];
-                j += 1;
-            }
-        }
+        let (mut xi, mut yi) = operand_indices(&oidx, (x.ndim as usize, y.ndim as usize), (a0, a1));
         let mut prods = Vec::with_capacity(k);
         let mut abs = 0.0;
         let mut special = 0.0; // a NaN or Inf product, summed in IEEE order
@@ -815,34 +776,13 @@ pub fn run_lowp(h: Half, c: &ComputeCase) -> Option<i32> {
             &prods[..prods.len().min(8)],
             ctx()
         );
-        for d in (0..ond).rev() {
-            oidx[d] += 1;
-            if oidx[d] < o.shape[d] {
-                break;
-            }
-            oidx[d] = 0;
-        }
+        next_index(&mut oidx, &o.shape[..ond]);
     }
 
     // Bitwise the same with one thread.
     let threads = c.opts.as_ref().map_or(0, |o| o.num_threads());
-    if threads != 1 {
-        let first = bufs[ob].as_slice().to_vec();
-        bufs[ob].as_mut_slice().copy_from_slice(&snapshot[ob]);
-        let mut one = with_threads(1);
-        if let Some((alpha, beta)) = scale {
-            one.flags = oracle::OPT_SCALE;
-            one.alpha = alpha;
-            one.beta = beta;
-        }
-        let again = call(ptrs[2], &one);
-        assert_eq!(again, st::OK, "one-thread rerun: {}", ctx());
-        assert!(
-            bufs[ob].as_slice() == &first[..],
-            "num_threads = {threads} and 1 differ bitwise: {}",
-            ctx()
-        );
-    }
+    let again = |op| call(ptrs[2], op);
+    same_with_one_thread(&mut bufs, &snapshot, ob, (threads, scale), again, ctx);
     Some(got)
 }
 

@@ -12,6 +12,7 @@ use testkit::oracle::{self, st, Opts};
 use testkit::reference::{self, Strided};
 use testkit::{SplitMix64, TestElem};
 
+use crate::lowp::Buf;
 use crate::{axis_arg, hostile_i64, Reader, HOSTILE};
 
 /// This thread's last-error message (checked: stable length, NUL, UTF-8).
@@ -639,15 +640,7 @@ pub fn run_compute<T: TestElem>(c: &ComputeCase) -> Option<i32> {
         if truncated {
             return None; // would need more memory than the runner gives
         }
-        let (x, y, o) = (
-            c.layouts[0].unwrap(),
-            c.layouts[1].unwrap(),
-            c.layouts[2].unwrap(),
-        );
-        let (a0, _) = oracle::normalise_axes(x.ndim as usize, y.ndim as usize, c.ax, c.ay).unwrap();
-        let work = oracle::count(&o.shape[..o.ndim as usize]).unwrap() as i128
-            * (x.shape[a0].max(1) as i128);
-        if work > MAX_WORK {
+        if too_much_work(c) {
             return None;
         }
     }
@@ -797,6 +790,125 @@ pub fn run_compute<T: TestElem>(c: &ComputeCase) -> Option<i32> {
         );
     }
     Some(got)
+}
+
+/// Whether the valid call `c` is more work than a run may take (out's
+/// elements times K above MAX_WORK): the runners skip it.
+pub(crate) fn too_much_work(c: &ComputeCase) -> bool {
+    let (x, y, o) = (
+        c.layouts[0].unwrap(),
+        c.layouts[1].unwrap(),
+        c.layouts[2].unwrap(),
+    );
+    let (a0, _) = oracle::normalise_axes(x.ndim as usize, y.ndim as usize, c.ax, c.ay).unwrap();
+    let work =
+        oracle::count(&o.shape[..o.ndim as usize]).unwrap() as i128 * (x.shape[a0].max(1) as i128);
+    work > MAX_WORK
+}
+
+// ---------------------------------------------------------------------------
+// Shared by the runners on byte buffers (`int8`, `lowp`)
+// ---------------------------------------------------------------------------
+
+/// No byte of `bufs` changed from `snapshot` but, when the call
+/// succeeded (status `got`), those of the output elements at `out_pos`
+/// (of `size` bytes each) of out, at (buffer `ob`, byte offset `ooff`).
+pub(crate) fn check_untouched(
+    bufs: &[Buf],
+    snapshot: &[Vec<u8>],
+    (ob, ooff): (usize, usize),
+    out_pos: &[usize],
+    size: usize,
+    got: i32,
+    ctx: impl Fn() -> String,
+) {
+    let mut written = vec![false; if ob == usize::MAX { 0 } else { bufs[ob].bytes }];
+    if got == st::OK {
+        for &p in out_pos {
+            for b in 0..size {
+                written[ooff + size * p + b] = true;
+            }
+        }
+    }
+    for (b, (buf, snap)) in bufs.iter().zip(snapshot).enumerate() {
+        for (p, (v, s)) in buf.as_slice().iter().zip(snap).enumerate() {
+            assert!(
+                (b == ob && written[p]) || v == s,
+                "buffer {b} byte {p} changed (status {got}): {}",
+                ctx()
+            );
+        }
+    }
+}
+
+/// x's and y's logical indices (ranks `xn` and `yn`, contracted axes `a0`
+/// and `a1`, left at 0) for out's logical index `oidx`.
+pub(crate) fn operand_indices(
+    oidx: &[i64],
+    (xn, yn): (usize, usize),
+    (a0, a1): (usize, usize),
+) -> (Vec<i64>, Vec<i64>) {
+    let mut xi = vec![0i64; xn];
+    let mut yi = vec![0i64; yn];
+    xi[0] = oidx[0];
+    yi[0] = oidx[0];
+    let mut j = 1;
+    for (d, v) in xi.iter_mut().enumerate().skip(1) {
+        if d != a0 {
+            *v = oidx[j];
+            j += 1;
+        }
+    }
+    for (d, v) in yi.iter_mut().enumerate().skip(1) {
+        if d != a1 {
+            *v = oidx[j];
+            j += 1;
+        }
+    }
+    (xi, yi)
+}
+
+/// The next logical index after `idx` in row-major order over `shape`
+/// (back to all 0 after the last).
+pub(crate) fn next_index(idx: &mut [i64], shape: &[i64]) {
+    for d in (0..idx.len()).rev() {
+        idx[d] += 1;
+        if idx[d] < shape[d] {
+            break;
+        }
+        idx[d] = 0;
+    }
+}
+
+/// Out (`bufs[ob]`) is bitwise the same when the call is made again
+/// (`call`, with these options) with one thread on out as it was before
+/// (`snapshot`), unless the options asked for one thread already
+/// (`threads`); `scale` as the options asked.
+pub(crate) fn same_with_one_thread(
+    bufs: &mut [Buf],
+    snapshot: &[Vec<u8>],
+    ob: usize,
+    (threads, scale): (u32, Option<(f64, f64)>),
+    call: impl FnOnce(*const batch_dot_options) -> i32,
+    ctx: impl Fn() -> String,
+) {
+    if threads != 1 {
+        let first = bufs[ob].as_slice().to_vec();
+        bufs[ob].as_mut_slice().copy_from_slice(&snapshot[ob]);
+        let mut one = with_threads(1);
+        if let Some((alpha, beta)) = scale {
+            one.flags = oracle::OPT_SCALE;
+            one.alpha = alpha;
+            one.beta = beta;
+        }
+        let again = call(&one);
+        assert_eq!(again, st::OK, "one-thread rerun: {}", ctx());
+        assert!(
+            bufs[ob].as_slice() == &first[..],
+            "num_threads = {threads} and 1 differ bitwise: {}",
+            ctx()
+        );
+    }
 }
 
 // ---------------------------------------------------------------------------

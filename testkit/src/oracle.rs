@@ -6,7 +6,7 @@
 //! axes, [`infer_shape`] for `batch_dot_infer_shape`, [`compute`] for a whole
 //! `batch_dot_f32` / `batch_dot_f64` call (layouts, options, pointers).
 
-use batch_dot::batch_dot_layout;
+use batch_dot::{batch_dot_layout, batch_dot_options};
 
 /// Keras's `axes=None` when passed for both axes (docs/API.md).
 pub const AXIS_DEFAULT: i64 = i64::MIN;
@@ -157,6 +157,17 @@ pub struct Opts {
 }
 
 impl Opts {
+    /// The bytes of a caller's `batch_dot_options` (this version's, 32).
+    pub fn of(o: &batch_dot_options) -> Opts {
+        assert_eq!(std::mem::size_of::<batch_dot_options>(), OPTIONS_V2);
+        // SAFETY: a plain-value struct of 32 bytes without padding on 64-bit
+        // targets (asserted), read as its bytes.
+        let bytes = unsafe {
+            std::slice::from_raw_parts(o as *const batch_dot_options as *const u8, OPTIONS_V2)
+                .to_vec()
+        };
+        Opts { bytes }
+    }
     /// struct_size as written.
     pub fn struct_size(&self) -> usize {
         usize::from_ne_bytes(self.bytes[..8].try_into().unwrap())

@@ -72,6 +72,14 @@ impl Entropy for SplitMix64 {
     }
 }
 
+/// A test's seed, from its name (FNV-1a), so that its cases do not change
+/// when other tests are edited.
+pub fn seed_of(name: &str) -> u64 {
+    name.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ b as u64).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
 /// A uniform integer in `lo..=hi` drawn from `r`.
 pub fn range_i64<R: Entropy + ?Sized>(r: &mut R, lo: i64, hi: i64) -> i64 {
     assert!(lo <= hi);
