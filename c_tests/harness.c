@@ -2694,7 +2694,8 @@ static void lowp_values(void)
         }
         {
             batch_dot_layout x = lay_c(2, S(3, 0)), o = lay_c(2, S(3, 1));
-            _Alignas(16) unsigned char od[12];
+            /* 8 bytes an element: room for any type tk_set and tk_bits take. */
+            _Alignas(16) unsigned char od[3 * 8];
             int i, okz = 1;
             for (i = 0; i < 3; i++) tk_set(out, od, i, -0.0);
             CHECK_STATUS(call16(in, out, 1, &x, NULL, &x, NULL, 1, 1, &o, od, NULL), BATCH_DOT_STATUS_OK);
@@ -2707,7 +2708,8 @@ static void lowp_values(void)
         {
             batch_dot_layout x = lay_c(3, S(1, 5, 19)), y = lay_c(3, S(1, 19, 17));
             batch_dot_layout o = lay_c(3, S(1, 5, 17));
-            _Alignas(16) unsigned char xd[95 * 2], yd[323 * 2], od[85 * 4];
+            /* 8 bytes an element: room for any type tk_set and tk_get take. */
+            _Alignas(16) unsigned char xd[95 * 8], yd[323 * 8], od[85 * 8];
             int i, j, okinf = 1;
             for (i = 0; i < 95; i++) tk_set(in, xd, i, (i % 5) - 2);
             for (i = 0; i < 323; i++) tk_set(in, yd, i, 1 + (i % 3));
@@ -2951,8 +2953,10 @@ static void int8_testkit_values(void)
     const int8_t xs[4] = {-128, 127, 1, -1}, ys[4] = {-128, -128, 5, 7};
     const uint8_t xu[4] = {255, 128, 0, 1};
     batch_dot_layout l = lay_c(2, S(1, 4)), o = lay_c(2, S(1, 1));
-    int32_t v;
-    int64_t e;
+    /* Neither start value is one the checks below expect, so an output the
+     * reference did not write still fails them. */
+    int32_t v = 0;
+    int64_t e = -1;
     CHECK(tk_wrap32(0) == 0 && tk_wrap32(-1) == -1 && tk_wrap32(INT32_MAX) == INT32_MAX);
     CHECK(tk_wrap32((int64_t)INT32_MAX + 1) == INT32_MIN && tk_wrap32((int64_t)INT32_MIN - 1) == INT32_MAX);
     CHECK(tk_wrap32((int64_t)1 << 32) == 0 && tk_wrap32(-((int64_t)1 << 32) - 5) == -5);
@@ -3665,7 +3669,7 @@ static void dl_values_at(const char *file, int line, int row, int n, const int64
 {
     const tk_dtype tx = dl_rows[row].x, ty = dl_rows[row].y, to = dl_rows[row].o;
     dl_arg x, y, o;
-    int64_t os[4], oi[4], xi[4], yi[4], e, k, kk;
+    int64_t os[4], oi[4], xi[4] = {0}, yi[4] = {0}, e, k, kk;
     int a0, a1, on = 0, i, p, q, done, bad = 0;
     unsigned char *xc, *yc, *before, *reached;
     _Alignas(8) unsigned char want[8];
