@@ -115,6 +115,18 @@ fn try_run(
     before: &[i32],
 ) -> Result<Vec<i32>, batch_dot::Error> {
     let mut od = before.to_vec();
+    call_into(c, row, isa, opts, &mut od)?;
+    Ok(od)
+}
+
+/// One call of `compute_dtyped_at` with the row's codes into `od`.
+fn call_into(
+    c: &Case,
+    row: Row,
+    isa: Isa,
+    opts: &batch_dot_options,
+    od: &mut [i32],
+) -> Result<(), batch_dot::Error> {
     compute_dtyped_at::<u8, i32>(
         isa,
         row.codes(),
@@ -125,10 +137,9 @@ fn try_run(
         c.ax,
         c.ay,
         &c.out,
-        &mut od,
+        od,
         opts,
-    )?;
-    Ok(od)
+    )
 }
 
 /// [`try_run`], which must succeed.
@@ -728,20 +739,8 @@ fn large_aligned_out() {
                     for threads in [1, 2] {
                         od.copy_from_slice(&before);
                         let o = options(threads, beta.map(|bt| (1.0, bt)));
-                        compute_dtyped_at::<u8, i32>(
-                            isa,
-                            row.codes(),
-                            &c.x.layout,
-                            &c.x.buf,
-                            &c.y.layout,
-                            &c.y.buf,
-                            c.ax,
-                            c.ay,
-                            &c.out,
-                            &mut od,
-                            &o,
-                        )
-                        .unwrap_or_else(|e| panic!("{what}: {e}"));
+                        call_into(&c, row, isa, &o, &mut od)
+                            .unwrap_or_else(|e| panic!("{what}: {e}"));
                         runs.push(od.clone());
                     }
                     assert!(runs[0] == runs[1], "{what}: 2 threads differ");

@@ -462,8 +462,8 @@ unsafe fn micro<D: Dp, const R: usize, const NV: usize, const BU: bool>(
             }
             bp = bp.add(nr * 4);
         }
-        if rows == R && cols == nr && c_cs == 1 {
-            if nt && !acc && (c as usize).is_multiple_of(4 * D::LANES) {
+        if cols == nr && c_cs == 1 {
+            if nt && !acc && rows == R && (c as usize).is_multiple_of(4 * D::LANES) {
                 for i in 0..R {
                     let ci = c.offset(i as isize * c_rs);
                     for v in 0..NV {
@@ -471,32 +471,19 @@ unsafe fn micro<D: Dp, const R: usize, const NV: usize, const BU: bool>(
                     }
                 }
             } else {
+                // Whole vectors, row by row (constant indices into `s`).
                 for i in 0..R {
-                    let ci = c.offset(i as isize * c_rs);
-                    for v in 0..NV {
-                        let p = ci.add(v * D::LANES);
-                        let r = if acc {
-                            D::add(D::load(p), s[i][v])
-                        } else {
-                            s[i][v]
-                        };
-                        D::store(p, r);
-                    }
-                }
-            }
-        } else if cols == nr && c_cs == 1 {
-            // Fewer rows, whole vectors: the same stores, row by row.
-            for i in 0..R {
-                if i < rows {
-                    let ci = c.offset(i as isize * c_rs);
-                    for v in 0..NV {
-                        let p = ci.add(v * D::LANES);
-                        let r = if acc {
-                            D::add(D::load(p), s[i][v])
-                        } else {
-                            s[i][v]
-                        };
-                        D::store(p, r);
+                    if i < rows {
+                        let ci = c.offset(i as isize * c_rs);
+                        for v in 0..NV {
+                            let p = ci.add(v * D::LANES);
+                            let r = if acc {
+                                D::add(D::load(p), s[i][v])
+                            } else {
+                                s[i][v]
+                            };
+                            D::store(p, r);
+                        }
                     }
                 }
             }
