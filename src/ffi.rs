@@ -590,6 +590,35 @@ pub unsafe extern "C" fn batch_dot_compute(
     out_data: *mut c_void,
     options: *const batch_dot_options,
 ) -> i32 {
+    // SAFETY: the caller's contract is compute_dtypes's.
+    guard(|| unsafe {
+        compute_dtypes(
+            x_dtype, x, x_data, y_dtype, y, y_data, axis_x, axis_y, out_dtype, out, out_data,
+            options,
+        )
+    })
+}
+
+/// The body of `batch_dot_compute` (and of the generic calls of
+/// `batch_dot::ndarray`): the row of the dtype codes, or check 1b's error.
+///
+/// # Safety
+/// As `batch_dot_compute`.
+#[allow(clippy::too_many_arguments)]
+pub(crate) unsafe fn compute_dtypes(
+    x_dtype: i32,
+    x: *const batch_dot_layout,
+    x_data: *const c_void,
+    y_dtype: i32,
+    y: *const batch_dot_layout,
+    y_data: *const c_void,
+    axis_x: i64,
+    axis_y: i64,
+    out_dtype: i32,
+    out: *const batch_dot_layout,
+    out_data: *mut c_void,
+    options: *const batch_dot_options,
+) -> Result<()> {
     const F32: i32 = BATCH_DOT_DTYPE_F32;
     const F64: i32 = BATCH_DOT_DTYPE_F64;
     const F16: i32 = BATCH_DOT_DTYPE_F16;
@@ -600,7 +629,7 @@ pub unsafe extern "C" fn batch_dot_compute(
     use kernel::{Half, OutTy, Wide};
     // The rows with 16-bit floating inputs.
     let wide = |half, out| Wide { half, out };
-    guard(|| match (x_dtype, y_dtype, out_dtype) {
+    match (x_dtype, y_dtype, out_dtype) {
         // SAFETY: the caller's contract, with these dtypes, is compute's.
         (F32, F32, F32) => unsafe {
             compute::<f32>(
@@ -674,7 +703,7 @@ pub unsafe extern "C" fn batch_dot_compute(
             ],
             [codes.0, codes.1, codes.2],
         ),
-    })
+    }
 }
 
 /// Size in bytes of an element of a dtype (BATCH_DOT_DTYPE_*), 0 for an

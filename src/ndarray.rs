@@ -69,68 +69,90 @@ impl Axes {
 }
 
 mod sealed {
-    use crate::error::Error;
-    use crate::types::batch_dot_layout;
-
-    /// The element types of the C API, each with its entry point.
-    pub trait Sealed: Copy + Default + 'static {
-        /// The body of `batch_dot_f32` or `batch_dot_f64`, with default options.
-        ///
-        /// # Safety
-        /// The C functions' contract: each data pointer owns the elements
-        /// `[0, len)` of its layout, x's and y's readable, out's writable.
-        #[allow(clippy::too_many_arguments)]
-        unsafe fn compute(
-            x: &batch_dot_layout,
-            x_data: *const Self,
-            y: &batch_dot_layout,
-            y_data: *const Self,
-            axis_x: i64,
-            axis_y: i64,
-            out: &batch_dot_layout,
-            out_data: *mut Self,
-        ) -> Result<(), Error>;
-    }
-
-    macro_rules! sealed {
-        ($($t:ty),*) => {$(
-            impl Sealed for $t {
-                unsafe fn compute(
-                    x: &batch_dot_layout,
-                    x_data: *const Self,
-                    y: &batch_dot_layout,
-                    y_data: *const Self,
-                    axis_x: i64,
-                    axis_y: i64,
-                    out: &batch_dot_layout,
-                    out_data: *mut Self,
-                ) -> Result<(), Error> {
-                    // SAFETY: the caller's contract is compute's; NULL
-                    // options are the defaults.
-                    unsafe {
-                        crate::ffi::compute::<$t>(
-                            x,
-                            x_data,
-                            y,
-                            y_data,
-                            axis_x,
-                            axis_y,
-                            out,
-                            out_data,
-                            core::ptr::null(),
-                        )
-                    }
-                }
-            }
-        )*};
-    }
-    sealed!(f32, f64);
+    /// Keeps the element traits to the types of the C API.
+    pub trait Sealed {}
+    impl Sealed for f32 {}
+    impl Sealed for f64 {}
+    impl Sealed for half::f16 {}
+    impl Sealed for half::bf16 {}
+    impl Sealed for i8 {}
+    impl Sealed for u8 {}
+    impl Sealed for i32 {}
 }
 
-/// An element type `batch_dot` computes with: `f32` or `f64` (sealed).
-pub trait Element: sealed::Sealed {}
+/// A Rust element type of the C API with its dtype code
+/// (`BATCH_DOT_DTYPE_*`): `f32`, `f64`, `half::f16`, `half::bf16`, `i8`,
+/// `u8`, `i32` (sealed). Each has the size and alignment of its C type.
+pub trait Dtype: sealed::Sealed + Copy + Default + 'static {
+    /// The dtype code, as `batch_dot_compute` takes it.
+    const DTYPE: i32;
+}
+
+macro_rules! dtype {
+    ($($t:ty => $code:ident),*) => {$(
+        impl Dtype for $t {
+            const DTYPE: i32 = crate::consts::$code;
+        }
+    )*};
+}
+dtype!(
+    f32 => BATCH_DOT_DTYPE_F32,
+    f64 => BATCH_DOT_DTYPE_F64,
+    half::f16 => BATCH_DOT_DTYPE_F16,
+    half::bf16 => BATCH_DOT_DTYPE_BF16,
+    i8 => BATCH_DOT_DTYPE_S8,
+    u8 => BATCH_DOT_DTYPE_U8,
+    i32 => BATCH_DOT_DTYPE_S32
+);
+
+/// `Self` as x's element type, `Y` as y's and `O` as out's is a row of
+/// docs/API.md's table ("Element types (version 0.2)") that the library
+/// runs: `batch_dot_into` takes only those, so another combination does
+/// not compile.
+///
+/// | x | y | out |
+/// |---|---|-----|
+/// | `f32` | `f32` | `f32` |
+/// | `f64` | `f64` | `f64` |
+/// | `half::bf16` | `half::bf16` | `half::bf16` or `f32` |
+/// | `half::f16` | `half::f16` | `half::f16` or `f32` |
+/// | `i8` or `u8` | `i8` | `i32` |
+pub trait Row<Y: Dtype, O: Dtype>: Dtype {}
+
+/// `Self` as x's element type and `Y` as y's, with the result type
+/// `batch_dot` allocates: the inputs' for the floating types (Keras's
+/// rule), `i32` for int8.
+pub trait Inputs<Y: Dtype>: Dtype {
+    /// The element type of `batch_dot`'s result.
+    type Out: Dtype;
+}
+
+macro_rules! rows {
+    ($($x:ty, $y:ty => $natural:ty $(| $other:ty)?);*) => {$(
+        impl Row<$y, $natural> for $x {}
+        $(impl Row<$y, $other> for $x {})?
+        impl Inputs<$y> for $x {
+            type Out = $natural;
+        }
+    )*};
+}
+rows!(
+    f32, f32 => f32;
+    f64, f64 => f64;
+    half::bf16, half::bf16 => half::bf16 | f32;
+    half::f16, half::f16 => half::f16 | f32;
+    i8, i8 => i32;
+    u8, i8 => i32
+);
+
+/// A floating type whose x, y and result are all of that type: `f32`,
+/// `f64`, `half::bf16`, `half::f16` (sealed). A bound for code generic
+/// over them.
+pub trait Element: Inputs<Self, Out = Self> + Row<Self, Self> {}
 impl Element for f32 {}
 impl Element for f64 {}
+impl Element for half::bf16 {}
+impl Element for half::f16 {}
 
 /// A view as a C layout over its memory: the layout, and the pointer to the
 /// lowest address the view reaches (its data pointer for the C API).
@@ -169,6 +191,44 @@ fn c_layout<T>(
     Ok((l, first.wrapping_offset(lo as isize)))
 }
 
+/// The call of `batch_dot_compute` with the dtype codes of `X`, `Y`, `O`
+/// and default options (the library rejects a combination it does not run).
+///
+/// # Safety
+/// `batch_dot_compute`'s contract: each data pointer owns the elements
+/// `[0, len)` of its layout, of its type, x's and y's readable, out's
+/// writable.
+#[allow(clippy::too_many_arguments)]
+unsafe fn compute<X: Dtype, Y: Dtype, O: Dtype>(
+    x: &batch_dot_layout,
+    x_data: *const X,
+    y: &batch_dot_layout,
+    y_data: *const Y,
+    axis_x: i64,
+    axis_y: i64,
+    out: &batch_dot_layout,
+    out_data: *mut O,
+) -> Result<(), Error> {
+    // SAFETY: the caller's contract is compute_dtypes's, with the dtype
+    // codes of the pointers' element types; NULL options are the defaults.
+    unsafe {
+        crate::ffi::compute_dtypes(
+            X::DTYPE,
+            x,
+            x_data.cast(),
+            Y::DTYPE,
+            y,
+            y_data.cast(),
+            axis_x,
+            axis_y,
+            O::DTYPE,
+            out,
+            out_data.cast(),
+            core::ptr::null(),
+        )
+    }
+}
+
 /// `out = batch_dot(x, y, axes)` into an existing view of any strides, which
 /// must have the result's shape exactly (docs/API.md, check 7). Only the
 /// elements of `out` are written, and nothing on error.
@@ -185,12 +245,20 @@ fn c_layout<T>(
 /// assert!(out.iter().all(|&v| v == 8.0));
 /// # Ok::<(), batch_dot::Error>(())
 /// ```
-pub fn batch_dot_into<T: Element, D1: Dimension, D2: Dimension, D3: Dimension>(
-    x: &ArrayView<'_, T, D1>,
-    y: &ArrayView<'_, T, D2>,
+pub fn batch_dot_into<X, Y, O, D1, D2, D3>(
+    x: &ArrayView<'_, X, D1>,
+    y: &ArrayView<'_, Y, D2>,
     axes: impl Into<Axes>,
-    out: &mut ArrayViewMut<'_, T, D3>,
-) -> Result<(), Error> {
+    out: &mut ArrayViewMut<'_, O, D3>,
+) -> Result<(), Error>
+where
+    X: Row<Y, O>,
+    Y: Dtype,
+    O: Dtype,
+    D1: Dimension,
+    D2: Dimension,
+    D3: Dimension,
+{
     let (axis_x, axis_y) = axes.into().c_axes();
     let (xl, xp) = c_layout("x.ndim", x.shape(), x.strides(), x.as_ptr())?;
     let (yl, yp) = c_layout("y.ndim", y.shape(), y.strides(), y.as_ptr())?;
@@ -201,7 +269,7 @@ pub fn batch_dot_into<T: Element, D1: Dimension, D2: Dimension, D3: Dimension>(
     // lowest of them (`layout`); `out` is borrowed mutably, so nothing else
     // reads or writes its elements meanwhile, and the library checks that
     // its bytes are not x's or y's before writing.
-    unsafe { T::compute(&xl, xp, &yl, yp, axis_x, axis_y, &ol, op.cast_mut()) }
+    unsafe { compute(&xl, xp, &yl, yp, axis_x, axis_y, &ol, op.cast_mut()) }
 }
 
 /// `batch_dot(x, y, axes)` as a new C-contiguous array of Keras's result
@@ -222,11 +290,17 @@ pub fn batch_dot_into<T: Element, D1: Dimension, D2: Dimension, D3: Dimension>(
 ///      Received inputs with shapes (4, 5, 6) and (3, 6, 7)."
 /// );
 /// ```
-pub fn batch_dot<T: Element, D1: Dimension, D2: Dimension>(
-    x: &ArrayView<'_, T, D1>,
-    y: &ArrayView<'_, T, D2>,
+pub fn batch_dot<X, Y, D1, D2>(
+    x: &ArrayView<'_, X, D1>,
+    y: &ArrayView<'_, Y, D2>,
     axes: impl Into<Axes>,
-) -> Result<ArrayD<T>, Error> {
+) -> Result<ArrayD<X::Out>, Error>
+where
+    X: Inputs<Y>,
+    Y: Dtype,
+    D1: Dimension,
+    D2: Dimension,
+{
     let axes = axes.into();
     let (axis_x, axis_y) = axes.c_axes();
     // The C caller's sequence: batch_dot_infer_shape (same checks, same
@@ -240,7 +314,7 @@ pub fn batch_dot<T: Element, D1: Dimension, D2: Dimension>(
     let no_memory = || {
         Error::Allocation(format!(
             "could not allocate {} bytes for the result.",
-            n as u128 * core::mem::size_of::<T>() as u128
+            n as u128 * core::mem::size_of::<X::Out>() as u128
         ))
     };
     let count = usize::try_from(n).map_err(|_| no_memory())?;
@@ -251,13 +325,13 @@ pub fn batch_dot<T: Element, D1: Dimension, D2: Dimension>(
         .collect::<Result<Vec<usize>, Error>>()?;
     let mut data = Vec::new();
     data.try_reserve_exact(count).map_err(|_| no_memory())?;
-    data.resize(count, T::default());
+    data.resize(count, X::Out::default());
     let mut result =
         ArrayD::from_shape_vec(IxDyn(&dims), data).expect("count is the product of dims");
     let mut out = result.view_mut();
     let first = out.as_mut_ptr();
     let (ol, op) = c_layout("out.ndim", out.shape(), out.strides(), first.cast_const())?;
     // SAFETY: as in `batch_dot_into`; `result` is our own new array.
-    unsafe { T::compute(&xl, xp, &yl, yp, axis_x, axis_y, &ol, op.cast_mut()) }?;
+    unsafe { compute(&xl, xp, &yl, yp, axis_x, axis_y, &ol, op.cast_mut()) }?;
     Ok(result)
 }
