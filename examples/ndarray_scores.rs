@@ -1,4 +1,5 @@
 use batch_dot::ndarray::{batch_dot, batch_dot_into, Axes};
+use half::bf16;
 use ndarray::{s, Array2, Array3};
 
 fn main() -> Result<(), batch_dot::Error> {
@@ -15,6 +16,20 @@ fn main() -> Result<(), batch_dot::Error> {
     let mut col = out.slice_mut(s![.., ..1]);
     batch_dot_into(&x.view(), &y.view(), Axes::Default, &mut col)?;
     assert_eq!(out.column(0).to_vec(), [17., 53.]);
+
+    // bfloat16 (half::bf16): a bfloat16 result, or the f32 sums into an f32 out.
+    let a = Array3::from_elem((2, 3, 4), bf16::from_f32(0.5));
+    let b = Array3::from_elem((2, 4, 5), bf16::from_f32(1.5));
+    let c = batch_dot(&a.view(), &b.view(), (2, 1))?; // bf16, shape (2, 3, 5), every element 3
+    assert!(c.iter().all(|&v| v == bf16::from_f32(3.0)));
+    let mut c32 = Array3::<f32>::zeros((2, 3, 5));
+    batch_dot_into(&a.view(), &b.view(), (2, 1), &mut c32.view_mut())?;
+
+    // int8 (or uint8 x) times int8: exact int32 sums.
+    let u = Array3::<u8>::from_elem((2, 3, 4), 200);
+    let w = Array3::<i8>::from_elem((2, 4, 5), -100);
+    let acc = batch_dot(&u.view(), &w.view(), (2, 1))?; // i32, every element -80000
+    assert!(acc.iter().all(|&v| v == -80_000));
 
     // Errors carry the C status and the Keras-style message.
     let z = Array2::<f64>::zeros((3, 2));

@@ -12,12 +12,40 @@
 //! # Ok::<(), batch_dot::Error>(())
 //! ```
 //!
+//! The element types are the rows of `batch_dot_compute` (docs/API.md,
+//! "Element types (version 0.2)"), as [`Row`] lists them: `f32`, `f64`,
+//! `half::bf16` and `half::f16` (x, y and the result of one type, or an
+//! `f32` out for the 16-bit inputs), and `i8` or `u8` x times `i8` y into
+//! `i32`, exact modulo 2³². [`batch_dot`] returns the natural type
+//! ([`Inputs::Out`]: the inputs' for the floating types, `i32` for int8);
+//! [`batch_dot_into`] takes any out type of a row. Another combination
+//! does not compile.
+//!
+//! ```
+//! use batch_dot::ndarray::{batch_dot, batch_dot_into};
+//! use half::bf16;
+//! use ndarray::Array3;
+//!
+//! let x = Array3::from_elem((2, 3, 4), bf16::from_f32(0.5));
+//! let y = Array3::from_elem((2, 4, 5), bf16::from_f32(1.5));
+//! let z = batch_dot(&x.view(), &y.view(), (2, 1))?; // bfloat16, rounded once
+//! assert!(z.iter().all(|&v| v == bf16::from_f32(3.0)));
+//! let mut wide = Array3::<f32>::zeros((2, 3, 5)); // the f32 sums, unrounded
+//! batch_dot_into(&x.view(), &y.view(), (2, 1), &mut wide.view_mut())?;
+//!
+//! let a = Array3::<u8>::from_elem((2, 3, 4), 255);
+//! let b = Array3::<i8>::from_elem((2, 4, 5), -128);
+//! let s = batch_dot(&a.view(), &b.view(), (2, 1))?; // int32, exact
+//! assert!(s.iter().all(|&v| v == 4 * 255 * -128));
+//! # Ok::<(), batch_dot::Error>(())
+//! ```
+//!
 //! Views of any strides are taken as they are (sliced, negative strides,
 //! transposed, broadcast with zero strides), without copies: each view
 //! becomes a `batch_dot_layout` over its memory and the call runs the same
-//! checks and kernels as `batch_dot_f32`/`batch_dot_f64`, with default
-//! options: on the caller's thread, unless `BATCH_DOT_NUM_THREADS` says
-//! otherwise. A failure is a `batch_dot::Error` whose `status()` is the C
+//! checks and kernels as `batch_dot_compute` with the dtype codes of the
+//! element types ([`Dtype::DTYPE`]), with default options: on the
+//! caller's thread, unless `BATCH_DOT_NUM_THREADS` says otherwise. A failure is a `batch_dot::Error` whose `status()` is the C
 //! status and whose `Display` is the message C callers get; nothing is
 //! written then. See docs/API.md for the checks and docs/SEMANTICS.md for
 //! the result.
@@ -117,6 +145,15 @@ dtype!(
 /// | `half::bf16` | `half::bf16` | `half::bf16` or `f32` |
 /// | `half::f16` | `half::f16` | `half::f16` or `f32` |
 /// | `i8` or `u8` | `i8` | `i32` |
+///
+/// ```compile_fail
+/// use batch_dot::ndarray::batch_dot_into;
+/// use ndarray::Array2;
+///
+/// let x = Array2::<i8>::zeros((2, 3));
+/// let mut out = Array2::<f32>::zeros((2, 1)); // int8 sums go to i32 only
+/// batch_dot_into(&x.view(), &x.view(), 1, &mut out.view_mut()).unwrap();
+/// ```
 pub trait Row<Y: Dtype, O: Dtype>: Dtype {}
 
 /// `Self` as x's element type and `Y` as y's, with the result type
