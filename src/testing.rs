@@ -236,44 +236,25 @@ pub fn compute_dtyped_at<X: Copy, O: Copy>(
             };
             compute_opts_at(isa, x, xs, y, ys, axis_x, axis_y, out, os, options)
         }
-        (BATCH_DOT_DTYPE_S8 | BATCH_DOT_DTYPE_U8, _) => converted_at(
-            isa,
-            Conv::Int(xd == BATCH_DOT_DTYPE_U8),
-            x,
-            x_data,
-            y,
-            y_data,
-            axis_x,
-            axis_y,
-            out,
-            out_data,
-            options,
-        ),
         _ => {
-            let w = Wide {
-                half: if xd == BATCH_DOT_DTYPE_BF16 {
-                    Half::Bf16
-                } else {
-                    Half::F16
-                },
-                out: if od == BATCH_DOT_DTYPE_F32 {
-                    OutTy::F32
-                } else {
-                    OutTy::Same
-                },
+            let conv = if xd == BATCH_DOT_DTYPE_S8 || xd == BATCH_DOT_DTYPE_U8 {
+                Conv::Int(xd == BATCH_DOT_DTYPE_U8)
+            } else {
+                Conv::Wide(Wide {
+                    half: if xd == BATCH_DOT_DTYPE_BF16 {
+                        Half::Bf16
+                    } else {
+                        Half::F16
+                    },
+                    out: if od == BATCH_DOT_DTYPE_F32 {
+                        OutTy::F32
+                    } else {
+                        OutTy::Same
+                    },
+                })
             };
             converted_at(
-                isa,
-                Conv::Wide(w),
-                x,
-                x_data,
-                y,
-                y_data,
-                axis_x,
-                axis_y,
-                out,
-                out_data,
-                options,
+                isa, conv, x, x_data, y, y_data, axis_x, axis_y, out, out_data, options,
             )
         }
     }
