@@ -699,6 +699,32 @@ void loop_gemm8(gemm8_fn f, long batch, int transb, int m, int n, int k, const u
 MKL_SYMBOL = {"bf16": "cblas_gemm_bf16bf16f32", "f16": "cblas_gemm_f16f16f32", "u8s8": "cblas_gemm_s8u8s32"}
 
 
+def build_shim(what, src, text=None):
+    """Compiles the C file `src` (written first from `text`, when given) into a
+    shared object in a temporary directory and loads it: (the CDLL, None), or
+    (None, the note saying why the column is left out)."""
+    import ctypes
+    import tempfile
+    name = src if text is not None else os.path.relpath(src, os.path.dirname(HERE))
+    tmp = tempfile.mkdtemp(prefix="batch_dot_shim_")
+    try:
+        so = os.path.join(tmp, "shim.so")
+        if text is not None:
+            src = os.path.join(tmp, src)
+            with open(src, "w") as f:
+                f.write(text)
+        r = subprocess.run(["cc", "-O2", "-shared", "-fPIC", "-o", so, src], capture_output=True, text=True)
+        if r.returncode != 0:
+            return None, f"{what}: cc failed to build {name}: {r.stderr.strip()[:200]}: column left out"
+        return ctypes.CDLL(so), None
+    except OSError as e:
+        return None, f"{what}: no C compiler for {name} ({e}): column left out"
+    finally:
+        for f in os.listdir(tmp):
+            os.unlink(os.path.join(tmp, f))
+        os.rmdir(tmp)
+
+
 class Mkl:
     """MKL's cblas_gemm_bf16bf16f32 / cblas_gemm_f16f16f32 (kinds bf16, f16)
     or cblas_gemm_s8u8s32 (kind u8s8) looped over the batch by a few lines
@@ -711,7 +737,6 @@ class Mkl:
         import ctypes.util
         import site
         import subprocess
-        import tempfile
         try:
             import mkl  # noqa: F401  (mkl-service: loads libmkl_rt)
         except ImportError:
@@ -736,21 +761,9 @@ class Mkl:
             fns = {k: getattr(lib, MKL_SYMBOL[k]) for k in kinds}
         except AttributeError:
             return None, f"MKL: {path} has no {'/'.join(MKL_SYMBOL[k] for k in kinds)}: column left out"
-        tmp = tempfile.mkdtemp(prefix="batch_dot_mkl_")
-        try:
-            src, so = os.path.join(tmp, "shim.c"), os.path.join(tmp, "shim.so")
-            with open(src, "w") as f:
-                f.write(MKL_SHIM)
-            r = subprocess.run(["cc", "-O2", "-shared", "-fPIC", "-o", so, src], capture_output=True, text=True)
-            if r.returncode != 0:
-                return None, f"MKL: cc failed to build the batch loop: {r.stderr.strip()[:200]}: column left out"
-            shim = ctypes.CDLL(so)
-        except OSError as e:
-            return None, f"MKL: no C compiler for the batch loop ({e}): column left out"
-        finally:
-            for f in os.listdir(tmp):
-                os.unlink(os.path.join(tmp, f))
-            os.rmdir(tmp)
+        shim, note = build_shim("MKL", "batch_loop.c", MKL_SHIM)
+        if shim is None:
+            return None, note
         set_threads = getattr(lib, "MKL_Set_Num_Threads", None)
         if set_threads is not None:
             set_threads.argtypes = [ctypes.c_int]
@@ -824,7 +837,6 @@ class OneDnn:
         import ctypes.util
         import site
         import subprocess
-        import tempfile
         cands = [os.environ.get("BATCH_DOT_ONEDNN", "")]
         for base in (sys.prefix, site.getuserbase(), sys.base_prefix):
             for name in ("libdnnl.so.3", "libdnnl.so"):
@@ -845,21 +857,9 @@ class OneDnn:
                           "column left out")
         if not hasattr(lib, "dnnl_matmul_primitive_desc_create"):
             return None, f"oneDNN: {path} has no dnnl_matmul_primitive_desc_create (not oneDNN 3.x): column left out"
-        tmp = tempfile.mkdtemp(prefix="batch_dot_onednn_")
-        try:
-            so = os.path.join(tmp, "onednn_bench.so")
-            r = subprocess.run(["cc", "-O2", "-shared", "-fPIC", "-o", so, os.path.join(HERE, "onednn_bench.c")],
-                               capture_output=True, text=True)
-            if r.returncode != 0:
-                return None, (f"oneDNN: cc failed to build bench/onednn_bench.c: {r.stderr.strip()[:200]}: "
-                              "column left out")
-            shim = ctypes.CDLL(so)
-        except OSError as e:
-            return None, f"oneDNN: no C compiler for bench/onednn_bench.c ({e}): column left out"
-        finally:
-            for f in os.listdir(tmp):
-                os.unlink(os.path.join(tmp, f))
-            os.rmdir(tmp)
+        shim, note = build_shim("oneDNN", os.path.join(HERE, "onednn_bench.c"))
+        if shim is None:
+            return None, note
         # The OpenMP runtime libdnnl was built with (GNU's here): OMP_NUM_THREADS
         # is set before the child starts; set it again through the runtime.
         nthr = "?"
