@@ -721,28 +721,16 @@ pub(crate) unsafe fn dots<S: Conv>(
     s: (isize, isize, isize),
     scale: Option<Scaled<f32>>,
 ) {
-    use super::tuning::{SHORT_ROW_BYTES, STREAM_PF_BYTES};
+    use super::stream::Ahead;
     let (h, l) = (w.half, S::LANES);
-    // Short rows (memory-bound): prefetch the rows `d` ahead, as
-    // `stream::dots` does.
-    let ahead = |stride: isize| {
-        let row = stride.unsigned_abs() * 2;
-        if l == 1 || row == 0 || row > STREAM_PF_BYTES {
-            0
-        } else {
-            STREAM_PF_BYTES.div_ceil(row)
-        }
-    };
-    let d = if k * 2 <= SHORT_ROW_BYTES {
-        ahead(s.0).max(ahead(s.1)) as isize
-    } else {
-        0
-    };
+    // Prefetch the rows ahead, as `stream::gemv` does (this is the mat-vec
+    // kernel too: y's stride 0).
+    let ah = Ahead::new(l, s.0.unsigned_abs().max(s.1.unsigned_abs()) * 2);
     let size = out_size(w);
     let mut i = 0isize;
     let vec_of = |i: isize| {
         let (xp, yp) = (x.wrapping_offset(i * s.0), y.wrapping_offset(i * s.1));
-        (xp, yp, d, s)
+        (xp, yp, ah.at(i as usize), s)
     };
     // SAFETY: dot i of the run (contract); the outputs of dots i..i+16.
     unsafe {
@@ -797,7 +785,7 @@ pub(crate) unsafe fn dots<S: Conv>(
 
 /// One 16-bit dot's two vector accumulators (even and odd vectors, a
 /// zero-padded tail into the second) added lane-wise: what `Simd::reduce`
-/// then sums. Prefetches the rows `d` dots ahead (`s` apart).
+/// then sums. Prefetches a line of the rows `d` dots ahead (`s` apart), into L2.
 ///
 /// # Safety
 /// `xp[0..k]`, `yp[0..k]` are readable; the CPU supports `S`.
@@ -810,20 +798,14 @@ unsafe fn dot_vec<S: Conv>(
     d: isize,
     s: (isize, isize, isize),
 ) -> S::V {
-    use super::simd::prefetch;
-    use super::tuning::LINE_BYTES;
+    use super::simd::prefetch_l2;
     let l = S::LANES;
     // SAFETY: prefetches never fault; the loads stay in the rows; the
     // tail's copies read only the rows' last k - t elements.
     unsafe {
         if d > 0 {
-            let (px, py) = (xp.wrapping_offset(d * s.0), yp.wrapping_offset(d * s.1));
-            let mut t = 0;
-            while t < k {
-                prefetch(px.wrapping_add(t));
-                prefetch(py.wrapping_add(t));
-                t += LINE_BYTES / 2;
-            }
+            prefetch_l2(xp.wrapping_offset(d * s.0));
+            prefetch_l2(yp.wrapping_offset(d * s.1));
         }
         let (mut acc0, mut acc1) = (S::zero(), S::zero());
         let mut t = 0;
@@ -866,19 +848,13 @@ unsafe fn dot_vec_n<S: Conv, const N: usize>(
     d: isize,
     s: (isize, isize, isize),
 ) -> S::V {
-    use super::simd::prefetch;
+    use super::simd::prefetch_l2;
     let l = S::LANES;
     // SAFETY: as `dot_vec`, with k = N·LANES.
     unsafe {
         if d > 0 {
-            prefetch(xp.wrapping_offset(d * s.0));
-            prefetch(yp.wrapping_offset(d * s.1));
-            if N * l * 2 > 64 {
-                for q in (32..N * l).step_by(32) {
-                    prefetch(xp.wrapping_offset(d * s.0).wrapping_add(q));
-                    prefetch(yp.wrapping_offset(d * s.1).wrapping_add(q));
-                }
-            }
+            prefetch_l2(xp.wrapping_offset(d * s.0));
+            prefetch_l2(yp.wrapping_offset(d * s.1));
         }
         // (A macro, not a closure: closures do not take the caller's
         // target features, and the intrinsics would not inline.)

@@ -807,27 +807,9 @@ unsafe fn gemv<D: Dp>(ij: IntJob, g: &Geom, p: P, r0: usize, r1: usize) {
             t += n;
         }
         let comp = D::reduce(c);
+        // One row after another (as `stream::gemv`: several rows at a time
+        // interleave streams the hardware prefetchers follow badly).
         let mut i = r0;
-        // Four rows at a time share the vector's loads.
-        while i + 4 <= r1 {
-            let a: [*const u8; 4] =
-                core::array::from_fn(|r| p.a.wrapping_offset((i + r) as isize * g.a_rs));
-            let mut s = [D::zero(); 4];
-            let mut t = 0;
-            while t < g.k {
-                let n = (g.k - t).min(step);
-                let bv = D::load_k(p.b.add(t), n, false);
-                for r in 0..4 {
-                    s[r] = D::dp(s[r], D::flip(D::load_k(a[r].add(t), n, false)), bv);
-                }
-                t += n;
-            }
-            for (r, v) in s.iter().enumerate() {
-                let c = p.c.wrapping_offset((i + r) as isize * g.c_rs);
-                put(c, D::reduce(*v).wrapping_sub(comp), ij.acc);
-            }
-            i += 4;
-        }
         while i < r1 {
             let a = p.a.wrapping_offset(i as isize * g.a_rs);
             let mut s = D::zero();

@@ -1,32 +1,67 @@
 //! Streaming kernels: dot products along a contiguous contraction, row-wise
 //! dots (m = n = 1) and matrix-vector products (n = 1), vectorised along K,
-//! prefetching the rows ahead (they are memory-bound).
+//! one row after another, prefetching the rows ahead into L2 (they are
+//! memory-bound).
 //!
 //! Numerics: each output is two vector accumulators from +0.0 — the even
 //! and odd full vectors go to the first and second, a last full odd vector
 //! to the first, a masked tail to the second — added lane-wise, then summed
-//! across lanes in a fixed order. The same for every row, whichever group
-//! of rows it is computed with.
+//! across lanes in a fixed order. The same for every row.
+//!
+//! Access order: a mat-vec reads each row whole before the next. Several
+//! rows at a time (sharing the vector's loads) interleave as many streams
+//! inside each page, which the hardware prefetchers follow badly: 4 rows
+//! of 1 KiB at a time read at 0.34–0.62 of a plain read's bytes/s, one row
+//! at a time at 0.96–1.26 (docs/PERFORMANCE.md, "Streaming products").
 
 use super::scale::Epi;
-use super::simd::{prefetch, Simd};
-use super::tuning::{LINE_BYTES, SHORT_ROW_BYTES, STREAM_PF_BYTES};
+use super::simd::{prefetch_l2, Simd};
+use super::tuning::{SHORT_ROW_BYTES, STREAM_PF_BYTES, STREAM_PF_EVERY_BYTES};
 
-/// Rows ahead to prefetch for rows `stride` elements apart (0: none, when
-/// the rows are far apart or the level is scalar).
-#[inline(always)]
-fn rows_ahead<S: Simd>(stride: isize) -> usize {
-    let row = stride.unsigned_abs() * core::mem::size_of::<S::T>();
-    if S::LANES == 1 || row == 0 || row > STREAM_PF_BYTES {
-        0
-    } else {
-        STREAM_PF_BYTES.div_ceil(row)
+/// A sparse software prefetch for rows read one after another: on every
+/// `mask + 1`-th row, one cache line of the row `rows` rows ahead, into L2
+/// (`STREAM_PF_BYTES` ahead, at most one line per `STREAM_PF_EVERY_BYTES`).
+/// It starts the page walk and the hardware prefetcher of each page early;
+/// a prefetch of every line, into L1, left a third of the bandwidth unused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Ahead {
+    /// Rows ahead (0: no prefetch).
+    pub(crate) rows: isize,
+    /// Row indices with these bits clear prefetch (a power of two less one).
+    mask: usize,
+}
+
+impl Ahead {
+    /// No prefetch.
+    pub(crate) const NONE: Ahead = Ahead { rows: 0, mask: 0 };
+
+    /// For rows `stride` bytes apart on a level of `lanes` lanes (none when
+    /// the rows are far apart, overlap, or the level is scalar).
+    #[inline(always)]
+    pub(crate) fn new(lanes: usize, stride: usize) -> Ahead {
+        if lanes == 1 || stride == 0 || stride > STREAM_PF_BYTES {
+            return Ahead::NONE;
+        }
+        let every = (STREAM_PF_EVERY_BYTES / stride).max(1);
+        Ahead {
+            rows: STREAM_PF_BYTES.div_ceil(stride) as isize,
+            // The largest power of two not above `every`, less one.
+            mask: (1usize << every.ilog2()) - 1,
+        }
+    }
+
+    /// The rows ahead whose line row `i` prefetches, or 0.
+    #[inline(always)]
+    pub(crate) fn at(self, i: usize) -> isize {
+        if i & self.mask == 0 {
+            self.rows
+        } else {
+            0
+        }
     }
 }
 
 /// `out[r] = Σ_t a[r][t] · b[t]` for `R` rows at once, `t < k`, unit strides.
-/// With `pf`, each step over two vectors also prefetches the same two
-/// vectors' worth at `pf[r]` (rows further on; hints only, never read).
 ///
 /// # Safety
 /// `a[r][0..k]` and `b[0..k]` are readable; the CPU supports `S`.
@@ -35,7 +70,6 @@ pub(crate) unsafe fn dot_rows<S: Simd, const R: usize>(
     k: usize,
     a: [*const S::T; R],
     b: *const S::T,
-    pf: Option<[*const S::T; R]>,
 ) -> [S::T; R] {
     let l = S::LANES;
     // SAFETY: every load below covers elements t..t+l (or the masked
@@ -48,10 +82,6 @@ pub(crate) unsafe fn dot_rows<S: Simd, const R: usize>(
             let b0 = S::load(b.add(t));
             let b1 = S::load(b.add(t + l));
             for r in 0..R {
-                if let Some(pf) = pf {
-                    prefetch(pf[r].wrapping_add(t));
-                    prefetch(pf[r].wrapping_add(t + l));
-                }
                 acc0[r] = S::fma(S::load(a[r].add(t)), b0, acc0[r]);
                 acc1[r] = S::fma(S::load(a[r].add(t + l)), b1, acc1[r]);
             }
@@ -97,41 +127,30 @@ pub(crate) unsafe fn dots<S: Simd, E: Epi<S::T>>(
     os: isize,
     e: E,
 ) {
-    // Short rows (the memory-bound case): prefetch the rows `d` ahead.
-    let row_bytes = k * core::mem::size_of::<S::T>();
-    let d = if row_bytes <= SHORT_ROW_BYTES {
-        rows_ahead::<S>(xs).max(rows_ahead::<S>(ys)) as isize
+    // Short rows (the memory-bound case): prefetch the rows ahead.
+    let size = core::mem::size_of::<S::T>();
+    let ah = if k * size <= SHORT_ROW_BYTES {
+        Ahead::new(S::LANES, xs.unsigned_abs().max(ys.unsigned_abs()) * size)
     } else {
-        0
+        Ahead::NONE
     };
-    let line = (LINE_BYTES / core::mem::size_of::<S::T>()).max(1);
-    for i in 0..count as isize {
+    for i in 0..count {
+        let i_ = i as isize;
         // SAFETY: dot i of the run (contract); prefetches never fault.
         unsafe {
-            if d > 0 {
-                let (px, py) = (
-                    x.wrapping_offset((i + d) * xs),
-                    y.wrapping_offset((i + d) * ys),
-                );
-                let mut t = 0;
-                while t < k {
-                    prefetch(px.wrapping_add(t));
-                    prefetch(py.wrapping_add(t));
-                    t += line;
-                }
+            let d = ah.at(i);
+            if d != 0 {
+                prefetch_l2(x.wrapping_offset((i_ + d) * xs));
+                prefetch_l2(y.wrapping_offset((i_ + d) * ys));
             }
-            let [v] = dot_rows::<S, 1>(
-                k,
-                [x.wrapping_offset(i * xs)],
-                y.wrapping_offset(i * ys),
-                None,
-            );
-            e.put(out.wrapping_offset(i * os), v);
+            let [v] = dot_rows::<S, 1>(k, [x.wrapping_offset(i_ * xs)], y.wrapping_offset(i_ * ys));
+            e.put(out.wrapping_offset(i_ * os), v);
         }
     }
 }
 
-/// Rows `r0..r1` of one matrix-vector product `out[i] = Σ_t a[i·a_rs + t] b[t]`.
+/// Rows `r0..r1` of one matrix-vector product `out[i] = Σ_t a[i·a_rs + t] b[t]`,
+/// one row after another, prefetching ahead.
 ///
 /// # Safety
 /// Every element named lies inside its buffer; the CPU supports `S`.
@@ -149,28 +168,39 @@ pub(crate) unsafe fn gemv<S: Simd, E: Epi<S::T>>(
     e: E,
 ) {
     let row = |i: usize| a.wrapping_offset(i as isize * a_rs);
-    let d = rows_ahead::<S>(a_rs);
-    let ahead = (d as isize).wrapping_mul(a_rs);
-    let mut i = r0;
-    // SAFETY: rows i.. of the product (contract); prefetches never fault.
+    let ah = Ahead::new(S::LANES, a_rs.unsigned_abs() * core::mem::size_of::<S::T>());
+    // SAFETY: rows r0..r1 of the product (contract); prefetches never fault.
     unsafe {
-        while i + 4 <= r1 {
-            let rows = [row(i), row(i + 1), row(i + 2), row(i + 3)];
-            // (Two calls, so that each inlines with `pf` known.)
-            let v = if d > 0 {
-                dot_rows::<S, 4>(k, rows, b, Some(rows.map(|p| p.wrapping_offset(ahead))))
-            } else {
-                dot_rows::<S, 4>(k, rows, b, None)
-            };
-            for (r, &val) in v.iter().enumerate() {
-                e.put(out.wrapping_offset((i + r) as isize * o_rs), val);
+        for i in r0..r1 {
+            let d = ah.at(i);
+            if d != 0 {
+                prefetch_l2(row(i).wrapping_offset(d * a_rs));
             }
-            i += 4;
-        }
-        while i < r1 {
-            let [v] = dot_rows::<S, 1>(k, [row(i)], b, None);
+            let [v] = dot_rows::<S, 1>(k, [row(i)], b);
             e.put(out.wrapping_offset(i as isize * o_rs), v);
-            i += 1;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Ahead;
+
+    #[test]
+    fn ahead_prefetches_one_line_per_256_bytes_16_kib_ahead() {
+        // e's rows (64 bytes): every 4th row, 256 rows ahead.
+        let a = Ahead::new(16, 64);
+        let hits: Vec<isize> = (0..9).map(|i| a.at(i)).collect();
+        assert_eq!(hits, [256, 0, 0, 0, 256, 0, 0, 0, 256]);
+        // f's rows (1 KiB): every row, 16 rows ahead.
+        assert!((0..5).all(|i| Ahead::new(16, 1024).at(i) == 16));
+        // 48-byte rows: every 256/48 = 5 rounded down to a power of two.
+        let a = Ahead::new(8, 48);
+        assert_eq!((a.at(0), a.at(3), a.at(4)), (342, 0, 342));
+        // No prefetch: scalar level, overlapping rows, rows far apart.
+        for (lanes, stride) in [(1, 64), (16, 0), (16, 16385)] {
+            assert_eq!(Ahead::new(lanes, stride), Ahead::NONE);
+            assert_eq!(Ahead::new(lanes, stride).at(0), 0);
         }
     }
 }

@@ -66,14 +66,15 @@ pub(crate) const TINY_AHEAD_BYTES: usize = 1024;
 
 // Streaming kernels (stream.rs).
 
-/// How far ahead row dots and mat-vec prefetch: HW prefetchers alone leave bandwidth unused.
-pub(crate) const STREAM_PF_BYTES: usize = 4096;
+/// How far ahead (bytes of rows) row dots and mat-vec prefetch, into L2.
+pub(crate) const STREAM_PF_BYTES: usize = 16384;
+/// The least distance (bytes of rows) between two of those prefetches: one
+/// line every 256 bytes or more (a prefetch per line was slower).
+pub(crate) const STREAM_PF_EVERY_BYTES: usize = 256;
 /// Row dots with rows up to this long (bytes) prefetch rows ahead; longer rows are left to HW.
 pub(crate) const SHORT_ROW_BYTES: usize = 256;
 
 // 16-bit inputs (`wide.rs`): the f32 scratch tiles they are converted into.
-/// Elements of a tile of mat-vec rows (16 KB of f32: L1).
-pub(crate) const WIDE_GEMV_ELEMS: usize = 4096;
 /// Elements of a chunk of small products, A, B and C together (32 KB).
 pub(crate) const WIDE_SMALL_ELEMS: usize = 8192;
 /// Rows of A converted at a time (a multiple of 6, 4, 2: whole tiles).

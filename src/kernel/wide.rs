@@ -29,16 +29,11 @@ use super::gemm::Geom;
 use super::half::{out_size, Half, Wide};
 use super::scale::{Plain, Scaled};
 use super::select::{self, Kind};
-use super::tuning::{KC, NC, WIDE_GEMV_ELEMS, WIDE_RA, WIDE_RO, WIDE_SMALL_ELEMS};
+use super::tuning::{KC, NC, WIDE_RA, WIDE_RO, WIDE_SMALL_ELEMS};
 
 /// Scratch regions start at multiples of 16 f32 (64 bytes).
 fn up16(n: usize) -> usize {
     n.next_multiple_of(16)
-}
-
-/// Rows per chunk of a mat-vec product with a contraction of `k`.
-fn gemv_chunk(k: usize) -> usize {
-    (WIDE_GEMV_ELEMS / k.max(1)).max(4)
 }
 
 /// Products per chunk of the small-products loop.
@@ -62,11 +57,7 @@ pub(super) fn gemm_parts(n: usize, rows: usize, nr: usize) -> (usize, usize, usi
 pub(super) fn scratch_len(kind: Kind, m: usize, n: usize, k: usize, rows: usize) -> usize {
     let len = match kind {
         Kind::Zero => 0,
-        Kind::Dot => 0,
-        Kind::Gemv => {
-            let c = gemv_chunk(k);
-            up16(k) + up16(c * k) + up16(c)
-        }
+        Kind::Dot | Kind::Gemv => 0,
         Kind::Gemm { .. } => {
             // The widest tile of any level (64 columns) bounds the padding.
             let (b, a, c) = gemm_parts(n, rows, 64);
@@ -194,7 +185,7 @@ unsafe fn rows<L: WideLevel>(
                 }
             }
             Kind::Dot => dots::<L>(w, g, 1, p, (0, 0, 0), scale),
-            Kind::Gemv => gemv::<L>(w, g, p, r0, r1, buf, scale),
+            Kind::Gemv => gemv::<L>(w, g, p, r0, r1, scale),
             Kind::Gemm { .. } => gemm::<L>(w, g, p, r0, r1, buf, scale),
         }
     }
@@ -305,8 +296,9 @@ unsafe fn small<L: WideLevel>(
     }
 }
 
-/// Rows `r0..r1` of a mat-vec product (n = 1, unit strides along K): the
-/// vector converted once, the rows in chunks.
+/// Rows `r0..r1` of a mat-vec product (n = 1, unit strides along K): row
+/// dots of each row with the vector (stride 0), converted in registers,
+/// one row after another (the arithmetic of `stream::gemv`).
 ///
 /// # Safety
 /// As `run_items`, for these rows.
@@ -317,42 +309,14 @@ unsafe fn gemv<L: WideLevel>(
     p: P,
     r0: usize,
     r1: usize,
-    buf: *mut f32,
     scale: Option<Scaled<f32>>,
 ) {
-    let k = g.k;
-    let chunk = gemv_chunk(k);
-    let vb = buf;
-    let ab = vb.wrapping_add(up16(k));
-    let ob = ab.wrapping_add(up16(chunk * k));
-    let cg = Geom {
-        m: chunk,
-        n: 1,
-        k,
-        a_rs: k as isize,
-        a_cs: 1,
-        b_rs: 1,
-        b_cs: 1,
-        c_rs: 1,
-        c_cs: 1,
-        pack_b: false,
-        acc: false,
-    };
-    // SAFETY: the vector and rows r0..r1 of the block (contract); the
-    // scratch regions hold k, chunk·k and chunk elements.
-    unsafe {
-        L::widen(w.half, p.y, 1, k, 0, 1, vb, 0);
-        let mut i = r0;
-        while i < r1 {
-            let c = chunk.min(r1 - i);
-            let a = p.x.wrapping_offset(i as isize * g.a_rs);
-            L::widen(w.half, a, c, k, g.a_rs, 1, ab, k);
-            L::gemv_rows(&cg, ab, vb, ob, 0, c, Plain);
-            let o = p.out.wrapping_offset(i as isize * g.c_rs * out_size(w));
-            L::store_out(w, ob, c, 1, 1, o, g.c_rs, 0, scale);
-            i += c;
-        }
-    }
+    let (x, out) = (
+        p.x.wrapping_offset(r0 as isize * g.a_rs),
+        p.out.wrapping_offset(r0 as isize * g.c_rs * out_size(w)),
+    );
+    // SAFETY: rows r0..r1 and the vector (contract).
+    unsafe { L::dots16(w, g.k, r1 - r0, x, p.y, out, (g.a_rs, 0, g.c_rs), scale) }
 }
 
 /// Rows `r0..r1` of a product, blocked as `gemm::block` is (blocks of `KC`
