@@ -108,3 +108,9 @@ cc -O2 -Wall -Wextra -Werror bench/overhead.c -Iinclude -L"$bench_lib" -lbatch_d
 log "bench/gaps.c --smoke"
 cc -O2 -Wall -Wextra -Werror bench/gaps.c -Iinclude -ldl -lpthread -lm -o "$ROOT/target/gaps"
 "$ROOT/target/gaps" --smoke --lib "$lib_dir/libbatch_dot.so"
+
+# The streaming access-pattern loops (bench/stream_patterns.c): built
+# warning-free only (a run reads 400 MB several times; see
+# docs/PERFORMANCE.md, "Streaming products").
+log "bench/stream_patterns.c (build)"
+cc -O2 -Wall -Wextra -Werror bench/stream_patterns.c -o "$ROOT/target/stream_patterns"
