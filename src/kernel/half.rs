@@ -704,7 +704,7 @@ pub(crate) unsafe fn store_out<S: Conv>(
 /// `count` row dots of 16-bit rows (m = n = 1, unit strides along K), dot
 /// `i` reading `x + i·s.0`, `y + i·s.1` and storing at `out + i·s.2`
 /// (elements of `w.out`) through the epilogue, converting in registers.
-/// The arithmetic of `stream::dot_rows` on the converted values (a
+/// The arithmetic of `stream::dot_row` on the converted values (a
 /// partial vector is zero-padded on both sides, so its padding adds +0).
 ///
 /// # Safety

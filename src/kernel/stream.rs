@@ -61,51 +61,32 @@ impl Ahead {
     }
 }
 
-/// `out[r] = Σ_t a[r][t] · b[t]` for `R` rows at once, `t < k`, unit strides.
+/// `Σ_t a[t] · b[t]` for `t < k`, unit strides.
 ///
 /// # Safety
-/// `a[r][0..k]` and `b[0..k]` are readable; the CPU supports `S`.
+/// `a[0..k]` and `b[0..k]` are readable; the CPU supports `S`.
 #[inline(always)]
-pub(crate) unsafe fn dot_rows<S: Simd, const R: usize>(
-    k: usize,
-    a: [*const S::T; R],
-    b: *const S::T,
-) -> [S::T; R] {
+pub(crate) unsafe fn dot_row<S: Simd>(k: usize, a: *const S::T, b: *const S::T) -> S::T {
     let l = S::LANES;
     // SAFETY: every load below covers elements t..t+l (or the masked
     // first k-t of them) with t + l <= k, inside the rows (contract).
     unsafe {
-        let mut acc0 = [S::zero(); R];
-        let mut acc1 = [S::zero(); R];
+        let (mut acc0, mut acc1) = (S::zero(), S::zero());
         let mut t = 0;
         while t + 2 * l <= k {
-            let b0 = S::load(b.add(t));
-            let b1 = S::load(b.add(t + l));
-            for r in 0..R {
-                acc0[r] = S::fma(S::load(a[r].add(t)), b0, acc0[r]);
-                acc1[r] = S::fma(S::load(a[r].add(t + l)), b1, acc1[r]);
-            }
+            acc0 = S::fma(S::load(a.add(t)), S::load(b.add(t)), acc0);
+            acc1 = S::fma(S::load(a.add(t + l)), S::load(b.add(t + l)), acc1);
             t += 2 * l;
         }
         if t + l <= k {
-            let b0 = S::load(b.add(t));
-            for r in 0..R {
-                acc0[r] = S::fma(S::load(a[r].add(t)), b0, acc0[r]);
-            }
+            acc0 = S::fma(S::load(a.add(t)), S::load(b.add(t)), acc0);
             t += l;
         }
         if t < k {
             let m = S::mask(k - t);
-            let b1 = S::load_m(b.add(t), m);
-            for r in 0..R {
-                acc1[r] = S::fma(S::load_m(a[r].add(t), m), b1, acc1[r]);
-            }
+            acc1 = S::fma(S::load_m(a.add(t), m), S::load_m(b.add(t), m), acc1);
         }
-        let mut out = [<S::T as super::Element>::ZERO; R];
-        for r in 0..R {
-            out[r] = S::reduce(S::add(acc0[r], acc1[r]));
-        }
-        out
+        S::reduce(S::add(acc0, acc1))
     }
 }
 
@@ -143,7 +124,7 @@ pub(crate) unsafe fn dots<S: Simd, E: Epi<S::T>>(
                 prefetch_l2(x.wrapping_offset((i_ + d) * xs));
                 prefetch_l2(y.wrapping_offset((i_ + d) * ys));
             }
-            let [v] = dot_rows::<S, 1>(k, [x.wrapping_offset(i_ * xs)], y.wrapping_offset(i_ * ys));
+            let v = dot_row::<S>(k, x.wrapping_offset(i_ * xs), y.wrapping_offset(i_ * ys));
             e.put(out.wrapping_offset(i_ * os), v);
         }
     }
@@ -176,7 +157,7 @@ pub(crate) unsafe fn gemv<S: Simd, E: Epi<S::T>>(
             if d != 0 {
                 prefetch_l2(row(i).wrapping_offset(d * a_rs));
             }
-            let [v] = dot_rows::<S, 1>(k, [row(i)], b);
+            let v = dot_row::<S>(k, row(i), b);
             e.put(out.wrapping_offset(i as isize * o_rs), v);
         }
     }
