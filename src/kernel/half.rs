@@ -798,15 +798,11 @@ unsafe fn dot_vec<S: Conv>(
     d: isize,
     s: (isize, isize, isize),
 ) -> S::V {
-    use super::simd::prefetch_l2;
     let l = S::LANES;
-    // SAFETY: prefetches never fault; the loads stay in the rows; the
-    // tail's copies read only the rows' last k - t elements.
+    super::stream::prefetch_rows(d, [(xp, s.0), (yp, s.1)]);
+    // SAFETY: the loads stay in the rows; the tail's copies read only the
+    // rows' last k - t elements.
     unsafe {
-        if d > 0 {
-            prefetch_l2(xp.wrapping_offset(d * s.0));
-            prefetch_l2(yp.wrapping_offset(d * s.1));
-        }
         let (mut acc0, mut acc1) = (S::zero(), S::zero());
         let mut t = 0;
         while t + 2 * l <= k {
@@ -848,14 +844,10 @@ unsafe fn dot_vec_n<S: Conv, const N: usize>(
     d: isize,
     s: (isize, isize, isize),
 ) -> S::V {
-    use super::simd::prefetch_l2;
     let l = S::LANES;
+    super::stream::prefetch_rows(d, [(xp, s.0), (yp, s.1)]);
     // SAFETY: as `dot_vec`, with k = N·LANES.
     unsafe {
-        if d > 0 {
-            prefetch_l2(xp.wrapping_offset(d * s.0));
-            prefetch_l2(yp.wrapping_offset(d * s.1));
-        }
         // (A macro, not a closure: closures do not take the caller's
         // target features, and the intrinsics would not inline.)
         macro_rules! prod {

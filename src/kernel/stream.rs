@@ -16,7 +16,7 @@
 
 use super::scale::Epi;
 use super::simd::{prefetch_l2, Simd};
-use super::tuning::{SHORT_ROW_BYTES, STREAM_PF_BYTES, STREAM_PF_EVERY_BYTES};
+use super::tuning::{STREAM_PF_BYTES, STREAM_PF_EVERY_BYTES};
 
 /// A sparse software prefetch for rows read one after another: on every
 /// `mask + 1`-th row, one cache line of the row `rows` rows ahead, into L2
@@ -26,7 +26,7 @@ use super::tuning::{SHORT_ROW_BYTES, STREAM_PF_BYTES, STREAM_PF_EVERY_BYTES};
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Ahead {
     /// Rows ahead (0: no prefetch).
-    pub(crate) rows: isize,
+    rows: isize,
     /// Row indices with these bits clear prefetch (a power of two less one).
     mask: usize,
 }
@@ -57,6 +57,26 @@ impl Ahead {
             self.rows
         } else {
             0
+        }
+    }
+
+    /// Row `i`'s prefetch: for each `(p, stride)` (row `i`'s start, and the
+    /// distance between rows in elements), the first line of the row
+    /// `rows` rows ahead, into L2 — when row `i` is one that prefetches.
+    #[inline(always)]
+    pub(crate) fn prefetch<T, const N: usize>(self, i: usize, rows: [(*const T, isize); N]) {
+        prefetch_rows(self.at(i), rows);
+    }
+}
+
+/// For each `(p, stride)` (a row's start, and the distance between rows in
+/// elements), the first line of the row `d` rows ahead, into L2 (none when
+/// `d` is 0): what `Ahead::prefetch` does with `d = Ahead::at(i)`.
+#[inline(always)]
+pub(crate) fn prefetch_rows<T, const N: usize>(d: isize, rows: [(*const T, isize); N]) {
+    if d != 0 {
+        for (p, stride) in rows {
+            prefetch_l2(p.wrapping_offset(d * stride));
         }
     }
 }
@@ -108,25 +128,14 @@ pub(crate) unsafe fn dots<S: Simd, E: Epi<S::T>>(
     os: isize,
     e: E,
 ) {
-    // Short rows (the memory-bound case): prefetch the rows ahead.
     let size = core::mem::size_of::<S::T>();
-    let ah = if k * size <= SHORT_ROW_BYTES {
-        Ahead::new(S::LANES, xs.unsigned_abs().max(ys.unsigned_abs()) * size)
-    } else {
-        Ahead::NONE
-    };
+    let ah = Ahead::new(S::LANES, xs.unsigned_abs().max(ys.unsigned_abs()) * size);
     for i in 0..count {
         let i_ = i as isize;
-        // SAFETY: dot i of the run (contract); prefetches never fault.
-        unsafe {
-            let d = ah.at(i);
-            if d != 0 {
-                prefetch_l2(x.wrapping_offset((i_ + d) * xs));
-                prefetch_l2(y.wrapping_offset((i_ + d) * ys));
-            }
-            let v = dot_row::<S>(k, x.wrapping_offset(i_ * xs), y.wrapping_offset(i_ * ys));
-            e.put(out.wrapping_offset(i_ * os), v);
-        }
+        let (xi, yi) = (x.wrapping_offset(i_ * xs), y.wrapping_offset(i_ * ys));
+        ah.prefetch(i, [(xi, xs), (yi, ys)]);
+        // SAFETY: dot i of the run (contract).
+        unsafe { e.put(out.wrapping_offset(i_ * os), dot_row::<S>(k, xi, yi)) };
     }
 }
 
@@ -150,16 +159,15 @@ pub(crate) unsafe fn gemv<S: Simd, E: Epi<S::T>>(
 ) {
     let row = |i: usize| a.wrapping_offset(i as isize * a_rs);
     let ah = Ahead::new(S::LANES, a_rs.unsigned_abs() * core::mem::size_of::<S::T>());
-    // SAFETY: rows r0..r1 of the product (contract); prefetches never fault.
-    unsafe {
-        for i in r0..r1 {
-            let d = ah.at(i);
-            if d != 0 {
-                prefetch_l2(row(i).wrapping_offset(d * a_rs));
-            }
-            let v = dot_row::<S>(k, row(i), b);
-            e.put(out.wrapping_offset(i as isize * o_rs), v);
-        }
+    for i in r0..r1 {
+        ah.prefetch(i, [(row(i), a_rs)]);
+        // SAFETY: row i of the product (contract).
+        unsafe {
+            e.put(
+                out.wrapping_offset(i as isize * o_rs),
+                dot_row::<S>(k, row(i), b),
+            )
+        };
     }
 }
 

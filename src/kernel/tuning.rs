@@ -71,8 +71,6 @@ pub(crate) const STREAM_PF_BYTES: usize = 16384;
 /// The least distance (bytes of rows) between two of those prefetches: one
 /// line every 256 bytes or more (a prefetch per line was slower).
 pub(crate) const STREAM_PF_EVERY_BYTES: usize = 256;
-/// Row dots with rows up to this long (bytes) prefetch rows ahead; longer rows are left to HW.
-pub(crate) const SHORT_ROW_BYTES: usize = 256;
 
 // 16-bit inputs (`wide.rs`): the f32 scratch tiles they are converted into.
 /// Elements of a chunk of small products, A, B and C together (32 KB).
