@@ -20,8 +20,10 @@
  *   peak: the f32 FMA peak of one core (12 independent zmm FMA chains), for
  *          the "% of peak" of the compute cases (half of it for f64).
  *   f64 ÷ f32: for a64, b64, c64, the speed of f64 over that of the same
- *          case in f32 (a, b, c) back to back, at 1 and 2 threads, when
- *          both ran in this process (issue target: ≥ 0.45 at 1 thread).
+ *          case in f32 (a, b, c), back to back, at 1 and 2 threads: the
+ *          f32 twin is timed in every round beside the f64 case, and the
+ *          figure is the median over the rounds of the round's ratio
+ *          (target: ≥ 0.45 at 1 thread).
  *
  * Cases: those of bench/bench_batch_dot.py (docs/PERFORMANCE.md, "The
  * benchmark suite"), f32; g1, g2 and g3 are views of a larger x buffer
@@ -36,7 +38,7 @@
  *   cc -O2 -Wall -Wextra bench/gaps.c -Iinclude -ldl -lpthread -lm -o target/gaps
  *   target/gaps                               # every case, every gap
  *   target/gaps --cases a,b --gaps b2b,idle200,idle2000 --rounds 7
- *   target/gaps --cases a,b,c,a64,b64,c64 --gaps b2b   # f64 ÷ f32
+ *   target/gaps --cases a64,b64,c64 --gaps b2b --rounds 11   # f64 ÷ f32
  *   target/gaps --lib other/libbatch_dot.so --mkl "$(python3 -c 'import sys;print(sys.prefix)')/lib/libmkl_rt.so.3"
  *   bench/gaps.sh [args]                      # builds both, finds MKL if installed
  *
@@ -455,6 +457,7 @@ int main(int argc, char **argv) {
     double *v1 = malloc(sizeof(double) * maxs * rounds), *v2 = malloc(sizeof(double) * maxs * rounds);
     double *m1 = malloc(sizeof(double) * 64 * rounds), *m2 = malloc(sizeof(double) * 64 * rounds);
     double *r1 = malloc(sizeof(double) * 64 * rounds), *r2 = malloc(sizeof(double) * 64 * rounds);
+    double q1[64], q2[64]; /* f64 ÷ f32 speed, one per round */
     double pk[256];
     int npk = 0;
     printf("# bench/gaps.c: median µs per call, batch_dot_f32 (batch_dot_f64: a64, b64, c64), %d rounds, %s\n",
@@ -463,19 +466,24 @@ int main(int argc, char **argv) {
     fflush(stdout);
     char extra[64][320];
     int nextra = 0;
-    /* back-to-back medians of the cases run so far, for f64 ÷ f32 */
-    struct { const char *id; double t1, t2; } b2b[64];
-    int nb2b = 0;
     for (int ci = 0; ci < NCASES; ci++) {
         if (!listed(cases, CASES[ci].id)) continue;
-        Prob p;
+        Prob p, tw;
         setup(&p, &CASES[ci], smoke);
+        /* an f64 case's f32 twin (its id without "64"), timed beside it */
+        int twin = -1;
+        for (int j = 0; p.c.f64 && j < NCASES; j++)
+            if (!CASES[j].f64 && strlen(CASES[j].id) == strlen(p.c.id) - 2 &&
+                !strncmp(CASES[j].id, p.c.id, strlen(CASES[j].id)))
+                twin = j;
+        if (twin >= 0) setup(&tw, &CASES[twin], smoke);
         double b0, t0_, s0;
         cpu_sample(&b0, &t0_, &s0);
         /* warm-up and a time estimate */
         double t0 = now();
         int w = 0;
         do { ours(&p, 1); ours(&p, 2); w++; } while (now() - t0 < (smoke ? 0.001 : 0.2));
+        if (twin >= 0) { ours(&tw, 1); ours(&tw, 2); }
         double est_us = (now() - t0) * 1e6 / (2 * w);
         if (has_mkl(&p)) {
             mkl_set_threads(1);
@@ -495,16 +503,25 @@ int main(int argc, char **argv) {
             calls = (int)(budget_ms * 1e3 / (est_us * inner + g->us)) + 1;
             if (calls < (smoke ? 1 : 3)) calls = smoke ? 1 : 3; /* --smoke: does it run */
             if (calls > maxs) calls = maxs;
-            int n1 = 0, n2 = 0, nm1 = 0, nm2 = 0, nr1 = 0, nr2 = 0;
+            int n1 = 0, n2 = 0, nm1 = 0, nm2 = 0, nr1 = 0, nr2 = 0, nq = 0;
             int do_ext = !g->busy && !g->us; /* MKL and the read: back to back only */
             int redo = 0;
             for (int r = 0; r < rounds; r++) {
-                int k1 = n1, k2 = n2, km1 = nm1, km2 = nm2, kr1 = nr1, kr2 = nr2, kpk = npk;
+                int k1 = n1, k2 = n2, km1 = nm1, km2 = nm2, kr1 = nr1, kr2 = nr2, kpk = npk, kq = nq;
                 double rb0, rt0, rs0;
                 cpu_sample(&rb0, &rt0, &rs0);
                 if (do_ext && npk < 256) pk[npk++] = peak_gflops();
                 block(&p, ours, 1, g, calls, inner, v1, &n1);
                 block(&p, ours, 2, g, calls, inner, v2, &n2);
+                if (do_ext && twin >= 0 && nq < 64) {
+                    /* the f32 twin, same calls: this round's f64 ÷ f32 speed */
+                    double tv[2][4096];
+                    int t1n = 0, t2n = 0;
+                    block(&tw, ours, 1, g, calls, inner, tv[0], &t1n);
+                    block(&tw, ours, 2, g, calls, inner, tv[1], &t2n);
+                    q1[nq] = median(tv[0], t1n) / median(v1 + k1, n1 - k1);
+                    q2[nq++] = median(tv[1], t2n) / median(v2 + k2, n2 - k2);
+                }
                 if (do_ext && has_mkl(&p)) {
                     int mc = calls < 64 ? calls : 64;
                     mkl_set_threads(1);
@@ -525,7 +542,7 @@ int main(int argc, char **argv) {
                 double busy_others = (rb1 - rb0) - (rs1 - rs0) * (double)sysconf(_SC_CLK_TCK);
                 if (rt1 > rt0 && 100 * busy_others / (rt1 - rt0) > max_others && redo < 4 * rounds) {
                     /* other processes took CPU during this round: again */
-                    n1 = k1, n2 = k2, nm1 = km1, nm2 = km2, nr1 = kr1, nr2 = kr2, npk = kpk;
+                    n1 = k1, n2 = k2, nm1 = km1, nm2 = km2, nr1 = kr1, nr2 = kr2, npk = kpk, nq = kq;
                     redo++;
                     r--;
                 }
@@ -534,7 +551,6 @@ int main(int argc, char **argv) {
             double a = median(v1, n1), b = median(v2, n2);
             printf(a < 10 ? "| %s | %s | %.3f | %.3f | %.2f× |\n" : "| %s | %s | %.1f | %.1f | %.2f× |\n", p.c.id, g->name, a, b, a / b);
             fflush(stdout);
-            if (do_ext && nb2b < 64) b2b[nb2b].id = p.c.id, b2b[nb2b].t1 = a, b2b[nb2b++].t2 = b;
             if (do_ext && nextra < 64) {
                 double peak = npk ? median(pk, npk) : 0;
                 if (p.c.f64) peak /= 2; /* half the lanes */
@@ -557,17 +573,14 @@ int main(int argc, char **argv) {
                                   rb / (q2 * 1e3), 100 * q1 / a, 100 * q2 / b);
                 } else
                     o += snprintf(s + o, L - o, " |");
-                if (p.c.f64) {
-                    /* the same case in f32 (id without "64"), earlier in this process */
-                    size_t n = strlen(p.c.id) - 2;
-                    int j = nb2b - 1;
-                    for (; j >= 0; j--)
-                        if (strlen(b2b[j].id) == n && !strncmp(b2b[j].id, p.c.id, n)) break;
-                    if (j >= 0)
-                        snprintf(s + o, L - o, " %.2f× / %.2f× |", b2b[j].t1 / a, b2b[j].t2 / b);
-                    else
-                        snprintf(s + o, L - o, " – |");
-                } else
+                if (nq) {
+                    /* median over the rounds of the round's f32 time ÷ f64 time */
+                    double lo = q1[0], hi = q1[0];
+                    for (int i = 1; i < nq; i++) lo = fmin(lo, q1[i]), hi = fmax(hi, q1[i]);
+                    snprintf(s + o, L - o, " %.2f× (%.2f–%.2f) / %.2f× |", median(q1, nq), lo, hi, median(q2, nq));
+                } else if (p.c.f64)
+                    snprintf(s + o, L - o, " – |");
+                else
                     snprintf(s + o, L - o, " |");
             }
         }
@@ -579,6 +592,7 @@ int main(int argc, char **argv) {
                    others > 0 ? 100 * others / (t1_ - t0_) : 0.0);
         }
         freep(&p);
+        if (twin >= 0) freep(&tw);
     }
     if (nextra) {
         printf("\n# back to back, same rounds: MKL (ratio = MKL time / ours: > 1, we are faster), "
@@ -587,7 +601,7 @@ int main(int argc, char **argv) {
                "speed ÷ that of the same case in f32 (target ≥ 0.45× at 1 thread)\n",
                npk ? median(pk, npk) : 0.0);
         printf("| case | ours 1T µs | ours 2T µs | MKL 1T µs | MKL 2T µs | MKL÷ours 1T | MKL÷ours 2T | ours 1T | "
-               "read 1T / 2T | f64÷f32 speed 1T / 2T |\n"
+               "read 1T / 2T | f64÷f32 speed 1T (rounds lowest–highest) / 2T |\n"
                "|---|---|---|---|---|---|---|---|---|---|\n");
         for (int i = 0; i < nextra; i++) printf("%s\n", extra[i]);
     }
