@@ -179,7 +179,9 @@ fn make_case(rng: &mut SplitMix64, which: &str, fmt: Format, vals: Values) -> Ca
         "gemv" => {
             let (m, k) = (
                 rng.pick(&small) + rng.below(20) as i64,
-                rng.pick(&[1, 5, 16, 33, 70, 140]),
+                // (Up to 2048, y is converted once per product; beyond,
+                // with each row.)
+                rng.pick(&[1, 5, 16, 33, 70, 140, 2048, 2100]),
             );
             (vec![b, m, k], vec![b, k], 2, 1, Some(2), Some(1))
         }

@@ -774,12 +774,76 @@ pub(crate) unsafe fn dots<S: Conv>(
                 i += 16;
             }
         }
+        // A mat-vec (every dot reads the same y): y converted once, into
+        // f32 zero-padded to whole vectors; then each row is converted
+        // alone. The same values, so the same sums as `dot_vec`.
+        if s.1 == 0 && k <= MATVEC_Y_MAX && i < count as isize {
+            let mut yf = core::mem::MaybeUninit::<[f32; MATVEC_Y_MAX + 16]>::uninit();
+            let yp = yf.as_mut_ptr().cast::<f32>();
+            let kv = k.div_ceil(l) * l;
+            widen::<S>(h, y, 1, k, 0, 1, yp, kv);
+            for t in k..kv {
+                *yp.add(t) = 0.0;
+            }
+            while i < count as isize {
+                let (xp, _, d, s) = vec_of(i);
+                let v = S::reduce(dot_vec_yf::<S>(h, k, xp, yp, d, s.0));
+                put1::<S>(w, out.wrapping_offset(i * s.2 * size), v, scale);
+                i += 1;
+            }
+        }
         while i < count as isize {
             let (xp, yp, d, s) = vec_of(i);
             let v = S::reduce(dot_vec::<S>(h, k, xp, yp, d, s));
             put1::<S>(w, out.wrapping_offset(i * s.2 * size), v, scale);
             i += 1;
         }
+    }
+}
+
+/// The longest y a mat-vec converts once (elements; 8 KiB of f32 on the
+/// stack): longer ones are converted with each row.
+const MATVEC_Y_MAX: usize = 2048;
+
+/// `dot_vec` with y already in f32 (`yf`, zero-padded to whole vectors):
+/// the same accumulators and sums. Prefetches x's row `d` dots ahead.
+///
+/// # Safety
+/// `xp[0..k]` and `yf[0..round_up(k, LANES)]` are readable; the CPU
+/// supports `S`.
+#[inline(always)]
+unsafe fn dot_vec_yf<S: Conv>(
+    h: Half,
+    k: usize,
+    xp: *const u16,
+    yf: *const f32,
+    d: isize,
+    xs: isize,
+) -> S::V {
+    let l = S::LANES;
+    super::stream::prefetch_rows(d, [(xp, xs)]);
+    // SAFETY: the loads stay in x's row and yf; the tail's copy reads only
+    // the row's last k - t elements.
+    unsafe {
+        let (mut acc0, mut acc1) = (S::zero(), S::zero());
+        let mut t = 0;
+        while t + 2 * l <= k {
+            acc0 = S::fma(S::widen_v(h, xp.add(t)), S::load(yf.add(t)), acc0);
+            acc1 = S::fma(S::widen_v(h, xp.add(t + l)), S::load(yf.add(t + l)), acc1);
+            t += 2 * l;
+        }
+        if t + l <= k {
+            acc0 = S::fma(S::widen_v(h, xp.add(t)), S::load(yf.add(t)), acc0);
+            t += l;
+        }
+        if t < k {
+            let mut tx = [0u16; 16];
+            for (q, v) in tx.iter_mut().enumerate().take(k - t) {
+                *v = *xp.add(t + q);
+            }
+            acc1 = S::fma(S::widen_v(h, tx.as_ptr()), S::load(yf.add(t)), acc1);
+        }
+        S::add(acc0, acc1)
     }
 }
 

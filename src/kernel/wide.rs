@@ -297,8 +297,9 @@ unsafe fn small<L: WideLevel>(
 }
 
 /// Rows `r0..r1` of a mat-vec product (n = 1, unit strides along K): row
-/// dots of each row with the vector (stride 0), converted in registers,
-/// one row after another (the arithmetic of `stream::gemv`).
+/// dots of each row with the vector (stride 0), converted in registers
+/// (the vector once, when it has at most 2048 elements), one row after
+/// another (the arithmetic of `stream::gemv`).
 ///
 /// # Safety
 /// As `run_items`, for these rows.
