@@ -737,6 +737,8 @@ pub(crate) unsafe fn dots<S: Conv>(
         // Short dots, 16 at a time: their 16 reductions in one tree of lane
         // shuffles (`Conv::reduce16`, bit for bit the one-by-one sums).
         if S::REDUCE16 && k <= 4 * l {
+            // Dot M16[j]'s offsets in a group of 16.
+            let offs = M16.map(|m| (m as isize * s.0, m as isize * s.1));
             while i + 16 <= count as isize {
                 let mut v = [S::zero(); 16];
                 // K of one, two or four whole vectors: unrolled (the same
@@ -750,7 +752,16 @@ pub(crate) unsafe fn dots<S: Conv>(
                     };
                 }
                 match (k / l, k % l) {
-                    (1, 0) => fill!(1),
+                    // One vector per dot (e's rows): offsets from a table,
+                    // the format fixed, the group's prefetches at once.
+                    (1, 0) => {
+                        let (xp, yp) = (x.wrapping_offset(i * s.0), y.wrapping_offset(i * s.1));
+                        ah.prefetch_run(i as usize, 16, [(xp, s.0), (yp, s.1)]);
+                        match h {
+                            Half::Bf16 => fill_k1::<S, true>(xp, yp, s, &offs, &mut v),
+                            Half::F16 => fill_k1::<S, false>(xp, yp, s, &offs, &mut v),
+                        }
+                    }
                     (2, 0) => fill!(2),
                     (4, 0) => fill!(4),
                     _ => {
@@ -798,6 +809,27 @@ pub(crate) unsafe fn dots<S: Conv>(
             put1::<S>(w, out.wrapping_offset(i * s.2 * size), v, scale);
             i += 1;
         }
+    }
+}
+
+/// Sixteen dots of one vector each (K = LANES): `v[j]` is the dot at
+/// offsets `offs[j]` from `x`, `y`, as `dot_vec_n::<S, 1>` computes it, in
+/// the format `BF` names (bfloat16 or float16).
+///
+/// # Safety
+/// Each dot's rows are readable; the CPU supports `S`.
+#[inline(always)]
+unsafe fn fill_k1<S: Conv, const BF: bool>(
+    x: *const u16,
+    y: *const u16,
+    s: (isize, isize, isize),
+    offs: &[(isize, isize); 16],
+    v: &mut [S::V; 16],
+) {
+    let h = if BF { Half::Bf16 } else { Half::F16 };
+    for (slot, &(ox, oy)) in v.iter_mut().zip(offs.iter()) {
+        // SAFETY: the dot's rows (contract); d = 0: no prefetch.
+        *slot = unsafe { dot_vec_n::<S, 1>(h, x.wrapping_offset(ox), y.wrapping_offset(oy), 0, s) };
     }
 }
 

@@ -60,6 +60,37 @@ impl Ahead {
         }
     }
 
+    /// The prefetches of rows `i0..i0 + n` at once: for each of those rows
+    /// that prefetches, the line `rows` rows ahead of each `(p, stride)`
+    /// (row `i0`'s start, and the distance between rows in elements).
+    #[inline(always)]
+    pub(crate) fn prefetch_run<T, const N: usize>(
+        self,
+        i0: usize,
+        n: usize,
+        rows: [(*const T, isize); N],
+    ) {
+        for i in self.run_rows(i0, n) {
+            let r = (i - i0) as isize;
+            prefetch_rows(
+                self.rows,
+                rows.map(|(p, st)| (p.wrapping_offset(r * st), st)),
+            );
+        }
+    }
+
+    /// The rows of `i0..i0 + n` that prefetch (those `at` gives rows to).
+    #[inline(always)]
+    fn run_rows(self, i0: usize, n: usize) -> impl Iterator<Item = usize> {
+        // The first row at or after i0 with the mask's bits clear.
+        let first = if self.rows == 0 {
+            i0 + n
+        } else {
+            (i0 + self.mask) & !self.mask
+        };
+        (first..i0 + n).step_by(self.mask + 1)
+    }
+
     /// Row `i`'s prefetch: for each `(p, stride)` (row `i`'s start, and the
     /// distance between rows in elements), the first line of the row
     /// `rows` rows ahead, into L2 — when row `i` is one that prefetches.
@@ -186,6 +217,18 @@ mod tests {
         // 48-byte rows: every 256/48 = 5 rounded down to a power of two.
         let a = Ahead::new(8, 48);
         assert_eq!((a.at(0), a.at(3), a.at(4)), (342, 0, 342));
+        // A run's prefetching rows are those `at` names, one by one.
+        for (lanes, stride) in [(16, 64), (16, 1024), (8, 48), (16, 32), (1, 64)] {
+            let a = Ahead::new(lanes, stride);
+            for (i0, n) in [(0, 16), (3, 16), (16, 16), (5, 1), (7, 40), (9, 0)] {
+                let want: Vec<usize> = (i0..i0 + n).filter(|&i| a.at(i) != 0).collect();
+                assert_eq!(
+                    a.run_rows(i0, n).collect::<Vec<_>>(),
+                    want,
+                    "{a:?} {i0} {n}"
+                );
+            }
+        }
         // No prefetch: scalar level, overlapping rows, rows far apart.
         for (lanes, stride) in [(1, 64), (16, 0), (16, 16385)] {
             assert_eq!(Ahead::new(lanes, stride), Ahead::NONE);
