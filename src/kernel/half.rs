@@ -841,16 +841,6 @@ pub(crate) unsafe fn dots<S: Conv>(
 ) {
     use super::stream::Ahead;
     let (h, l) = (w.half, S::LANES);
-    if count == 1 {
-        // One dot (a tiny call's): the same arithmetic, without the set-up
-        // of the loops below.
-        // SAFETY: the one dot's rows and output (contract).
-        unsafe {
-            let v = S::reduce(dot_vec::<S>(h, k, x, y, 0, s));
-            put1::<S>(w, out, v, scale);
-        }
-        return;
-    }
     // Prefetch the rows ahead, as `stream::gemv` does (this is the mat-vec
     // kernel too: y's stride 0).
     let ah = Ahead::new(l, s.0.unsigned_abs().max(s.1.unsigned_abs()) * 2);
@@ -908,6 +898,28 @@ pub(crate) unsafe fn dots<S: Conv>(
             put1::<S>(w, out.wrapping_offset(i * s.2 * size), v, scale);
             i += 1;
         }
+    }
+}
+
+/// `dots` for one dot (a tiny call's): the same arithmetic, in a function
+/// of its own, without the loops' set-up (and without changing their code).
+///
+/// # Safety
+/// `x[0..k]`, `y[0..k]` are readable, `out` is an element of `w.out` as
+/// `put1` needs; the CPU supports `S`.
+#[inline(always)]
+pub(crate) unsafe fn dot1<S: Conv>(
+    w: Wide,
+    k: usize,
+    x: *const u16,
+    y: *const u16,
+    out: *mut u8,
+    scale: Option<Scaled<f32>>,
+) {
+    // SAFETY: the function's contract.
+    unsafe {
+        let v = S::reduce(dot_vec::<S>(w.half, k, x, y, 0, (0, 0, 0)));
+        put1::<S>(w, out, v, scale);
     }
 }
 

@@ -180,7 +180,14 @@ unsafe fn dot_items<L: WideLevel>(job: &Job<'_, f32>, w: Wide, lo: usize, hi: us
         let p = base.at(w, job.offsets(b));
         // SAFETY: blocks b..b+count, consecutive along the innermost loop
         // (contract).
-        unsafe { L::dots16(w, k, count, p.x, p.y, p.out, strides, scale) };
+        unsafe {
+            if count == 1 {
+                // One dot (every tiny call): straight, without the loop.
+                L::dot16(w, k, p.x, p.y, p.out, scale)
+            } else {
+                L::dots16(w, k, count, p.x, p.y, p.out, strides, scale)
+            }
+        };
         b += count;
     }
 }
