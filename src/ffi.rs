@@ -275,6 +275,9 @@ pub(crate) unsafe fn compute_converted(
             addrs,
             elem_size,
             int_out,
+            // (Inlined, so that each entry point keeps only its own arm:
+            // one closure shared by every caller stays a call of its own.)
+            #[inline(always)]
             |plan, threads, scale| match kind {
                 Converted::Wide(w) => kernel::run_wide_at(
                     plan,

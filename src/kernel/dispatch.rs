@@ -212,6 +212,15 @@ pub(super) trait WideLevel: Level<T = f32> {
         s: (isize, isize, isize),
         scale: Option<Scaled<f32>>,
     );
+    /// One row dot (`half::dot1`).
+    unsafe fn dot16(
+        w: Wide,
+        k: usize,
+        x: *const u16,
+        y: *const u16,
+        out: *mut u8,
+        scale: Option<Scaled<f32>>,
+    );
     /// Rows `r0..r1` of a bfloat16 GEMM on the level's own kernel
     /// (`bf16dp.rs`); false: none, nothing done.
     #[allow(clippy::too_many_arguments)]
@@ -265,6 +274,12 @@ macro_rules! wide_level {
             unsafe fn dots16(w: Wide, k: usize, count: usize, x: *const u16, y: *const u16, out: *mut u8, s: (isize, isize, isize), scale: Option<Scaled<f32>>) {
                 // SAFETY: WideLevel's contract.
                 unsafe { half::dots::<$S>(w, k, count, x, y, out, s, scale) }
+            }
+            $(#[target_feature(enable = $feat)])?
+            #[inline(never)]
+            unsafe fn dot16(w: Wide, k: usize, x: *const u16, y: *const u16, out: *mut u8, scale: Option<Scaled<f32>>) {
+                // SAFETY: WideLevel's contract.
+                unsafe { half::dot1::<$S>(w, k, x, y, out, scale) }
             }
             $(
             #[target_feature(enable = $tfeat)]

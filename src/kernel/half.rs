@@ -135,6 +135,29 @@ pub(crate) trait Conv: Simd<T = f32> {
     unsafe fn widen_v(h: Half, p: *const u16) -> Self::V;
     /// `v` rounded once to `h`, stored at `p` (`LANES` elements).
     unsafe fn narrow_v(h: Half, v: Self::V, p: *mut u16);
+    /// The first `r < LANES` elements from `x` and from `y`, converted
+    /// exactly, and +0.0 in the other lanes: `widen_v` of zero-padded
+    /// copies, bit for bit. Reads those `r` elements only (`x`, `y` valid
+    /// for `r` elements).
+    #[inline(always)]
+    unsafe fn widen_tails(h: Half, x: *const u16, y: *const u16, r: usize) -> (Self::V, Self::V) {
+        let (mut tx, mut ty) = ([0u16; 16], [0u16; 16]);
+        // SAFETY: the method's contract; tx, ty hold r < LANES <= 16
+        // elements.
+        unsafe {
+            for q in 0..r {
+                tx[q] = *x.add(q);
+                ty[q] = *y.add(q);
+            }
+            (Self::widen_v(h, tx.as_ptr()), Self::widen_v(h, ty.as_ptr()))
+        }
+    }
+    /// `v` rounded once to `h`: `Half::round_f32`, bit for bit (the lane
+    /// instruction of `narrow_v` where the level has one).
+    #[inline(always)]
+    unsafe fn narrow1(h: Half, v: f32) -> u16 {
+        h.round_f32(v)
+    }
     /// `LANES` 16-bit values two elements apart from `p` (even indices of
     /// `2·LANES` elements, all of which are read), converted exactly.
     #[inline(always)]
@@ -222,19 +245,48 @@ mod x86 {
     // level's features (AVX-512F, or AVX2 + FMA + F16C), and the pointers
     // are valid for the lanes touched.
 
+    /// Sixteen 16-bit values converted exactly (AVX-512F).
+    #[inline(always)]
+    unsafe fn cvt16(h: Half, raw: __m256i) -> __m512 {
+        // SAFETY: see the module note.
+        unsafe {
+            match h {
+                Half::Bf16 => {
+                    _mm512_castsi512_ps(_mm512_slli_epi32::<16>(_mm512_cvtepu16_epi32(raw)))
+                }
+                Half::F16 => _mm512_cvtph_ps(raw),
+            }
+        }
+    }
+
     impl Conv for Avx512F32 {
         #[inline(always)]
         unsafe fn widen_v(h: Half, p: *const u16) -> __m512 {
             // SAFETY: see the module note.
+            unsafe { cvt16(h, _mm256_loadu_si256(p.cast())) }
+        }
+        #[inline(always)]
+        unsafe fn widen_tails(h: Half, x: *const u16, y: *const u16, r: usize) -> (__m512, __m512) {
+            // SAFETY: see the module note (r < 16 elements read: 8 whole,
+            // then `tails8`'s pieces).
             unsafe {
-                let raw = _mm256_loadu_si256(p.cast());
-                match h {
-                    Half::Bf16 => {
-                        _mm512_castsi512_ps(_mm512_slli_epi32::<16>(_mm512_cvtepu16_epi32(raw)))
-                    }
-                    Half::F16 => _mm512_cvtph_ps(raw),
-                }
+                let q = r & 8;
+                let (tx, ty) = tails8(x.add(q), y.add(q), r & 7);
+                let (rx, ry) = if q != 0 {
+                    (
+                        _mm256_set_m128i(tx, _mm_loadu_si128(x.cast())),
+                        _mm256_set_m128i(ty, _mm_loadu_si128(y.cast())),
+                    )
+                } else {
+                    (_mm256_zextsi128_si256(tx), _mm256_zextsi128_si256(ty))
+                };
+                (cvt16(h, rx), cvt16(h, ry))
             }
+        }
+        #[inline(always)]
+        unsafe fn narrow1(h: Half, v: f32) -> u16 {
+            // SAFETY: see the module note.
+            unsafe { narrow1_f16c(h, v) }
         }
         #[inline(always)]
         unsafe fn narrow_v(h: Half, v: __m512, p: *mut u16) {
@@ -445,19 +497,85 @@ mod x86 {
         true
     }
 
+    /// Eight 16-bit values converted exactly (AVX2, F16C).
+    #[inline(always)]
+    unsafe fn cvt8(h: Half, raw: __m128i) -> __m256 {
+        // SAFETY: see the module note.
+        unsafe {
+            match h {
+                Half::Bf16 => {
+                    _mm256_castsi256_ps(_mm256_slli_epi32::<16>(_mm256_cvtepu16_epi32(raw)))
+                }
+                Half::F16 => _mm256_cvtph_ps(raw),
+            }
+        }
+    }
+
+    /// The first `r < 8` elements from `x` and from `y`, zeros after them:
+    /// read in pieces of 4, 2 and 1 elements, none past `r` (a masked load
+    /// has 32-bit lanes, too wide for an odd `r`; a copy through memory
+    /// costs element-wise inserts, or a failed store forwarding).
+    #[inline(always)]
+    unsafe fn tails8(x: *const u16, y: *const u16, r: usize) -> (__m128i, __m128i) {
+        use core::ptr::read_unaligned;
+        // SAFETY: each piece lies in the first r elements (contract of the
+        // callers).
+        unsafe {
+            let q = r & 4;
+            let (mut tx, mut ty) = (0u64, 0u64);
+            if r & 2 != 0 {
+                tx = read_unaligned(x.add(q).cast::<u32>()) as u64;
+                ty = read_unaligned(y.add(q).cast::<u32>()) as u64;
+            }
+            if r & 1 != 0 {
+                let (o, sh) = (q + (r & 2), 16 * (r & 2));
+                tx |= (*x.add(o) as u64) << sh;
+                ty |= (*y.add(o) as u64) << sh;
+            }
+            if q != 0 {
+                (
+                    _mm_set_epi64x(tx as i64, read_unaligned(x.cast::<i64>())),
+                    _mm_set_epi64x(ty as i64, read_unaligned(y.cast::<i64>())),
+                )
+            } else {
+                (_mm_cvtsi64_si128(tx as i64), _mm_cvtsi64_si128(ty as i64))
+            }
+        }
+    }
+
+    /// `f16`'s `narrow1` on F16C: the instruction of `narrow_v`.
+    #[inline(always)]
+    unsafe fn narrow1_f16c(h: Half, v: f32) -> u16 {
+        // SAFETY: see the module note.
+        unsafe {
+            match h {
+                Half::Bf16 => h.round_f32(v),
+                Half::F16 => {
+                    let r = _mm_cvtps_ph::<{ _MM_FROUND_TO_NEAREST_INT }>(_mm_set_ss(v));
+                    _mm_extract_epi16::<0>(r) as u16
+                }
+            }
+        }
+    }
+
     impl Conv for Avx2F32 {
         #[inline(always)]
         unsafe fn widen_v(h: Half, p: *const u16) -> __m256 {
             // SAFETY: see the module note.
+            unsafe { cvt8(h, _mm_loadu_si128(p.cast())) }
+        }
+        #[inline(always)]
+        unsafe fn widen_tails(h: Half, x: *const u16, y: *const u16, r: usize) -> (__m256, __m256) {
+            // SAFETY: see the module note (r < 8 elements read).
             unsafe {
-                let raw = _mm_loadu_si128(p.cast());
-                match h {
-                    Half::Bf16 => {
-                        _mm256_castsi256_ps(_mm256_slli_epi32::<16>(_mm256_cvtepu16_epi32(raw)))
-                    }
-                    Half::F16 => _mm256_cvtph_ps(raw),
-                }
+                let (tx, ty) = tails8(x, y, r);
+                (cvt8(h, tx), cvt8(h, ty))
             }
+        }
+        #[inline(always)]
+        unsafe fn narrow1(h: Half, v: f32) -> u16 {
+            // SAFETY: see the module note.
+            unsafe { narrow1_f16c(h, v) }
         }
         #[inline(always)]
         unsafe fn narrow_v(h: Half, v: __m256, p: *mut u16) {
@@ -617,7 +735,7 @@ pub(crate) unsafe fn put1<S: Conv>(w: Wide, p: *mut u8, v: f32, scale: Option<Sc
         };
         match w.out {
             OutTy::F32 => *p.cast::<f32>() = v,
-            OutTy::Same => *p.cast::<u16>() = w.half.round_f32(v),
+            OutTy::Same => *p.cast::<u16>() = S::narrow1(w.half, v),
         }
     }
 }
@@ -854,8 +972,8 @@ unsafe fn dot_vec_yf<S: Conv>(
 ) -> S::V {
     let l = S::LANES;
     super::stream::prefetch_rows(d, [(xp, xs)]);
-    // SAFETY: the loads stay in x's row and yf; the tail's copy reads only
-    // the row's last k - t elements.
+    // SAFETY: the loads stay in x's row and yf; the tail's reads are the
+    // row's last k - t elements.
     unsafe {
         let (mut acc0, mut acc1) = (S::zero(), S::zero());
         let mut t = 0;
@@ -869,13 +987,33 @@ unsafe fn dot_vec_yf<S: Conv>(
             t += l;
         }
         if t < k {
-            let mut tx = [0u16; 16];
-            for (q, v) in tx.iter_mut().enumerate().take(k - t) {
-                *v = *xp.add(t + q);
-            }
-            acc1 = S::fma(S::widen_v(h, tx.as_ptr()), S::load(yf.add(t)), acc1);
+            // x's zero-padded tail (`Conv::widen_tails`, x read as both).
+            let (tx, _) = S::widen_tails(h, xp.add(t), xp.add(t), k - t);
+            acc1 = S::fma(tx, S::load(yf.add(t)), acc1);
         }
         S::add(acc0, acc1)
+    }
+}
+
+/// `dots` for one dot (a tiny call's): the same arithmetic, in a function
+/// of its own, without the loops' set-up (and without changing their code).
+///
+/// # Safety
+/// `x[0..k]`, `y[0..k]` are readable, `out` is an element of `w.out` as
+/// `put1` needs; the CPU supports `S`.
+#[inline(always)]
+pub(crate) unsafe fn dot1<S: Conv>(
+    w: Wide,
+    k: usize,
+    x: *const u16,
+    y: *const u16,
+    out: *mut u8,
+    scale: Option<Scaled<f32>>,
+) {
+    // SAFETY: the function's contract.
+    unsafe {
+        let v = S::reduce(dot_vec::<S>(w.half, k, x, y, 0, (0, 0, 0)));
+        put1::<S>(w, out, v, scale);
     }
 }
 
@@ -896,8 +1034,8 @@ unsafe fn dot_vec<S: Conv>(
 ) -> S::V {
     let l = S::LANES;
     super::stream::prefetch_rows(d, [(xp, s.0), (yp, s.1)]);
-    // SAFETY: the loads stay in the rows; the tail's copies read only the
-    // rows' last k - t elements.
+    // SAFETY: the loads stay in the rows; the tail's reads are the rows'
+    // last k - t elements.
     unsafe {
         let (mut acc0, mut acc1) = (S::zero(), S::zero());
         let mut t = 0;
@@ -915,13 +1053,9 @@ unsafe fn dot_vec<S: Conv>(
             t += l;
         }
         if t < k {
-            // (Element by element: a call to memcpy costs more here.)
-            let (mut tx, mut ty) = ([0u16; 16], [0u16; 16]);
-            for q in 0..k - t {
-                tx[q] = *xp.add(t + q);
-                ty[q] = *yp.add(t + q);
-            }
-            acc1 = S::fma(S::widen_v(h, tx.as_ptr()), S::widen_v(h, ty.as_ptr()), acc1);
+            // The zero-padded tail (`Conv::widen_tails`).
+            let (tx, ty) = S::widen_tails(h, xp.add(t), yp.add(t), k - t);
+            acc1 = S::fma(tx, ty, acc1);
         }
         S::add(acc0, acc1)
     }
@@ -1128,10 +1262,78 @@ mod tests {
                 }
                 for (i, &v) in vals.iter().enumerate() {
                     let want = h.round_f32(v);
+                    // SAFETY: the level is supported.
+                    let one = unsafe { S::narrow1(h, v) };
                     if v.is_nan() {
                         assert!(h.to_f32(back[i]).is_nan(), "{h:?} {v}");
+                        assert!(h.to_f32(one).is_nan(), "{h:?} {v}");
                     } else {
                         assert_eq!(back[i], want, "{h:?} {:#x}", v.to_bits());
+                        assert_eq!(one, want, "narrow1 {h:?} {:#x}", v.to_bits());
+                    }
+                }
+            }
+        }
+        #[target_feature(enable = "avx2,fma,f16c")]
+        unsafe fn avx2() {
+            check::<Avx2F32>();
+        }
+        #[target_feature(enable = "avx512f,avx2,fma,f16c")]
+        unsafe fn avx512() {
+            check::<Avx512F32>();
+        }
+        // SAFETY: each level runs only on a CPU that supports it.
+        unsafe {
+            if detected() >= Isa::Avx2 {
+                avx2();
+            }
+            if detected() >= Isa::Avx512 {
+                avx512();
+            }
+        }
+        check::<Scalar<f32>>();
+    }
+
+    /// `widen_tails` at every level this CPU has, for every tail length
+    /// `r < LANES` and both formats: bit for bit the lanes of `widen_v` on
+    /// zero-padded copies, and it reads only the `r` elements (each row
+    /// ends its own allocation, which the sanitizer and valgrind suites
+    /// would catch a read past).
+    #[test]
+    #[cfg(all(target_arch = "x86_64", not(miri)))]
+    fn tails_are_padded_copies() {
+        use super::super::isa::{detected, Isa};
+        use super::super::simd::{Avx2F32, Avx512F32};
+        fn check<S: Conv>() {
+            let mut seed = 0x9e37_79b9u32;
+            let mut next = || {
+                seed = seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+                (seed >> 16) as u16
+            };
+            for h in [Half::Bf16, Half::F16] {
+                for r in 0..S::LANES {
+                    for _ in 0..64 {
+                        let x: Vec<u16> = (0..r).map(|_| next()).collect();
+                        let y: Vec<u16> = (0..r).map(|_| next()).collect();
+                        let (mut px, mut py) = ([0u16; 16], [0u16; 16]);
+                        px[..r].copy_from_slice(&x);
+                        py[..r].copy_from_slice(&y);
+                        let mut got = [[0f32; 16]; 2];
+                        let mut want = [[0f32; 16]; 2];
+                        // SAFETY: r elements in x and y, 16 in px, py and
+                        // in each row of got, want; the level is supported.
+                        unsafe {
+                            let (a, b) = S::widen_tails(h, x.as_ptr(), y.as_ptr(), r);
+                            S::store(got[0].as_mut_ptr(), a);
+                            S::store(got[1].as_mut_ptr(), b);
+                            S::store(want[0].as_mut_ptr(), S::widen_v(h, px.as_ptr()));
+                            S::store(want[1].as_mut_ptr(), S::widen_v(h, py.as_ptr()));
+                        }
+                        for (g, w) in got.iter().zip(&want) {
+                            for q in 0..S::LANES {
+                                assert_eq!(g[q].to_bits(), w[q].to_bits(), "{h:?} r {r} lane {q}");
+                            }
+                        }
                     }
                 }
             }

@@ -107,6 +107,14 @@ pub(super) unsafe fn run_items<L: WideLevel>(
     hi: usize,
     buf: *mut f32,
 ) {
+    // Whole row dots (the tiny calls among them) first, on their own: the
+    // loop below, with every regime inlined, sets up the others' constants
+    // before it starts, which costs a tiny call more than its dot.
+    if job.parts() == 1 && job.kind() == Kind::Dot {
+        // SAFETY: forwarded contract.
+        unsafe { dot_items::<L>(job, w, lo, hi) };
+        return;
+    }
     let g = job.geom();
     let (ext, strides) = job.inner();
     let (x, y, out) = job.ptrs();
@@ -147,6 +155,40 @@ pub(super) unsafe fn run_items<L: WideLevel>(
                 rows::<L>(job.kind(), w, &g, p, r0, r1, buf, scale);
             }
         }
+    }
+}
+
+/// Items `lo..hi` of a row-dot job whose items are whole blocks: runs of
+/// consecutive blocks along the innermost loop, as `run_items` walks them.
+///
+/// # Safety
+/// As `run_items`.
+#[inline(always)]
+unsafe fn dot_items<L: WideLevel>(job: &Job<'_, f32>, w: Wide, lo: usize, hi: usize) {
+    let k = job.geom().k;
+    let (ext, strides) = job.inner();
+    let (x, y, out) = job.ptrs();
+    let base = P {
+        x: x.cast(),
+        y: y.cast(),
+        out: out.cast(),
+    };
+    let scale = job.scale();
+    let mut b = lo;
+    while b < hi {
+        let count = (ext - b % ext).min(hi - b);
+        let p = base.at(w, job.offsets(b));
+        // SAFETY: blocks b..b+count, consecutive along the innermost loop
+        // (contract).
+        unsafe {
+            if count == 1 {
+                // One dot (every tiny call): straight, without the loop.
+                L::dot16(w, k, p.x, p.y, p.out, scale)
+            } else {
+                L::dots16(w, k, count, p.x, p.y, p.out, strides, scale)
+            }
+        };
+        b += count;
     }
 }
 
