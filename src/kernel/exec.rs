@@ -472,9 +472,27 @@ unsafe fn run_items_with<L: Level, E: Epi<L::T>>(
     buf: *mut L::T,
     e: E,
 ) {
-    let g = job.geom();
     let (ext, strides) = job.inner();
     let base = (job.x, job.y, job.out);
+    // Whole row dots (every tiny call among them) on their own: the loop
+    // below, with every regime inlined, sets up the others' constants
+    // before it starts, which costs a tiny call more than its dot.
+    if job.parts == 1 && matches!(job.kind, Kind::Dot) {
+        let k = job.geom().k;
+        let mut b = lo;
+        while b < hi {
+            let count = (ext - b % ext).min(hi - b);
+            let (x, y, out) = at(base, job.offsets(b));
+            #[cfg(test)]
+            record::note(Ran::Dot);
+            // SAFETY: blocks b..b+count, consecutive along the innermost
+            // loop, all inside the buffers (contract).
+            unsafe { L::dots(k, count, x, y, out, strides, e) };
+            b += count;
+        }
+        return;
+    }
+    let g = job.geom();
     if job.parts == 1 {
         let mut b = lo;
         while b < hi {
