@@ -1101,6 +1101,30 @@ unsafe fn dot_vec_n<S: Conv, const N: usize>(
 mod tests {
     use super::*;
 
+    /// Runs the generic `check::<S>()` at every f32 level this CPU has.
+    macro_rules! at_every_level {
+        ($check:ident) => {{
+            #[target_feature(enable = "avx2,fma,f16c")]
+            unsafe fn avx2() {
+                $check::<Avx2F32>();
+            }
+            #[target_feature(enable = "avx512f,avx2,fma,f16c")]
+            unsafe fn avx512() {
+                $check::<Avx512F32>();
+            }
+            // SAFETY: each level runs only on a CPU that supports it.
+            unsafe {
+                if detected() >= Isa::Avx2 {
+                    avx2();
+                }
+                if detected() >= Isa::Avx512 {
+                    avx512();
+                }
+            }
+            $check::<Scalar<f32>>();
+        }};
+    }
+
     /// Every binary16 value: f16 -> f32 -> f16 is the identity (NaNs stay
     /// NaN), and the f32 value is the one the format's definition gives.
     #[test]
@@ -1274,24 +1298,7 @@ mod tests {
                 }
             }
         }
-        #[target_feature(enable = "avx2,fma,f16c")]
-        unsafe fn avx2() {
-            check::<Avx2F32>();
-        }
-        #[target_feature(enable = "avx512f,avx2,fma,f16c")]
-        unsafe fn avx512() {
-            check::<Avx512F32>();
-        }
-        // SAFETY: each level runs only on a CPU that supports it.
-        unsafe {
-            if detected() >= Isa::Avx2 {
-                avx2();
-            }
-            if detected() >= Isa::Avx512 {
-                avx512();
-            }
-        }
-        check::<Scalar<f32>>();
+        at_every_level!(check);
     }
 
     /// `widen_tails` at every level this CPU has, for every tail length
@@ -1338,23 +1345,6 @@ mod tests {
                 }
             }
         }
-        #[target_feature(enable = "avx2,fma,f16c")]
-        unsafe fn avx2() {
-            check::<Avx2F32>();
-        }
-        #[target_feature(enable = "avx512f,avx2,fma,f16c")]
-        unsafe fn avx512() {
-            check::<Avx512F32>();
-        }
-        // SAFETY: each level runs only on a CPU that supports it.
-        unsafe {
-            if detected() >= Isa::Avx2 {
-                avx2();
-            }
-            if detected() >= Isa::Avx512 {
-                avx512();
-            }
-        }
-        check::<Scalar<f32>>();
+        at_every_level!(check);
     }
 }

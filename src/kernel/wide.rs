@@ -81,6 +81,17 @@ struct P {
 }
 
 impl P {
+    /// The job's base pointers.
+    #[inline(always)]
+    fn of(job: &Job<'_, f32>) -> P {
+        let (x, y, out) = job.ptrs();
+        P {
+            x: x.cast(),
+            y: y.cast(),
+            out: out.cast(),
+        }
+    }
+
     /// Moved by element offsets (x, y, out).
     #[inline(always)]
     fn at(self, w: Wide, o: (isize, isize, isize)) -> P {
@@ -117,12 +128,7 @@ pub(super) unsafe fn run_items<L: WideLevel>(
     }
     let g = job.geom();
     let (ext, strides) = job.inner();
-    let (x, y, out) = job.ptrs();
-    let base = P {
-        x: x.cast(),
-        y: y.cast(),
-        out: out.cast(),
-    };
+    let base = P::of(job);
     let scale = job.scale();
     // SAFETY: each item is one of the job's (contract).
     unsafe {
@@ -167,12 +173,7 @@ pub(super) unsafe fn run_items<L: WideLevel>(
 unsafe fn dot_items<L: WideLevel>(job: &Job<'_, f32>, w: Wide, lo: usize, hi: usize) {
     let k = job.geom().k;
     let (ext, strides) = job.inner();
-    let (x, y, out) = job.ptrs();
-    let base = P {
-        x: x.cast(),
-        y: y.cast(),
-        out: out.cast(),
-    };
+    let base = P::of(job);
     let scale = job.scale();
     let mut b = lo;
     while b < hi {
