@@ -534,11 +534,7 @@ unsafe fn run_blocks<L: Level, E: Epi<L::T>>(
     // SAFETY: every block i < count is one of the plan's (contract).
     unsafe {
         match job.kind {
-            Kind::Dot => {
-                #[cfg(test)]
-                record::note(Ran::Dot);
-                L::dots(g.k, count, x, y, out, strides, e)
-            }
+            // (Row dots never come here: `run_items_with` runs them first.)
             Kind::Gemm { pack_b: false, .. } if select::small_fits(g.m, g.n, g.k, L::NR) => {
                 #[cfg(test)]
                 record::note(Ran::Small);

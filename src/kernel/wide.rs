@@ -137,8 +137,8 @@ pub(super) unsafe fn run_items<L: WideLevel>(
             while b < hi {
                 let count = (ext - b % ext).min(hi - b);
                 let p = base.at(w, job.offsets(b));
+                // (Row dots never come here: `dot_items` runs them.)
                 match job.kind() {
-                    Kind::Dot => dots::<L>(w, &g, count, p, strides, scale),
                     Kind::Gemm { .. } if select::small_fits(g.m, g.n, g.k, L::NR) => {
                         small::<L>(w, &g, count, p, strides, buf, scale)
                     }
