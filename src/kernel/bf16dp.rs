@@ -297,8 +297,8 @@ pub(crate) unsafe fn exact(g: &Geom, x: *const u16, y: *const u16) -> bool {
 ///
 /// # Safety
 /// As `wide::run_items` for these rows; `w.half` is bfloat16; the CPU has
-/// avx512f, avx512bf16, avx2, fma and f16c.
-#[target_feature(enable = "avx512f,avx512bw,avx512bf16,avx2,fma,f16c")]
+/// avx512f, avx512dq, avx512bf16, avx2, fma and f16c.
+#[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512bf16,avx2,fma,f16c")]
 #[inline(never)]
 #[allow(clippy::too_many_arguments)]
 pub(crate) unsafe fn gemm(
@@ -387,7 +387,7 @@ pub(crate) unsafe fn gemm(
             // SAFETY: out's rows ro..ro+rows_o, columns jc..jc+nc (contract).
             unsafe {
                 let o = out.wrapping_offset((ro as isize * g.c_rs + jc as isize * g.c_cs) * size);
-                super::half::store_out::<super::simd::Avx512F32>(
+                super::half::store_out::<super::simd::Avx512Bf16F32>(
                     w, cb, rows_o, nc, ldc, o, g.c_rs, g.c_cs, scale,
                 );
             }

@@ -16,7 +16,7 @@ use super::tuning::{AVX2_MR, AVX2_NV, AVX512_MR, AVX512_NV, SCALAR_MR, SCALAR_NV
 use super::{stream, tiny, wide, Element};
 
 #[cfg(target_arch = "x86_64")]
-use super::simd::{Avx2F32, Avx2F64, Avx512F32, Avx512F64};
+use super::simd::{Avx2F32, Avx2F64, Avx512Bf16F32, Avx512F32, Avx512F64};
 
 /// The regimes' loops at one level.
 ///
@@ -310,11 +310,11 @@ macro_rules! wide_level {
 
 wide_level! { ScalarF32, Scalar<f32> }
 #[cfg(target_arch = "x86_64")]
-wide_level! { Avx512F32L, Avx512F32, "avx512f,avx2,fma,f16c"; tiny: half::tiny_avx512, "avx512f,avx2,fma,f16c" }
+wide_level! { Avx512F32L, Avx512F32, "avx512f,avx2,fma,f16c"; tiny: half::tiny_avx512::<Avx512F32>, "avx512f,avx512vl,avx2,fma,f16c" }
 #[cfg(target_arch = "x86_64")]
 level! { Avx512Bf16L, f32, Avx512F32, AVX512_MR, AVX512_NV, "avx512f,avx2,fma" }
 #[cfg(target_arch = "x86_64")]
-wide_level! { Avx512Bf16L, Avx512F32, "avx512f,avx2,fma,f16c"; tiny: half::tiny_avx512, "avx512f,avx2,fma,f16c"; pairs: super::bf16dp::gemm }
+wide_level! { Avx512Bf16L, Avx512Bf16F32, "avx512f,avx512bw,avx512dq,avx512vl,avx512bf16,avx2,fma,f16c"; tiny: half::tiny_avx512::<Avx512Bf16F32>, "avx512f,avx512bw,avx512dq,avx512vl,avx512bf16,avx2,fma,f16c"; pairs: super::bf16dp::gemm }
 #[cfg(target_arch = "x86_64")]
 wide_level! { Avx2F32L, Avx2F32, "avx2,fma,f16c" }
 

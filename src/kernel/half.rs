@@ -238,7 +238,7 @@ pub(crate) use x86::tiny_avx512;
 mod x86 {
     use super::{out_size, put_v, Conv, Half, Scaled, Wide};
     use crate::kernel::pack::transpose16;
-    use crate::kernel::simd::{Avx2F32, Avx512F32, Simd};
+    use crate::kernel::simd::{Avx2F32, Avx512Bf16F32, Avx512F32, Simd};
     use core::arch::x86_64::*;
 
     // SAFETY (every unsafe block below): the trait contract: the CPU has the
@@ -381,6 +381,64 @@ mod x86 {
         }
     }
 
+    /// `Avx512F32`'s conversions, but for the rounding to bfloat16:
+    /// `vcvtneps2bf16` (AVX512_BF16) rounds to nearest even and quiets a
+    /// NaN exactly as `Half::round_f32` does, in one instruction where the
+    /// integer sequence takes ten; it flushes subnormal inputs to zero
+    /// (whatever MXCSR says), so a vector holding one takes that sequence
+    /// instead, and every lane keeps the bits of `Half::round_f32`.
+    impl Conv for Avx512Bf16F32 {
+        #[inline(always)]
+        unsafe fn widen_v(h: Half, p: *const u16) -> __m512 {
+            // SAFETY: see the module note.
+            unsafe { Avx512F32::widen_v(h, p) }
+        }
+        #[inline(always)]
+        unsafe fn widen_tails(h: Half, x: *const u16, y: *const u16, r: usize) -> (__m512, __m512) {
+            // SAFETY: see the module note.
+            unsafe { Avx512F32::widen_tails(h, x, y, r) }
+        }
+        #[inline(always)]
+        unsafe fn narrow1(h: Half, v: f32) -> u16 {
+            // SAFETY: see the module note.
+            unsafe { Avx512F32::narrow1(h, v) }
+        }
+        #[inline(always)]
+        unsafe fn narrow_v(h: Half, v: __m512, p: *mut u16) {
+            // SAFETY: see the module note; this type's CPUs have
+            // avx512bf16 and avx512dq (`isa::detect`). Class 0x20: a
+            // subnormal lane.
+            unsafe {
+                if h == Half::Bf16 && _mm512_fpclass_ps_mask::<0x20>(v) == 0 {
+                    let r: __m256i = core::mem::transmute(_mm512_cvtneps_pbh(v));
+                    _mm256_storeu_si256(p.cast(), r)
+                } else {
+                    Avx512F32::narrow_v(h, v, p)
+                }
+            }
+        }
+        #[inline(always)]
+        fn fma1(a: f32, b: f32, c: f32) -> f32 {
+            a.mul_add(b, c)
+        }
+        const REDUCE16: bool = true;
+        #[inline(always)]
+        unsafe fn reduce16(v: &[__m512; 16]) -> __m512 {
+            // SAFETY: see the module note.
+            unsafe { Avx512F32::reduce16(v) }
+        }
+        #[inline(always)]
+        unsafe fn widen2_v(h: Half, p: *const u16) -> __m512 {
+            // SAFETY: see the module note.
+            unsafe { Avx512F32::widen2_v(h, p) }
+        }
+        #[inline(always)]
+        unsafe fn widen_t(h: Half, src: *const u16, cs: isize, dst: *mut f32, ld: usize) {
+            // SAFETY: see the module note.
+            unsafe { Avx512F32::widen_t(h, src, cs, dst, ld) }
+        }
+    }
+
     /// Prefetches the block of `len` contiguous 16-bit elements that lies
     /// `TINY_AHEAD_BYTES` of blocks (`stride` elements apart) past `p`.
     #[inline(always)]
@@ -400,10 +458,10 @@ mod x86 {
     ///
     /// # Safety
     /// Every block lies inside its buffer; out overlaps neither input; the
-    /// CPU has avx512f, avx2, fma, f16c.
+    /// CPU has avx512f, avx512vl, avx2, fma, f16c (and what `S` needs).
     #[inline(always)]
     #[allow(clippy::too_many_arguments)]
-    pub(crate) unsafe fn tiny_avx512(
+    pub(crate) unsafe fn tiny_avx512<S: Conv<V = __m512>>(
         w: Wide,
         n: usize,
         count: usize,
@@ -425,12 +483,12 @@ mod x86 {
                     for _ in 0..count {
                         prefetch_ahead(xp, xs, 16);
                         prefetch_ahead(yp, ys, 16);
-                        let a = Avx512F32::widen_v(h, xp);
+                        let a = S::widen_v(h, xp);
                         // B whole (one vector), stored as f32 and its rows
                         // broadcast back from memory (a load, where a lane
                         // shuffle would compete with the conversions).
                         let mut bt = [0f32; 16];
-                        Avx512F32::store(bt.as_mut_ptr(), Avx512F32::widen_v(h, yp));
+                        S::store(bt.as_mut_ptr(), S::widen_v(h, yp));
                         let bp = bt.as_ptr();
                         let z = _mm512_setzero_ps();
                         let b0 = _mm512_broadcast_f32x4(_mm_loadu_ps(bp));
@@ -441,50 +499,58 @@ mod x86 {
                         let c = _mm512_fmadd_ps(_mm512_shuffle_ps::<0x55>(a, a), b1, c);
                         let c = _mm512_fmadd_ps(_mm512_shuffle_ps::<0xAA>(a, a), b2, c);
                         let c = _mm512_fmadd_ps(_mm512_shuffle_ps::<0xFF>(a, a), b3, c);
-                        put_v::<Avx512F32>(w, op, c, scale);
+                        put_v::<S>(w, op, c, scale);
                         xp = xp.wrapping_offset(xs);
                         yp = yp.wrapping_offset(ys);
                         op = op.wrapping_offset(os * size);
                     }
                 }
                 8 => {
-                    let base = _mm512_set_epi32(8, 8, 8, 8, 8, 8, 8, 8, 0, 0, 0, 0, 0, 0, 0, 0);
-                    let mut idx = [base; 8];
-                    for (t, it) in idx.iter_mut().enumerate() {
-                        *it = _mm512_add_epi32(base, _mm512_set1_epi32(t as i32));
+                    // One row of C per 8-lane vector, an FMA per element of
+                    // A broadcast from memory (a load, not a lane shuffle).
+                    // A is converted into one of two f32 tiles a block ahead:
+                    // loads from a tile stored just before fail to forward
+                    // from the store and wait for it (d2 1.8 times slower).
+                    #[repr(align(64))]
+                    struct Tile([f32; 64]);
+                    let mut at = [Tile([0.0; 64]), Tile([0.0; 64])];
+                    // (A macro: a closure here would not inline into this
+                    // function's target features.)
+                    macro_rules! widen_a {
+                        ($src:expr, $dst:expr) => {
+                            for q in 0..4 {
+                                S::store($dst.add(16 * q), S::widen_v(h, $src.add(16 * q)));
+                            }
+                        };
                     }
-                    for _ in 0..count {
+                    if count > 0 {
+                        widen_a!(xp, at[0].0.as_mut_ptr());
+                    }
+                    for n in 0..count {
                         prefetch_ahead(xp, xs, 64);
                         prefetch_ahead(yp, ys, 64);
-                        let a = [
-                            Avx512F32::widen_v(h, xp),
-                            Avx512F32::widen_v(h, xp.add(16)),
-                            Avx512F32::widen_v(h, xp.add(32)),
-                            Avx512F32::widen_v(h, xp.add(48)),
-                        ];
-                        // B stored as f32, its rows broadcast back from
-                        // memory (loads, not lane shuffles).
-                        let mut bt = [0f32; 64];
-                        for q in 0..4 {
-                            let v = Avx512F32::widen_v(h, yp.add(16 * q));
-                            Avx512F32::store(bt.as_mut_ptr().add(16 * q), v);
+                        if n + 1 < count {
+                            widen_a!(xp.wrapping_offset(xs), at[(n + 1) & 1].0.as_mut_ptr());
                         }
-                        let mut c = [_mm512_setzero_ps(); 4];
-                        for (t, &it) in idx.iter().enumerate() {
-                            let b = _mm512_castpd_ps(_mm512_broadcast_f64x4(_mm256_castps_pd(
-                                _mm256_loadu_ps(bt.as_ptr().add(8 * t)),
-                            )));
-                            for j in 0..4 {
-                                c[j] = _mm512_fmadd_ps(_mm512_permutexvar_ps(it, a[j]), b, c[j]);
+                        let mut b = [_mm256_setzero_ps(); 8];
+                        for (t, bt) in b.iter_mut().enumerate() {
+                            *bt = cvt8(h, _mm_loadu_si128(yp.add(8 * t).cast()));
+                        }
+                        let ap = at[n & 1].0.as_ptr();
+                        // From +0.0 (not a product: -0.0 · x must sum to +0.0).
+                        let mut c = [_mm256_setzero_ps(); 8];
+                        for (t, &bt) in b.iter().enumerate() {
+                            for (i, ci) in c.iter_mut().enumerate() {
+                                let a = _mm256_broadcast_ss(&*ap.add(8 * i + t));
+                                *ci = _mm256_fmadd_ps(a, bt, *ci);
                             }
                         }
-                        for (j, &cj) in c.iter().enumerate() {
-                            put_v::<Avx512F32>(
-                                w,
-                                op.wrapping_offset(16 * j as isize * size),
-                                cj,
-                                scale,
+                        for j in 0..4 {
+                            let v = _mm512_insertf32x8::<1>(
+                                _mm512_castps256_ps512(c[2 * j]),
+                                c[2 * j + 1],
                             );
+                            put_v::<S>(w, op.wrapping_offset(16 * j as isize * size), v, scale);
                         }
                         xp = xp.wrapping_offset(xs);
                         yp = yp.wrapping_offset(ys);

@@ -31,15 +31,17 @@ pub enum Isa {
     /// of the same 256-bit instruction (same code, same results). Every
     /// other kernel is AVX2's.
     AvxVnni,
-    /// AVX-512F (+ AVX2, FMA, F16C), 512-bit vectors. int8 runs AVX2's
-    /// kernels without VNNI.
+    /// AVX-512F and AVX512VL (+ AVX2, FMA, F16C), 512-bit vectors (and
+    /// 256-bit ones with 32 registers, in the 8×8×8 kernels). int8 runs
+    /// AVX2's kernels without VNNI.
     Avx512,
     /// AVX-512 with AVX512_VNNI and AVX512BW: 512-bit `vpdpbusd` for
     /// int8; every other kernel is AVX-512's.
     Avx512Vnni,
-    /// AVX-512 with AVX512_BF16 (and AVX512_VNNI, AVX512BW): the bfloat16
-    /// GEMM on `vdpbf16ps` (`bf16dp.rs`, for the blocks it computes
-    /// exactly); every other kernel is `Avx512Vnni`'s.
+    /// AVX-512 with AVX512_BF16 (and AVX512_VNNI, AVX512BW, AVX512DQ): the
+    /// bfloat16 GEMM on `vdpbf16ps` (`bf16dp.rs`, for the blocks it
+    /// computes exactly) and the rounding to bfloat16 in `vcvtneps2bf16`;
+    /// every other kernel is `Avx512Vnni`'s.
     Avx512Bf16,
 }
 
@@ -134,14 +136,14 @@ fn detect_features() -> Features {
     // (F16C, the binary16 conversions, comes with every AVX2 CPU; the
     // kernels for 16-bit inputs use it at both vector levels.)
     let avx2 = has!("avx2") && has!("fma") && has!("f16c");
-    let avx512 = avx2 && has!("avx512f");
+    let avx512 = avx2 && has!("avx512f") && has!("avx512vl");
     let vnni512 = avx512 && has!("avx512vnni") && has!("avx512bw");
     Features {
         avx2,
         avx512,
         vnni256: avx2 && (has!("avxvnni") || (vnni512 && has!("avx512vl"))),
         vnni512,
-        bf16: vnni512 && has!("avx512bf16"),
+        bf16: vnni512 && has!("avx512bf16") && has!("avx512dq"),
     }
 }
 

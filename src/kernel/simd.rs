@@ -211,6 +211,11 @@ mod x86 {
     /// AVX-512F, f32: 16 lanes.
     #[derive(Clone, Copy)]
     pub(crate) struct Avx512F32;
+    /// AVX-512F, f32, on a CPU that also has AVX512_BF16 (and AVX512DQ):
+    /// the vectors and arithmetic of `Avx512F32`; only the rounding of f32
+    /// to bfloat16 differs in the instructions it uses (`half::Conv`).
+    #[derive(Clone, Copy)]
+    pub(crate) struct Avx512Bf16F32;
     /// AVX-512F, f64: 8 lanes.
     #[derive(Clone, Copy)]
     pub(crate) struct Avx512F64;
@@ -334,7 +339,7 @@ mod x86 {
                         e: E,
                     ) -> bool {
                         // SAFETY: the method's contract; the CPU has avx512f
-                        // (this level's contract).
+                        // and avx512vl (this level's contract).
                         unsafe {
                             match n {
                                 $($n => $kernel(count, x, y, out, strides, e),)+
@@ -397,6 +402,11 @@ mod x86 {
         _mm512_storeu_ps, _mm512_mask_storeu_ps, _mm512_fmadd_ps, _mm512_add_ps, _mm512_mul_ps;
         reduce: _mm512_castps512_ps256, _mm512_extractf32x8_ps_f, _mm256_add_ps, reduce256_ps;
         pack_nt: pack::pack_nt_f32; tiny: 4 => tiny::tiny444_f32, 8 => tiny::tiny888_f32);
+    avx512_simd!(Avx512Bf16F32: f32, __m512, __mmask16, 16;
+        _mm512_setzero_ps, _mm512_set1_ps, _mm512_loadu_ps, _mm512_maskz_loadu_ps,
+        _mm512_storeu_ps, _mm512_mask_storeu_ps, _mm512_fmadd_ps, _mm512_add_ps, _mm512_mul_ps;
+        reduce: _mm512_castps512_ps256, _mm512_extractf32x8_ps_f, _mm256_add_ps, reduce256_ps;
+        pack_nt: pack::pack_nt_f32);
     avx512_simd!(Avx512F64: f64, __m512d, __mmask8, 8;
         _mm512_setzero_pd, _mm512_set1_pd, _mm512_loadu_pd, _mm512_maskz_loadu_pd,
         _mm512_storeu_pd, _mm512_mask_storeu_pd, _mm512_fmadd_pd, _mm512_add_pd, _mm512_mul_pd;
