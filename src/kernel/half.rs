@@ -982,7 +982,8 @@ pub(crate) unsafe fn dots<S: Conv>(
             }
             while i < count as isize {
                 let (xp, _, d, s) = vec_of(i);
-                let v = S::reduce(dot_vec_yf::<S>(h, k, xp, yp, d, s.0));
+                super::stream::prefetch_rows(d, [(xp, s.0)]);
+                let v = S::reduce(dot_vec_from::<S, _>(h, k, xp, YF32(yp)));
                 put1::<S>(w, out.wrapping_offset(i * s.2 * size), v, scale);
                 i += 1;
             }
@@ -1021,46 +1022,6 @@ unsafe fn fill_k1<S: Conv, const BF: bool>(
 /// stack): longer ones are converted with each row.
 const MATVEC_Y_MAX: usize = 2048;
 
-/// `dot_vec` with y already in f32 (`yf`, zero-padded to whole vectors):
-/// the same accumulators and sums. Prefetches x's row `d` dots ahead.
-///
-/// # Safety
-/// `xp[0..k]` and `yf[0..round_up(k, LANES)]` are readable; the CPU
-/// supports `S`.
-#[inline(always)]
-unsafe fn dot_vec_yf<S: Conv>(
-    h: Half,
-    k: usize,
-    xp: *const u16,
-    yf: *const f32,
-    d: isize,
-    xs: isize,
-) -> S::V {
-    let l = S::LANES;
-    super::stream::prefetch_rows(d, [(xp, xs)]);
-    // SAFETY: the loads stay in x's row and yf; the tail's reads are the
-    // row's last k - t elements.
-    unsafe {
-        let (mut acc0, mut acc1) = (S::zero(), S::zero());
-        let mut t = 0;
-        while t + 2 * l <= k {
-            acc0 = S::fma(S::widen_v(h, xp.add(t)), S::load(yf.add(t)), acc0);
-            acc1 = S::fma(S::widen_v(h, xp.add(t + l)), S::load(yf.add(t + l)), acc1);
-            t += 2 * l;
-        }
-        if t + l <= k {
-            acc0 = S::fma(S::widen_v(h, xp.add(t)), S::load(yf.add(t)), acc0);
-            t += l;
-        }
-        if t < k {
-            // x's zero-padded tail (`Conv::widen_tails`, x read as both).
-            let (tx, _) = S::widen_tails(h, xp.add(t), xp.add(t), k - t);
-            acc1 = S::fma(tx, S::load(yf.add(t)), acc1);
-        }
-        S::add(acc0, acc1)
-    }
-}
-
 /// `dots` for one dot (a tiny call's): the same arithmetic, in a function
 /// of its own, without the loops' set-up (and without changing their code).
 ///
@@ -1098,29 +1059,91 @@ unsafe fn dot_vec<S: Conv>(
     d: isize,
     s: (isize, isize, isize),
 ) -> S::V {
-    let l = S::LANES;
     super::stream::prefetch_rows(d, [(xp, s.0), (yp, s.1)]);
+    // SAFETY: the function's contract.
+    unsafe { dot_vec_from::<S, _>(h, k, xp, Y16(yp)) }
+}
+
+/// Where `dot_vec_from` takes y's vectors from: 16-bit elements converted
+/// as they are read (`Y16`), or f32 converted before (`YF32`).
+trait YVecs<S: Conv>: Copy {
+    /// y's `LANES` elements from `t`, as f32.
+    ///
+    /// # Safety
+    /// Those elements are readable.
+    unsafe fn at(self, h: Half, t: usize) -> S::V;
+    /// x's and y's `r < LANES` elements from `t`, zero-padded
+    /// (`Conv::widen_tails`).
+    ///
+    /// # Safety
+    /// `x[t..t + r]` and y's `r` elements (all `LANES` for `YF32`) are
+    /// readable.
+    unsafe fn tails(self, h: Half, x: *const u16, t: usize, r: usize) -> (S::V, S::V);
+}
+
+/// y as 16-bit elements.
+#[derive(Clone, Copy)]
+struct Y16(*const u16);
+
+impl<S: Conv> YVecs<S> for Y16 {
+    #[inline(always)]
+    unsafe fn at(self, h: Half, t: usize) -> S::V {
+        // SAFETY: the method's contract.
+        unsafe { S::widen_v(h, self.0.add(t)) }
+    }
+    #[inline(always)]
+    unsafe fn tails(self, h: Half, x: *const u16, t: usize, r: usize) -> (S::V, S::V) {
+        // SAFETY: the method's contract.
+        unsafe { S::widen_tails(h, x.add(t), self.0.add(t), r) }
+    }
+}
+
+/// y already in f32, zero-padded to whole vectors (a mat-vec's, converted
+/// once): the same values as `Y16` reads, so the same sums.
+#[derive(Clone, Copy)]
+struct YF32(*const f32);
+
+impl<S: Conv> YVecs<S> for YF32 {
+    #[inline(always)]
+    unsafe fn at(self, _h: Half, t: usize) -> S::V {
+        // SAFETY: the method's contract.
+        unsafe { S::load(self.0.add(t)) }
+    }
+    #[inline(always)]
+    unsafe fn tails(self, h: Half, x: *const u16, t: usize, r: usize) -> (S::V, S::V) {
+        // SAFETY: the method's contract (x read as both: only its half is
+        // kept; y's padding is already zero).
+        unsafe {
+            let (tx, _) = S::widen_tails(h, x.add(t), x.add(t), r);
+            (tx, S::load(self.0.add(t)))
+        }
+    }
+}
+
+/// The body of `dot_vec`, y's vectors from `y`.
+///
+/// # Safety
+/// `xp[0..k]` and y's elements `0..k` (`YVecs`) are readable; the CPU
+/// supports `S`.
+#[inline(always)]
+unsafe fn dot_vec_from<S: Conv, Y: YVecs<S>>(h: Half, k: usize, xp: *const u16, y: Y) -> S::V {
+    let l = S::LANES;
     // SAFETY: the loads stay in the rows; the tail's reads are the rows'
     // last k - t elements.
     unsafe {
         let (mut acc0, mut acc1) = (S::zero(), S::zero());
         let mut t = 0;
         while t + 2 * l <= k {
-            acc0 = S::fma(S::widen_v(h, xp.add(t)), S::widen_v(h, yp.add(t)), acc0);
-            acc1 = S::fma(
-                S::widen_v(h, xp.add(t + l)),
-                S::widen_v(h, yp.add(t + l)),
-                acc1,
-            );
+            acc0 = S::fma(S::widen_v(h, xp.add(t)), y.at(h, t), acc0);
+            acc1 = S::fma(S::widen_v(h, xp.add(t + l)), y.at(h, t + l), acc1);
             t += 2 * l;
         }
         if t + l <= k {
-            acc0 = S::fma(S::widen_v(h, xp.add(t)), S::widen_v(h, yp.add(t)), acc0);
+            acc0 = S::fma(S::widen_v(h, xp.add(t)), y.at(h, t), acc0);
             t += l;
         }
         if t < k {
-            // The zero-padded tail (`Conv::widen_tails`).
-            let (tx, ty) = S::widen_tails(h, xp.add(t), yp.add(t), k - t);
+            let (tx, ty) = y.tails(h, xp, t, k - t);
             acc1 = S::fma(tx, ty, acc1);
         }
         S::add(acc0, acc1)
