@@ -1013,8 +1013,21 @@ unsafe fn fill_k1<S: Conv, const BF: bool>(
 ) {
     let h = if BF { Half::Bf16 } else { Half::F16 };
     for (slot, &(ox, oy)) in v.iter_mut().zip(offs.iter()) {
+        let (xp, yp) = (x.wrapping_offset(ox), y.wrapping_offset(oy));
         // SAFETY: the dot's rows (contract); d = 0: no prefetch.
-        *slot = unsafe { dot_vec_n::<S, 1>(h, x.wrapping_offset(ox), y.wrapping_offset(oy), 0, s) };
+        *slot = unsafe {
+            if BF {
+                dot_vec_n::<S, 1>(h, xp, yp, 0, s)
+            } else {
+                // `dot_vec_n::<S, 1>` without its `+ (+0.0)`, which changes
+                // nothing here: a product of two float16 values is exact in
+                // f32 (22 bits, far from f32's subnormals), so the FMA from
+                // +0.0 is never -0.0 (an exact -0.0 product plus +0.0 is
+                // +0.0), and x + (+0.0) is x for every other x, NaN's bits
+                // included.
+                S::fma(S::widen_v(h, xp), S::widen_v(h, yp), S::zero())
+            }
+        };
     }
 }
 
