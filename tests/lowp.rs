@@ -166,7 +166,7 @@ fn make_case(rng: &mut SplitMix64, which: &str, fmt: Format, vals: Values) -> Ca
     let (xs, ys, ax, ay, xin, yin): Shapes = match which {
         // m = n = 1, short K, many rows.
         "dot_short" => {
-            let k = rng.pick(&[1, 2, 3, 7, 8, 15, 16, 17, 31, 32, 33]);
+            let k = rng.pick(&[1, 2, 3, 7, 8, 15, 16, 17, 31, 32, 33, 64]);
             let rows = rng.pick(&[1i64, 5, 16, 37]);
             (vec![rows, k], vec![rows, k], 1, 1, Some(1), Some(1))
         }
