@@ -427,9 +427,9 @@ mod x86 {
         }
         #[inline(always)]
         fn fma1(a: f32, b: f32, c: f32) -> f32 {
-            a.mul_add(b, c)
+            Avx512F32::fma1(a, b, c)
         }
-        const REDUCE16: bool = true;
+        const REDUCE16: bool = Avx512F32::REDUCE16;
         #[inline(always)]
         unsafe fn reduce16(v: &[__m512; 16]) -> __m512 {
             // SAFETY: see the module note.
