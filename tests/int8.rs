@@ -8,7 +8,9 @@
 //! - random layouts (permuted, padded, reversed, offset, broadcast inputs)
 //!   in every regime: row dots with K = 16 and odd K, mat-vec, vec-mat,
 //!   the 4×4×4 and 8×8×8 blocks and strided tiny products, GEMMs with K
-//!   not a multiple of 4 or 64 and M, N not multiples of the tiles, more
+//!   not a multiple of 4 or 64 and M, N not multiples of the tiles (the
+//!   AMX tiles' edges too: M, N around 16 and 32, K around 64 and 512,
+//!   a transposed x), more
 //!   than 512 rows or columns, rank 4, K = 0 and K = 1; the benchmark's
 //!   GEMM shapes a, a2, b and a c-like one (smaller batches), and its
 //!   views g1 (every other row), g2 (transposed), g3 (every other element
@@ -283,6 +285,20 @@ fn regime_shapes(rng: &mut SplitMix64, which: &str) -> (Shapes, bool) {
                 (vec![1, m, k], vec![1, n, k], 2, 2, Some(2), Some(2))
             }
         }
+        // Around the AMX tiles (16 rows of 64 steps, 32 × 32 blocks of
+        // C) and the K blocks of 512: M, N, K on both sides of their
+        // multiples; NN, NT and a transposed x (whose rows the `amx`
+        // level transposes 16 × 64 at a time).
+        "tiles" => {
+            let m = rng.pick(&[15, 16, 17, 31, 32, 33, 48, 65, 97]);
+            let n = rng.pick(&[16, 31, 32, 33, 64, 65, 100]);
+            let k = rng.pick(&[60, 64, 65, 127, 128, 200, 512, 513, 600]);
+            match rng.below(3) {
+                0 => (vec![b, m, k], vec![b, k, n], 2, 1, None, None),
+                1 => (vec![b, m, k], vec![b, n, k], 2, 2, Some(2), Some(2)),
+                _ => (vec![b, k, m], vec![b, k, n], 1, 1, None, None),
+            }
+        }
         // More than 512 columns.
         "wide" => {
             let m = rng.pick(&[2, 5, 9, 16]);
@@ -375,6 +391,8 @@ regimes! {
     fixed_blocks: "fixed", 24, Random;
     tiny_strided: "tiny", 20, Random;
     gemm_tails: "gemm", 10, Random;
+    gemm_tiles: "tiles", 12, Random;
+    extreme_tiles: "tiles", 4, Extreme;
     gemm_wide: "wide", 3, Random;
     gemm_tall: "tall", 3, Random;
     transposed: "trans", 12, Random;

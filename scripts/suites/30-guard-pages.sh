@@ -18,11 +18,13 @@ gcc -std=c11 -Wall -Wextra -Werror -O2 -g -I include -I testkit/c -I hardening h
 
 cases=${GUARD_PAGES_CASES:-25000}
 fail=0
-# auto is avx512bf16 where the CPU has it (the bfloat16 dot-product GEMM);
-# avx512 is the same level without it. avxvnni and avx512vnni are the int8
-# kernels on vpdpbusd (256-bit, 512-bit); their float kernels are avx2's
-# and avx512's. A level the CPU lacks runs the best one below it.
-for isa in auto avx512vnni avx512 avxvnni avx2 scalar; do
+# auto is amx where the CPU has it (the int8 GEMM on AMX tiles), else
+# avx512bf16 (the bfloat16 dot-product GEMM); avx512bf16 is amx without
+# tiles, avx512 the same level without vdpbf16ps. avxvnni and avx512vnni
+# are the int8 kernels on vpdpbusd (256-bit, 512-bit); their float kernels
+# are avx2's and avx512's. A level the CPU lacks runs the best one below
+# it.
+for isa in auto avx512bf16 avx512vnni avx512 avxvnni avx2 scalar; do
   log "guard_pages: $cases cases, BATCH_DOT_FORCE_ISA=$isa"
   BATCH_DOT_FORCE_ISA=$isa "$bin" "$cases" || fail=1
 done

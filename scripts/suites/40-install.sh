@@ -124,7 +124,7 @@ log "C, pkg-config, shared (examples/c/scores_s8.c, the README's)"
 # shellcheck disable=SC2046
 "$cc" "${cflags[@]}" examples/c/scores_s8.c $(pkg-config --cflags --libs batch_dot) \
   -Wl,-rpath,"$(pkg-config --variable=libdir batch_dot)" -o "$work/scores_s8"
-for isa in scalar avx2 avxvnni avx512 avx512vnni; do  # exact: the same line on every level
+for isa in scalar avx2 avxvnni avx512 avx512vnni amx; do  # exact: the same line on every level
   [ "$(BATCH_DOT_FORCE_ISA=$isa "$work/scores_s8")" = '32258 -16768 17 127 -256 10' ] ||
     fail "scores_s8 (BATCH_DOT_FORCE_ISA=$isa) printed: $(BATCH_DOT_FORCE_ISA=$isa "$work/scores_s8")"
 done

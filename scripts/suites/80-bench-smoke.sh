@@ -88,7 +88,7 @@ for isa in scalar avx2 avx512; do
     --dtype lowp --no-mkl
 done
 # The int8 kernels have two more levels (256- and 512-bit vpdpbusd).
-for isa in scalar avx2 avxvnni avx512 avx512vnni; do
+for isa in scalar avx2 avxvnni avx512 avx512vnni amx; do
   log "bench int8 smoke with BATCH_DOT_FORCE_ISA=$isa"
   BATCH_DOT_FORCE_ISA=$isa python3 bench/bench_batch_dot.py --smoke --threads 1 --cases a,b,d1,e,f,g2,o \
     --dtype int8 --no-mkl

@@ -364,6 +364,8 @@ pub(super) unsafe fn exec_int(
     unsafe {
         match isa {
             #[cfg(target_arch = "x86_64")]
+            Isa::Amx => int8::run_items::<int8::AmxL>(job, ij, lo, hi, buf),
+            #[cfg(target_arch = "x86_64")]
             Isa::Avx512Vnni | Isa::Avx512Bf16 => {
                 int8::run_items::<int8::Vnni512L>(job, ij, lo, hi, buf)
             }

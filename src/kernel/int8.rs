@@ -56,7 +56,8 @@ const MC: usize = 96;
 pub(super) fn scratch_len(kind: Kind, n: usize, k: usize) -> usize {
     let bytes = match kind {
         Kind::Gemm { .. } => {
-            let kc = k.min(KC).next_multiple_of(4);
+            // (K padded to whole AMX tiles of 64 steps: `int8_amx.rs`.)
+            let kc = k.min(KC).next_multiple_of(64);
             // B panels (+ one compensation row per panel), an A block.
             let nc = n.min(NC).next_multiple_of(64);
             2 * kc * nc + 4 * nc + 2 * MC * kc + 256
@@ -912,6 +913,13 @@ pub(super) trait IntLevel {
     ) -> bool {
         false
     }
+    /// Prepares this thread for the level's kernels, before a run of
+    /// items (AMX: loads the tile configuration).
+    #[inline(always)]
+    unsafe fn enter() {}
+    /// Undoes `enter`, after the run (AMX: releases the tiles).
+    #[inline(always)]
+    unsafe fn leave() {}
 }
 
 /// The portable level.
@@ -1049,6 +1057,11 @@ pub(super) use x86::*;
 #[path = "int8_small.rs"]
 mod small;
 
+/// The GEMM on AMX tiles (level `amx`).
+#[cfg(target_arch = "x86_64")]
+#[path = "int8_amx.rs"]
+mod amx;
+
 #[cfg(target_arch = "x86_64")]
 mod x86 {
     use super::*;
@@ -1082,7 +1095,7 @@ mod x86 {
     /// # Safety
     /// 16 readable bytes at each row, 64 writable at `dst`; SSE2.
     #[inline(always)]
-    unsafe fn interleave4(r: [*const u8; 4], dst: *mut u8) {
+    pub(super) unsafe fn interleave4(r: [*const u8; 4], dst: *mut u8) {
         // SAFETY: the caller's.
         unsafe {
             let a = _mm_loadu_si128(r[0].cast());
@@ -1640,6 +1653,82 @@ mod x86 {
     );
     int_level!(VnniVexL, VnniVex, 6, 2, "avxvnni,avx2,fma");
     int_level!(MaddL, Madd, 6, 2, "avx2,fma");
+
+    /// Level `amx`: the GEMM on AMX tiles (`int8_amx.rs`), every other
+    /// regime `Vnni512L`'s.
+    pub(crate) struct AmxL;
+
+    impl IntLevel for AmxL {
+        unsafe fn dots(
+            ij: IntJob,
+            k: usize,
+            count: usize,
+            a: *const u8,
+            b: *const u8,
+            c: *mut i32,
+            s: (isize, isize, isize),
+        ) {
+            // SAFETY: the contract (this level's CPUs have Vnni512L's).
+            unsafe { Vnni512L::dots(ij, k, count, a, b, c, s) }
+        }
+        unsafe fn small(
+            ij: IntJob,
+            g: &Geom,
+            count: usize,
+            a: *const u8,
+            b: *const u8,
+            c: *mut i32,
+            s: (isize, isize, isize),
+        ) -> bool {
+            // SAFETY: as `dots`.
+            unsafe { Vnni512L::small(ij, g, count, a, b, c, s) }
+        }
+        unsafe fn gemv(
+            ij: IntJob,
+            g: &Geom,
+            a: *const u8,
+            b: *const u8,
+            c: *mut i32,
+            r0: usize,
+            r1: usize,
+        ) {
+            // SAFETY: as `dots`.
+            unsafe { Vnni512L::gemv(ij, g, a, b, c, r0, r1) }
+        }
+        #[target_feature(enable = "avx512f,avx512bw,avx512vnni,avx2,fma")]
+        unsafe fn gemm(
+            ij: IntJob,
+            g: &Geom,
+            a: *const u8,
+            b: *const u8,
+            c: *mut i32,
+            r0: usize,
+            r1: usize,
+            buf: *mut f32,
+        ) {
+            // SAFETY: the contract; `run_items` ran `enter`. The rows a
+            // tile reads are packed by vector code from an A with K
+            // steps contiguous or 2 apart, or with rows contiguous (a
+            // transposed x, g2); any other A would be packed byte by
+            // byte, and the VNNI GEMM, which broadcasts it group by
+            // group, is faster there.
+            unsafe {
+                if g.a_cs == 1 || (g.a_cs == 2 && <Vnni512 as Dp>::HAS_K2) || g.a_rs == 1 {
+                    super::amx::gemm(ij, g, P { a, b, c }, r0, r1, buf)
+                } else {
+                    Vnni512L::gemm(ij, g, a, b, c, r0, r1, buf)
+                }
+            }
+        }
+        unsafe fn enter() {
+            // SAFETY: the contract: the CPU and the process have AMX.
+            unsafe { super::amx::enter() }
+        }
+        unsafe fn leave() {
+            // SAFETY: as `enter`.
+            unsafe { super::amx::leave() }
+        }
+    }
 }
 
 /// Items `lo..hi` of an int8 job at level `L` (the items of
@@ -1667,6 +1756,7 @@ pub(super) unsafe fn run_items<L: IntLevel>(
     };
     // SAFETY: each item is one of the job's (contract).
     unsafe {
+        L::enter();
         if job.parts() == 1 {
             let mut b = lo;
             while b < hi {
@@ -1693,6 +1783,7 @@ pub(super) unsafe fn run_items<L: IntLevel>(
                 rows::<L>(job.kind(), ij, &g, base.at(job.offsets(b)), r0, r1, buf);
             }
         }
+        L::leave();
     }
 }
 

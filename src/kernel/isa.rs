@@ -4,10 +4,11 @@
 //! picks, once per process, the best level the CPU supports (`Isa`, from
 //! portable scalar code up to AVX-512 with AVX512_BF16). The environment
 //! variable `BATCH_DOT_FORCE_ISA` (read once, at first need) caps the
-//! level: `scalar`, `avx2`, `avxvnni`, `avx512`, `avx512vnni` or
-//! `avx512bf16` (`auto` or anything else: no cap). The VNNI levels differ
-//! from the level below them only in the int8 kernels (`int8.rs`), and
-//! `avx512bf16` only in the bfloat16 GEMM (`bf16dp.rs`).
+//! level: `scalar`, `avx2`, `avxvnni`, `avx512`, `avx512vnni`,
+//! `avx512bf16` or `amx` (`auto` or anything else: no cap). The VNNI
+//! levels differ from the level below them only in the int8 kernels
+//! (`int8.rs`), `avx512bf16` only in the bfloat16 GEMM (`bf16dp.rs`), and
+//! `amx` only in the int8 GEMM (`int8_amx.rs`, on AMX tiles).
 //! A cap the CPU does not support falls back to the best supported level
 //! below it (a CPU with AVX-512 VNNI but no AVX-VNNI, asked for `avxvnni`,
 //! gets it through the 256-bit EVEX form of the same instruction; see
@@ -43,19 +44,26 @@ pub enum Isa {
     /// computes exactly) and the rounding to bfloat16 in `vcvtneps2bf16`;
     /// every other kernel is `Avx512Vnni`'s.
     Avx512Bf16,
+    /// `Avx512Bf16` with AMX-TILE and AMX-INT8, which the operating system
+    /// lets this process use (Linux: `arch_prctl(ARCH_REQ_XCOMP_PERM)`,
+    /// asked once, when a level at or above this one is first needed):
+    /// the int8 GEMM on tiles (`tdpb*d`, `int8_amx.rs`); every other kernel
+    /// is `Avx512Bf16`'s.
+    Amx,
 }
 
 /// cbindgen:ignore
 #[cfg_attr(not(feature = "testing"), allow(dead_code))] // the tests' view of the levels
 impl Isa {
     /// Every level, from the most portable up.
-    pub const ALL: [Isa; 6] = [
+    pub const ALL: [Isa; 7] = [
         Isa::Scalar,
         Isa::Avx2,
         Isa::AvxVnni,
         Isa::Avx512,
         Isa::Avx512Vnni,
         Isa::Avx512Bf16,
+        Isa::Amx,
     ];
 
     /// The levels whose floating kernels differ (the VNNI levels run the
@@ -71,6 +79,7 @@ impl Isa {
             Isa::Avx512 => "avx512",
             Isa::Avx512Vnni => "avx512vnni",
             Isa::Avx512Bf16 => "avx512bf16",
+            Isa::Amx => "amx",
         }
     }
 
@@ -84,6 +93,7 @@ impl Isa {
         match self {
             Isa::AvxVnni => Isa::Avx2,
             Isa::Avx512Vnni => Isa::Avx512,
+            Isa::Amx => Isa::Avx512Bf16,
             l => l,
         }
     }
@@ -109,6 +119,9 @@ struct Features {
     /// AVX512_VNNI + AVX512BW.
     vnni512: bool,
     bf16: bool,
+    /// AMX-TILE and AMX-INT8 in the CPU (whether the process may use them
+    /// is asked only when needed: `amx_permitted`).
+    amx: bool,
 }
 
 impl Features {
@@ -120,6 +133,7 @@ impl Features {
             Isa::Avx512 => self.avx512,
             Isa::Avx512Vnni => self.avx512 && self.vnni512,
             Isa::Avx512Bf16 => self.avx512 && self.vnni512 && self.bf16,
+            Isa::Amx => self.avx512 && self.vnni512 && self.bf16 && self.amx && amx_permitted(),
         }
     }
 }
@@ -138,13 +152,67 @@ fn detect_features() -> Features {
     let avx2 = has!("avx2") && has!("fma") && has!("f16c");
     let avx512 = avx2 && has!("avx512f") && has!("avx512vl");
     let vnni512 = avx512 && has!("avx512vnni") && has!("avx512bw");
+    let bf16 = vnni512 && has!("avx512bf16") && has!("avx512dq");
     Features {
         avx2,
         avx512,
         vnni256: avx2 && (has!("avxvnni") || (vnni512 && has!("avx512vl"))),
         vnni512,
-        bf16: vnni512 && has!("avx512bf16") && has!("avx512dq"),
+        bf16,
+        // (Only asked of CPUs with AVX-512: Miri, which has none, never
+        // runs cpuid.)
+        amx: bf16 && amx_in_cpu(),
     }
+}
+
+/// CPUID.(7, 0):EDX bits 24 (AMX-TILE) and 25 (AMX-INT8), and XCR0 bits
+/// 17 and 18 (the OS manages the tile state).
+#[cfg(target_arch = "x86_64")]
+fn amx_in_cpu() -> bool {
+    use core::arch::x86_64::{__cpuid, __cpuid_count};
+    // SAFETY: cpuid exists on every x86-64 CPU; leaf 7 is read only when
+    // the maximum leaf reaches it; xgetbv only with OSXSAVE (CPUID.1:ECX
+    // bit 27), which says the OS enabled it.
+    unsafe {
+        if __cpuid(0).eax < 7 || __cpuid(1).ecx & (1 << 27) == 0 {
+            return false;
+        }
+        let edx = __cpuid_count(7, 0).edx;
+        if edx & (3 << 24) != 3 << 24 {
+            return false;
+        }
+        let (lo, _hi): (u32, u32);
+        core::arch::asm!("xgetbv", in("ecx") 0, out("eax") lo, out("edx") _hi,
+            options(nomem, nostack, preserves_flags));
+        lo & (3 << 17) == 3 << 17
+    }
+}
+
+/// Whether this process may use the AMX tile data: on Linux it must ask
+/// (`arch_prctl(ARCH_REQ_XCOMP_PERM, XFEATURE_XTILEDATA)`, once; the
+/// kernel refuses when a thread's signal stack is too small for the tile
+/// state, and the library then keeps to `Avx512Bf16`). Elsewhere: no.
+fn amx_permitted() -> bool {
+    static P: OnceLock<bool> = OnceLock::new();
+    *P.get_or_init(|| {
+        #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
+        {
+            const ARCH_REQ_XCOMP_PERM: libc::c_long = 0x1023;
+            const XFEATURE_XTILEDATA: libc::c_long = 18;
+            // SAFETY: a system call with integer arguments only.
+            unsafe {
+                libc::syscall(
+                    libc::SYS_arch_prctl,
+                    ARCH_REQ_XCOMP_PERM,
+                    XFEATURE_XTILEDATA,
+                ) == 0
+            }
+        }
+        #[cfg(not(all(target_arch = "x86_64", target_os = "linux")))]
+        {
+            false
+        }
+    })
 }
 
 #[cfg(not(target_arch = "x86_64"))]
@@ -167,7 +235,7 @@ pub fn detected() -> Isa {
 }
 
 fn detect() -> Isa {
-    Isa::Avx512Bf16.capped()
+    Isa::Amx.capped()
 }
 
 /// Parses `BATCH_DOT_FORCE_ISA`: a level name (case-insensitive), else `None`.
@@ -179,6 +247,7 @@ pub fn parse_force(v: Option<&str>) -> Option<Isa> {
         "avx512" => Some(Isa::Avx512),
         "avx512vnni" => Some(Isa::Avx512Vnni),
         "avx512bf16" => Some(Isa::Avx512Bf16),
+        "amx" => Some(Isa::Amx),
         _ => None,
     }
 }
@@ -187,10 +256,11 @@ pub fn parse_force(v: Option<&str>) -> Option<Isa> {
 pub fn active() -> Isa {
     static A: OnceLock<Isa> = OnceLock::new();
     *A.get_or_init(|| {
-        let best = detected();
+        // A cap is applied before detection: a level above it is never
+        // asked for (AMX's permission is then not requested).
         match parse_force(std::env::var("BATCH_DOT_FORCE_ISA").ok().as_deref()) {
             Some(cap) => cap.capped(),
-            None => best,
+            None => detected(),
         }
     })
 }
@@ -216,5 +286,7 @@ mod tests {
         }
         assert_eq!(Isa::AvxVnni.float(), Isa::Avx2);
         assert_eq!(Isa::Avx512Vnni.float(), Isa::Avx512);
+        assert_eq!(Isa::Amx.float(), Isa::Avx512Bf16);
+        assert_eq!(parse_force(Some("AMX")), Some(Isa::Amx));
     }
 }

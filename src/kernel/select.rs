@@ -695,7 +695,7 @@ mod tests {
             }
             // One tile wide at most for the loop of small products (f32).
             let nr = match isa {
-                Isa::Avx512 | Isa::Avx512Vnni | Isa::Avx512Bf16 => 64,
+                Isa::Avx512 | Isa::Avx512Vnni | Isa::Avx512Bf16 | Isa::Amx => 64,
                 Isa::Avx2 | Isa::AvxVnni => 16,
                 Isa::Scalar => 8,
             };
