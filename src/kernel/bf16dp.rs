@@ -101,7 +101,14 @@ unsafe fn micro<const R: usize>(
 /// # Safety
 /// Those source elements are readable; `dst` holds `ceil(kc/2)·2NR` u16.
 #[inline(always)]
-unsafe fn pack_b(src: *const u16, kc: usize, nr: usize, rs: isize, cs: isize, dst: *mut u16) {
+pub(super) unsafe fn pack_b(
+    src: *const u16,
+    kc: usize,
+    nr: usize,
+    rs: isize,
+    cs: isize,
+    dst: *mut u16,
+) {
     let kp = kc.div_ceil(2);
     // SAFETY: reads stay on B[0..kc, 0..nr], writes on dst (contract).
     unsafe {
@@ -175,7 +182,7 @@ unsafe fn pack_b(src: *const u16, kc: usize, nr: usize, rs: isize, cs: isize, ds
 /// # Safety
 /// Those source elements are readable; `dst` holds `rows·ld` u16.
 #[inline(always)]
-unsafe fn pack_a(
+pub(super) unsafe fn pack_a(
     src: *const u16,
     rows: usize,
     kc: usize,

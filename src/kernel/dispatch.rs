@@ -159,7 +159,9 @@ macro_rules! exec_for {
             unsafe {
                 match isa.float() {
                     #[cfg(target_arch = "x86_64")]
-                    Isa::Avx512 | Isa::Avx512Bf16 => run_items::<$avx512>(job, lo, hi, buf),
+                    Isa::Avx512 | Isa::Avx512Bf16 | Isa::Amx => {
+                        run_items::<$avx512>(job, lo, hi, buf)
+                    }
                     #[cfg(target_arch = "x86_64")]
                     Isa::Avx2 => run_items::<$avx2>(job, lo, hi, buf),
                     _ => run_items::<$scalar>(job, lo, hi, buf),
@@ -316,6 +318,10 @@ level! { Avx512Bf16L, f32, Avx512F32, AVX512_MR, AVX512_NV, "avx512f,avx2,fma" }
 #[cfg(target_arch = "x86_64")]
 wide_level! { Avx512Bf16L, Avx512Bf16F32, "avx512f,avx512bw,avx512dq,avx512vl,avx512bf16,avx2,fma,f16c"; tiny: half::tiny_avx512::<Avx512Bf16F32>, "avx512f,avx512bw,avx512dq,avx512vl,avx512bf16,avx2,fma,f16c"; pairs: super::bf16dp::gemm }
 #[cfg(target_arch = "x86_64")]
+level! { AmxBf16L, f32, Avx512F32, AVX512_MR, AVX512_NV, "avx512f,avx2,fma" }
+#[cfg(target_arch = "x86_64")]
+wide_level! { AmxBf16L, Avx512Bf16F32, "avx512f,avx512bw,avx512dq,avx512vl,avx512bf16,avx2,fma,f16c"; tiny: half::tiny_avx512::<Avx512Bf16F32>, "avx512f,avx512bw,avx512dq,avx512vl,avx512bf16,avx2,fma,f16c"; pairs: super::bf16amx::gemm }
+#[cfg(target_arch = "x86_64")]
 wide_level! { Avx2F32L, Avx2F32, "avx2,fma,f16c" }
 
 /// Runs items `lo..hi` of a job with 16-bit inputs (`w`) at level `isa`.
@@ -334,6 +340,8 @@ pub(super) unsafe fn exec_wide(
     // supports it (`isa` was capped by `isa::detected`).
     unsafe {
         match isa.float() {
+            #[cfg(target_arch = "x86_64")]
+            Isa::Amx => wide::run_items::<AmxBf16L>(job, w, lo, hi, buf),
             #[cfg(target_arch = "x86_64")]
             Isa::Avx512Bf16 => wide::run_items::<Avx512Bf16L>(job, w, lo, hi, buf),
             #[cfg(target_arch = "x86_64")]

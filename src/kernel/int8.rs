@@ -1722,11 +1722,11 @@ mod x86 {
         }
         unsafe fn enter() {
             // SAFETY: the contract: the CPU and the process have AMX.
-            unsafe { super::amx::enter() }
+            unsafe { crate::kernel::amx::enter() }
         }
         unsafe fn leave() {
             // SAFETY: as `enter`.
-            unsafe { super::amx::leave() }
+            unsafe { crate::kernel::amx::leave() }
         }
     }
 }

@@ -8,7 +8,8 @@
 //! `avx512bf16` or `amx` (`auto` or anything else: no cap). The VNNI
 //! levels differ from the level below them only in the int8 kernels
 //! (`int8.rs`), `avx512bf16` only in the bfloat16 GEMM (`bf16dp.rs`), and
-//! `amx` only in the int8 GEMM (`int8_amx.rs`, on AMX tiles).
+//! `amx` only in the int8 and bfloat16 GEMMs (`int8_amx.rs`,
+//! `bf16amx.rs`, on AMX tiles).
 //! A cap the CPU does not support falls back to the best supported level
 //! below it (a CPU with AVX-512 VNNI but no AVX-VNNI, asked for `avxvnni`,
 //! gets it through the 256-bit EVEX form of the same instruction; see
@@ -44,11 +45,13 @@ pub enum Isa {
     /// computes exactly) and the rounding to bfloat16 in `vcvtneps2bf16`;
     /// every other kernel is `Avx512Vnni`'s.
     Avx512Bf16,
-    /// `Avx512Bf16` with AMX-TILE and AMX-INT8, which the operating system
-    /// lets this process use (Linux: `arch_prctl(ARCH_REQ_XCOMP_PERM)`,
-    /// asked once, when a level at or above this one is first needed):
-    /// the int8 GEMM on tiles (`tdpb*d`, `int8_amx.rs`); every other kernel
-    /// is `Avx512Bf16`'s.
+    /// `Avx512Bf16` with AMX-TILE, AMX-INT8 and AMX-BF16, which the
+    /// operating system lets this process use (Linux:
+    /// `arch_prctl(ARCH_REQ_XCOMP_PERM)`, asked once, when a level at or
+    /// above this one is first needed): the int8 GEMM on tiles (`tdpb*d`,
+    /// `int8_amx.rs`) and the bfloat16 GEMM on tiles (`tdpbf16ps`,
+    /// `bf16amx.rs`, for the blocks it computes exactly); every other
+    /// kernel is `Avx512Bf16`'s.
     Amx,
 }
 
@@ -68,7 +71,13 @@ impl Isa {
 
     /// The levels whose floating kernels differ (the VNNI levels run the
     /// floating kernels of the level below them).
-    pub const FLOAT: [Isa; 4] = [Isa::Scalar, Isa::Avx2, Isa::Avx512, Isa::Avx512Bf16];
+    pub const FLOAT: [Isa; 5] = [
+        Isa::Scalar,
+        Isa::Avx2,
+        Isa::Avx512,
+        Isa::Avx512Bf16,
+        Isa::Amx,
+    ];
 
     /// The name `BATCH_DOT_FORCE_ISA` uses for this level.
     pub fn name(self) -> &'static str {
@@ -93,7 +102,6 @@ impl Isa {
         match self {
             Isa::AvxVnni => Isa::Avx2,
             Isa::Avx512Vnni => Isa::Avx512,
-            Isa::Amx => Isa::Avx512Bf16,
             l => l,
         }
     }
@@ -119,7 +127,7 @@ struct Features {
     /// AVX512_VNNI + AVX512BW.
     vnni512: bool,
     bf16: bool,
-    /// AMX-TILE and AMX-INT8 in the CPU (whether the process may use them
+    /// AMX-TILE, AMX-INT8 and AMX-BF16 in the CPU (whether the process may use them
     /// is asked only when needed: `amx_permitted`).
     amx: bool,
 }
@@ -165,8 +173,8 @@ fn detect_features() -> Features {
     }
 }
 
-/// CPUID.(7, 0):EDX bits 24 (AMX-TILE) and 25 (AMX-INT8), and XCR0 bits
-/// 17 and 18 (the OS manages the tile state).
+/// CPUID.(7, 0):EDX bits 22 (AMX-BF16), 24 (AMX-TILE) and 25 (AMX-INT8),
+/// and XCR0 bits 17 and 18 (the OS manages the tile state).
 #[cfg(target_arch = "x86_64")]
 fn amx_in_cpu() -> bool {
     use core::arch::x86_64::{__cpuid, __cpuid_count};
@@ -178,7 +186,8 @@ fn amx_in_cpu() -> bool {
             return false;
         }
         let edx = __cpuid_count(7, 0).edx;
-        if edx & (3 << 24) != 3 << 24 {
+        let want = (1 << 22) | (1 << 24) | (1 << 25);
+        if edx & want != want {
             return false;
         }
         let (lo, _hi): (u32, u32);
@@ -286,7 +295,7 @@ mod tests {
         }
         assert_eq!(Isa::AvxVnni.float(), Isa::Avx2);
         assert_eq!(Isa::Avx512Vnni.float(), Isa::Avx512);
-        assert_eq!(Isa::Amx.float(), Isa::Avx512Bf16);
+        assert_eq!(Isa::Amx.float(), Isa::Amx);
         assert_eq!(parse_force(Some("AMX")), Some(Isa::Amx));
     }
 }

@@ -23,8 +23,14 @@
 //! - `wide.rs`: calls with 16-bit inputs, converted into f32 tiles;
 //! - `int8.rs`: int8 products (S8·S8, U8·S8 → S32), exact modulo 2³²;
 //! - `bf16dp.rs`: the bfloat16 GEMM on `vdpbf16ps` (level `avx512bf16`);
+//! - `amx.rs`: AMX tiles (level `amx`): configuration and microkernel;
+//! - `bf16amx.rs`: the bfloat16 GEMM on AMX tiles;
 //! - `tuning.rs`: every tuning constant.
 
+#[cfg(target_arch = "x86_64")]
+mod amx;
+#[cfg(target_arch = "x86_64")]
+mod bf16amx;
 #[cfg(target_arch = "x86_64")]
 mod bf16dp;
 mod dispatch;
