@@ -7,9 +7,9 @@
 //! (two tiles of A in 4–5, two of B in 6–7): per step of K, A's 32 rows of
 //! 64 bytes times B's 16 rows of 64 bytes (a row: 16 columns × 4 bytes, a
 //! group of 4 int8 steps or a pair of bfloat16 steps), 4 tile products.
-//! The tiles are configured once per thread's share of a call (`enter`:
-//! `ldtilecfg`) and released after it (`leave`: `tilerelease`, which lets
-//! the core drop the tile state). AMX instructions are written as inline
+//! The tiles are configured before a thread's first GEMM block of a call
+//! (`enter`: `ldtilecfg`, about 45 ns) and released after its share
+//! (`leave`: `tilerelease`, which lets the core drop the tile state). AMX instructions are written as inline
 //! assembly (the AMX intrinsics are not in stable Rust): the tile
 //! registers are named in it and never touched by compiled code.
 

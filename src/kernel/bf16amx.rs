@@ -11,7 +11,8 @@
 //! `bf16dp::exact` admits, and every other block takes the f32 path. The
 //! sums of a K block are added to C's f32 sums block by block, as in
 //! `bf16dp.rs`; they are a function of K and the block's values alone, not
-//! of the threads, the tile or the slab an element falls in.
+//! of the threads, the tile or the slab an element falls in. The tiles are
+//! configured and released per call of `gemm` (a block's rows).
 
 use super::amx::{micro, Op};
 use super::bf16dp::{pack_a, pack_b};

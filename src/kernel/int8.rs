@@ -913,11 +913,12 @@ pub(super) trait IntLevel {
     ) -> bool {
         false
     }
-    /// Prepares this thread for the level's kernels, before a run of
-    /// items (AMX: loads the tile configuration).
+    /// Prepares this thread for the level's GEMM, before the first one of
+    /// a run of items (AMX: loads the tile configuration).
     #[inline(always)]
     unsafe fn enter() {}
-    /// Undoes `enter`, after the run (AMX: releases the tiles).
+    /// Undoes `enter`, after the run, where it ran (AMX: releases the
+    /// tiles).
     #[inline(always)]
     unsafe fn leave() {}
 }
@@ -1754,9 +1755,11 @@ pub(super) unsafe fn run_items<L: IntLevel>(
         b: y.cast(),
         c: out.cast(),
     };
+    // Whether `L::enter` ran on this thread (at the first GEMM: it costs
+    // about 45 ns at AMX, which a tiny call must not pay).
+    let mut ready = false;
     // SAFETY: each item is one of the job's (contract).
     unsafe {
-        L::enter();
         if job.parts() == 1 {
             let mut b = lo;
             while b < hi {
@@ -1768,7 +1771,7 @@ pub(super) unsafe fn run_items<L: IntLevel>(
                     kind => {
                         for i in 0..count as isize {
                             let q = p.at((i * strides.0, i * strides.1, i * strides.2));
-                            rows::<L>(kind, ij, &g, q, 0, g.m, buf);
+                            rows::<L>(kind, ij, &g, q, 0, g.m, buf, &mut ready);
                         }
                     }
                 }
@@ -1780,18 +1783,31 @@ pub(super) unsafe fn run_items<L: IntLevel>(
                 let (b, part) = (item / parts, item % parts);
                 let r0 = part * part_rows;
                 let r1 = (r0 + part_rows).min(g.m);
-                rows::<L>(job.kind(), ij, &g, base.at(job.offsets(b)), r0, r1, buf);
+                rows::<L>(
+                    job.kind(),
+                    ij,
+                    &g,
+                    base.at(job.offsets(b)),
+                    r0,
+                    r1,
+                    buf,
+                    &mut ready,
+                );
             }
         }
-        L::leave();
+        if ready {
+            L::leave();
+        }
     }
 }
 
-/// Rows `r0..r1` of the block at `p`.
+/// Rows `r0..r1` of the block at `p`; `ready`: whether `L::enter` ran
+/// (a GEMM runs it first).
 ///
 /// # Safety
 /// As `run_items`, for these rows.
 #[inline(always)]
+#[allow(clippy::too_many_arguments)]
 unsafe fn rows<L: IntLevel>(
     kind: Kind,
     ij: IntJob,
@@ -1800,6 +1816,7 @@ unsafe fn rows<L: IntLevel>(
     r0: usize,
     r1: usize,
     buf: *mut f32,
+    ready: &mut bool,
 ) {
     // SAFETY: rows r0..r1 of one block (contract).
     unsafe {
@@ -1816,7 +1833,13 @@ unsafe fn rows<L: IntLevel>(
             }
             Kind::Dot => L::dots(ij, g.k, 1, p.a, p.b, p.c, (0, 0, 0)),
             Kind::Gemv => L::gemv(ij, g, p.a, p.b, p.c, r0, r1),
-            Kind::Gemm { .. } => L::gemm(ij, g, p.a, p.b, p.c, r0, r1, buf),
+            Kind::Gemm { .. } => {
+                if !*ready {
+                    L::enter();
+                    *ready = true;
+                }
+                L::gemm(ij, g, p.a, p.b, p.c, r0, r1, buf)
+            }
         }
     }
 }

@@ -21,8 +21,9 @@
 //! rows of a block, which a tile would read past) it is packed row by row,
 //! zero-padded to whole tiles.
 //!
-//! The tiles are configured once per run of items (`amx::enter`) and
-//! released after it (`amx::leave`); the tile code is `amx.rs`'s.
+//! The tiles are configured before the first GEMM of a run of items
+//! (`amx::enter`, from `run_items`) and released after it (`amx::leave`);
+//! the tile code is `amx.rs`'s.
 
 use super::x86::Vnni512;
 use super::{pack_a, pack_b_panel, put, Dp, Geom, IntJob, KC, MC, NC, P};
