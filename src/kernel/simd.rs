@@ -46,6 +46,15 @@ pub(crate) fn prefetch_l2<T>(p: *const T) {
     prefetch_into::<2, T>(p);
 }
 
+/// `prefetch_l2` for every cache line of the `len` contiguous elements
+/// from `p`.
+#[inline(always)]
+pub(crate) fn prefetch_lines_l2<T>(p: *const T, len: usize) {
+    for t in (0..len).step_by((LINE_BYTES / size_of::<T>()).max(1)) {
+        prefetch_l2(p.wrapping_add(t));
+    }
+}
+
 /// `prefetch` for every cache line of the `len` contiguous elements from `p`.
 #[inline(always)]
 pub(crate) fn prefetch_lines<T>(p: *const T, len: usize) {
