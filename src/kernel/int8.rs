@@ -991,6 +991,14 @@ fn unit(k: usize) -> Geom {
 /// with `$feat`.
 macro_rules! int_level {
     ($name:ident, $D:ty, $r:expr, $nv:expr, $feat:literal) => {
+        int_level!($name, $D, $r, $nv, $feat; gemm::<$D, { $r }, { $nv }>);
+    };
+    // With `tiles`, the GEMM is `$gemm` (same arguments as `gemm`), run
+    // between `amx::enter` and `amx::leave`.
+    ($name:ident, $D:ty, $r:expr, $nv:expr, $feat:literal; tiles: $gemm:path) => {
+        int_level!($name, $D, $r, $nv, $feat; $gemm; tiles);
+    };
+    ($name:ident, $D:ty, $r:expr, $nv:expr, $feat:literal; $gemm:path $(; $tiles:ident)?) => {
         pub(crate) struct $name;
         impl IntLevel for $name {
             #[target_feature(enable = $feat)]
@@ -1043,9 +1051,21 @@ macro_rules! int_level {
                 r1: usize,
                 buf: *mut f32,
             ) {
-                // SAFETY: the contract.
-                unsafe { gemm::<$D, { $r }, { $nv }>(ij, g, P { a, b, c }, r0, r1, buf) }
+                // SAFETY: the contract (with `tiles`, `run_items` ran
+                // `enter`).
+                unsafe { $gemm(ij, g, P { a, b, c }, r0, r1, buf) }
             }
+            $(
+            unsafe fn enter() {
+                let _ = stringify!($tiles);
+                // SAFETY: the contract: the CPU and the process have AMX.
+                unsafe { crate::kernel::amx::enter() }
+            }
+            unsafe fn leave() {
+                // SAFETY: as `enter`.
+                unsafe { crate::kernel::amx::leave() }
+            }
+            )?
         }
     };
 }
@@ -1655,79 +1675,34 @@ mod x86 {
     int_level!(VnniVexL, VnniVex, 6, 2, "avxvnni,avx2,fma");
     int_level!(MaddL, Madd, 6, 2, "avx2,fma");
 
-    /// Level `amx`: the GEMM on AMX tiles (`int8_amx.rs`), every other
-    /// regime `Vnni512L`'s.
-    pub(crate) struct AmxL;
+    // Level `amx`: the GEMM on AMX tiles (`int8_amx.rs`), every other
+    // regime `Vnni512L`'s.
+    int_level!(
+        AmxL,
+        Vnni512,
+        6,
+        4,
+        "avx512f,avx512bw,avx512vnni,avx2,fma";
+        tiles: amx_gemm
+    );
 
-    impl IntLevel for AmxL {
-        unsafe fn dots(
-            ij: IntJob,
-            k: usize,
-            count: usize,
-            a: *const u8,
-            b: *const u8,
-            c: *mut i32,
-            s: (isize, isize, isize),
-        ) {
-            // SAFETY: the contract (this level's CPUs have Vnni512L's).
-            unsafe { Vnni512L::dots(ij, k, count, a, b, c, s) }
-        }
-        unsafe fn small(
-            ij: IntJob,
-            g: &Geom,
-            count: usize,
-            a: *const u8,
-            b: *const u8,
-            c: *mut i32,
-            s: (isize, isize, isize),
-        ) -> bool {
-            // SAFETY: as `dots`.
-            unsafe { Vnni512L::small(ij, g, count, a, b, c, s) }
-        }
-        unsafe fn gemv(
-            ij: IntJob,
-            g: &Geom,
-            a: *const u8,
-            b: *const u8,
-            c: *mut i32,
-            r0: usize,
-            r1: usize,
-        ) {
-            // SAFETY: as `dots`.
-            unsafe { Vnni512L::gemv(ij, g, a, b, c, r0, r1) }
-        }
-        #[target_feature(enable = "avx512f,avx512bw,avx512vnni,avx2,fma")]
-        unsafe fn gemm(
-            ij: IntJob,
-            g: &Geom,
-            a: *const u8,
-            b: *const u8,
-            c: *mut i32,
-            r0: usize,
-            r1: usize,
-            buf: *mut f32,
-        ) {
-            // SAFETY: the contract; `run_items` ran `enter`. The rows a
-            // tile reads are packed by vector code from an A with K
-            // steps contiguous or 2 apart, or with rows contiguous (a
-            // transposed x, g2); any other A would be packed byte by
-            // byte, and the VNNI GEMM, which broadcasts it group by
-            // group, is faster there.
-            unsafe {
-                if g.a_cs == 1 || (g.a_cs == 2 && <Vnni512 as Dp>::HAS_K2) || g.a_rs == 1 {
-                    super::amx::gemm(ij, g, P { a, b, c }, r0, r1, buf)
-                } else {
-                    Vnni512L::gemm(ij, g, a, b, c, r0, r1, buf)
-                }
+    /// The `amx` level's GEMM. The rows a tile reads are packed by vector
+    /// code from an A with K steps contiguous or 2 apart, or with rows
+    /// contiguous (a transposed x, g2); any other A would be packed byte
+    /// by byte, and the VNNI GEMM, which broadcasts it group by group, is
+    /// faster there.
+    ///
+    /// # Safety
+    /// As `gemm`; `amx::enter` ran on this thread.
+    #[inline(always)]
+    unsafe fn amx_gemm(ij: IntJob, g: &Geom, p: P, r0: usize, r1: usize, buf: *mut f32) {
+        // SAFETY: the contract.
+        unsafe {
+            if g.a_cs == 1 || (g.a_cs == 2 && <Vnni512 as Dp>::HAS_K2) || g.a_rs == 1 {
+                super::amx::gemm(ij, g, p, r0, r1, buf)
+            } else {
+                gemm::<Vnni512, 6, 4>(ij, g, p, r0, r1, buf)
             }
-        }
-        unsafe fn enter() {
-            // SAFETY: the contract: the CPU and the process have AMX.
-            unsafe { crate::kernel::amx::enter() }
-        }
-        unsafe fn leave() {
-            // SAFETY: as `enter`.
-            unsafe { crate::kernel::amx::leave() }
         }
     }
 }
