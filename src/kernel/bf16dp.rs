@@ -182,7 +182,7 @@ pub(super) unsafe fn pack_b(
 /// # Safety
 /// Those source elements are readable; `dst` holds `rows·ld` u16.
 #[inline(always)]
-pub(super) unsafe fn pack_a(
+unsafe fn pack_a(
     src: *const u16,
     rows: usize,
     kc: usize,
@@ -298,17 +298,110 @@ pub(crate) unsafe fn exact(g: &Geom, x: *const u16, y: *const u16) -> bool {
     }
 }
 
-/// Rows `r0..r1` of a bfloat16 product (x, y 16-bit, out of `w.out` as
-/// bytes), blocked as `wide::gemm` is, the sums kept in f32 in `buf`
-/// (`wide::scratch_len` elements) and stored once through `store`.
+/// What differs between the bfloat16 GEMMs on pairs (`vdpbf16ps` here,
+/// AMX tiles in `bf16amx.rs`) inside `gemm`'s common blocking.
+pub(crate) trait PairKernel {
+    /// Steps of K per block (the blocks' sums are added to C's one by one).
+    const KC: usize;
+    /// Pairs per block are padded (with zeros, in A and B) to a multiple
+    /// of this.
+    const PAIRS: usize;
+    /// Rows `0..rows` of the packed A (`a`, rows `lda` u16 apart, `kp`
+    /// pairs) times the packed panels of B (`b`, `kp` pairs of 2NR u16 per
+    /// panel) for columns `0..nc`, into C's f32 sums (`c`, rows `ldc`
+    /// apart): stored, or added with `acc`.
+    ///
+    /// # Safety
+    /// Those elements lie in their buffers; the CPU has the kernel's
+    /// features (and `begin` ran).
+    #[allow(clippy::too_many_arguments)]
+    unsafe fn rows(
+        kp: usize,
+        a: *const u16,
+        lda: usize,
+        rows: usize,
+        b: *const u16,
+        nc: usize,
+        c: *mut f32,
+        ldc: usize,
+        acc: bool,
+    );
+    /// Before a call's blocks (AMX: the tile configuration).
+    #[inline(always)]
+    unsafe fn begin() {}
+    /// After them.
+    #[inline(always)]
+    unsafe fn end() {}
+}
+
+/// `vdpbf16ps`: 6-row tiles (then 4, 2, 1) of `micro`.
+pub(crate) struct Vdp;
+
+impl PairKernel for Vdp {
+    const KC: usize = KC;
+    const PAIRS: usize = 1;
+    #[inline(always)]
+    unsafe fn rows(
+        kp: usize,
+        a: *const u16,
+        lda: usize,
+        rows: usize,
+        b: *const u16,
+        nc: usize,
+        c: *mut f32,
+        ldc: usize,
+        acc: bool,
+    ) {
+        // SAFETY: the trait's contract.
+        unsafe {
+            let mut i = 0;
+            while i < rows {
+                let rem = rows - i;
+                let ai = a.add(i * lda);
+                let ci = c.add(i * ldc);
+                let step = if rem >= MR {
+                    MR
+                } else if rem >= 4 {
+                    4
+                } else if rem >= 2 {
+                    2
+                } else {
+                    1
+                };
+                let mut j = 0;
+                while j < nc {
+                    let n = NR.min(nc - j);
+                    let bp = b.add((j / NR) * kp * 2 * NR);
+                    let cj = ci.add(j);
+                    match step {
+                        MR => micro::<MR>(kp, ai, lda, bp, cj, ldc, n, acc),
+                        4 => micro::<4>(kp, ai, lda, bp, cj, ldc, n, acc),
+                        2 => micro::<2>(kp, ai, lda, bp, cj, ldc, n, acc),
+                        _ => micro::<1>(kp, ai, lda, bp, cj, ldc, n, acc),
+                    }
+                    j += n;
+                }
+                i += step;
+            }
+        }
+    }
+}
+
+/// Rows `r0..r1` of a bfloat16 product on pairs of steps (`K`'s kernel),
+/// blocked as `wide::gemm` is (blocks of `K::KC` steps), the sums kept in
+/// f32 in `buf` (`wide::scratch_len` elements) and stored once through
+/// `store_out`. The B pairs and the A rows take u16 in the f32 regions of
+/// `wide::gemm_parts` (sized for 128 steps), so `K::KC` may be up to 256.
+///
+/// `gemm::<Vdp>` runs on `vdpbf16ps`, `gemm::<bf16amx::Tiles>` on AMX.
 ///
 /// # Safety
 /// As `wide::run_items` for these rows; `w.half` is bfloat16; the CPU has
-/// avx512f, avx512dq, avx512bf16, avx2, fma and f16c.
+/// `K`'s features and avx512f, avx512dq, avx512bf16, avx2, fma and f16c.
 #[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512bf16,avx2,fma,f16c")]
 #[inline(never)]
 #[allow(clippy::too_many_arguments)]
-pub(crate) unsafe fn gemm(
+pub(crate) unsafe fn gemm<K: PairKernel>(
     w: Wide,
     g: &Geom,
     x: *const u16,
@@ -320,13 +413,17 @@ pub(crate) unsafe fn gemm(
     scale: Option<Scaled<f32>>,
 ) {
     debug_assert_eq!(w.half, Half::Bf16);
+    debug_assert!(K::KC <= 2 * KC);
     let (b_len, a_len, _) = super::wide::gemm_parts(g.n, r1 - r0, NR);
-    // The B pairs and the A rows take u16 in the f32 regions (half of each).
+    // The B pairs and the A rows take u16 in the f32 regions (half of each
+    // at K::KC = KC, all of them at 2·KC).
     let bb = buf.cast::<u16>();
     let ab = buf.wrapping_add(b_len).cast::<u16>();
     let cb = buf.wrapping_add(b_len + a_len);
     let ldc = g.n.min(NC);
     let size = super::half::out_size(w);
+    // SAFETY: the contract.
+    unsafe { K::begin() };
     let mut ro = r0;
     while ro < r1 {
         let rows_o = WIDE_RO.min(r1 - ro);
@@ -335,19 +432,25 @@ pub(crate) unsafe fn gemm(
             let nc = NC.min(g.n - jc);
             let mut pc = 0;
             while pc < g.k {
-                let kc = KC.min(g.k - pc);
-                let kp = kc.div_ceil(2);
+                let kc = K::KC.min(g.k - pc);
+                let kp = kc.div_ceil(2).next_multiple_of(K::PAIRS);
                 let lda = 2 * kp;
                 // SAFETY: B[pc..pc+kc, jc..jc+nc] lies in y; each panel is
-                // kp·2NR u16, the panels end within b_len f32; then rows
-                // ro..ro+rows_o of A by slabs of lda·WIDE_RA <= a_len.
+                // kp·2NR <= K::KC·NR u16, the panels end within b_len f32
+                // (KC·nc); then rows ro..ro+rows_o of A by slabs of
+                // lda·WIDE_RA <= K::KC·WIDE_RA u16 <= a_len; C's sums in
+                // cb, rows_o × ldc.
                 unsafe {
                     let src = y.wrapping_offset(pc as isize * g.b_rs + jc as isize * g.b_cs);
                     let mut j = 0;
                     while j < nc {
                         let c = NR.min(nc - j);
                         let s = src.wrapping_offset(j as isize * g.b_cs);
-                        pack_b(s, kc, c, g.b_rs, g.b_cs, bb.add((j / NR) * kp * 2 * NR));
+                        let dst = bb.add((j / NR) * kp * 2 * NR);
+                        pack_b(s, kc, c, g.b_rs, g.b_cs, dst);
+                        // Pairs past the packed ones: zeros.
+                        let done = kc.div_ceil(2);
+                        core::ptr::write_bytes(dst.add(done * 2 * NR), 0, (kp - done) * 2 * NR);
                         j += c;
                     }
                     let mut ra = 0;
@@ -356,36 +459,7 @@ pub(crate) unsafe fn gemm(
                         let a =
                             x.wrapping_offset((ro + ra) as isize * g.a_rs + pc as isize * g.a_cs);
                         pack_a(a, rows_a, kc, g.a_rs, g.a_cs, ab, lda);
-                        let mut i = 0;
-                        while i < rows_a {
-                            let rem = rows_a - i;
-                            let ai = ab.add(i * lda);
-                            let ci = cb.add((ra + i) * ldc);
-                            let mut j = 0;
-                            let step = if rem >= MR {
-                                MR
-                            } else if rem >= 4 {
-                                4
-                            } else if rem >= 2 {
-                                2
-                            } else {
-                                1
-                            };
-                            while j < nc {
-                                let c = NR.min(nc - j);
-                                let bp = bb.add((j / NR) * kp * 2 * NR);
-                                let cj = ci.add(j);
-                                let acc = pc > 0;
-                                match step {
-                                    MR => micro::<MR>(kp, ai, lda, bp, cj, ldc, c, acc),
-                                    4 => micro::<4>(kp, ai, lda, bp, cj, ldc, c, acc),
-                                    2 => micro::<2>(kp, ai, lda, bp, cj, ldc, c, acc),
-                                    _ => micro::<1>(kp, ai, lda, bp, cj, ldc, c, acc),
-                                }
-                                j += c;
-                            }
-                            i += step;
-                        }
+                        K::rows(kp, ab, lda, rows_a, bb, nc, cb.add(ra * ldc), ldc, pc > 0);
                         ra += rows_a;
                     }
                 }
@@ -402,6 +476,8 @@ pub(crate) unsafe fn gemm(
         }
         ro += rows_o;
     }
+    // SAFETY: the contract.
+    unsafe { K::end() };
 }
 
 #[cfg(test)]

@@ -316,11 +316,11 @@ wide_level! { Avx512F32L, Avx512F32, "avx512f,avx2,fma,f16c"; tiny: half::tiny_a
 #[cfg(target_arch = "x86_64")]
 level! { Avx512Bf16L, f32, Avx512F32, AVX512_MR, AVX512_NV, "avx512f,avx2,fma" }
 #[cfg(target_arch = "x86_64")]
-wide_level! { Avx512Bf16L, Avx512Bf16F32, "avx512f,avx512bw,avx512dq,avx512vl,avx512bf16,avx2,fma,f16c"; tiny: half::tiny_avx512::<Avx512Bf16F32>, "avx512f,avx512bw,avx512dq,avx512vl,avx512bf16,avx2,fma,f16c"; pairs: super::bf16dp::gemm }
+wide_level! { Avx512Bf16L, Avx512Bf16F32, "avx512f,avx512bw,avx512dq,avx512vl,avx512bf16,avx2,fma,f16c"; tiny: half::tiny_avx512::<Avx512Bf16F32>, "avx512f,avx512bw,avx512dq,avx512vl,avx512bf16,avx2,fma,f16c"; pairs: super::bf16dp::gemm::<super::bf16dp::Vdp> }
 #[cfg(target_arch = "x86_64")]
 level! { AmxBf16L, f32, Avx512F32, AVX512_MR, AVX512_NV, "avx512f,avx2,fma" }
 #[cfg(target_arch = "x86_64")]
-wide_level! { AmxBf16L, Avx512Bf16F32, "avx512f,avx512bw,avx512dq,avx512vl,avx512bf16,avx2,fma,f16c"; tiny: half::tiny_avx512::<Avx512Bf16F32>, "avx512f,avx512bw,avx512dq,avx512vl,avx512bf16,avx2,fma,f16c"; pairs: super::bf16amx::gemm }
+wide_level! { AmxBf16L, Avx512Bf16F32, "avx512f,avx512bw,avx512dq,avx512vl,avx512bf16,avx2,fma,f16c"; tiny: half::tiny_avx512::<Avx512Bf16F32>, "avx512f,avx512bw,avx512dq,avx512vl,avx512bf16,avx2,fma,f16c"; pairs: super::bf16dp::gemm::<super::bf16amx::Tiles> }
 #[cfg(target_arch = "x86_64")]
 wide_level! { Avx2F32L, Avx2F32, "avx2,fma,f16c" }
 
