@@ -1566,6 +1566,18 @@ mod x86 {
                     unsafe {
                         if n >= 32 {
                             _mm256_loadu_si256(p.cast())
+                        } else if n >= 16 {
+                            // 16 bytes loaded, the rest (if any) copied:
+                            // a copy of all n bytes to the stack, then a
+                            // wider load, took e (K = 16) 20 ns a row.
+                            let lo = _mm_loadu_si128(p.cast());
+                            let hi = if n == 16 {
+                                _mm_setzero_si128()
+                            } else {
+                                let t = partial::<16>(p.add(16), n - 16);
+                                _mm_loadu_si128(t.as_ptr().cast())
+                            };
+                            _mm256_set_m128i(hi, lo)
                         } else {
                             let t = partial::<32>(p, n);
                             _mm256_loadu_si256(t.as_ptr().cast())
