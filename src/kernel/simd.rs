@@ -46,21 +46,26 @@ pub(crate) fn prefetch_l2<T>(p: *const T) {
     prefetch_into::<2, T>(p);
 }
 
+/// `prefetch_into::<HINT>` for every cache line of the `len` contiguous
+/// elements from `p`.
+#[inline(always)]
+fn lines_into<const HINT: i32, T>(p: *const T, len: usize) {
+    for t in (0..len).step_by((LINE_BYTES / size_of::<T>()).max(1)) {
+        prefetch_into::<HINT, T>(p.wrapping_add(t));
+    }
+}
+
 /// `prefetch_l2` for every cache line of the `len` contiguous elements
 /// from `p`.
 #[inline(always)]
 pub(crate) fn prefetch_lines_l2<T>(p: *const T, len: usize) {
-    for t in (0..len).step_by((LINE_BYTES / size_of::<T>()).max(1)) {
-        prefetch_l2(p.wrapping_add(t));
-    }
+    lines_into::<2, T>(p, len);
 }
 
 /// `prefetch` for every cache line of the `len` contiguous elements from `p`.
 #[inline(always)]
 pub(crate) fn prefetch_lines<T>(p: *const T, len: usize) {
-    for t in (0..len).step_by((LINE_BYTES / size_of::<T>()).max(1)) {
-        prefetch(p.wrapping_add(t));
-    }
+    lines_into::<3, T>(p, len);
 }
 
 /// Vector operations on `LANES` elements of `T`.
