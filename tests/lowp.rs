@@ -813,6 +813,61 @@ fn subnormal_inputs_are_exact() {
     }
 }
 
+/// float16 inputs with 9 significant bits (±257..=280, scaled by 2⁻¹⁰ in x
+/// and 2⁻⁶ in y), K from 128 to 200: every product needs more than
+/// bfloat16's 8 bits, and every partial sum is exact in f32 (below 2²⁴
+/// units of 2⁻¹⁶), so each output is the exact sum rounded once, at every
+/// level: the `amx` level's float16 GEMM, which splits each value into two
+/// bfloat16 parts (docs/DESIGN.md), must add all four partial products of
+/// every pair; a missing or doubled one is off by whole units.
+#[test]
+fn float16_split_products_are_exact() {
+    let mut rng = SplitMix64::new(76);
+    let fmt = F16;
+    for (s, &(m, k, n)) in [
+        (17i64, 128i64, 33i64),
+        (33, 200, 17),
+        (64, 130, 64),
+        (9, 160, 70),
+    ]
+    .iter()
+    .enumerate()
+    {
+        let (xs, ys) = product_shapes(1, (m, k, n));
+        let val = |rng: &mut SplitMix64, scale: f64| {
+            let v = 257.0 + rng.below(24) as f64;
+            let v = if rng.chance(0.5) { -v } else { v };
+            fmt.round(v * scale) as u16
+        };
+        let x: Vec<u16> = (0..m * k).map(|_| val(&mut rng, 2f64.powi(-10))).collect();
+        let y: Vec<u16> = (0..k * n).map(|_| val(&mut rng, 2f64.powi(-6))).collect();
+        for strided in [false, true] {
+            let c = exact_case(&mut rng, (&xs, &x), (&ys, &y), product_axes(&xs), strided);
+            let r = c.reference(fmt);
+            for out in [fmt, F32] {
+                let before = c.blank(out);
+                for isa in levels() {
+                    for threads in [1, 2] {
+                        let what = format!(
+                            "#{s} {m}x{k}x{n} strided {strided} {} {isa:?} {threads}T",
+                            out.name
+                        );
+                        let od = run(&c, fmt, out, isa, &options(threads, None), &before);
+                        for (i, p) in storage_positions(&c.out).into_iter().enumerate() {
+                            assert_eq!(
+                                od[p],
+                                out.round(r.value[i]),
+                                "{what}: out {i}\n  {}",
+                                c.describe()
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// The f32 sum is rounded once, to nearest even, never truncated and never
 /// accumulated in the 16-bit type: 1 + 3·2⁻⁹ is 0x3f81 in bfloat16 (a
 /// truncation gives 0x3f80, and so does a bfloat16 accumulator adding 2⁻⁹

@@ -210,16 +210,24 @@ unsafe fn pack_a(
     }
 }
 
-/// The smallest magnitude bits (`b & 0x7fff`, in the order of the values)
-/// of the nonzero elements of `S[0..rows, 0..cols]` (u16 bfloat16 bits,
-/// strides `rs`, `cs`), minus one: 0xffff when none is nonzero; below 0x7f
-/// when one is subnormal. 32 elements per instruction where the inner
-/// direction is contiguous or every other element.
+/// The smallest of `f(b)` over the elements `b` of `S[0..rows, 0..cols]`
+/// (u16 bits of bfloat16 or float16, strides `rs`, `cs`), where `f(b)` is
+/// the magnitude bits `b & 0x7fff` minus one (wrapping: 0xffff for a zero,
+/// so the result is the smallest nonzero magnitude minus one, 0xffff when
+/// none is nonzero) or, with `FLIP`, `0x7fff - (b & 0x7fff)` (the result
+/// is 0x7fff minus the largest magnitude). 32 elements per instruction
+/// where the inner direction is contiguous or every other element.
 ///
 /// # Safety
 /// Those elements are readable; the CPU has avx512f and avx512bw.
 #[inline(always)]
-unsafe fn min_mag(src: *const u16, rows: usize, cols: usize, rs: isize, cs: isize) -> u16 {
+unsafe fn min_mag<const FLIP: bool>(
+    src: *const u16,
+    rows: usize,
+    cols: usize,
+    rs: isize,
+    cs: isize,
+) -> u16 {
     // The inner direction is the contiguous one when there is one (the
     // minimum of a set does not depend on the order).
     let (rows, cols, rs, cs) = if cs != 1 && rs == 1 {
@@ -227,36 +235,61 @@ unsafe fn min_mag(src: *const u16, rows: usize, cols: usize, rs: isize, cs: isiz
     } else {
         (rows, cols, rs, cs)
     };
-    // (b & 0x7fff) - 1, wrapping: a zero becomes 0xffff, the largest.
-    let one = |b: u16| (b & 0x7fff).wrapping_sub(1);
+    // (b & 0x7fff) - 1, wrapping: a zero becomes 0xffff, the largest; or
+    // 0x7fff - (b & 0x7fff), a zero 0x7fff (never below a nonzero's).
+    let one = |b: u16| {
+        if FLIP {
+            (b & 0x7fff) ^ 0x7fff
+        } else {
+            (b & 0x7fff).wrapping_sub(1)
+        }
+    };
     let mut m = u16::MAX;
     // SAFETY: every access is to an element (r, c) of the contract; the
-    // every-other-element loads read 64 elements from 2c while c + 32 <
-    // cols, so inside the row.
+    // vector loads are masked to the row's elements (the every-other-element
+    // ones to the 2n − 1 from 2c up to the row's last).
     unsafe {
         let mag = _mm512_set1_epi16(0x7fff);
         let ones = _mm512_set1_epi16(1);
+        let f = |v: __m512i| {
+            if FLIP {
+                _mm512_xor_si512(v, mag)
+            } else {
+                _mm512_sub_epi16(v, ones)
+            }
+        };
         let even = _mm512_set1_epi32(0xffff);
         let mut vm = _mm512_set1_epi16(-1);
         for r in 0..rows {
             let p = src.wrapping_offset(r as isize * rs);
             let mut c = 0;
             if cs == 1 {
-                while c + 32 <= cols {
-                    let v = _mm512_and_si512(_mm512_loadu_si512(p.add(c).cast()), mag);
-                    vm = _mm512_min_epu16(vm, _mm512_sub_epi16(v, ones));
-                    c += 32;
+                while c < cols {
+                    // The last vector masked to the row (masked lanes are
+                    // zeros, which never lower the minimum).
+                    let n = (cols - c).min(32);
+                    let m = (u64::MAX >> (64 - n)) as __mmask32;
+                    let v = _mm512_and_si512(_mm512_maskz_loadu_epi16(m, p.add(c).cast()), mag);
+                    vm = _mm512_min_epu16(vm, f(v));
+                    c += n;
                 }
             } else if cs == 2 {
-                while c + 32 < cols {
+                while c < cols {
+                    // 2n − 1 elements from 2c: ours are the even ones; the
+                    // odd ones and the masked lanes become zeros.
+                    let n = (cols - c).min(32);
                     for h in 0..2 {
+                        let lanes = (2 * n - 1).saturating_sub(32 * h).min(32);
+                        if lanes == 0 {
+                            break;
+                        }
+                        let m = (u64::MAX >> (64 - lanes)) as __mmask32;
                         let q = p.add(2 * c + 32 * h);
-                        // The odd elements (not ours) become zeros: 0xffff.
-                        let v = _mm512_and_si512(_mm512_loadu_si512(q.cast()), even);
-                        let v = _mm512_and_si512(v, mag);
-                        vm = _mm512_min_epu16(vm, _mm512_sub_epi16(v, ones));
+                        let v = _mm512_maskz_loadu_epi16(m, q.cast());
+                        let v = _mm512_and_si512(_mm512_and_si512(v, even), mag);
+                        vm = _mm512_min_epu16(vm, f(v));
                     }
-                    c += 32;
+                    c += n;
                 }
             }
             while c < cols {
@@ -285,16 +318,312 @@ pub(crate) unsafe fn exact(g: &Geom, x: *const u16, y: *const u16) -> bool {
     // SAFETY: the whole A and B of one block (contract).
     unsafe {
         // Smallest magnitudes (+1 restores them): subnormal below 0x80.
-        let ma = min_mag(x, g.m, g.k, g.a_rs, g.a_cs).wrapping_add(1);
+        let ma = min_mag::<false>(x, g.m, g.k, g.a_rs, g.a_cs).wrapping_add(1);
         if ma == 0 {
             return true; // A is all zeros: every product is ±0 or NaN.
         }
-        let mb = min_mag(y, g.k, g.n, g.b_rs, g.b_cs).wrapping_add(1);
+        let mb = min_mag::<false>(y, g.k, g.n, g.b_rs, g.b_cs).wrapping_add(1);
         if mb == 0 {
             return true;
         }
         let (ea, eb) = ((ma >> 7) as u32, (mb >> 7) as u32);
         ea != 0 && eb != 0 && ea + eb >= 143
+    }
+}
+
+/// Steps of K per block of `F16Split` (a multiple of 32: whole tiles of 16
+/// pairs in each of its sections).
+const SPLIT_KB: usize = 64;
+
+/// Whether a float16 block may run split into bfloat16 pairs
+/// (`F16Split`): K at least 2·`SPLIT_KB` (at least two blocks keep the
+/// sums within the bound of docs/SEMANTICS.md §6; below that the split's
+/// packing also costs more than it saves: a, K = 64, 0.80–0.86× our f32
+/// split against 0.88× converted to f32) and no Inf or NaN in A
+/// (`m × k`) or B (`k × n`), whose split parts would make NaN of a
+/// product with a finite result. Scans all of A and B, so that every row
+/// part of the block decides alike.
+///
+/// # Safety
+/// Those elements are readable; the CPU has avx512f and avx512bw.
+#[target_feature(enable = "avx512f,avx512bw,avx2,fma,f16c")]
+#[inline(never)]
+pub(crate) unsafe fn split_admits(g: &Geom, x: *const u16, y: *const u16) -> bool {
+    // Finite: a magnitude below 0x7c00, 0x7fff minus it above 0x3ff.
+    // SAFETY: the whole A and B of one block (contract).
+    g.k >= 2 * SPLIT_KB
+        && unsafe {
+            min_mag::<true>(x, g.m, g.k, g.a_rs, g.a_cs) > 0x3ff
+                && min_mag::<true>(y, g.k, g.n, g.b_rs, g.b_cs) > 0x3ff
+        }
+}
+
+/// How a 16-bit dtype's A and B become the pairs of a `PairKernel`:
+/// `Bf16Pairs` (the values themselves) or `F16Split` (each float16 as two
+/// bfloat16).
+pub(crate) trait Operands {
+    /// Steps of K per block, for a product of `k` steps on a kernel whose
+    /// blocks take up to `kernel_kc`.
+    fn block(k: usize, kernel_kc: usize) -> usize;
+    /// Pairs of a block of `kc <= kb` steps, padded to a multiple of `pad`.
+    fn pairs(kb: usize, kc: usize, pad: usize) -> usize;
+    /// Packs `B[0..kc, 0..nr]` (u16, strides `rs`, `cs`) as a panel of `kp`
+    /// pairs of `NR` columns (`dst[p·2NR + 2j + e]`), zeros past kc and nr.
+    ///
+    /// # Safety
+    /// Those source elements are readable; `dst` holds `kp·2NR` u16; the
+    /// CPU has avx512f, avx512bw, avx512bf16, avx2, fma, f16c.
+    #[allow(clippy::too_many_arguments)]
+    unsafe fn pack_b(
+        src: *const u16,
+        kb: usize,
+        kc: usize,
+        nr: usize,
+        rs: isize,
+        cs: isize,
+        dst: *mut u16,
+        kp: usize,
+    );
+    /// Packs `A[0..rows, 0..kc]` (u16, strides `rs`, `cs`) as rows of `lda`
+    /// u16 (`lda / 2` pairs, the order of `pack_b`'s), zeros past kc.
+    ///
+    /// # Safety
+    /// As `pack_b`; `dst` holds `rows·lda` u16.
+    #[allow(clippy::too_many_arguments)]
+    unsafe fn pack_a(
+        src: *const u16,
+        rows: usize,
+        kb: usize,
+        kc: usize,
+        rs: isize,
+        cs: isize,
+        dst: *mut u16,
+        lda: usize,
+    );
+}
+
+/// bfloat16: the pairs are steps `2p` and `2p + 1` of A and B.
+pub(crate) struct Bf16Pairs;
+
+impl Operands for Bf16Pairs {
+    #[inline(always)]
+    fn block(_k: usize, kernel_kc: usize) -> usize {
+        kernel_kc
+    }
+    #[inline(always)]
+    fn pairs(_kb: usize, kc: usize, pad: usize) -> usize {
+        kc.div_ceil(2).next_multiple_of(pad)
+    }
+    #[inline(always)]
+    unsafe fn pack_b(
+        src: *const u16,
+        _kb: usize,
+        kc: usize,
+        nr: usize,
+        rs: isize,
+        cs: isize,
+        dst: *mut u16,
+        kp: usize,
+    ) {
+        // SAFETY: the trait's contract; pairs past the packed ones: zeros.
+        unsafe {
+            pack_b(src, kc, nr, rs, cs, dst);
+            let done = kc.div_ceil(2);
+            core::ptr::write_bytes(dst.add(done * 2 * NR), 0, (kp - done) * 2 * NR);
+        }
+    }
+    #[inline(always)]
+    unsafe fn pack_a(
+        src: *const u16,
+        rows: usize,
+        _kb: usize,
+        kc: usize,
+        rs: isize,
+        cs: isize,
+        dst: *mut u16,
+        lda: usize,
+    ) {
+        // SAFETY: the trait's contract.
+        unsafe { pack_a(src, rows, kc, rs, cs, dst, lda) }
+    }
+}
+
+/// float16 on bfloat16 tiles (level `amx`), exactly: each value `a`
+/// (converted to f32) is `h + l`, `h` its f32 bits truncated to
+/// bfloat16's 8 significant bits and `l = a − h`, which has at most 3
+/// and is a bfloat16 as well (float16's smallest subnormal, 2⁻²⁴, is a
+/// normal bfloat16). `a·b = h·h' + (h·l' + l·h') + l·l'`: four products,
+/// each exact in f32, in 2·kb pairs per block of kb steps, in three
+/// sections that the kernel runs in order: kb pairs `(h_t, l_t)·(l'_t,
+/// h'_t)`, kb/2 pairs `(l_t, l_t+1)·(l'_t, l'_t+1)`, then kb/2 pairs `(h_t,
+/// h_t+1)·(h'_t, h'_t+1)`. The small terms go first: with blocks of
+/// `block` steps the sum's error stays within docs/SEMANTICS.md §6's
+/// bound (docs/DESIGN.md gives the count). Every product and partial sum
+/// is 0 or at least 2⁻⁴⁸ in magnitude, so nothing is subnormal and the
+/// tiles flush nothing; Inf and NaN never come here (`split_admits`).
+pub(crate) struct F16Split;
+
+/// `v`'s f32 bits split: (`h`, `l`), each a bfloat16 in the upper half of
+/// its 32 bits (the lower half zero).
+#[inline(always)]
+unsafe fn split(v: __m512) -> (__m512i, __m512i) {
+    // SAFETY: register arithmetic (the caller has avx512f).
+    unsafe {
+        let h = _mm512_and_si512(
+            _mm512_castps_si512(v),
+            _mm512_set1_epi32(0xffff_0000u32 as i32),
+        );
+        let l = _mm512_sub_ps(v, _mm512_castsi512_ps(h));
+        (h, _mm512_castps_si512(l))
+    }
+}
+
+/// The pairs `(lo, hi)` of 16 lanes: `lo`'s upper half in the lower u16,
+/// `hi`'s in the upper (both with lower halves zero).
+#[inline(always)]
+unsafe fn pair(lo: __m512i, hi: __m512i) -> __m512i {
+    // SAFETY: register arithmetic (the caller has avx512f).
+    unsafe { _mm512_or_si512(_mm512_srli_epi32::<16>(lo), hi) }
+}
+
+/// Rows of A widened at a time (`F16Split::pack_a`).
+const SPLIT_ROWS: usize = 32;
+
+/// 64-byte aligned f32 scratch on the stack for the split packings.
+#[repr(C, align(64))]
+struct F32s<const N: usize>([f32; N]);
+
+impl Operands for F16Split {
+    #[inline(always)]
+    fn block(_k: usize, _kernel_kc: usize) -> usize {
+        SPLIT_KB
+    }
+    #[inline(always)]
+    fn pairs(kb: usize, _kc: usize, _pad: usize) -> usize {
+        2 * kb
+    }
+    #[inline(always)]
+    unsafe fn pack_b(
+        src: *const u16,
+        kb: usize,
+        kc: usize,
+        nr: usize,
+        rs: isize,
+        cs: isize,
+        dst: *mut u16,
+        kp: usize,
+    ) {
+        debug_assert!(kb <= 64 && kc <= kb && kp == 2 * kb && kb.is_multiple_of(32));
+        let mut t = core::mem::MaybeUninit::<F32s<{ 64 * NR }>>::uninit();
+        let tp = t.as_mut_ptr().cast::<f32>();
+        // SAFETY: the trait's contract; t holds kb <= 64 rows of NR f32.
+        unsafe {
+            super::half::widen::<super::simd::Avx512Bf16F32>(
+                Half::F16,
+                src,
+                kc,
+                nr,
+                rs,
+                cs,
+                tp,
+                NR,
+            );
+            if nr < NR {
+                for k in 0..kc {
+                    core::ptr::write_bytes(tp.add(k * NR + nr), 0, NR - nr);
+                }
+            }
+            core::ptr::write_bytes(tp.add(kc * NR), 0, (kb - kc) * NR);
+            let at = |p: usize, q: usize| dst.add(p * 2 * NR + 2 * LANES * q).cast::<__m512i>();
+            for k in (0..kb).step_by(2) {
+                for q in 0..NV {
+                    let (h0, l0) = split(_mm512_load_ps(tp.add(k * NR + LANES * q)));
+                    let (h1, l1) = split(_mm512_load_ps(tp.add((k + 1) * NR + LANES * q)));
+                    _mm512_storeu_si512(at(k, q), pair(l0, h0));
+                    _mm512_storeu_si512(at(k + 1, q), pair(l1, h1));
+                    _mm512_storeu_si512(at(kb + k / 2, q), pair(l0, l1));
+                    _mm512_storeu_si512(at(kb + kb / 2 + k / 2, q), pair(h0, h1));
+                }
+            }
+        }
+    }
+    #[inline(always)]
+    unsafe fn pack_a(
+        src: *const u16,
+        rows: usize,
+        kb: usize,
+        kc: usize,
+        rs: isize,
+        cs: isize,
+        dst: *mut u16,
+        lda: usize,
+    ) {
+        debug_assert!(kb <= 64 && kc <= kb && lda == 4 * kb && kb.is_multiple_of(32));
+        let mut t = core::mem::MaybeUninit::<F32s<{ SPLIT_ROWS * 64 }>>::uninit();
+        let tp = t.as_mut_ptr().cast::<f32>();
+        // One row's 16 values from f32 `v`: the pairs (h, l) at 2k, the l
+        // at 2kb + k and the h at 3kb + k of the row `d`.
+        let put = |d: *mut u16, k: usize, v: __m512| {
+            // SAFETY: inside the row of 4kb u16 (k + 16 <= kb).
+            unsafe {
+                let (h, l) = split(v);
+                _mm512_storeu_si512(d.add(2 * k).cast(), pair(h, l));
+                let lo = _mm512_cvtepi32_epi16(_mm512_srli_epi32::<16>(l));
+                let hi = _mm512_cvtepi32_epi16(_mm512_srli_epi32::<16>(h));
+                _mm256_storeu_si256(d.add(2 * kb + k).cast(), lo);
+                _mm256_storeu_si256(d.add(3 * kb + k).cast(), hi);
+            }
+        };
+        if cs == 1 {
+            // Rows contiguous: converted straight from the row, the last
+            // vector masked (zeros past kc).
+            // SAFETY: the trait's contract; the loads are masked to the
+            // row's kc elements.
+            unsafe {
+                for r in 0..rows {
+                    let s = src.wrapping_offset(r as isize * rs);
+                    let d = dst.add(r * lda);
+                    for k in (0..kb).step_by(LANES) {
+                        let n = kc.saturating_sub(k).min(LANES);
+                        let m = ((1u32 << n) - 1) as __mmask16;
+                        let raw = _mm256_maskz_loadu_epi16(m, s.add(k).cast());
+                        put(d, k, _mm512_cvtph_ps(raw));
+                    }
+                }
+            }
+            return;
+        }
+        // SAFETY: the trait's contract; t holds SPLIT_ROWS rows of kb <= 64
+        // f32; each row of dst is 4kb u16: the pairs (h, l) at 0..2kb, the
+        // l at 2kb..3kb and the h at 3kb..4kb.
+        unsafe {
+            let mut r0 = 0;
+            while r0 < rows {
+                let n = SPLIT_ROWS.min(rows - r0);
+                let s = src.wrapping_offset(r0 as isize * rs);
+                super::half::widen::<super::simd::Avx512Bf16F32>(
+                    Half::F16,
+                    s,
+                    n,
+                    kc,
+                    rs,
+                    cs,
+                    tp,
+                    kb,
+                );
+                for r in 0..n {
+                    let tr = tp.add(r * kb);
+                    if kc < kb {
+                        core::ptr::write_bytes(tr.add(kc), 0, kb - kc);
+                    }
+                    let d = dst.add((r0 + r) * lda);
+                    for k in (0..kb).step_by(LANES) {
+                        put(d, k, _mm512_load_ps(tr.add(k)));
+                    }
+                }
+                r0 += n;
+            }
+        }
     }
 }
 
@@ -387,21 +716,24 @@ impl PairKernel for Vdp {
     }
 }
 
-/// Rows `r0..r1` of a bfloat16 product on pairs of steps (`K`'s kernel),
-/// blocked as `wide::gemm` is (blocks of `K::KC` steps), the sums kept in
-/// f32 in `buf` (`wide::scratch_len` elements) and stored once through
-/// `store_out`. The B pairs and the A rows take u16 in the f32 regions of
-/// `wide::gemm_parts` (sized for 128 steps), so `K::KC` may be up to 256.
+/// Rows `r0..r1` of a 16-bit product on pairs (`K`'s kernel, `O`'s
+/// pairs), blocked as `wide::gemm` is (blocks of `O::block` steps), the
+/// sums kept in f32 in `buf` (`wide::scratch_len` elements) and stored
+/// once through `store_out`. The B pairs and the A rows take u16 in the
+/// f32 regions of `wide::gemm_parts` (sized for 128 steps), so a block
+/// may have up to 128 pairs.
 ///
-/// `gemm::<Vdp>` runs on `vdpbf16ps`, `gemm::<bf16amx::Tiles>` on AMX.
+/// `gemm::<Vdp, Bf16Pairs>` runs bfloat16 on `vdpbf16ps`,
+/// `gemm::<bf16amx::Tiles, _>` bfloat16 or float16 (`F16Split`) on AMX.
 ///
 /// # Safety
-/// As `wide::run_items` for these rows; `w.half` is bfloat16; the CPU has
-/// `K`'s features and avx512f, avx512dq, avx512bf16, avx2, fma and f16c.
-#[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512bf16,avx2,fma,f16c")]
+/// As `wide::run_items` for these rows; `w.half` is `O`'s; the CPU has
+/// `K`'s features and avx512f, avx512bw, avx512dq, avx512vl, avx512bf16,
+/// avx2, fma and f16c.
+#[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl,avx512bf16,avx2,fma,f16c")]
 #[inline(never)]
 #[allow(clippy::too_many_arguments)]
-pub(crate) unsafe fn gemm<K: PairKernel>(
+pub(crate) unsafe fn gemm<K: PairKernel, O: Operands>(
     w: Wide,
     g: &Geom,
     x: *const u16,
@@ -412,8 +744,8 @@ pub(crate) unsafe fn gemm<K: PairKernel>(
     buf: *mut f32,
     scale: Option<Scaled<f32>>,
 ) {
-    debug_assert_eq!(w.half, Half::Bf16);
     debug_assert!(K::KC <= 2 * KC);
+    let kb = O::block(g.k, K::KC);
     let (b_len, a_len, _) = super::wide::gemm_parts(g.n, r1 - r0, NR);
     // The B pairs and the A rows take u16 in the f32 regions (half of each
     // at K::KC = KC, all of them at 2·KC).
@@ -432,13 +764,14 @@ pub(crate) unsafe fn gemm<K: PairKernel>(
             let nc = NC.min(g.n - jc);
             let mut pc = 0;
             while pc < g.k {
-                let kc = K::KC.min(g.k - pc);
-                let kp = kc.div_ceil(2).next_multiple_of(K::PAIRS);
+                let kc = kb.min(g.k - pc);
+                let kp = O::pairs(kb, kc, K::PAIRS);
                 let lda = 2 * kp;
                 // SAFETY: B[pc..pc+kc, jc..jc+nc] lies in y; each panel is
-                // kp·2NR <= K::KC·NR u16, the panels end within b_len f32
+                // kp·2NR u16 with kp <= KC pairs (K::KC / 2 of bfloat16,
+                // 2·kb <= 128 split), so the panels end within b_len f32
                 // (KC·nc); then rows ro..ro+rows_o of A by slabs of
-                // lda·WIDE_RA <= K::KC·WIDE_RA u16 <= a_len; C's sums in
+                // lda·WIDE_RA <= 2·KC·WIDE_RA u16 = a_len f32; C's sums in
                 // cb, rows_o × ldc.
                 unsafe {
                     let src = y.wrapping_offset(pc as isize * g.b_rs + jc as isize * g.b_cs);
@@ -447,10 +780,7 @@ pub(crate) unsafe fn gemm<K: PairKernel>(
                         let c = NR.min(nc - j);
                         let s = src.wrapping_offset(j as isize * g.b_cs);
                         let dst = bb.add((j / NR) * kp * 2 * NR);
-                        pack_b(s, kc, c, g.b_rs, g.b_cs, dst);
-                        // Pairs past the packed ones: zeros.
-                        let done = kc.div_ceil(2);
-                        core::ptr::write_bytes(dst.add(done * 2 * NR), 0, (kp - done) * 2 * NR);
+                        O::pack_b(s, kb, kc, c, g.b_rs, g.b_cs, dst, kp);
                         j += c;
                     }
                     let mut ra = 0;
@@ -458,7 +788,7 @@ pub(crate) unsafe fn gemm<K: PairKernel>(
                         let rows_a = WIDE_RA.min(rows_o - ra);
                         let a =
                             x.wrapping_offset((ro + ra) as isize * g.a_rs + pc as isize * g.a_cs);
-                        pack_a(a, rows_a, kc, g.a_rs, g.a_cs, ab, lda);
+                        O::pack_a(a, rows_a, kb, kc, g.a_rs, g.a_cs, ab, lda);
                         K::rows(kp, ab, lda, rows_a, bb, nc, cb.add(ra * ldc), ldc, pc > 0);
                         ra += rows_a;
                     }
@@ -555,6 +885,74 @@ mod tests {
                 let mut o = a.clone();
                 o[1] = 0x0001;
                 assert!(run(&o, &b));
+            }
+        }
+    }
+
+    /// `split_admits` takes float16 blocks of K >= 128 without Inf or NaN,
+    /// and no other: an Inf or a NaN at the end of A's last row (either
+    /// direction of its strides, every other element) or in B, or K = 127,
+    /// is refused; an element outside the block is ignored.
+    #[test]
+    #[cfg(not(miri))]
+    fn split_blocks() {
+        if !(std::is_x86_feature_detected!("avx512bw") && std::is_x86_feature_detected!("avx512f"))
+        {
+            return;
+        }
+        let (m, n) = (7usize, 9usize);
+        for k in [127usize, 128, 150] {
+            let g = |a_rs, a_cs, b_rs, b_cs| Geom {
+                m,
+                n,
+                k,
+                a_rs,
+                a_cs,
+                b_rs,
+                b_cs,
+                c_rs: n as isize,
+                c_cs: 1,
+                pack_b: false,
+                acc: false,
+            };
+            let layouts = [
+                g(k as isize, 1, n as isize, 1),
+                g(2 * k as isize, 2, 1, k as isize),
+                g(1, 2 * m as isize, 1, k as isize),
+            ];
+            for (li, gg) in layouts.iter().enumerate() {
+                let a_len = m * k * 2;
+                let b_len = k * n;
+                let run = |a: &[u16], b: &[u16]| {
+                    // SAFETY: the buffers hold every element the geometry
+                    // names; the CPU has avx512f and avx512bw (checked).
+                    unsafe { split_admits(gg, a.as_ptr(), b.as_ptr()) }
+                };
+                // 65504 (the largest finite), -1.5, subnormals and zeros.
+                let mut a = vec![0x7bffu16; a_len];
+                a[2] = 0xbe00;
+                a[5] = 0x0001;
+                a[6] = 0x8000;
+                let b = vec![0xbe00u16; b_len];
+                assert_eq!(run(&a, &b), k >= 128, "layout {li}, K = {k}");
+                if k < 128 {
+                    continue;
+                }
+                let last = (m - 1) * gg.a_rs as usize + (k - 1) * gg.a_cs as usize;
+                for bad in [0x7c00u16, 0xfc00, 0x7e00, 0xfd01] {
+                    let mut s = a.clone();
+                    s[last] = bad;
+                    assert!(!run(&s, &b), "layout {li}: {bad:#x} in A");
+                    let mut sb = b.clone();
+                    sb[b_len - 1] = bad;
+                    assert!(!run(&a, &sb), "layout {li}: {bad:#x} in B");
+                }
+                // An element not in the block (A's odd elements) is ignored.
+                if li == 1 {
+                    let mut o = a.clone();
+                    o[1] = 0x7c00;
+                    assert!(run(&o, &b));
+                }
             }
         }
     }

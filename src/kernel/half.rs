@@ -158,6 +158,19 @@ pub(crate) trait Conv: Simd<T = f32> {
     unsafe fn narrow1(h: Half, v: f32) -> u16 {
         h.round_f32(v)
     }
+    /// As `widen2_v`, reading only the `2·LANES − 1` elements up to the
+    /// last one taken (the last vector of a row).
+    #[inline(always)]
+    unsafe fn widen2_end_v(h: Half, p: *const u16) -> Self::V {
+        let mut t = [0u16; 16];
+        // SAFETY: the method's contract; t holds LANES <= 16 elements.
+        unsafe {
+            for (i, v) in t.iter_mut().enumerate().take(Self::LANES) {
+                *v = *p.add(2 * i);
+            }
+            Self::widen_v(h, t.as_ptr())
+        }
+    }
     /// `LANES` 16-bit values two elements apart from `p` (even indices of
     /// `2·LANES` elements, all of which are read), converted exactly.
     #[inline(always)]
@@ -259,6 +272,19 @@ mod x86 {
         }
     }
 
+    /// The even elements of 32 16-bit values (the low halves of the words),
+    /// converted exactly.
+    #[inline(always)]
+    unsafe fn widen2_raw(h: Half, raw: __m512i) -> __m512 {
+        // SAFETY: register operations (the callers have avx512f, avx512bw).
+        unsafe {
+            match h {
+                Half::Bf16 => _mm512_castsi512_ps(_mm512_slli_epi32::<16>(raw)),
+                Half::F16 => _mm512_cvtph_ps(_mm512_cvtepi32_epi16(raw)),
+            }
+        }
+    }
+
     impl Conv for Avx512F32 {
         #[inline(always)]
         unsafe fn widen_v(h: Half, p: *const u16) -> __m512 {
@@ -353,16 +379,22 @@ mod x86 {
             }
         }
         #[inline(always)]
+        unsafe fn widen2_end_v(h: Half, p: *const u16) -> __m512 {
+            // SAFETY: see the module note (31 elements read: 15 words by
+            // a masked load, whose masked lane is neither read nor faulted
+            // on, then element 30).
+            unsafe {
+                let raw = _mm512_maskz_loadu_epi32(0x7fff, p.cast());
+                widen2_raw(
+                    h,
+                    _mm512_mask_set1_epi32(raw, 0x8000, i32::from(*p.add(30))),
+                )
+            }
+        }
+        #[inline(always)]
         unsafe fn widen2_v(h: Half, p: *const u16) -> __m512 {
             // SAFETY: see the module note (32 elements read).
-            unsafe {
-                let raw = _mm512_loadu_si512(p.cast());
-                match h {
-                    // The even elements are the low halves of the words.
-                    Half::Bf16 => _mm512_castsi512_ps(_mm512_slli_epi32::<16>(raw)),
-                    Half::F16 => _mm512_cvtph_ps(_mm512_cvtepi32_epi16(raw)),
-                }
-            }
+            unsafe { widen2_raw(h, _mm512_loadu_si512(p.cast())) }
         }
         #[inline(always)]
         unsafe fn widen_t(h: Half, src: *const u16, cs: isize, dst: *mut f32, ld: usize) {
@@ -439,6 +471,11 @@ mod x86 {
         unsafe fn widen2_v(h: Half, p: *const u16) -> __m512 {
             // SAFETY: see the module note.
             unsafe { Avx512F32::widen2_v(h, p) }
+        }
+        #[inline(always)]
+        unsafe fn widen2_end_v(h: Half, p: *const u16) -> __m512 {
+            // SAFETY: see the module note.
+            unsafe { Avx512F32::widen2_end_v(h, p) }
         }
         #[inline(always)]
         unsafe fn widen_t(h: Half, src: *const u16, cs: isize, dst: *mut f32, ld: usize) {
@@ -749,6 +786,10 @@ pub(crate) unsafe fn widen<S: Conv>(
                 let mut c = 0;
                 while c + l < cols {
                     S::store(d.add(c), S::widen2_v(h, s.add(2 * c)));
+                    c += l;
+                }
+                if c + l == cols {
+                    S::store(d.add(c), S::widen2_end_v(h, s.add(2 * c)));
                     c += l;
                 }
                 while c < cols {

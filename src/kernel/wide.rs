@@ -386,6 +386,11 @@ unsafe fn gemm<L: WideLevel>(
     if w.half == Half::Bf16 && unsafe { L::gemm_bf16(w, g, p.x, p.y, p.out, r0, r1, buf, scale) } {
         return;
     }
+    // float16 split into bfloat16 pairs, where the level has tiles for them.
+    // SAFETY: forwarded contract.
+    if w.half == Half::F16 && unsafe { L::gemm_f16(w, g, p.x, p.y, p.out, r0, r1, buf, scale) } {
+        return;
+    }
     let nr = L::NR;
     let (b_len, a_len, _) = gemm_parts(g.n, r1 - r0, 64);
     let bb = buf;
