@@ -10,7 +10,9 @@
 //! S8·S8 biases A (`a ^ 0x80`, read as u8, is `a + 128`) and subtracts
 //! `128·Σ b` per column (per dot), exact modulo 2³² like `int8.rs`.
 //!
-//! Other levels keep `int8.rs`'s general paths (`Small`'s defaults).
+//! The 256-bit levels (`Madd`, `VnniVex`, `VnniEvex`) have `blocks256` for
+//! the same runs of square blocks (on `vpmaddwd`); their row dots are
+//! `int8.rs`'s general ones (`Small`'s default).
 
 use super::x86::{Madd, Vnni512, VnniEvex, VnniVex};
 use super::Geom;
@@ -45,9 +47,60 @@ pub(super) trait Small: Dp + Sized {
     }
 }
 
-impl Small for Madd {}
-impl Small for VnniVex {}
-impl Small for VnniEvex {}
+/// The side (4 or 8) of a run of square blocks whose matrices are all
+/// row-major and contiguous, the only blocks the kernels below take.
+#[inline(always)]
+fn square_side(g: &Geom) -> Option<usize> {
+    let side = g.m;
+    let fits = (side == 4 || side == 8)
+        && g.n == side
+        && g.k == side
+        && g.a_cs == 1
+        && g.b_cs == 1
+        && g.c_cs == 1
+        && g.a_rs == side as isize
+        && g.b_rs == side as isize
+        && g.c_rs == side as isize;
+    fits.then_some(side)
+}
+
+/// The 256-bit levels' `small`: `blocks256`.
+///
+/// # Safety
+/// As `IntLevel::small`; the CPU has AVX2.
+#[inline(always)]
+unsafe fn small256(ij: IntJob, g: &Geom, count: usize, p: P, s: (isize, isize, isize)) -> bool {
+    match square_side(g) {
+        // SAFETY: the caller's; the blocks are as `square_side` checked.
+        Some(4) => unsafe { blocks256::run::<4>(ij, count, p, s) },
+        // SAFETY: as above.
+        Some(_) => unsafe { blocks256::run::<8>(ij, count, p, s) },
+        None => return false,
+    }
+    true
+}
+
+/// The 256-bit levels (AVX2 with `vpmaddwd`, AVX-VNNI, AVX512_VNNI at 256
+/// bits) share `blocks256` for runs of square blocks.
+macro_rules! small_256 {
+    ($($name:ty),*) => {$(
+        impl Small for $name {
+            #[inline(always)]
+            unsafe fn small(
+                ij: IntJob,
+                g: &Geom,
+                count: usize,
+                p: P,
+                s: (isize, isize, isize),
+            ) -> bool {
+                // SAFETY: the caller's (every 256-bit level has AVX2).
+                unsafe { small256(ij, g, count, p, s) }
+            }
+        }
+    )*};
+}
+
+small_256!(Madd, VnniVex, VnniEvex);
 
 impl Small for Vnni512 {
     #[inline(always)]
@@ -64,21 +117,11 @@ impl Small for Vnni512 {
 
     #[inline(always)]
     unsafe fn small(ij: IntJob, g: &Geom, count: usize, p: P, s: (isize, isize, isize)) -> bool {
-        let side = g.m;
         // Square blocks of 4 or 8, every matrix row-major and contiguous.
-        let fits = (side == 4 || side == 8)
-            && g.n == side
-            && g.k == side
-            && g.a_cs == 1
-            && g.b_cs == 1
-            && g.c_cs == 1
-            && g.a_rs == side as isize
-            && g.b_rs == side as isize
-            && g.c_rs == side as isize;
-        if !fits {
+        let Some(side) = square_side(g) else {
             return false;
-        }
-        // SAFETY: the caller's; the blocks are as `fits` checked.
+        };
+        // SAFETY: the caller's; the blocks are as `square_side` checked.
         unsafe {
             if side == 4 {
                 blocks::run::<4>(ij, count, p, s);
@@ -113,6 +156,164 @@ macro_rules! by_job {
             (false, true, true) => $f::<$($($g,)*)? false, true, true>(ij, $($arg),*),
         }
     }};
+}
+
+/// Runs of contiguous square blocks at the 256-bit levels: the bytes
+/// widened to i16 (signed or unsigned as their dtype), pairs of steps
+/// multiplied and added by `vpmaddwd` into i32 lanes, one per column. A
+/// pair is at most 2·255·128 in magnitude, so nothing saturates and S8·S8
+/// needs no bias; the sums wrap modulo 2³² as every int8 sum does.
+mod blocks256 {
+    use super::{IntJob, P};
+    use core::arch::x86_64::*;
+
+    /// `count` blocks of `S`×`S`×`S` (`S` = 4 or 8), row-major and
+    /// contiguous, `s` apart.
+    ///
+    /// # Safety
+    /// AVX2; every block's A, B (`S²` bytes) and C (`S²` i32) lie in their
+    /// buffers.
+    #[inline(always)]
+    pub(super) unsafe fn run<const S: usize>(
+        ij: IntJob,
+        count: usize,
+        p: P,
+        s: (isize, isize, isize),
+    ) {
+        macro_rules! go {
+            ($f:ident) => {
+                match (ij.a_u8, ij.b_u8, ij.acc) {
+                    (false, false, false) => $f::<false, false, false>(count, p, s),
+                    (false, false, true) => $f::<false, false, true>(count, p, s),
+                    (true, false, false) => $f::<true, false, false>(count, p, s),
+                    (true, false, true) => $f::<true, false, true>(count, p, s),
+                    (false, true, false) => $f::<false, true, false>(count, p, s),
+                    (false, true, true) => $f::<false, true, true>(count, p, s),
+                    (true, true, false) => $f::<true, true, false>(count, p, s),
+                    (true, true, true) => $f::<true, true, true>(count, p, s),
+                }
+            };
+        }
+        // SAFETY: the caller's.
+        unsafe {
+            if S == 4 {
+                go!(run4)
+            } else {
+                go!(run8)
+            }
+        }
+    }
+
+    /// 16 bytes as 16 i16, unsigned (`U`) or signed.
+    #[inline(always)]
+    unsafe fn widen<const U: bool>(v: __m128i) -> __m256i {
+        // SAFETY: AVX2 (the caller's).
+        unsafe {
+            if U {
+                _mm256_cvtepu8_epi16(v)
+            } else {
+                _mm256_cvtepi8_epi16(v)
+            }
+        }
+    }
+
+    /// The start of 8 sums: C's (with `ACC`) or zeros.
+    #[inline(always)]
+    unsafe fn start<const ACC: bool>(c: *const i32) -> __m256i {
+        // SAFETY: the caller's: 8 readable i32 at c when ACC.
+        unsafe {
+            if ACC {
+                _mm256_loadu_si256(c.cast())
+            } else {
+                _mm256_setzero_si256()
+            }
+        }
+    }
+
+    /// 8×8×8 blocks: B as four vectors of pairs of rows (`2r`, `2r + 1`),
+    /// column j in 32-bit lane j; two rows of A widened in one vector, each
+    /// pair of steps broadcast by `vpermd`; a row of C per vector.
+    ///
+    /// # Safety
+    /// As `run`.
+    #[inline(always)]
+    unsafe fn run8<const AU: bool, const BU: bool, const ACC: bool>(
+        count: usize,
+        p: P,
+        s: (isize, isize, isize),
+    ) {
+        // SAFETY: the caller's; each block reads 64 + 64 bytes and C's 64
+        // i32.
+        unsafe {
+            for t in 0..count as isize {
+                let q = p.at((t * s.0, t * s.1, t * s.2));
+                let mut bp = [_mm256_setzero_si256(); 4];
+                for (r, v) in bp.iter_mut().enumerate() {
+                    let two = _mm_loadu_si128(q.b.add(16 * r).cast());
+                    *v = widen::<BU>(_mm_unpacklo_epi8(two, _mm_srli_si128::<8>(two)));
+                }
+                for i in (0..8).step_by(2) {
+                    // Rows i (lanes 0–3: pairs of steps) and i + 1 (4–7).
+                    let a = widen::<AU>(_mm_loadu_si128(q.a.add(8 * i).cast()));
+                    let mut c0 = start::<ACC>(q.c.add(8 * i));
+                    let mut c1 = start::<ACC>(q.c.add(8 * i + 8));
+                    for (r, &b) in bp.iter().enumerate() {
+                        let a0 = _mm256_permutevar8x32_epi32(a, _mm256_set1_epi32(r as i32));
+                        let a1 = _mm256_permutevar8x32_epi32(a, _mm256_set1_epi32(r as i32 + 4));
+                        c0 = _mm256_add_epi32(c0, _mm256_madd_epi16(a0, b));
+                        c1 = _mm256_add_epi32(c1, _mm256_madd_epi16(a1, b));
+                    }
+                    _mm256_storeu_si256(q.c.add(8 * i).cast(), c0);
+                    _mm256_storeu_si256(q.c.add(8 * i + 8).cast(), c1);
+                }
+            }
+        }
+    }
+
+    /// 4×4×4 blocks: two rows of C per vector (row `2h` in lanes 0–3,
+    /// `2h + 1` in 4–7); B's pairs of rows (0, 1) and (2, 3), column j in
+    /// lane j of each half; A's pairs of steps broadcast to their row's
+    /// half by `vpermd`.
+    ///
+    /// # Safety
+    /// As `run`.
+    #[inline(always)]
+    unsafe fn run4<const AU: bool, const BU: bool, const ACC: bool>(
+        count: usize,
+        p: P,
+        s: (isize, isize, isize),
+    ) {
+        // SAFETY: the caller's; each block reads 16 + 16 bytes and C's 16
+        // i32.
+        unsafe {
+            for t in 0..count as isize {
+                let q = p.at((t * s.0, t * s.1, t * s.2));
+                let b = _mm_loadu_si128(q.b.cast());
+                let b01 = _mm_unpacklo_epi8(b, _mm_srli_si128::<4>(b));
+                let b23 = _mm_unpacklo_epi8(_mm_srli_si128::<8>(b), _mm_srli_si128::<12>(b));
+                let b0 = widen::<BU>(_mm_unpacklo_epi64(b01, b01));
+                let b1 = widen::<BU>(_mm_unpacklo_epi64(b23, b23));
+                // Row i's pairs of steps in lanes 2i and 2i + 1.
+                let a = widen::<AU>(_mm_loadu_si128(q.a.cast()));
+                for h in 0..2i32 {
+                    let (r0, r1) = (4 * h, 4 * h + 2);
+                    let i0 = _mm256_setr_epi32(r0, r0, r0, r0, r1, r1, r1, r1);
+                    let i1 = _mm256_add_epi32(i0, _mm256_set1_epi32(1));
+                    let cp = q.c.add(8 * h as usize);
+                    let mut c = start::<ACC>(cp);
+                    c = _mm256_add_epi32(
+                        c,
+                        _mm256_madd_epi16(_mm256_permutevar8x32_epi32(a, i0), b0),
+                    );
+                    c = _mm256_add_epi32(
+                        c,
+                        _mm256_madd_epi16(_mm256_permutevar8x32_epi32(a, i1), b1),
+                    );
+                    _mm256_storeu_si256(cp.cast(), c);
+                }
+            }
+        }
+    }
 }
 
 /// Runs of contiguous square blocks.
@@ -542,11 +743,25 @@ mod tests {
         }
     }
 
+    #[target_feature(enable = "avx2,fma")]
+    unsafe fn small_256(
+        ij: IntJob,
+        g: &Geom,
+        count: usize,
+        p: P,
+        s: (isize, isize, isize),
+    ) -> bool {
+        // SAFETY: the caller's.
+        unsafe { <Madd as Small>::small(ij, g, count, p, s) }
+    }
+
     /// Which kernel of 8×8 blocks a case runs.
     #[derive(Clone, Copy, PartialEq)]
     enum Way {
         Hook,
         Bw,
+        /// The 256-bit levels' (`blocks256`).
+        Avx2,
     }
 
     /// `count` square blocks `gap` elements apart beyond their size
@@ -575,6 +790,7 @@ mod tests {
                 match way {
                     Way::Hook => assert!(small_at(ij, &g, count, p, s)),
                     Way::Bw => run8_bw(ij, count, p, s),
+                    Way::Avx2 => assert!(small_256(ij, &g, count, p, s)),
                 }
             }
             for t in 0..count {
@@ -608,6 +824,20 @@ mod tests {
                 check_blocks(4, count, gap, Way::Hook);
                 check_blocks(8, count, gap, Way::Hook);
                 check_blocks(8, count, gap, Way::Bw);
+            }
+        }
+    }
+
+    /// The 256-bit levels' kernels, on any CPU with AVX2.
+    #[test]
+    fn blocks_4_and_8_256() {
+        if !std::is_x86_feature_detected!("avx2") {
+            return;
+        }
+        for count in [1, 2, 7] {
+            for gap in [0, 3] {
+                check_blocks(4, count, gap, Way::Avx2);
+                check_blocks(8, count, gap, Way::Avx2);
             }
         }
     }
