@@ -814,6 +814,23 @@ pub(crate) unsafe fn gemm<K: PairKernel, O: Operands>(
 mod tests {
     use super::*;
 
+    /// An m × k · k × n block with these strides of A and B (C contiguous).
+    fn geom((m, k, n): (usize, usize, usize), a: (isize, isize), b: (isize, isize)) -> Geom {
+        Geom {
+            m,
+            n,
+            k,
+            a_rs: a.0,
+            a_cs: a.1,
+            b_rs: b.0,
+            b_cs: b.1,
+            c_rs: n as isize,
+            c_cs: 1,
+            pack_b: false,
+            acc: false,
+        }
+    }
+
     /// `exact` takes the blocks the instruction computes exactly, and no
     /// other: not one with a subnormal input (anywhere in the block, in
     /// either direction of its strides), nor one whose products can fall
@@ -826,19 +843,7 @@ mod tests {
             return;
         }
         let (m, k, n) = (7usize, 70usize, 9usize);
-        let g = |a_rs, a_cs, b_rs, b_cs| Geom {
-            m,
-            n,
-            k,
-            a_rs,
-            a_cs,
-            b_rs,
-            b_cs,
-            c_rs: n as isize,
-            c_cs: 1,
-            pack_b: false,
-            acc: false,
-        };
+        let g = |a_rs, a_cs, b_rs, b_cs| geom((m, k, n), (a_rs, a_cs), (b_rs, b_cs));
         let bits = |v: f32| (v.to_bits() >> 16) as u16;
         // A stored with every other element (a_cs = 2), B transposed.
         let layouts = [
@@ -902,19 +907,7 @@ mod tests {
         }
         let (m, n) = (7usize, 9usize);
         for k in [127usize, 128, 150] {
-            let g = |a_rs, a_cs, b_rs, b_cs| Geom {
-                m,
-                n,
-                k,
-                a_rs,
-                a_cs,
-                b_rs,
-                b_cs,
-                c_rs: n as isize,
-                c_cs: 1,
-                pack_b: false,
-                acc: false,
-            };
+            let g = |a_rs, a_cs, b_rs, b_cs| geom((m, k, n), (a_rs, a_cs), (b_rs, b_cs));
             let layouts = [
                 g(k as isize, 1, n as isize, 1),
                 g(2 * k as isize, 2, 1, k as isize),

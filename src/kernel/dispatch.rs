@@ -223,26 +223,12 @@ pub(super) trait WideLevel: Level<T = f32> {
         out: *mut u8,
         scale: Option<Scaled<f32>>,
     );
-    /// Rows `r0..r1` of a bfloat16 GEMM on the level's own kernel
-    /// (`bf16dp.rs`); false: none, nothing done.
+    /// Rows `r0..r1` of a 16-bit GEMM on the level's own pair kernel
+    /// (`bf16dp.rs`: bfloat16, and float16 split into bfloat16 parts where
+    /// the level has tiles), for the blocks it admits; false: none,
+    /// nothing done.
     #[allow(clippy::too_many_arguments)]
-    unsafe fn gemm_bf16(
-        _w: Wide,
-        _g: &Geom,
-        _x: *const u16,
-        _y: *const u16,
-        _out: *mut u8,
-        _r0: usize,
-        _r1: usize,
-        _buf: *mut f32,
-        _scale: Option<Scaled<f32>>,
-    ) -> bool {
-        false
-    }
-    /// Rows `r0..r1` of a float16 GEMM split into bfloat16 pairs on the
-    /// level's own kernel (`bf16dp::F16Split`); false: none, nothing done.
-    #[allow(clippy::too_many_arguments)]
-    unsafe fn gemm_f16(
+    unsafe fn gemm_pairs(
         _w: Wide,
         _g: &Geom,
         _x: *const u16,
@@ -273,7 +259,7 @@ pub(super) trait WideLevel: Level<T = f32> {
 }
 
 macro_rules! wide_level {
-    ($name:ident, $S:ty $(, $feat:literal)? $(; tiny: $tiny:path, $tfeat:literal)? $(; pairs: $pairs:path)?$(; split: $split:path)?) => {
+    ($name:ident, $S:ty $(, $feat:literal)? $(; tiny: $tiny:path, $tfeat:literal)? $(; pairs: $pairs:path $(, split: $split:path)?)?) => {
         impl WideLevel for $name {
             $(#[target_feature(enable = $feat)])?
             #[inline(never)]
@@ -309,30 +295,22 @@ macro_rules! wide_level {
             )?
             $(
             #[inline(always)]
-            unsafe fn gemm_bf16(w: Wide, g: &Geom, x: *const u16, y: *const u16, out: *mut u8, r0: usize, r1: usize, buf: *mut f32, scale: Option<Scaled<f32>>) -> bool {
+            unsafe fn gemm_pairs(w: Wide, g: &Geom, x: *const u16, y: *const u16, out: *mut u8, r0: usize, r1: usize, buf: *mut f32, scale: Option<Scaled<f32>>) -> bool {
                 // SAFETY: WideLevel's contract; this level's CPUs have
-                // avx512bf16 (`isa::detect`). Only blocks whose products
-                // the instruction computes exactly (`bf16dp::exact`).
+                // avx512bf16 (and, with a float16 kernel, AMX:
+                // `isa::detect`). Only the blocks the kernel computes
+                // exactly (`bf16dp::exact`) or within the bound
+                // (`bf16dp::split_admits`).
                 unsafe {
-                    if !super::bf16dp::exact(g, x, y) {
-                        return false;
+                    match w.half {
+                        Half::Bf16 if super::bf16dp::exact(g, x, y) => {
+                            $pairs(w, g, x, y, out, r0, r1, buf, scale)
+                        }
+                        $(Half::F16 if super::bf16dp::split_admits(g, x, y) => {
+                            $split(w, g, x, y, out, r0, r1, buf, scale)
+                        })?
+                        _ => return false,
                     }
-                    $pairs(w, g, x, y, out, r0, r1, buf, scale)
-                };
-                true
-            }
-            )?
-            $(
-            #[inline(always)]
-            unsafe fn gemm_f16(w: Wide, g: &Geom, x: *const u16, y: *const u16, out: *mut u8, r0: usize, r1: usize, buf: *mut f32, scale: Option<Scaled<f32>>) -> bool {
-                // SAFETY: WideLevel's contract; this level's CPUs have
-                // avx512bf16 and AMX (`isa::detect`). Only blocks the
-                // split computes within the bound (`bf16dp::split_admits`).
-                unsafe {
-                    if !super::bf16dp::split_admits(g, x, y) {
-                        return false;
-                    }
-                    $split(w, g, x, y, out, r0, r1, buf, scale)
                 };
                 true
             }
@@ -351,7 +329,7 @@ wide_level! { Avx512Bf16L, Avx512Bf16F32, "avx512f,avx512bw,avx512dq,avx512vl,av
 #[cfg(target_arch = "x86_64")]
 level! { AmxBf16L, f32, Avx512F32, AVX512_MR, AVX512_NV, "avx512f,avx2,fma" }
 #[cfg(target_arch = "x86_64")]
-wide_level! { AmxBf16L, Avx512Bf16F32, "avx512f,avx512bw,avx512dq,avx512vl,avx512bf16,avx2,fma,f16c"; tiny: half::tiny_avx512::<Avx512Bf16F32>, "avx512f,avx512bw,avx512dq,avx512vl,avx512bf16,avx2,fma,f16c"; pairs: super::bf16dp::gemm::<super::bf16amx::Tiles, super::bf16dp::Bf16Pairs>; split: super::bf16dp::gemm::<super::bf16amx::Tiles, super::bf16dp::F16Split> }
+wide_level! { AmxBf16L, Avx512Bf16F32, "avx512f,avx512bw,avx512dq,avx512vl,avx512bf16,avx2,fma,f16c"; tiny: half::tiny_avx512::<Avx512Bf16F32>, "avx512f,avx512bw,avx512dq,avx512vl,avx512bf16,avx2,fma,f16c"; pairs: super::bf16dp::gemm::<super::bf16amx::Tiles, super::bf16dp::Bf16Pairs>, split: super::bf16dp::gemm::<super::bf16amx::Tiles, super::bf16dp::F16Split> }
 #[cfg(target_arch = "x86_64")]
 wide_level! { Avx2F32L, Avx2F32, "avx2,fma,f16c" }
 

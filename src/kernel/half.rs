@@ -175,14 +175,8 @@ pub(crate) trait Conv: Simd<T = f32> {
     /// `2·LANES` elements, all of which are read), converted exactly.
     #[inline(always)]
     unsafe fn widen2_v(h: Half, p: *const u16) -> Self::V {
-        let mut t = [0u16; 16];
-        // SAFETY: the method's contract; t holds LANES <= 16 elements.
-        unsafe {
-            for (i, v) in t.iter_mut().enumerate().take(Self::LANES) {
-                *v = *p.add(2 * i);
-            }
-            Self::widen_v(h, t.as_ptr())
-        }
+        // SAFETY: the method's contract covers `widen2_end_v`'s.
+        unsafe { Self::widen2_end_v(h, p) }
     }
     /// Whether `reduce16` exists at this level.
     const REDUCE16: bool = false;

@@ -26,7 +26,7 @@
 use super::dispatch::WideLevel;
 use super::exec::Job;
 use super::gemm::Geom;
-use super::half::{out_size, Half, Wide};
+use super::half::{out_size, Wide};
 use super::scale::{Plain, Scaled};
 use super::select::{self, Kind};
 use super::tuning::{KC, NC, WIDE_RA, WIDE_RO, WIDE_SMALL_ELEMS};
@@ -381,14 +381,10 @@ unsafe fn gemm<L: WideLevel>(
     buf: *mut f32,
     scale: Option<Scaled<f32>>,
 ) {
-    // bfloat16 on the level's dot-product kernel, where it has one.
+    // On the level's pair kernel (bfloat16's dot-product instruction or
+    // tiles, float16 split on tiles), where it has one for these blocks.
     // SAFETY: forwarded contract.
-    if w.half == Half::Bf16 && unsafe { L::gemm_bf16(w, g, p.x, p.y, p.out, r0, r1, buf, scale) } {
-        return;
-    }
-    // float16 split into bfloat16 pairs, where the level has tiles for them.
-    // SAFETY: forwarded contract.
-    if w.half == Half::F16 && unsafe { L::gemm_f16(w, g, p.x, p.y, p.out, r0, r1, buf, scale) } {
+    if unsafe { L::gemm_pairs(w, g, p.x, p.y, p.out, r0, r1, buf, scale) } {
         return;
     }
     let nr = L::NR;
