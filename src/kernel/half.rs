@@ -523,17 +523,22 @@ mod x86 {
                         prefetch_ahead(xp, xs, 16);
                         prefetch_ahead(yp, ys, 16);
                         let a = S::widen_v(h, xp);
-                        // B whole (one vector), stored as f32 and its rows
-                        // broadcast back from memory (a load, where a lane
-                        // shuffle would compete with the conversions).
-                        let mut bt = [0f32; 16];
-                        S::store(bt.as_mut_ptr(), S::widen_v(h, yp));
-                        let bp = bt.as_ptr();
+                        // B's rows: 4 elements broadcast from memory (one
+                        // 64-bit load each), converted in every lane.
+                        // (A macro: a closure would not inline into this
+                        // function's target features.)
+                        macro_rules! row {
+                            ($t:expr) => {
+                                cvt16(
+                                    h,
+                                    _mm256_set1_epi64x(core::ptr::read_unaligned(
+                                        yp.add(4 * $t).cast::<i64>(),
+                                    )),
+                                )
+                            };
+                        }
                         let z = _mm512_setzero_ps();
-                        let b0 = _mm512_broadcast_f32x4(_mm_loadu_ps(bp));
-                        let b1 = _mm512_broadcast_f32x4(_mm_loadu_ps(bp.add(4)));
-                        let b2 = _mm512_broadcast_f32x4(_mm_loadu_ps(bp.add(8)));
-                        let b3 = _mm512_broadcast_f32x4(_mm_loadu_ps(bp.add(12)));
+                        let (b0, b1, b2, b3) = (row!(0), row!(1), row!(2), row!(3));
                         let c = _mm512_fmadd_ps(_mm512_shuffle_ps::<0x00>(a, a), b0, z);
                         let c = _mm512_fmadd_ps(_mm512_shuffle_ps::<0x55>(a, a), b1, c);
                         let c = _mm512_fmadd_ps(_mm512_shuffle_ps::<0xAA>(a, a), b2, c);
