@@ -243,7 +243,7 @@ pub(crate) use x86::tiny_avx512;
 
 #[cfg(target_arch = "x86_64")]
 mod x86 {
-    use super::{out_size, put_v, Conv, Half, Scaled, Wide};
+    use super::{out_size, put_v, Conv, Half, OutTy, Scaled, Wide};
     use crate::kernel::pack::transpose16;
     use crate::kernel::simd::{Avx2F32, Avx512Bf16F32, Avx512F32, Simd};
     use core::arch::x86_64::*;
@@ -510,6 +510,49 @@ mod x86 {
         strides: (isize, isize, isize),
         scale: Option<Scaled<f32>>,
     ) -> bool {
+        // One loop per input format, output type and with or without a
+        // scale, each with its conversions fixed: a loop that chose them per
+        // block took 1.1 times as long on d2 in float16.
+        macro_rules! fixed {
+            ($half:expr, $out:expr) => {{
+                let w = Wide {
+                    half: $half,
+                    out: $out,
+                };
+                // SAFETY: forwarded contract.
+                unsafe {
+                    match scale {
+                        None => tiny_fixed::<S>(w, n, count, x, y, out, strides, None),
+                        Some(sc) => tiny_fixed::<S>(w, n, count, x, y, out, strides, Some(sc)),
+                    }
+                }
+            }};
+        }
+        match (w.half, w.out) {
+            (Half::Bf16, OutTy::Same) => fixed!(Half::Bf16, OutTy::Same),
+            (Half::Bf16, OutTy::F32) => fixed!(Half::Bf16, OutTy::F32),
+            (Half::F16, OutTy::Same) => fixed!(Half::F16, OutTy::Same),
+            (Half::F16, OutTy::F32) => fixed!(Half::F16, OutTy::F32),
+        }
+    }
+
+    /// `tiny_avx512`'s loops, for a `w` and `scale` known where it is
+    /// inlined.
+    ///
+    /// # Safety
+    /// As `tiny_avx512`.
+    #[inline(always)]
+    #[allow(clippy::too_many_arguments)]
+    unsafe fn tiny_fixed<S: Conv<V = __m512>>(
+        w: Wide,
+        n: usize,
+        count: usize,
+        x: *const u16,
+        y: *const u16,
+        out: *mut u8,
+        strides: (isize, isize, isize),
+        scale: Option<Scaled<f32>>,
+    ) -> bool {
         let (xs, ys, os) = strides;
         let h = w.half;
         let size = out_size(w);
@@ -519,30 +562,38 @@ mod x86 {
             let (mut xp, mut yp, mut op) = (x, y, out);
             match n {
                 4 => {
-                    for _ in 0..count {
+                    // B is converted into one of two f32 tiles a block
+                    // ahead, and its rows are broadcast from there (loads):
+                    // converting each row broadcast in a register (a
+                    // conversion per row) took 1.2 times as long on d1.
+                    // Lane (i, j) = 4i + j, as in `tiny444_f32`.
+                    #[repr(align(64))]
+                    struct Rows([f32; 16]);
+                    let mut bt = [Rows([0.0; 16]), Rows([0.0; 16])];
+                    if count > 0 {
+                        S::store(bt[0].0.as_mut_ptr(), S::widen_v(h, yp));
+                    }
+                    for n in 0..count {
                         prefetch_ahead(xp, xs, 16);
                         prefetch_ahead(yp, ys, 16);
+                        if n + 1 < count {
+                            let next = S::widen_v(h, yp.wrapping_offset(ys));
+                            S::store(bt[(n + 1) & 1].0.as_mut_ptr(), next);
+                        }
                         let a = S::widen_v(h, xp);
-                        // B's rows: 4 elements broadcast from memory (one
-                        // 64-bit load each), converted in every lane.
+                        let bp = bt[n & 1].0.as_ptr();
                         // (A macro: a closure would not inline into this
                         // function's target features.)
                         macro_rules! row {
                             ($t:expr) => {
-                                cvt16(
-                                    h,
-                                    _mm256_set1_epi64x(core::ptr::read_unaligned(
-                                        yp.add(4 * $t).cast::<i64>(),
-                                    )),
-                                )
+                                _mm512_broadcast_f32x4(_mm_load_ps(bp.add(4 * $t)))
                             };
                         }
                         let z = _mm512_setzero_ps();
-                        let (b0, b1, b2, b3) = (row!(0), row!(1), row!(2), row!(3));
-                        let c = _mm512_fmadd_ps(_mm512_shuffle_ps::<0x00>(a, a), b0, z);
-                        let c = _mm512_fmadd_ps(_mm512_shuffle_ps::<0x55>(a, a), b1, c);
-                        let c = _mm512_fmadd_ps(_mm512_shuffle_ps::<0xAA>(a, a), b2, c);
-                        let c = _mm512_fmadd_ps(_mm512_shuffle_ps::<0xFF>(a, a), b3, c);
+                        let c = _mm512_fmadd_ps(_mm512_shuffle_ps::<0x00>(a, a), row!(0), z);
+                        let c = _mm512_fmadd_ps(_mm512_shuffle_ps::<0x55>(a, a), row!(1), c);
+                        let c = _mm512_fmadd_ps(_mm512_shuffle_ps::<0xAA>(a, a), row!(2), c);
+                        let c = _mm512_fmadd_ps(_mm512_shuffle_ps::<0xFF>(a, a), row!(3), c);
                         put_v::<S>(w, op, c, scale);
                         xp = xp.wrapping_offset(xs);
                         yp = yp.wrapping_offset(ys);
@@ -555,6 +606,12 @@ mod x86 {
                     // A is converted into one of two f32 tiles a block ahead:
                     // loads from a tile stored just before fail to forward
                     // from the store and wait for it (d2 1.8 times slower).
+                    // float16 converts in 256-bit vectors only: a 512-bit
+                    // instruction takes port 1's vector units from the
+                    // FMAs while it is in flight (d2 takes 0.92 of the time
+                    // of 512-bit conversions). bfloat16 keeps them, for
+                    // `S`'s 512-bit rounding (`vcvtneps2bf16` at `amx`).
+                    let ymm_only = h == Half::F16;
                     #[repr(align(64))]
                     struct Tile([f32; 64]);
                     let mut at = [Tile([0.0; 64]), Tile([0.0; 64])];
@@ -562,8 +619,16 @@ mod x86 {
                     // function's target features.)
                     macro_rules! widen_a {
                         ($src:expr, $dst:expr) => {
-                            for q in 0..4 {
-                                S::store($dst.add(16 * q), S::widen_v(h, $src.add(16 * q)));
+                            if ymm_only {
+                                for q in 0..8 {
+                                    let v = cvt8(h, _mm_loadu_si128($src.add(8 * q).cast()));
+                                    _mm256_store_ps($dst.add(8 * q), v);
+                                }
+                            } else {
+                                for q in 0..4 {
+                                    let v = S::widen_v(h, $src.add(16 * q));
+                                    S::store($dst.add(16 * q), v);
+                                }
                             }
                         };
                     }
@@ -589,12 +654,20 @@ mod x86 {
                                 *ci = _mm256_fmadd_ps(a, bt, *ci);
                             }
                         }
-                        for j in 0..4 {
-                            let v = _mm512_insertf32x8::<1>(
-                                _mm512_castps256_ps512(c[2 * j]),
-                                c[2 * j + 1],
-                            );
-                            put_v::<S>(w, op.wrapping_offset(16 * j as isize * size), v, scale);
+                        if ymm_only {
+                            for (i, &ci) in c.iter().enumerate() {
+                                let o = op.wrapping_offset(8 * i as isize * size);
+                                put_v::<Avx2F32>(w, o, ci, scale);
+                            }
+                        } else {
+                            for j in 0..4 {
+                                let v = _mm512_insertf32x8::<1>(
+                                    _mm512_castps256_ps512(c[2 * j]),
+                                    c[2 * j + 1],
+                                );
+                                let o = op.wrapping_offset(16 * j as isize * size);
+                                put_v::<S>(w, o, v, scale);
+                            }
                         }
                         xp = xp.wrapping_offset(xs);
                         yp = yp.wrapping_offset(ys);
