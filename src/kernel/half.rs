@@ -609,8 +609,9 @@ mod x86 {
                     // float16 converts in 256-bit vectors only: a 512-bit
                     // instruction takes port 1's vector units from the
                     // FMAs while it is in flight (d2 takes 0.92 of the time
-                    // of 512-bit conversions). bfloat16 keeps them, for
-                    // `S`'s 512-bit rounding (`vcvtneps2bf16` at `amx`).
+                    // of 512-bit conversions). bfloat16 keeps them: in
+                    // 256-bit vectors, rounded by a 256-bit `vcvtneps2bf16`,
+                    // its d2 took the same time (1.01).
                     let ymm_only = h == Half::F16;
                     #[repr(align(64))]
                     struct Tile([f32; 64]);
