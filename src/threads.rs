@@ -15,12 +15,11 @@
 //! its share of the inputs and outputs still in its own cache (int8 case a
 //! at 2 threads: 0.65 of the time of chunks claimed in turn, f32 a 0.95;
 //! docs/PERFORMANCE.md, "Threads"). It returns only when every chunk has
-//! finished, so
-//! the borrowed job outlives every use. The caller can always finish all
-//! chunks alone: when the pool is busy with another caller's job, or has no
-//! workers (spawn failed, or after `fork`), the call simply runs on the
-//! caller's thread. Which thread runs a chunk never changes results: chunks
-//! are independent output blocks computed by the same code.
+//! finished, so the borrowed job outlives every use. The caller can always
+//! finish all chunks alone: when the pool is busy with another caller's
+//! job, or has no workers (spawn failed, or after `fork`), the call simply
+//! runs on the caller's thread. Which thread runs a chunk never changes
+//! results: chunks are independent output blocks computed by the same code.
 //!
 //! Idle workers spin for the next job (yielding the CPU now and then), then
 //! sleep on a condition variable. How long they spin adapts to the rhythm of
