@@ -573,15 +573,15 @@ mod x86 {
                     if count > 0 {
                         S::store(bt[0].0.as_mut_ptr(), S::widen_v(h, yp));
                     }
-                    for n in 0..count {
+                    for blk in 0..count {
                         prefetch_ahead(xp, xs, 16);
                         prefetch_ahead(yp, ys, 16);
-                        if n + 1 < count {
+                        if blk + 1 < count {
                             let next = S::widen_v(h, yp.wrapping_offset(ys));
-                            S::store(bt[(n + 1) & 1].0.as_mut_ptr(), next);
+                            S::store(bt[(blk + 1) & 1].0.as_mut_ptr(), next);
                         }
                         let a = S::widen_v(h, xp);
-                        let bp = bt[n & 1].0.as_ptr();
+                        let bp = bt[blk & 1].0.as_ptr();
                         // (A macro: a closure would not inline into this
                         // function's target features.)
                         macro_rules! row {
@@ -636,17 +636,17 @@ mod x86 {
                     if count > 0 {
                         widen_a!(xp, at[0].0.as_mut_ptr());
                     }
-                    for n in 0..count {
+                    for blk in 0..count {
                         prefetch_ahead(xp, xs, 64);
                         prefetch_ahead(yp, ys, 64);
-                        if n + 1 < count {
-                            widen_a!(xp.wrapping_offset(xs), at[(n + 1) & 1].0.as_mut_ptr());
+                        if blk + 1 < count {
+                            widen_a!(xp.wrapping_offset(xs), at[(blk + 1) & 1].0.as_mut_ptr());
                         }
                         let mut b = [_mm256_setzero_ps(); 8];
                         for (t, bt) in b.iter_mut().enumerate() {
                             *bt = cvt8(h, _mm_loadu_si128(yp.add(8 * t).cast()));
                         }
-                        let ap = at[n & 1].0.as_ptr();
+                        let ap = at[blk & 1].0.as_ptr();
                         // From +0.0 (not a product: -0.0 · x must sum to +0.0).
                         let mut c = [_mm256_setzero_ps(); 8];
                         for (t, &bt) in b.iter().enumerate() {
