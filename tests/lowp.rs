@@ -225,6 +225,21 @@ fn make_case(rng: &mut SplitMix64, which: &str, fmt: Format, vals: Values) -> Ca
                 (vec![1, m, k], vec![1, n, k], 2, 2, Some(2), Some(2))
             }
         }
+        // One block of K (K <= 128) with rows of whole vectors at every
+        // level (n a multiple of 16), out's rows contiguous half of the
+        // time: the sums go straight to out, rounded in the kernel's
+        // epilogue, where out allows. NN or NT.
+        "one_block" => {
+            let m = rng.pick(&[5, 12, 30, 49]);
+            let n = rng.pick(&[16, 32, 64, 80, 128]);
+            let k = rng.pick(&[1, 17, 64, 128]);
+            contiguous = rng.chance(0.5);
+            if rng.chance(0.5) {
+                (vec![b, m, k], vec![b, k, n], 2, 1, None, None)
+            } else {
+                (vec![b, m, k], vec![b, n, k], 2, 2, Some(2), Some(2))
+            }
+        }
         // More than 512 columns (several column blocks).
         "wide" => {
             let m = rng.pick(&[2, 5, 9, 16]);
@@ -381,6 +396,7 @@ regimes! {
     fixed_blocks: "fixed", 24, Plain;
     tiny_strided: "tiny", 24, Plain;
     gemm_k_blocks: "gemm_k", 8, Plain;
+    gemm_one_block: "one_block", 10, Plain;
     gemm_wide: "wide", 5, Plain;
     gemm_tall: "tall", 4, Plain;
     transposed: "trans", 16, Plain;
@@ -391,6 +407,7 @@ regimes! {
     specials_fixed: "fixed", 16, Specials;
     specials_tiny: "tiny", 16, Specials;
     specials_gemm: "gemm_k", 5, Specials;
+    specials_one_block: "one_block", 6, Specials;
     specials_trans: "trans", 8, Specials;
 }
 
@@ -470,6 +487,7 @@ scaled_regimes! {
     scaled_fixed: "fixed", 6;
     scaled_tiny: "tiny", 6;
     scaled_gemm_k_blocks: "gemm_k", 3;
+    scaled_one_block: "one_block", 4;
     scaled_transposed: "trans", 4;
     scaled_zero_k: "zero", 4;
 }
@@ -954,16 +972,19 @@ fn empty_contraction_is_plus_zero() {
 #[test]
 fn threads_bitwise_identical() {
     let mut rng = SplitMix64::new(0x7e4d);
-    /// x's shape, y's shape, the axes.
-    type Call<'a> = (&'a [i64], &'a [i64], (i64, i64));
-    let calls: [Call; 5] = [
-        (&[8, 48, 48], &[8, 48, 48], (2, 2)),
-        (&[1, 160, 140], &[1, 140, 100], (2, 1)),
-        (&[2048, 4, 4], &[2048, 4, 4], (2, 1)),
-        (&[20000, 16], &[20000, 16], (1, 1)),
-        (&[32, 128, 96], &[32, 96], (2, 1)),
+    /// x's shape, y's shape, the axes, whether laid out contiguously
+    /// (else at random).
+    type Call<'a> = (&'a [i64], &'a [i64], (i64, i64), bool);
+    let calls: [Call; 6] = [
+        (&[8, 48, 48], &[8, 48, 48], (2, 2), false),
+        (&[1, 160, 140], &[1, 140, 100], (2, 1), false),
+        // One block of K in row parts, rounded in the kernel's epilogue.
+        (&[1, 512, 64], &[1, 64, 128], (2, 1), true),
+        (&[2048, 4, 4], &[2048, 4, 4], (2, 1), false),
+        (&[20000, 16], &[20000, 16], (1, 1), false),
+        (&[32, 128, 96], &[32, 96], (2, 1), false),
     ];
-    for (xs, ys, axes) in calls {
+    for (xs, ys, axes, contiguous) in calls {
         for fmt in [BF16, F16] {
             let c = lay_out(
                 &mut rng,
@@ -972,7 +993,7 @@ fn threads_bitwise_identical() {
                 (xs, None),
                 (ys, None),
                 axes,
-                false,
+                contiguous,
             );
             // The slice the reference sees.
             let mut part = Case {

@@ -28,6 +28,9 @@ pub(super) trait Level {
     type T: Element;
     /// Vector lanes × tile vectors: the widest B panel a tile covers.
     const NR: usize;
+    /// Rows and vectors of the GEMM's register tile (`gemm::block`).
+    const MR: usize;
+    const NV: usize;
     unsafe fn dots<E: Epi<Self::T>>(
         k: usize,
         count: usize,
@@ -102,6 +105,8 @@ macro_rules! level {
         impl Level for $name {
             type T = $T;
             const NR: usize = <$S as super::simd::Simd>::LANES * $nv;
+            const MR: usize = $mr;
+            const NV: usize = $nv;
             #[inline(always)]
             unsafe fn dots<E: Epi<$T>>(k: usize, count: usize, x: *const $T, y: *const $T, out: *mut $T, s: (isize, isize, isize), e: E) {
                 // SAFETY: forwarded contract.
@@ -214,6 +219,11 @@ pub(super) trait WideLevel: Level<T = f32> {
         s: (isize, isize, isize),
         scale: Option<Scaled<f32>>,
     );
+    /// `C = A·B` of one block of K (`g.k <= KC`, `g.acc` false; A and B
+    /// f32, as `Level::gemm_rows` reads them; `g.n` a multiple of the
+    /// level's lanes), each sum rounded at once to float16 into `out`
+    /// (rows `o_rs` apart, columns contiguous): `half::Narrow`.
+    unsafe fn gemm_f16(g: &Geom, a: *const f32, b: *const f32, out: *mut u16, o_rs: isize);
     /// One row dot (`half::dot1`).
     unsafe fn dot16(
         w: Wide,
@@ -278,6 +288,19 @@ macro_rules! wide_level {
             unsafe fn dots16(w: Wide, k: usize, count: usize, x: *const u16, y: *const u16, out: *mut u8, s: (isize, isize, isize), scale: Option<Scaled<f32>>) {
                 // SAFETY: WideLevel's contract.
                 unsafe { half::dots::<$S>(w, k, count, x, y, out, s, scale) }
+            }
+            $(#[target_feature(enable = $feat)])?
+            #[inline(never)]
+            unsafe fn gemm_f16(g: &Geom, a: *const f32, b: *const f32, out: *mut u16, o_rs: isize) {
+                let (e, base, ldc) = half::Narrow::<$S>::new(out, o_rs, g.n);
+                let g = Geom { c_rs: ldc, c_cs: 1, ..*g };
+                // SAFETY: WideLevel's contract; the kernel's C is the
+                // epilogue's stand-in, which only the epilogue maps to out.
+                unsafe {
+                    gemm::block::<$S, _, { <$name as Level>::MR }, { <$name as Level>::NV }>(
+                        &g, a, b, base, 0, g.m, core::ptr::null_mut(), e,
+                    )
+                }
             }
             $(#[target_feature(enable = $feat)])?
             #[inline(never)]

@@ -10,7 +10,7 @@
 //! widening never rounds and never flushes; narrowing rounds once, to
 //! nearest even, overflowing to ±Inf, and keeps NaN a (quiet) NaN.
 
-use super::scale::Scaled;
+use super::scale::{Epi, Scaled};
 use super::simd::{Scalar, Simd};
 
 /// A 16-bit floating format.
@@ -952,6 +952,101 @@ pub(crate) unsafe fn put_v<S: Conv>(w: Wide, p: *mut u8, v: S::V, scale: Option<
             OutTy::F32 => S::store(p.cast::<f32>(), v),
             OutTy::Same => S::narrow_v(w.half, v, p.cast::<u16>()),
         }
+    }
+}
+
+/// The rounding of `store_out` (unscaled, to a float16 output) run by the
+/// f32 microkernel on its finished sums, which then go to the output
+/// without a round trip through an f32 tile. The kernel's C is a stand-in
+/// that is never dereferenced: its element (i, j) is at
+/// `base + i·2^shift + j` (a power of two at least n wide), which `at`
+/// maps to out's element (i, j). Only for sums of one block of K (the
+/// kernel then never adds to C) and rows of whole vectors (n a multiple of
+/// `C::LANES`: every mask is full).
+///
+/// Float16 only, whose rounding is one instruction: the epilogue must
+/// leave the K loop's registers alone. A branch in it made LLVM keep the
+/// accumulators in memory through the loop (1.7 times the time), and so
+/// did bfloat16's integer rounding, whose constants LLVM hoists in front
+/// of the loop (1.6–1.8 times the time at level `avx512`).
+#[derive(Clone, Copy)]
+pub(crate) struct Narrow<C> {
+    base: usize,
+    out: *mut u16,
+    o_rs: isize,
+    shift: u32,
+    conv: core::marker::PhantomData<C>,
+}
+
+impl<C: Conv> Narrow<C> {
+    /// The epilogue for an output of `n` columns at `out` (rows `o_rs`
+    /// apart, columns contiguous), with its stand-in C and that C's row
+    /// stride.
+    pub(crate) fn new(out: *mut u16, o_rs: isize, n: usize) -> (Self, *mut f32, isize) {
+        let ldc = n.next_power_of_two();
+        let base = core::ptr::NonNull::<f32>::dangling().as_ptr();
+        let e = Narrow {
+            base: base as usize,
+            out,
+            o_rs,
+            shift: ldc.trailing_zeros(),
+            conv: core::marker::PhantomData,
+        };
+        (e, base, ldc as isize)
+    }
+
+    /// Out's element for the stand-in's `p`.
+    #[inline(always)]
+    fn at(&self, p: *mut f32) -> *mut u16 {
+        let off = (p as usize).wrapping_sub(self.base) / 4;
+        let (i, j) = (off >> self.shift, off & ((1 << self.shift) - 1));
+        let e = (i as isize)
+            .wrapping_mul(self.o_rs)
+            .wrapping_add(j as isize);
+        self.out.wrapping_offset(e)
+    }
+}
+
+impl<C: Conv> Epi<f32> for Narrow<C> {
+    const PLAIN: bool = false;
+    #[inline(always)]
+    fn reads_out(self) -> bool {
+        false
+    }
+    #[inline(always)]
+    unsafe fn put(self, p: *mut f32, v: f32) {
+        // SAFETY: the kernel's contract: p names an element of the tile,
+        // which `at` maps to out's.
+        unsafe { *self.at(p) = C::narrow1(Half::F16, v) }
+    }
+    #[inline(always)]
+    unsafe fn add(self, _p: *mut f32, _v: f32) {
+        unreachable!("one block of K: the kernel never adds to C")
+    }
+    #[inline(always)]
+    unsafe fn put_v<S: Simd<T = f32>>(self, p: *mut f32, v: S::V) {
+        debug_assert_eq!(S::LANES, C::LANES);
+        let mut t = [0f32; 16];
+        // SAFETY: as `put`, for LANES <= 16 elements (S is C: the same
+        // vector, through t, which the compiler removes).
+        unsafe {
+            S::store(t.as_mut_ptr(), v);
+            C::narrow_v(Half::F16, C::load(t.as_ptr()), self.at(p))
+        }
+    }
+    #[inline(always)]
+    unsafe fn put_vm<S: Simd<T = f32>>(self, p: *mut f32, v: S::V, _m: S::M) {
+        // SAFETY: every mask is full (rows of whole vectors: the type's
+        // contract), so this is `put_v`.
+        unsafe { self.put_v::<S>(p, v) }
+    }
+    #[inline(always)]
+    unsafe fn add_v<S: Simd<T = f32>>(self, _p: *mut f32, _v: S::V) {
+        unreachable!("one block of K: the kernel never adds to C")
+    }
+    #[inline(always)]
+    unsafe fn add_vm<S: Simd<T = f32>>(self, _p: *mut f32, _v: S::V, _m: S::M) {
+        unreachable!("one block of K: the kernel never adds to C")
     }
 }
 

@@ -2,11 +2,12 @@
 //! converts its operands to f32 while copying them into small scratch
 //! tiles (`half::widen`, the "packing" of these dtypes), runs the f32
 //! kernels of the same level on them, and stores the f32 sums through one
-//! rounding to the output type (`half::store_out`). Row dots and contiguous
-//! 4×4×4 / 8×8×8 blocks convert in registers instead (`half::dots`,
-//! `half::tiny_avx512`), and at level `avx512bf16` the bfloat16 GEMM runs
-//! on the dot-product instruction for the blocks it computes exactly
-//! (`bf16dp.rs`).
+//! rounding to the output type (`half::store_out`; for a GEMM of one block
+//! of K, in the f32 kernel's epilogue where it can: `gemm_one_block`). Row
+//! dots and contiguous 4×4×4 / 8×8×8 blocks convert in registers instead
+//! (`half::dots`, `half::tiny_avx512`), and at level `avx512bf16` the
+//! bfloat16 GEMM runs on the dot-product instruction for the blocks it
+//! computes exactly (`bf16dp.rs`).
 //!
 //! Why convert rather than compute in 16 bits: 16-bit FMAs would
 //! accumulate in 16 bits, and a conversion is a shift (bf16) or one
@@ -26,10 +27,14 @@
 use super::dispatch::WideLevel;
 use super::exec::Job;
 use super::gemm::Geom;
-use super::half::{out_size, Wide};
+use super::half::{out_size, Half, OutTy, Wide};
 use super::scale::{Plain, Scaled};
 use super::select::{self, Kind};
-use super::tuning::{KC, NC, WIDE_RA, WIDE_RO, WIDE_SMALL_ELEMS};
+use super::tuning::{KC, NC, WIDE_RA, WIDE_RA1, WIDE_RO, WIDE_SMALL_ELEMS};
+use core::ptr::null_mut;
+
+// `gemm_one_block`'s slabs fit the scratch `gemm_parts` sizes.
+const _: () = assert!(WIDE_RA1 <= WIDE_RA && WIDE_RA1 <= WIDE_RO);
 
 /// Scratch regions start at multiples of 16 f32 (64 bytes).
 fn up16(n: usize) -> usize {
@@ -393,6 +398,11 @@ unsafe fn gemm<L: WideLevel>(
     let ab = bb.wrapping_add(b_len);
     let cb = ab.wrapping_add(a_len);
     let ldc = g.n.min(NC);
+    if g.k <= KC && g.n <= NC {
+        // SAFETY: forwarded contract.
+        unsafe { gemm_one_block::<L>(w, g, p, r0, r1, bb, ab, cb, scale) };
+        return;
+    }
     let mut ro = r0;
     while ro < r1 {
         let rows_o = WIDE_RO.min(r1 - ro);
@@ -453,5 +463,85 @@ unsafe fn gemm<L: WideLevel>(
             jc += nc;
         }
         ro += rows_o;
+    }
+}
+
+/// `gemm` for a product of one block of K and at most NC columns: B
+/// converted once into the panels, then slabs of `WIDE_RA1` rows of A,
+/// each converted, multiplied and stored at once (the general loop keeps
+/// the sums of `WIDE_RO` rows until every block of K is done), the sums
+/// straight into out where its layout allows.
+///
+/// # Safety
+/// As `gemm`, with `bb`, `ab` and `cb` its scratch parts.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+unsafe fn gemm_one_block<L: WideLevel>(
+    w: Wide,
+    g: &Geom,
+    p: P,
+    r0: usize,
+    r1: usize,
+    bb: *mut f32,
+    ab: *mut f32,
+    cb: *mut f32,
+    scale: Option<Scaled<f32>>,
+) {
+    let (nr, kc, nc) = (L::NR, g.k, g.n);
+    let lanes = L::NR / L::NV;
+    // SAFETY: B[0..kc, 0..nc] lies in y; the panels end at
+    // kc·round_up(nc, nr) <= b_len; rows r0..r1 of A (in x) by slabs into
+    // a_len, their sums into rows_a·nc <= c_len, stored into rows r0..r1
+    // of out (contract).
+    unsafe {
+        let mut j = 0;
+        while j < nc {
+            let c = nr.min(nc - j);
+            let s = p.y.wrapping_offset(j as isize * g.b_cs);
+            L::widen(w.half, s, kc, c, g.b_rs, g.b_cs, bb.add(j * kc), nr);
+            j += c;
+        }
+        let cg = Geom {
+            m: 0,
+            n: nc,
+            k: kc,
+            a_rs: kc as isize,
+            a_cs: 1,
+            b_rs: nr as isize,
+            b_cs: kc as isize,
+            c_rs: nc as isize,
+            c_cs: 1,
+            pack_b: false,
+            acc: false,
+        };
+        let mut ra = r0;
+        while ra < r1 {
+            let rows_a = WIDE_RA1.min(r1 - ra);
+            let a = p.x.wrapping_offset(ra as isize * g.a_rs);
+            L::widen(w.half, a, rows_a, kc, g.a_rs, g.a_cs, ab, kc);
+            let cg = Geom { m: rows_a, ..cg };
+            let o = p.out.wrapping_offset(ra as isize * g.c_rs * out_size(w));
+            // The sums straight into out where its rows are contiguous:
+            // unrounded (f32 out) through the f32 epilogues, rounded by
+            // `half::Narrow` (unscaled float16 out, rows of whole vectors);
+            // else through an f32 tile and `store_out`.
+            let oc = Geom { c_rs: g.c_rs, ..cg };
+            match (w.out, scale) {
+                (OutTy::F32, None) if g.c_cs == 1 => {
+                    L::gemm_rows(&oc, ab, bb, o.cast(), 0, rows_a, null_mut(), Plain)
+                }
+                (OutTy::F32, Some(s)) if g.c_cs == 1 => {
+                    L::gemm_rows(&oc, ab, bb, o.cast(), 0, rows_a, null_mut(), s)
+                }
+                (OutTy::Same, None) if w.half == Half::F16 && g.c_cs == 1 && nc % lanes == 0 => {
+                    L::gemm_f16(&cg, ab, bb, o.cast(), g.c_rs)
+                }
+                _ => {
+                    L::gemm_rows(&cg, ab, bb, cb, 0, rows_a, null_mut(), Plain);
+                    L::store_out(w, cb, rows_a, nc, nc, o, g.c_rs, g.c_cs, scale);
+                }
+            }
+            ra += rows_a;
+        }
     }
 }
