@@ -336,10 +336,12 @@ pub(crate) unsafe fn exact(g: &Geom, x: *const u16, y: *const u16) -> bool {
 const SPLIT_KB: usize = 64;
 
 /// Whether a float16 block may run split into bfloat16 pairs
-/// (`F16Split`): K at least 2·`SPLIT_KB` (at least two blocks keep the
-/// sums within the bound of docs/SEMANTICS.md §6; below that the split's
-/// packing also costs more than it saves: a, K = 64, 0.80–0.86× our f32
-/// split against 0.88× converted to f32) and no Inf or NaN in A
+/// (`F16Split`): K above both 2·`SPLIT_KB` (at least two blocks keep the
+/// sums within the bound of docs/SEMANTICS.md §6) and `KC` (one block of
+/// K is faster converted to f32, whose kernel then rounds in its
+/// epilogue: b, K = 128, 0.96 of the split's time; a, K = 64, 0.80–0.86×
+/// our f32 split against 0.88× converted, before that epilogue) and no
+/// Inf or NaN in A
 /// (`m × k`) or B (`k × n`), whose split parts would make NaN of a
 /// product with a finite result. Scans all of A and B, so that every row
 /// part of the block decides alike.
@@ -351,7 +353,7 @@ const SPLIT_KB: usize = 64;
 pub(crate) unsafe fn split_admits(g: &Geom, x: *const u16, y: *const u16) -> bool {
     // Finite: a magnitude below 0x7c00, 0x7fff minus it above 0x3ff.
     // SAFETY: the whole A and B of one block (contract).
-    g.k >= 2 * SPLIT_KB
+    g.k > KC.max(2 * SPLIT_KB)
         && unsafe {
             min_mag::<true>(x, g.m, g.k, g.a_rs, g.a_cs) > 0x3ff
                 && min_mag::<true>(y, g.k, g.n, g.b_rs, g.b_cs) > 0x3ff
@@ -894,9 +896,9 @@ mod tests {
         }
     }
 
-    /// `split_admits` takes float16 blocks of K >= 128 without Inf or NaN,
+    /// `split_admits` takes float16 blocks of K > 128 without Inf or NaN,
     /// and no other: an Inf or a NaN at the end of A's last row (either
-    /// direction of its strides, every other element) or in B, or K = 127,
+    /// direction of its strides, every other element) or in B, or K = 128,
     /// is refused; an element outside the block is ignored.
     #[test]
     #[cfg(not(miri))]
@@ -906,7 +908,7 @@ mod tests {
             return;
         }
         let (m, n) = (7usize, 9usize);
-        for k in [127usize, 128, 150] {
+        for k in [128usize, 129, 150] {
             let g = |a_rs, a_cs, b_rs, b_cs| geom((m, k, n), (a_rs, a_cs), (b_rs, b_cs));
             let layouts = [
                 g(k as isize, 1, n as isize, 1),
@@ -927,8 +929,8 @@ mod tests {
                 a[5] = 0x0001;
                 a[6] = 0x8000;
                 let b = vec![0xbe00u16; b_len];
-                assert_eq!(run(&a, &b), k >= 128, "layout {li}, K = {k}");
-                if k < 128 {
+                assert_eq!(run(&a, &b), k > 128, "layout {li}, K = {k}");
+                if k <= 128 {
                     continue;
                 }
                 let last = (m - 1) * gg.a_rs as usize + (k - 1) * gg.a_cs as usize;
