@@ -368,6 +368,51 @@ unsafe fn gemv<L: WideLevel>(
     unsafe { L::dots16(w, g.k, r1 - r0, x, p.y, out, (g.a_rs, 0, g.c_rs), scale) }
 }
 
+/// `B[0..kc, 0..nc]` of the product `g` (from `src`) converted into the
+/// packed panels `gemm::block` reads: panel q (columns q·nr..) at
+/// `bb + q·nr·kc`, rows nr apart, for the level's `nr = L::NR`.
+///
+/// # Safety
+/// Those elements of B lie in y; `bb` holds `kc·round_up(nc, nr)` f32.
+#[inline(always)]
+unsafe fn widen_panels<L: WideLevel>(
+    w: Wide,
+    g: &Geom,
+    src: *const u16,
+    kc: usize,
+    nc: usize,
+    bb: *mut f32,
+) {
+    let nr = L::NR;
+    let mut j = 0;
+    while j < nc {
+        let c = nr.min(nc - j);
+        let s = src.wrapping_offset(j as isize * g.b_cs);
+        // SAFETY: columns j..j+c of the block, into panel j / nr (contract).
+        unsafe { L::widen(w.half, s, kc, c, g.b_rs, g.b_cs, bb.add(j * kc), nr) };
+        j += c;
+    }
+}
+
+/// The geometry of `m` converted rows of A (`kc` apart) against the
+/// panels of `widen_panels` (B read in place: panel q at
+/// `q·nr·b_cs = q·nr·kc`), with sums into contiguous rows `n` apart.
+fn tiles<L: WideLevel>(m: usize, n: usize, kc: usize) -> Geom {
+    Geom {
+        m,
+        n,
+        k: kc,
+        a_rs: kc as isize,
+        a_cs: 1,
+        b_rs: L::NR as isize,
+        b_cs: kc as isize,
+        c_rs: n as isize,
+        c_cs: 1,
+        pack_b: false,
+        acc: false,
+    }
+}
+
 /// Rows `r0..r1` of a product, blocked as `gemm::block` is (blocks of `KC`
 /// steps and `NC` columns): each block of B converted straight into the
 /// packed panels `gemm::block` reads (`NV·LANES` columns wide), each slab
@@ -392,7 +437,6 @@ unsafe fn gemm<L: WideLevel>(
     if unsafe { L::gemm_pairs(w, g, p.x, p.y, p.out, r0, r1, buf, scale) } {
         return;
     }
-    let nr = L::NR;
     let (b_len, a_len, _) = gemm_parts(g.n, r1 - r0, 64);
     let bb = buf;
     let ab = bb.wrapping_add(b_len);
@@ -418,33 +462,17 @@ unsafe fn gemm<L: WideLevel>(
                 unsafe {
                     let src =
                         p.y.wrapping_offset(pc as isize * g.b_rs + jc as isize * g.b_cs);
-                    let mut j = 0;
-                    while j < nc {
-                        let c = nr.min(nc - j);
-                        let s = src.wrapping_offset(j as isize * g.b_cs);
-                        L::widen(w.half, s, kc, c, g.b_rs, g.b_cs, bb.add(j * kc), nr);
-                        j += c;
-                    }
+                    widen_panels::<L>(w, g, src, kc, nc, bb);
                     let mut ra = 0;
                     while ra < rows_o {
                         let rows_a = WIDE_RA.min(rows_o - ra);
                         let a =
                             p.x.wrapping_offset((ro + ra) as isize * g.a_rs + pc as isize * g.a_cs);
                         L::widen(w.half, a, rows_a, kc, g.a_rs, g.a_cs, ab, kc);
-                        // The panels as `gemm::block` reads B in place:
-                        // panel q at q·nr·b_cs = q·nr·kc, rows nr apart.
                         let cg = Geom {
-                            m: rows_a,
-                            n: nc,
-                            k: kc,
-                            a_rs: kc as isize,
-                            a_cs: 1,
-                            b_rs: nr as isize,
-                            b_cs: kc as isize,
                             c_rs: ldc as isize,
-                            c_cs: 1,
-                            pack_b: false,
                             acc: pc > 0,
+                            ..tiles::<L>(rows_a, nc, kc)
                         };
                         let c = cb.add(ra * ldc);
                         L::gemm_rows(&cg, ab, bb, c, 0, rows_a, core::ptr::null_mut(), Plain);
@@ -487,39 +515,20 @@ unsafe fn gemm_one_block<L: WideLevel>(
     cb: *mut f32,
     scale: Option<Scaled<f32>>,
 ) {
-    let (nr, kc, nc) = (L::NR, g.k, g.n);
+    let (kc, nc) = (g.k, g.n);
     let lanes = L::NR / L::NV;
     // SAFETY: B[0..kc, 0..nc] lies in y; the panels end at
     // kc·round_up(nc, nr) <= b_len; rows r0..r1 of A (in x) by slabs into
     // a_len, their sums into rows_a·nc <= c_len, stored into rows r0..r1
     // of out (contract).
     unsafe {
-        let mut j = 0;
-        while j < nc {
-            let c = nr.min(nc - j);
-            let s = p.y.wrapping_offset(j as isize * g.b_cs);
-            L::widen(w.half, s, kc, c, g.b_rs, g.b_cs, bb.add(j * kc), nr);
-            j += c;
-        }
-        let cg = Geom {
-            m: 0,
-            n: nc,
-            k: kc,
-            a_rs: kc as isize,
-            a_cs: 1,
-            b_rs: nr as isize,
-            b_cs: kc as isize,
-            c_rs: nc as isize,
-            c_cs: 1,
-            pack_b: false,
-            acc: false,
-        };
+        widen_panels::<L>(w, g, p.y, kc, nc, bb);
         let mut ra = r0;
         while ra < r1 {
             let rows_a = WIDE_RA1.min(r1 - ra);
             let a = p.x.wrapping_offset(ra as isize * g.a_rs);
             L::widen(w.half, a, rows_a, kc, g.a_rs, g.a_cs, ab, kc);
-            let cg = Geom { m: rows_a, ..cg };
+            let cg = tiles::<L>(rows_a, nc, kc);
             let o = p.out.wrapping_offset(ra as isize * g.c_rs * out_size(w));
             // The sums straight into out where its rows are contiguous:
             // unrounded (f32 out) through the f32 epilogues, rounded by
