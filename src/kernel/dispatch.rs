@@ -28,8 +28,9 @@ pub(super) trait Level {
     type T: Element;
     /// Vector lanes × tile vectors: the widest B panel a tile covers.
     const NR: usize;
-    /// Rows and vectors of the GEMM's register tile (`gemm::block`).
+    /// Rows of the GEMM's register tile (`gemm::block`).
     const MR: usize;
+    /// Vectors of the GEMM's register tile.
     const NV: usize;
     unsafe fn dots<E: Epi<Self::T>>(
         k: usize,

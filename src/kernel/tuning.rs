@@ -77,7 +77,7 @@ pub(crate) const STREAM_PF_EVERY_BYTES: usize = 256;
 pub(crate) const WIDE_SMALL_ELEMS: usize = 8192;
 /// Rows of A converted at a time (a multiple of 6, 4, 2: whole tiles).
 pub(crate) const WIDE_RA: usize = 96;
-/// Rows of A converted at a time when K is one block: each slab's A and C stay in L1.
+/// Rows of A converted, multiplied and stored at a time when K is one block (12-96 ran alike).
 pub(crate) const WIDE_RA1: usize = 24;
 /// Rows of f32 sums kept across the blocks of K (with NC columns, 512 KB).
 pub(crate) const WIDE_RO: usize = 256;

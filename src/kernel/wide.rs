@@ -417,7 +417,8 @@ fn tiles<L: WideLevel>(m: usize, n: usize, kc: usize) -> Geom {
 /// steps and `NC` columns): each block of B converted straight into the
 /// packed panels `gemm::block` reads (`NV·LANES` columns wide), each slab
 /// of `WIDE_RA` rows of A into contiguous rows, the sums of `WIDE_RO` rows
-/// kept in f32 across the blocks of K, then stored once.
+/// kept in f32 across the blocks of K, then stored once (a product of one
+/// block of K: `gemm_one_block`).
 ///
 /// # Safety
 /// As `run_items`, for these rows.
