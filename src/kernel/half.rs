@@ -964,11 +964,13 @@ pub(crate) unsafe fn put_v<S: Conv>(w: Wide, p: *mut u8, v: S::V, scale: Option<
 /// kernel then never adds to C) and rows of whole vectors (n a multiple of
 /// `C::LANES`: every mask is full).
 ///
-/// Float16 only, whose rounding is one instruction: the epilogue must
-/// leave the K loop's registers alone. A branch in it made LLVM keep the
-/// accumulators in memory through the loop (1.7 times the time), and so
-/// did bfloat16's integer rounding, whose constants LLVM hoists in front
-/// of the loop (1.6–1.8 times the time at level `avx512`).
+/// Float16 only, whose rounding is one instruction: the epilogue must stay
+/// small and straight. With bfloat16's integer rounding (about ten
+/// instructions a vector) LLVM left `micro`'s loop over the tile's rows
+/// rolled, so the accumulators became an array indexed on the stack,
+/// through the K loop too: 1.6–1.8 times the time at level `avx512`, with
+/// its constants read through a volatile pointer or not. A branch on the
+/// output type and scale kept them in memory as well (1.7 times).
 #[derive(Clone, Copy)]
 pub(crate) struct Narrow<C> {
     base: usize,
