@@ -69,8 +69,9 @@ impl PairKernel for Tiles {
                 let need = if two { 32 } else { 16 };
                 let mut ai = a.add(i * lda);
                 if rows < need {
-                    // The last rows: a tile would read past the slab.
-                    // Copied, zero rows after.
+                    // The last rows: a tile would read past them (past
+                    // the slab, or past x read in place). Copied, zero
+                    // rows after.
                     core::ptr::copy_nonoverlapping(ai, tl, rows * lda);
                     core::ptr::write_bytes(tl.add(rows * lda), 0, (need - rows) * lda);
                     ai = tl;
