@@ -222,9 +222,17 @@ pub(super) trait WideLevel: Level<T = f32> {
     );
     /// `C = A·B` of one block of K (`g.k <= KC`, `g.acc` false; A and B
     /// f32, as `Level::gemm_rows` reads them; `g.n` a multiple of the
-    /// level's lanes), each sum rounded at once to float16 into `out`
-    /// (rows `o_rs` apart, columns contiguous): `half::Narrow`.
-    unsafe fn gemm_f16(g: &Geom, a: *const f32, b: *const f32, out: *mut u16, o_rs: isize);
+    /// level's lanes), each sum rounded at once to float16 (`BF16`:
+    /// bfloat16) into `out` (rows `o_rs` apart, columns contiguous):
+    /// `half::Narrow`. One function per format, so that each keeps its
+    /// own code.
+    unsafe fn gemm_narrow<const BF16: bool>(
+        g: &Geom,
+        a: *const f32,
+        b: *const f32,
+        out: *mut u16,
+        o_rs: isize,
+    );
     /// One row dot (`half::dot1`).
     unsafe fn dot16(
         w: Wide,
@@ -292,8 +300,8 @@ macro_rules! wide_level {
             }
             $(#[target_feature(enable = $feat)])?
             #[inline(never)]
-            unsafe fn gemm_f16(g: &Geom, a: *const f32, b: *const f32, out: *mut u16, o_rs: isize) {
-                let (e, base, ldc) = half::Narrow::<$S>::new(out, o_rs, g.n);
+            unsafe fn gemm_narrow<const BF16: bool>(g: &Geom, a: *const f32, b: *const f32, out: *mut u16, o_rs: isize) {
+                let (e, base, ldc) = half::Narrow::<$S, BF16>::new(out, o_rs, g.n);
                 let g = Geom { c_rs: ldc, c_cs: 1, ..*g };
                 // SAFETY: WideLevel's contract; the kernel's C is the
                 // epilogue's stand-in, which only the epilogue maps to out.

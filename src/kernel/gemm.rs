@@ -160,13 +160,26 @@ pub(crate) unsafe fn micro<
             // branches on `reads_out()`, and testing it here lets each arm
             // inline a branch-free store (unswitched by hand).
             if c_cs == 1 && !accumulate && !e.reads_out() {
-                for i in 0..R {
-                    let cp = c.wrapping_offset(i as isize * c_rs);
-                    for v in 0..NV - 1 {
-                        e.put_v::<S>(cp.wrapping_add(v * S::LANES), acc[i][v]);
-                    }
-                    e.put_vm::<S>(cp.wrapping_add((NV - 1) * S::LANES), acc[i][NV - 1], mask);
+                // Rows written out one by one (a loop over them was left
+                // rolled under a long epilogue, bfloat16's rounding: the
+                // accumulators then lived on the stack).
+                const { assert!(R <= MR_MAX) };
+                macro_rules! each_row {
+                    ($($i:literal)*) => {$(
+                        if $i < R {
+                            let cp = c.wrapping_offset($i * c_rs);
+                            for v in 0..NV - 1 {
+                                e.put_v::<S>(cp.wrapping_add(v * S::LANES), acc[$i][v]);
+                            }
+                            e.put_vm::<S>(
+                                cp.wrapping_add((NV - 1) * S::LANES),
+                                acc[$i][NV - 1],
+                                mask,
+                            );
+                        }
+                    )*};
                 }
+                each_row!(0 1 2 3 4 5 6 7);
             } else if c_cs == 1 && !accumulate {
                 for i in 0..R {
                     let cp = c.wrapping_offset(i as isize * c_rs);

@@ -955,24 +955,24 @@ pub(crate) unsafe fn put_v<S: Conv>(w: Wide, p: *mut u8, v: S::V, scale: Option<
     }
 }
 
-/// The rounding of `store_out` (unscaled, to a float16 output) run by the
-/// f32 microkernel on its finished sums, which then go to the output
-/// without a round trip through an f32 tile. The kernel's C is a stand-in
-/// that is never dereferenced: its element (i, j) is at
-/// `base + i·2^shift + j` (a power of two at least n wide), which `at`
-/// maps to out's element (i, j). Only for sums of one block of K (the
-/// kernel then never adds to C) and rows of whole vectors (n a multiple of
-/// `C::LANES`: every mask is full).
+/// The rounding of `store_out` (unscaled, to a 16-bit output: float16, or
+/// bfloat16 with `BF16`) run by the f32 microkernel on its finished sums,
+/// which then go to the output without a round trip through an f32 tile.
+/// The kernel's C is a stand-in that is never dereferenced: its element
+/// (i, j) is at `base + i·2^shift + j` (a power of two at least n wide),
+/// which `at` maps to out's element (i, j). Only for sums of one block of
+/// K (the kernel then never adds to C) and rows of whole vectors (n a
+/// multiple of `C::LANES`: every mask is full).
 ///
-/// Float16 only, whose rounding is one instruction: the epilogue must stay
-/// small and straight. With bfloat16's integer rounding (about ten
-/// instructions a vector) LLVM left `micro`'s loop over the tile's rows
-/// rolled, so the accumulators became an array indexed on the stack,
-/// through the K loop too: 1.6–1.8 times the time at level `avx512`, with
-/// its constants read through a volatile pointer or not. A branch on the
-/// output type and scale kept them in memory as well (1.7 times).
+/// The epilogue must stay straight: a branch on the output type and scale
+/// made LLVM keep the accumulators in memory through the K loop (1.7 times
+/// the time). bfloat16's integer rounding (about ten instructions a
+/// vector) runs here since `micro` writes its rows out one by one (a
+/// macro): under a loop over them, which LLVM left rolled, the
+/// accumulators became an array indexed on the stack (1.6–1.8 times the
+/// time at level `avx512`).
 #[derive(Clone, Copy)]
-pub(crate) struct Narrow<C> {
+pub(crate) struct Narrow<C, const BF16: bool> {
     base: usize,
     out: *mut u16,
     o_rs: isize,
@@ -980,7 +980,10 @@ pub(crate) struct Narrow<C> {
     conv: core::marker::PhantomData<C>,
 }
 
-impl<C: Conv> Narrow<C> {
+impl<C: Conv, const BF16: bool> Narrow<C, BF16> {
+    /// The output's format.
+    const H: Half = if BF16 { Half::Bf16 } else { Half::F16 };
+
     /// The epilogue for an output of `n` columns at `out` (rows `o_rs`
     /// apart, columns contiguous), with its stand-in C and that C's row
     /// stride.
@@ -1009,7 +1012,7 @@ impl<C: Conv> Narrow<C> {
     }
 }
 
-impl<C: Conv> Epi<f32> for Narrow<C> {
+impl<C: Conv, const BF16: bool> Epi<f32> for Narrow<C, BF16> {
     const PLAIN: bool = false;
     #[inline(always)]
     fn reads_out(self) -> bool {
@@ -1019,7 +1022,7 @@ impl<C: Conv> Epi<f32> for Narrow<C> {
     unsafe fn put(self, p: *mut f32, v: f32) {
         // SAFETY: the kernel's contract: p names an element of the tile,
         // which `at` maps to out's.
-        unsafe { *self.at(p) = C::narrow1(Half::F16, v) }
+        unsafe { *self.at(p) = C::narrow1(Self::H, v) }
     }
     #[inline(always)]
     unsafe fn add(self, _p: *mut f32, _v: f32) {
@@ -1033,7 +1036,7 @@ impl<C: Conv> Epi<f32> for Narrow<C> {
         // vector, through t, which the compiler removes).
         unsafe {
             S::store(t.as_mut_ptr(), v);
-            C::narrow_v(Half::F16, C::load(t.as_ptr()), self.at(p))
+            C::narrow_v(Self::H, C::load(t.as_ptr()), self.at(p))
         }
     }
     #[inline(always)]

@@ -543,9 +543,10 @@ unsafe fn gemm_one_block<L: WideLevel>(
                 (OutTy::F32, Some(s)) if g.c_cs == 1 => {
                     L::gemm_rows(&oc, ab, bb, o.cast(), 0, rows_a, null_mut(), s)
                 }
-                (OutTy::Same, None) if w.half == Half::F16 && g.c_cs == 1 && nc % lanes == 0 => {
-                    L::gemm_f16(&cg, ab, bb, o.cast(), g.c_rs)
-                }
+                (OutTy::Same, None) if g.c_cs == 1 && nc % lanes == 0 => match w.half {
+                    Half::F16 => L::gemm_narrow::<false>(&cg, ab, bb, o.cast(), g.c_rs),
+                    Half::Bf16 => L::gemm_narrow::<true>(&cg, ab, bb, o.cast(), g.c_rs),
+                },
                 _ => {
                     L::gemm_rows(&cg, ab, bb, cb, 0, rows_a, null_mut(), Plain);
                     L::store_out(w, cb, rows_a, nc, nc, o, g.c_rs, g.c_cs, scale);
