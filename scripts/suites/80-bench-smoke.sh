@@ -114,3 +114,13 @@ cc -O2 -Wall -Wextra -Werror bench/gaps.c -Iinclude -ldl -lpthread -lm -o "$ROOT
 # docs/PERFORMANCE.md, "Streaming products").
 log "bench/stream_patterns.c (build)"
 cc -O2 -Wall -Wextra -Werror bench/stream_patterns.c -o "$ROOT/target/stream_patterns"
+
+# The peak probes (bench/amx_peak.c, bench/int8_256_peak.c): built
+# warning-free only (each runs for seconds and needs its instructions;
+# see docs/PERFORMANCE.md, "AMX" and "int8").
+if [ "$(uname -m)" = x86_64 ]; then
+    log "bench/amx_peak.c, bench/int8_256_peak.c (build)"
+    cc -O2 -Wall -Wextra -Werror bench/amx_peak.c -o "$ROOT/target/amx_peak"
+    cc -O2 -Wall -Wextra -Werror -mavx2 -mfma -mavxvnni -mavx512f bench/int8_256_peak.c \
+        -o "$ROOT/target/int8_256_peak"
+fi
