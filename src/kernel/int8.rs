@@ -1235,78 +1235,61 @@ mod x86 {
         }
     }
 
-    /// `panel_cols_words` by 16×16 transposes of 32-bit words for the
-    /// whole groups of whole 16-column blocks.
-    ///
-    /// # Safety
-    /// As `pack_b_panel`; avx512f.
-    #[inline(always)]
-    unsafe fn panel_cols16(
-        b: *const u8,
-        cs: isize,
-        kc: usize,
-        cols: usize,
-        nr: usize,
-        dst: *mut u8,
-    ) {
-        let g0 = kc / 4 / 16 * 16;
-        let j0 = cols / 16 * 16;
-        // SAFETY: 64 bytes = groups gb..gb+16 (whole, inside kc) of
-        // columns jb..jb+16 (inside cols); the panel's groups and columns.
-        unsafe {
-            for jb in (0..j0).step_by(16) {
-                for gb in (0..g0).step_by(16) {
-                    let r: [__m512; 16] = core::array::from_fn(|q| {
-                        _mm512_loadu_ps(
-                            b.wrapping_offset((jb + q) as isize * cs).add(4 * gb).cast(),
-                        )
-                    });
-                    let r = super::super::pack::transpose16(r);
-                    for (p, v) in r.iter().enumerate() {
-                        _mm512_storeu_ps(dst.add(((gb + p) * nr + jb) * 4).cast(), *v);
+    /// `panel_cols_words` by W×W transposes of 32-bit words (W to a vector
+    /// of type V: load, store, transpose) for the whole groups of whole
+    /// W-column blocks; the rest word by word.
+    macro_rules! panel_cols_by {
+        ($(#[$doc:meta])* $name:ident, $w:literal, $V:ty, $load:ident, $store:ident, $tr:path) => {
+            $(#[$doc])*
+            #[inline(always)]
+            unsafe fn $name(b: *const u8, cs: isize, kc: usize, cols: usize, nr: usize, dst: *mut u8) {
+                let g0 = kc / 4 / $w * $w;
+                let j0 = cols / $w * $w;
+                // SAFETY: W·4 bytes = groups gb..gb+W (whole, inside kc)
+                // of columns jb..jb+W (inside cols); the panel's groups
+                // and columns.
+                unsafe {
+                    for jb in (0..j0).step_by($w) {
+                        for gb in (0..g0).step_by($w) {
+                            let r: [$V; $w] = core::array::from_fn(|q| {
+                                $load(b.wrapping_offset((jb + q) as isize * cs).add(4 * gb).cast())
+                            });
+                            for (p, v) in $tr(r).iter().enumerate() {
+                                $store(dst.add(((gb + p) * nr + jb) * 4).cast(), *v);
+                            }
+                        }
                     }
+                    panel_cols_words(b, cs, kc, cols, nr, dst, g0, j0);
                 }
             }
-            panel_cols_words(b, cs, kc, cols, nr, dst, g0, j0);
-        }
+        };
     }
 
-    /// `panel_cols_words` by 8×8 transposes of 32-bit words (256-bit
-    /// vectors) for the whole groups of whole 8-column blocks: at
-    /// `avxvnni`, case a (B's columns contiguous) in 0.80 of the time of
-    /// word by word.
-    ///
-    /// # Safety
-    /// As `pack_b_panel`; AVX2.
-    #[inline(always)]
-    unsafe fn panel_cols8(
-        b: *const u8,
-        cs: isize,
-        kc: usize,
-        cols: usize,
-        nr: usize,
-        dst: *mut u8,
-    ) {
-        let g0 = kc / 4 / 8 * 8;
-        let j0 = cols / 8 * 8;
-        // SAFETY: 32 bytes = groups gb..gb+8 (whole, inside kc) of
-        // columns jb..jb+8 (inside cols); the panel's groups and columns.
-        unsafe {
-            for jb in (0..j0).step_by(8) {
-                for gb in (0..g0).step_by(8) {
-                    let r: [__m256; 8] = core::array::from_fn(|q| {
-                        _mm256_loadu_ps(
-                            b.wrapping_offset((jb + q) as isize * cs).add(4 * gb).cast(),
-                        )
-                    });
-                    for (p, v) in transpose8x8(r).iter().enumerate() {
-                        _mm256_storeu_ps(dst.add(((gb + p) * nr + jb) * 4).cast(), *v);
-                    }
-                }
-            }
-            panel_cols_words(b, cs, kc, cols, nr, dst, g0, j0);
-        }
-    }
+    panel_cols_by!(
+        /// In 16×16 blocks (512-bit vectors).
+        ///
+        /// # Safety
+        /// As `pack_b_panel`; avx512f.
+        panel_cols16,
+        16,
+        __m512,
+        _mm512_loadu_ps,
+        _mm512_storeu_ps,
+        super::super::pack::transpose16
+    );
+    panel_cols_by!(
+        /// In 8×8 blocks (256-bit vectors): at `avxvnni`, case a (B's
+        /// columns contiguous) in 0.80 of the time of word by word.
+        ///
+        /// # Safety
+        /// As `pack_b_panel`; AVX2.
+        panel_cols8,
+        8,
+        __m256,
+        _mm256_loadu_ps,
+        _mm256_storeu_ps,
+        transpose8x8
+    );
 
     /// 8×8 transpose of 32-bit words: out[p] lane q = r[q] lane p.
     ///
