@@ -644,9 +644,9 @@ pub(crate) trait PairKernel {
     /// of this.
     const PAIRS: usize;
     /// Rows `0..rows` of A (`a`, rows `lda` u16 apart, `kp` pairs: packed,
-    /// or A itself, `Operands::IN_PLACE`) times the packed panels of B (`b`, `kp` pairs of 2NR u16 per
-    /// panel) for columns `0..nc`, into C's f32 sums (`c`, rows `ldc`
-    /// apart): stored, or added with `acc`.
+    /// or A itself, `Operands::IN_PLACE`) times the packed panels of B
+    /// (`b`, `kp` pairs of 2NR u16 per panel) for columns `0..nc`, into
+    /// C's f32 sums (`c`, rows `ldc` apart): stored, or added with `acc`.
     ///
     /// # Safety
     /// Those elements lie in their buffers; the CPU has the kernel's

@@ -206,7 +206,7 @@ pub(super) trait Dp {
         unsafe { Self::load_k(t.as_ptr(), n, u) }
     }
     /// The VNNI levels' vector packing (`Some(wide)`: 16×16 transposes
-    /// for a B with contiguous K at AVX-512), or none.
+    /// for a B with contiguous K at AVX-512, else 8×8 ones), or none.
     const VNNI_PACK: Option<bool> = None;
     /// `pack_b_panel` by vector code where the level has it for these
     /// strides (`rs` or `cs` = 1); false: nothing done.
@@ -224,7 +224,7 @@ pub(super) trait Dp {
     ) -> bool {
         #[cfg(target_arch = "x86_64")]
         if let Some(wide) = Self::VNNI_PACK {
-            // SAFETY: the caller's; a VNNI level has SSE2 (and avx512f
+            // SAFETY: the caller's; a VNNI level has AVX2 (and avx512f
             // with `wide`).
             return unsafe { x86::vnni_panel(b, rs, cs, kc, cols, nr, dst, wide) };
         }
@@ -1382,10 +1382,10 @@ mod x86 {
 
     /// `Dp::pack_panel` of the VNNI levels: rows of B interleaved when
     /// they are contiguous, else columns copied as words (by 16×16
-    /// transposes with `wide`, AVX-512).
+    /// transposes with `wide`, AVX-512, else by 8×8 ones, AVX2).
     ///
     /// # Safety
-    /// As `pack_b_panel`; SSE2, and avx512f with `wide`.
+    /// As `pack_b_panel`; AVX2, and avx512f with `wide`.
     #[allow(clippy::too_many_arguments)]
     #[inline(always)]
     pub(super) unsafe fn vnni_panel(
