@@ -80,7 +80,9 @@ pub fn dims_strides(d: &Desc) -> Option<(Vec<i64>, Vec<i64>)> {
 
 /// `(lo, hi)`: the element offsets from element [0, ..., 0] that a tensor
 /// with a valid ndim, extents >= 0, at least one element and a count that
-/// fits in int64 reaches; `None` otherwise.
+/// fits in int64 reaches; `None` otherwise. (Each term fits in i128, but
+/// their sum over many dimensions may not: the sums saturate, which is
+/// still a span past int64.)
 pub fn reach(d: &Desc) -> Option<(i128, i128)> {
     let (dims, strides) = dims_strides(d)?;
     if dims.iter().any(|&e| e <= 0) || oracle::count(&dims).is_none() {
@@ -91,9 +93,9 @@ pub fn reach(d: &Desc) -> Option<(i128, i128)> {
         if e > 1 {
             let v = (e as i128 - 1) * s as i128;
             if v < 0 {
-                lo += v;
+                lo = lo.saturating_add(v);
             } else {
-                hi += v;
+                hi = hi.saturating_add(v);
             }
         }
     }
@@ -150,7 +152,12 @@ pub fn expect(ts: [Option<&Desc>; 3], ax: i64, ay: i64, opts: Option<&Opts>) -> 
             }
             continue;
         };
-        if (hi - lo + 1) * size > i64::MAX as i128 {
+        // (Checked: a span near i128's range times the element size.)
+        let bytes = hi
+            .checked_sub(lo)
+            .and_then(|d| d.checked_add(1))
+            .and_then(|d| d.checked_mul(size));
+        if bytes.is_none_or(|b| b > i64::MAX as i128) {
             span_overflow = true; // check 8
             continue;
         }
