@@ -156,13 +156,15 @@ pub(crate) unsafe fn micro<
             // plain ones below are unchanged), each straight-line as those
             // are (a branch inside them made LLVM keep the accumulators in
             // memory through the K loop).
-            // The first two arms have the same body on purpose: `put_v`
+            // The first two arms do the same work on purpose: `put_v`
             // branches on `reads_out()`, and testing it here lets each arm
             // inline a branch-free store (unswitched by hand).
             if c_cs == 1 && !accumulate && !e.reads_out() {
                 // Rows written out one by one (a loop over them was left
                 // rolled under a long epilogue, bfloat16's rounding: the
-                // accumulators then lived on the stack).
+                // accumulators then lived on the stack). The second arm
+                // (a scale that reads out: f32 sums only) keeps its loop,
+                // which was not measured in this form.
                 const { assert!(R <= MR_MAX) };
                 macro_rules! each_row {
                     ($($i:literal)*) => {$(
